@@ -1,0 +1,3 @@
+"""plaincrm: customer records as code — the engine behind the `crm` command and the site."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,212 @@
+"""`crm`: the command line for a plaincrm repository.
+
+Each command is a thin layer over the engine modules; they parse arguments, call one
+function and print its result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from .problems import Problem, render
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _project(args):
+    from .project import Project
+
+    return Project.find(Path(args.root) if args.root else None)
+
+
+def _lang(args) -> str:
+    return args.lang or os.environ.get("PLAINCRM_LANG", "en")
+
+
+# --- commands ---------------------------------------------------------------------
+
+
+def cmd_validate(args) -> int:
+    from .dataset import check_project
+
+    project = _project(args)
+    only = [Path(p).resolve() for p in args.paths] or None
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"crm validate: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    report = check_project(project, only=only, jobs=args.jobs, use_cache=not args.no_cache)
+    if report.problems:
+        print(render(report.problems, args.format))
+    elif args.format == "json":
+        print("[]")
+    files_with = len({p.file for p in report.problems})
+    summary = (
+        f"{len(report.problems)} problem(s) in {files_with} file(s); {report.files} record(s) checked"
+        if report.problems else f"all {report.files} record(s) valid"
+    )
+    print(summary + (f" ({report.cached} from cache)" if report.cached else ""), file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_schema(args) -> int:
+    from . import editor_schema
+
+    project = _project(args)
+    if args.check:
+        stale = editor_schema.stale_files(project)
+        for path in stale:
+            print(f"{project.relative(path)}: out of date; run `crm schema`", file=sys.stderr)
+        return EXIT_PROBLEMS if stale else EXIT_OK
+    for path in editor_schema.write(project):
+        print(f"wrote {project.relative(path)}")
+    return EXIT_OK
+
+
+def cmd_new(args) -> int:
+    from .dataset import load_team
+    from .scaffold import new_record_text, next_free_id
+    from .validation import RecordChecker
+    from .loading import parse_text
+    from .problems import ProblemError
+    from .writing import create_new_file
+
+    project = _project(args)
+    today = args.today or date.today()
+    team = load_team(project)
+    owner = args.owner or (next(iter(team.members)) if len(team.members) == 1 else None)
+    if owner is None:
+        print("crm new: --owner HANDLE is required (one of: " + ", ".join(sorted(team.members)) + ")", file=sys.stderr)
+        return EXIT_USAGE
+    if owner not in team.members:
+        print(f"crm new: {owner!r} is not a member of the team ({project.settings.team_file})", file=sys.stderr)
+        return EXIT_USAGE
+    record_id = next_free_id(project, today)
+    path = project.customer_file(record_id)
+    text = new_record_text(
+        project, record_id=record_id, kind=args.kind, name=args.name, owner=owner, today=today,
+        industry=args.industry, source=args.source, category=args.category,
+    )
+    try:
+        check = RecordChecker(project).check_raw(parse_text(text, project.relative(path), project.limits), expected_id=record_id)
+        problems: list[Problem] = check.problems
+    except ProblemError as error:
+        problems = error.problems
+    if problems:
+        print(render(problems), file=sys.stderr)
+        print("crm new: nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        create_new_file(path, text)
+    except FileExistsError:
+        print(f"crm new: {project.relative(path)} appeared meanwhile; nothing written, try again", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(project.relative(path))
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    from .show import RecordText
+    from .validation import RecordChecker
+
+    project = _project(args)
+    path = project.customer_file(args.id)
+    if not path.exists():
+        matches = [p for p in project.customer_files() if p.stem == args.id]
+        if not matches:
+            print(f"crm show: no customer {args.id!r} in {project.settings.customers_dir}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        path = matches[0]
+    check = RecordChecker(project).check_file(path, keep_model=True)
+    if check.model is None:
+        print(render(check.problems), file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(RecordText(project, lang=_lang(args), masked=not args.unmasked).record(check.model), end="")
+    return EXIT_OK
+
+
+# --- the parser -------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm",
+        description="plaincrm: customer records as YAML files in git, checked, browsable and reportable.",
+        epilog="Run `crm COMMAND --help` for a command's options. Exit codes: 0 ok, 1 problems found, 2 usage error.",
+    )
+    parser.add_argument("--root", help="repository folder (default: the nearest one above the current folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "validate", help="check records against the schema and each other",
+        description="Check every record (and records/team.yaml): YAML strictness, the team's models, privacy "
+        "rules, and rules across records (unique ids, known owners, existing referrals). Reports every problem "
+        "as FILE:LINE:COL: FIELD: MESSAGE. Unchanged files are answered from a cache keyed by content.",
+    )
+    p.add_argument("paths", nargs="*", help="limit the report to these files or folders (all records are still cross-checked)")
+    p.add_argument("--format", choices=("text", "github", "json"), default="text",
+                   help="text for people, github for workflow annotations, json for tools")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--no-cache", action="store_true", help="check every file again, ignoring the cache")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "schema", help="write the JSON Schema files editors use",
+        description="Generate schema/customer.schema.json and schema/team.schema.json from the models in schema/. "
+        "Records point at them with a `# yaml-language-server: $schema=…` first line.",
+    )
+    p.add_argument("--check", action="store_true", help="only report whether the files are out of date (exit 1)")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser(
+        "new", help="create a record with the next free id for today",
+        description="Create records/customers/<id>.yaml with the next free id for the day, a first-contact key "
+        "date and the fields every record needs. Never overwrites a file.",
+    )
+    p.add_argument("--name", required=True, help="full customer name (no abbreviations)")
+    p.add_argument("--kind", choices=("company", "individual"), default="company")
+    p.add_argument("--owner", help="handle of the responsible team member (from records/team.yaml)")
+    p.add_argument("--industry", default="other", help="an industry option value (default: other)")
+    p.add_argument("--source", default="other", help="a source option value (default: other)")
+    p.add_argument("--category", default="new", help="a category option value (default: new)")
+    p.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser(
+        "show", help="print one record in readable form",
+        description="Print a customer with labels from the schema; phone numbers and e-mail addresses are masked.",
+    )
+    p.add_argument("id", help="customer id, e.g. C20240501001")
+    p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
+    p.add_argument("--unmasked", action="store_true", help="show contact details in full")
+    p.set_defaults(func=cmd_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .modelkit import SchemaConfigError
+    from .project import ProjectNotFound
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ProjectNotFound, SchemaConfigError) as error:
+        print(f"crm: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `crm … | head`
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

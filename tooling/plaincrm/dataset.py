@@ -1,0 +1,182 @@
+"""All records together: checks every file (in parallel, cached by content), then the
+rules that span records: unique ids, references to team members and customers, no
+head-office cycles.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .cache import CheckCache
+from .loading import node_position, read_record, _compose
+from .problems import FieldPath, Problem, ProblemError, format_field_path
+from .project import Project
+from .validation import FileCheck, RecordChecker
+
+PARALLEL_FROM = 200  # below this many files a process pool costs more than it saves
+
+
+@dataclass
+class CheckReport:
+    problems: list[Problem]
+    files: int
+    cached: int = 0
+    checks: list[FileCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class Team:
+    members: dict[str, Any]  # handle -> TeamMember model (or the raw mapping when invalid)
+    problems: list[Problem]
+
+
+def load_team(project: Project) -> Team:
+    path = project.team_file
+    file = project.relative(path)
+    if not path.exists():
+        return Team({}, [Problem(file, 1, 1, "", "the team file is missing; list the team's members there", "team.missing")])
+    try:
+        raw = read_record(path, file, project.limits)
+    except ProblemError as error:
+        return Team({}, error.problems)
+    from pydantic import ValidationError
+
+    try:
+        team = project.team_adapter.validate_python(raw.data)
+        return Team({m.handle: m for m in team.members}, [])
+    except ValidationError as error:
+        problems = [
+            raw.problem(tuple(e["loc"]), e["msg"].removeprefix("Value error, "), "team." + e["type"],
+                        at_key=e["type"] == "extra_forbidden")
+            for e in error.errors(include_url=False)
+        ]
+        members = raw.data.get("members")
+        handles = {
+            m["handle"]: m for m in members if isinstance(m, dict) and isinstance(m.get("handle"), str)
+        } if isinstance(members, list) else {}
+        return Team(handles, problems)
+
+
+# --- per-file checks, in parallel --------------------------------------------------
+
+_worker_checker: RecordChecker | None = None
+
+
+def _check_chunk(args: tuple[list[Path], bool]) -> list[FileCheck]:
+    paths, keep_model = args  # the checker itself is inherited from the parent by fork
+    return [_worker_checker.check_file(p, keep_model=keep_model) for p in paths]
+
+
+def check_files(project: Project, paths: list[Path], *, jobs: int | None = None, keep_model: bool = False) -> list[FileCheck]:
+    """Check files, spreading them over the machine's cores when there are many."""
+    jobs = jobs or os.cpu_count() or 1
+    checker = RecordChecker(project)  # built before forking, so workers inherit it
+    global _worker_checker
+    _worker_checker = checker
+    if jobs == 1 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [checker.check_file(p, keep_model=keep_model) for p in paths]
+    size = max(50, len(paths) // (jobs * 8))
+    chunks = [(paths[i : i + size], keep_model) for i in range(0, len(paths), size)]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return [check for chunk in pool.map(_check_chunk, chunks) for check in chunk]
+
+
+# --- cross-record rules --------------------------------------------------------------
+
+
+class _Locator:
+    """Positions for cross-record problems, composing a file only when one is reported."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.roots: dict[str, Any] = {}
+
+    def problem(self, file: str, where: FieldPath, message: str, code: str) -> Problem:
+        if file not in self.roots:
+            try:
+                self.roots[file] = _compose((self.project.root / file).read_text(encoding="utf-8-sig"))
+            except Exception:  # noqa: BLE001 - the file's own problems are reported elsewhere
+                self.roots[file] = None
+        line, col = node_position(self.roots[file], where)
+        return Problem(file, line, col, format_field_path(where), message, code)
+
+
+def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set[str]) -> list[Problem]:
+    checks = list(checks)
+    locate = _Locator(project)
+    problems: list[Problem] = []
+    by_id: dict[str, FileCheck] = {}
+    for check in checks:
+        if check.id is None:
+            continue
+        if check.id in by_id:
+            problems.append(
+                locate.problem(check.file, ("id",), f"id {check.id!r} is already used by {by_id[check.id].file}", "record.duplicate-id")
+            )
+        else:
+            by_id[check.id] = check
+    parents: dict[str, tuple[str, FileCheck]] = {}
+    for check in checks:
+        for where, target, value in check.references:
+            if target == "member" and value not in team_handles:
+                problems.append(
+                    locate.problem(check.file, where, f"{value!r} is not a member of the team ({project.settings.team_file})", "record.unknown-member")
+                )
+            elif target == "customer":
+                if value == check.id:
+                    problems.append(locate.problem(check.file, where, "a record cannot refer to itself", "record.self-reference"))
+                elif value not in by_id:
+                    problems.append(locate.problem(check.file, where, f"no customer has the id {value!r}", "record.unknown-customer"))
+                elif where == ("parent",) and check.id is not None:
+                    parents[check.id] = (value, check)
+    for start, (_, check) in parents.items():
+        seen, current = {start}, start
+        while current in parents:
+            current = parents[current][0]
+            if current in seen:
+                if current == start:
+                    problems.append(
+                        locate.problem(check.file, ("parent",), "head-office links form a cycle back to this record", "record.parent-cycle")
+                    )
+                break
+            seen.add(current)
+    return problems
+
+
+def check_project(
+    project: Project, *, only: list[Path] | None = None, jobs: int | None = None, use_cache: bool = True
+) -> CheckReport:
+    """Check every record and the team; report problems in `only` (all when None)."""
+    paths = project.customer_files()
+    extra = [p for p in (only or []) if p.is_file() and p.resolve() not in {q.resolve() for q in paths}]
+    paths += extra
+    cache = CheckCache(project) if use_cache else None
+    checks: list[FileCheck | None]
+    if cache is not None:
+        checks, missing = cache.lookup(paths)
+    else:
+        checks, missing = [None] * len(paths), list(range(len(paths)))
+    fresh = check_files(project, [paths[i] for i in missing], jobs=jobs)
+    for index, check in zip(missing, fresh):
+        checks[index] = check
+    if cache is not None and fresh:
+        cache.store(paths, checks)
+    team = load_team(project)
+    problems = list(team.problems)
+    for check in checks:
+        problems.extend(check.problems)
+    problems.extend(cross_check(project, checks, set(team.members)))
+    if only is not None:
+        wanted = {project.relative(p) for p in only}
+        problems = [p for p in problems if any(p.file == w or p.file.startswith(w.rstrip("/") + "/") for w in wanted)]
+    problems.sort()
+    return CheckReport(problems, len(paths), len(paths) - len(missing), checks)

@@ -1,0 +1,345 @@
+"""Read one YAML record strictly, so that what validation sees is exactly what the file says.
+
+libyaml composes the node tree; a small builder turns it into plain data (str, int,
+float, bool, None, list, dict). The builder is where the strictness lives: duplicate
+keys, custom tags, non-text keys and runaway alias expansion are refused, each with its
+own message and position. Implicit YAML 1.1 timestamps are not resolved: dates stay text
+until the models parse them, so an impossible date is a field error, not a crash.
+Positions are not kept for every node (that would cost on every load); `RawRecord.position`
+composes the text again on demand, which only happens when there is something to report.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.error import MarkedYAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver, Resolver
+
+from .problems import FieldPath, Problem, ProblemError, format_field_path
+
+try:  # libyaml's parser when present, the pure-Python one otherwise
+    from yaml import CParser as _Parser
+
+    WITH_LIBYAML = True
+except ImportError:  # pragma: no cover - exercised only without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+    WITH_LIBYAML = False
+
+_TAG = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL, MAP, SEQ, MERGE = (
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge")
+)
+_KEPT_IMPLICIT = {BOOL, INT, FLOAT, NULL, MERGE}
+
+
+class _StrictResolver(BaseResolver):
+    """YAML 1.1 implicit types minus timestamps and the exotic value/yaml tags."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEPT_IMPLICIT]
+        for first, resolvers in Resolver.yaml_implicit_resolvers.items()
+    }
+
+
+class _Composer(_Parser, _StrictResolver):
+    def __init__(self, text: str):
+        _Parser.__init__(self, text)
+        _StrictResolver.__init__(self)
+
+
+_SCALARS = {
+    STR: lambda v: v,
+    NULL: lambda v: None,
+    BOOL: lambda v: yaml.constructor.SafeConstructor.bool_values[v.lower()],
+}
+
+
+def _number(constructor, node: ScalarNode):
+    return constructor(yaml.constructor.SafeConstructor(), node)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep a hostile or broken file from costing more than a normal one."""
+
+    max_file_bytes: int = 1_048_576
+    max_alias_nodes: int = 1_000
+
+
+class _LoadError(Exception):
+    def __init__(self, code: str, message: str, mark=None):
+        super().__init__(message)
+        self.code, self.message, self.mark = code, message, mark
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+
+
+class _Builder:
+    """Turn a composed node tree into plain data, refusing what a record must not contain."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.built: set[int] = set()  # ids of nodes already built once (a second visit is an alias)
+        self.active: set[int] = set()
+        self.alias_nodes = 0
+        self.duplicates: list[tuple[str, Any]] = []
+
+    def build(self, node: Node) -> Any:
+        key = id(node)
+        if key in self.built:
+            if key in self.active:
+                raise _LoadError("yaml.recursive-alias", "an alias refers to a node that contains it", node.start_mark)
+            self.alias_nodes += 1
+            if self.alias_nodes > self.limits.max_alias_nodes:
+                raise _LoadError(
+                    "yaml.alias-bomb",
+                    f"aliases expand to more than {self.limits.max_alias_nodes} nodes; write the values out instead",
+                    node.start_mark,
+                )
+        else:
+            self.built.add(key)
+        tag = node.tag
+        if isinstance(node, ScalarNode):
+            convert = _SCALARS.get(tag)
+            if convert is not None:
+                return convert(node.value)
+            if tag == INT:
+                return _number(yaml.constructor.SafeConstructor.construct_yaml_int, node)
+            if tag == FLOAT:
+                return _number(yaml.constructor.SafeConstructor.construct_yaml_float, node)
+            self._refuse_tag(node)
+        self.active.add(key)
+        try:
+            if isinstance(node, SequenceNode):
+                if tag != SEQ:
+                    self._refuse_tag(node)
+                return [self.build(child) for child in node.value]
+            if isinstance(node, MappingNode):
+                if tag != MAP:
+                    self._refuse_tag(node)
+                return self._mapping(node)
+        finally:
+            self.active.discard(key)
+        raise _LoadError("yaml.node", "unsupported YAML node", node.start_mark)  # pragma: no cover
+
+    def _mapping(self, node: MappingNode) -> dict:
+        result: dict = {}
+        merged: list[dict] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    value = self.build(source)
+                    if not isinstance(value, dict):
+                        raise _LoadError("yaml.merge", "a merge key (<<) must refer to a mapping", source.start_mark)
+                    merged.append(value)
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
+                shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
+                raise _LoadError(
+                    "yaml.key",
+                    f"field names must be text, found {shown!r}; quote it if it is meant as a name",
+                    key_node.start_mark,
+                )
+            key = key_node.value
+            if key in result:
+                self.duplicates.append((key, key_node.start_mark))
+            result[key] = self.build(value_node)
+        for source in merged:  # explicit keys win over merged ones, as YAML specifies
+            for key, value in source.items():
+                result.setdefault(key, value)
+        return result
+
+    @staticmethod
+    def _refuse_tag(node: Node):
+        raise _LoadError(
+            "yaml.tag",
+            f"YAML tag {_short_tag(node.tag)!r} is not allowed: records hold plain text, numbers, lists and mappings",
+            node.start_mark,
+        )
+
+
+def _line_col(mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _compose(text: str) -> Node | None:
+    composer = _Composer(text)
+    try:
+        return composer.get_single_node()
+    finally:
+        composer.dispose()
+
+
+@dataclass
+class RawRecord:
+    """A parsed record file: its plain data and its text, for positions on demand."""
+
+    file: str
+    text: str
+    data: dict
+
+    @cached_property
+    def _root(self) -> Node | None:
+        return _compose(self.text)
+
+    def position(self, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
+        """Line and column (1-based) of the node at `path`, or of its nearest existing parent."""
+        return node_position(self._root, path, at_key=at_key)
+
+    def problem(self, path: FieldPath, message: str, code: str, *, at_key: bool = False) -> Problem:
+        line, col = self.position(path, at_key=at_key)
+        return Problem(self.file, line, col, format_field_path(path), message, code)
+
+
+def node_position(root: Node | None, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
+    node, key_node = root, None
+    for part in path:
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                if isinstance(k, ScalarNode) and k.value == part:
+                    node, key_node = v, k
+                    break
+            else:
+                break
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node, key_node = node.value[part], None
+        else:
+            break
+    else:
+        if at_key and key_node is not None:
+            return _line_col(key_node.start_mark)
+    return _line_col(node.start_mark) if node is not None else (1, 1)
+
+
+def node_path_at(root: Node | None, line: int, col: int) -> FieldPath:
+    """The field path of the innermost value node spanning a (1-based) position."""
+    target = (line - 1, col - 1)
+    path: list[str | int] = []
+    node = root
+    while node is not None:
+        if isinstance(node, MappingNode):
+            children = [(k.value, v) for k, v in node.value]
+        elif isinstance(node, SequenceNode):
+            children = list(enumerate(node.value))
+        else:
+            break
+        for part, child in children:
+            start = (child.start_mark.line, child.start_mark.column)
+            end = (child.end_mark.line, child.end_mark.column)
+            if start <= target < end or start == target:
+                path.append(part)
+                node = child
+                break
+        else:
+            break
+    return tuple(path)
+
+
+def _offset_position(raw: bytes, offset: int) -> tuple[int, int]:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    col = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return raw.count(b"\n", 0, offset) + 1, col
+
+
+def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
+    """Parse record text strictly; raise ProblemError listing what is wrong with it."""
+
+    def fail(code, message, mark=None):
+        line, col = _line_col(mark)
+        raise ProblemError([Problem(file, line, col, "", message, code)])
+
+    try:
+        root = _compose(text)
+    except ComposerError as error:
+        if error.context and "single document" in error.context:
+            fail(
+                "yaml.multiple-documents",
+                "the file holds several YAML documents (a second '---'); keep one record per file",
+                error.problem_mark,
+            )
+        fail("yaml.syntax", _yaml_message(error), error.problem_mark)
+    except MarkedYAMLError as error:
+        fail("yaml.syntax", _yaml_message(error), error.problem_mark)
+    if root is None:
+        fail("yaml.empty", "the file is empty; a record is a mapping of fields such as 'id: …'")
+    if not isinstance(root, MappingNode):
+        found = "a list" if isinstance(root, SequenceNode) else "a single value"
+        fail("yaml.not-mapping", f"a record must be a mapping of fields (key: value), found {found}", root.start_mark)
+    builder = _Builder(limits)
+    try:
+        data = builder.build(root)
+    except _LoadError as error:
+        fail(error.code, error.message, error.mark)
+    except (ValueError, KeyError) as error:  # a scalar that matched a type but does not convert
+        fail("yaml.value", f"unreadable value: {error}")
+    if builder.duplicates:
+        problems = []
+        for key, mark in builder.duplicates:
+            line, col = _line_col(mark)
+            problems.append(
+                Problem(file, line, col, key, f"duplicate key {key!r}: the field is written twice", "yaml.duplicate-key")
+            )
+        raise ProblemError(problems)
+    record = RawRecord(file, text, data)
+    record.__dict__["_root"] = root  # already composed: reuse it for positions
+    return record
+
+
+def _yaml_message(error: MarkedYAMLError) -> str:
+    parts = [error.context, error.problem]
+    return "YAML syntax: " + "; ".join(p for p in parts if p)
+
+
+def read_record(path: Path, file: str, limits: Limits = Limits()) -> RawRecord:
+    """Read and parse one record file, checking size and encoding before parsing."""
+    size = os.stat(path).st_size
+    if size > limits.max_file_bytes:
+        raise ProblemError(
+            [
+                Problem(
+                    file, 1, 1, "",
+                    f"the file is {size:,} bytes; a record may be at most {limits.max_file_bytes:,} bytes",
+                    "file.too-large",
+                )
+            ]
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, col = _offset_position(raw, error.start)
+        raise ProblemError(
+            [
+                Problem(
+                    file, line, col, "",
+                    f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x}); save it as UTF-8",
+                    "file.encoding",
+                )
+            ]
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return parse_text(text, file, limits)
+

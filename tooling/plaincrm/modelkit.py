@@ -1,0 +1,296 @@
+"""The building blocks a team writes its `schema/` with.
+
+The engine never names a field of the team's models. It learns what it needs from
+markers on the types: `Ref` for fields that must name a team member or a customer,
+option lists (value -> English and Chinese label) for closed vocabularies, and
+`labelled()` fields for the bilingual field labels the site and the CLI show.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+LANGUAGES = ("en", "zh")
+
+
+class SchemaConfigError(Exception):
+    """The team's schema/ folder is inconsistent (not a record problem)."""
+
+
+class Record(BaseModel):
+    """Base of every model stored in a file: unknown fields are errors, no silent coercion."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Marks a text field that must name an existing `member` or `customer`."""
+
+    target: Literal["member", "customer"]
+
+
+@dataclass(frozen=True)
+class OptionRef:
+    """Marks a field whose values come from the named option list."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Masked:
+    """Marks contact details that readers see masked: `phone` or `email`."""
+
+    how: Literal["phone", "email"]
+
+
+def labelled(en: str, zh: str, default: Any = PydanticUndefined, **kwargs: Any) -> Any:
+    """A field with an English title and a Chinese label (both shown to readers)."""
+    extra = dict(kwargs.pop("json_schema_extra", None) or {})
+    extra["x-label-zh"] = zh
+    return Field(default, title=en, json_schema_extra=extra, **kwargs)
+
+
+def field_label(info: FieldInfo, name: str, lang: str) -> str:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    if lang == "zh" and extra.get("x-label-zh"):
+        return str(extra["x-label-zh"])
+    return info.title or name.replace("_", " ").capitalize()
+
+
+# --- option lists ------------------------------------------------------------------
+
+_VALUE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class OptionList:
+    """A closed vocabulary: stable machine values in files, a label per language for people."""
+
+    def __init__(self, name: str, labels: dict[str, dict[str, str]]):
+        self.name = name
+        self.labels = labels
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(self.labels)
+
+    def label(self, value: str, lang: str = "en") -> str:
+        entry = self.labels.get(value)
+        return entry.get(lang) or entry["en"] if entry else str(value)
+
+    @cached_property
+    def type(self) -> Any:
+        """The pydantic type of a field drawing from this list."""
+        descriptions = [f"{self.labels[v]['en']} · {self.labels[v]['zh']}" for v in self.values]
+        return Annotated[
+            Literal[self.values],  # type: ignore[valid-type]
+            OptionRef(self.name),
+            Field(json_schema_extra={"enumDescriptions": descriptions, "x-option-list": self.name}),
+        ]
+
+
+class Options(Mapping[str, OptionList]):
+    """All option lists of a schema, read from its options.yaml."""
+
+    def __init__(self, lists: dict[str, OptionList]):
+        self._lists = lists
+
+    def __getitem__(self, name: str) -> OptionList:
+        return self._lists[name]
+
+    def __iter__(self):
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> "Options":
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        lists = {}
+        for name, entries in raw.items():
+            if not isinstance(entries, dict) or not entries:
+                raise SchemaConfigError(f"{path}: option list {name!r} must map values to labels")
+            labels = {}
+            for value, entry in entries.items():
+                if not isinstance(value, str) or not _VALUE.match(value):
+                    raise SchemaConfigError(f"{path}: {name}.{value}: values are lower_snake_case words")
+                if not isinstance(entry, dict) or set(entry) != set(LANGUAGES) or any(
+                    not isinstance(entry[lang], str) for lang in LANGUAGES
+                ):
+                    raise SchemaConfigError(f"{path}: {name}.{value}: needs an 'en' and a 'zh' label")
+                labels[value] = {lang: entry[lang] for lang in LANGUAGES}
+            lists[name] = OptionList(name, labels)
+        return cls(lists)
+
+
+# --- settings ----------------------------------------------------------------------
+
+_STRFTIME_DIGITS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{2}", "%d": r"\d{2}", "%j": r"\d{3}"}
+
+
+class Settings(BaseModel):
+    """Project settings kept beside the models (schema/settings.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_template: str = Field(
+        "C{date:%Y%m%d}{seq:03d}",
+        description="Customer ids: literal text, {date:<strftime>} and {seq:0Nd}, e.g. C20240501001",
+    )
+    customers_dir: str = "records/customers"
+    team_file: str = "records/team.yaml"
+    max_file_bytes: int = 1_048_576
+    max_alias_nodes: int = 1_000
+    default_currency: str = "CNY"
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> "Settings":
+        if not path.exists():
+            return cls()
+        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+    def _template_parts(self) -> list[tuple[str, str | None, str]]:
+        parts = []
+        for literal, name, spec, _ in string.Formatter().parse(self.id_template):
+            if name not in (None, "date", "seq"):
+                raise SchemaConfigError(f"id_template: unknown placeholder {{{name}}}; use {{date:…}} and {{seq:…}}")
+            parts.append((literal, name, spec or ""))
+        return parts
+
+    @cached_property
+    def id_regex(self) -> str:
+        """The id template as an anchored regular expression (for pydantic and JSON Schema)."""
+        out = ""
+        for literal, name, spec in self._template_parts():
+            out += re.escape(literal)
+            if name == "date":
+                out += "".join(_STRFTIME_DIGITS.get(tok, re.escape(tok)) for tok in re.findall(r"%.|[^%]+", spec))
+            elif name == "seq":
+                width = int(spec.rstrip("d").lstrip("0") or 1)
+                out += rf"\d{{{width},}}"
+        return f"^{out}$"
+
+    def format_id(self, day: date, seq: int) -> str:
+        return self.id_template.format(date=day, seq=seq)
+
+
+# --- value types -------------------------------------------------------------------
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _parse_day(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a real date ({error})") from None
+    raise ValueError(f"dates are written YYYY-MM-DD, found {value!r}")
+
+
+def _parse_money(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError(f"amounts are plain numbers such as 12000 or 980.50, found {value!r}")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+Day = Annotated[date, BeforeValidator(_parse_day), WithJsonSchema({"type": "string", "format": "date"})]
+Money = Annotated[
+    Decimal, BeforeValidator(_parse_money), Field(ge=0), WithJsonSchema({"type": "number", "minimum": 0})
+]
+Text = Annotated[str, StringConstraints(min_length=1)]
+Handle = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$"), Ref("member")]
+Satisfaction = Annotated[int, Field(ge=1, le=5)]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9*][0-9* ()-]{4,24}$"), Masked("phone")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Masked("email")]
+
+
+def customer_id_type(settings: Settings) -> Any:
+    return Annotated[str, StringConstraints(pattern=settings.id_regex)]
+
+
+def customer_ref_type(settings: Settings) -> Any:
+    return Annotated[str, StringConstraints(pattern=settings.id_regex), Ref("customer")]
+
+
+# --- introspection used by the engine ----------------------------------------------
+
+
+def unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
+    """Strip Optional/Annotated/list: (inner type, metadata found, crossed a list)."""
+    metadata: list[Any] = []
+    is_list = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            metadata.extend(annotation.__metadata__)
+            annotation = annotation.__origin__
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation, metadata, is_list
+            annotation = args[0]
+        elif origin in (list, tuple, set, frozenset):
+            is_list = True
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return annotation, metadata, is_list
+
+
+def model_variants(customer_type: Any) -> dict[str, type[BaseModel]]:
+    """The models of a (discriminated) customer union keyed by their `kind` value."""
+    inner, _, _ = unwrap(customer_type)
+    members = typing.get_args(inner) if typing.get_origin(inner) in (typing.Union, types.UnionType) else (inner,)
+    variants = {}
+    for model in members:
+        model, _, _ = unwrap(model)
+        kind = model.model_fields.get("kind")
+        values = typing.get_args(unwrap(kind.annotation)[0]) if kind else ()
+        for value in values or ("",):
+            variants[value] = model
+    return variants
+
+
+RefPath = tuple[str, ...]  # field names, "*" for "every item of a list"
+
+
+def reference_paths(model: type[BaseModel], prefix: RefPath = ()) -> list[tuple[RefPath, str]]:
+    """Where in a model the `Ref`-marked fields are, computed once per model."""
+    found: list[tuple[RefPath, str]] = []
+    for name, info in model.model_fields.items():
+        inner, metadata, is_list = unwrap(info.annotation)
+        metadata += info.metadata
+        path = prefix + (name,) + (("*",) if is_list else ())
+        refs = [m for m in metadata if isinstance(m, Ref)]
+        if refs:
+            found.append((path, refs[0].target))
+        elif isinstance(inner, type) and issubclass(inner, BaseModel):
+            found.extend(reference_paths(inner, path))
+    return found
+
+
+def field_markers(info: FieldInfo) -> list[Any]:
+    """Every marker on a field's type (Ref, OptionRef, Masked, constraints)."""
+    return unwrap(info.annotation)[1] + list(info.metadata)
+
+
+def marker(info: FieldInfo, kind: type) -> Any:
+    return next((m for m in field_markers(info) if isinstance(m, kind)), None)

@@ -1,0 +1,72 @@
+"""Problems are data: every check returns them, every front end renders them.
+
+A problem names the file, line and column of the offending YAML node and the field
+path inside the record, so an editor can jump straight to it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable, Sequence
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    col: int
+    field: str
+    message: str
+    code: str = "error"
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class ProblemError(Exception):
+    """Raised when a single operation cannot go on; carries the problems that stopped it."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def format_field_path(path: FieldPath) -> str:
+    """('interactions', 2, 'date') -> 'interactions[2].date'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _github_escape(text: str, *, property: bool = False) -> str:
+    """Escape a workflow-command value (GitHub's toolkit rules)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render(problems: Iterable[Problem], fmt: str = "text") -> str:
+    """Render problems as terminal text, GitHub annotations or JSON."""
+    problems = list(problems)
+    if fmt == "json":
+        return json.dumps([asdict(p) for p in problems], ensure_ascii=False, indent=2)
+    if fmt == "github":
+        lines = []
+        for p in problems:
+            props = ",".join(
+                f"{k}={_github_escape(str(v), property=True)}"
+                for k, v in (("file", p.file), ("line", p.line), ("col", p.col), ("title", p.field or p.code))
+            )
+            lines.append(f"::{p.severity}{' ' if props else ''}{props}::{_github_escape(p.message)}")
+        return "\n".join(lines)
+    return "\n".join(str(p) for p in problems)

@@ -1,0 +1,67 @@
+"""A record as readable text for the terminal, labelled from the team's schema.
+
+Nothing here names a field: whatever the team adds to schema/ shows up, labelled in
+the reader's language, with contact details masked unless asked otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from .modelkit import Masked, OptionRef, field_label, marker
+from .privacy import mask_email, mask_phone
+from .project import Project
+
+_MASKERS = {"phone": mask_phone, "email": mask_email}
+
+
+class RecordText:
+    def __init__(self, project: Project, *, lang: str = "en", masked: bool = True):
+        self.project, self.lang, self.masked = project, lang, masked
+
+    def value(self, info, value: Any) -> str:
+        option = marker(info, OptionRef)
+        if option is not None and isinstance(value, str):
+            return self.project.options[option.name].label(value, self.lang)
+        hide = marker(info, Masked)
+        if hide is not None and self.masked and isinstance(value, str):
+            return _MASKERS[hide.how](value)
+        if isinstance(value, bool):
+            return ("是" if value else "否") if self.lang == "zh" else ("yes" if value else "no")
+        if isinstance(value, list):
+            return ", ".join(self.value(info, v) for v in value)
+        if isinstance(value, BaseModel):
+            return self.inline(value)
+        return str(value)
+
+    def fields(self, model: BaseModel):
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            if value is None or value == [] or value is False:
+                continue
+            yield name, info, value
+
+    def inline(self, model: BaseModel) -> str:
+        return " · ".join(
+            f"{field_label(info, name, self.lang)}: {self.value(info, value)}" for name, info, value in self.fields(model)
+        )
+
+    def record(self, model: BaseModel) -> str:
+        lines = [f"{getattr(model, 'id', '')}  {getattr(model, 'name', '')}"]
+        for name, info, value in self.fields(model):
+            label = field_label(info, name, self.lang)
+            if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                items = sorted(value, key=_newest_first) if hasattr(value[0], "date") else value
+                lines.append(f"{label}:")
+                lines.extend(f"  - {self.inline(item)}" for item in items)
+            elif name not in ("id", "name"):
+                lines.append(f"{label}: {self.value(info, value)}")
+        return "\n".join(lines) + "\n"
+
+
+def _newest_first(item: Any) -> tuple:
+    day = getattr(item, "date", None)
+    return (-(day.toordinal() if isinstance(day, date) else 0),)

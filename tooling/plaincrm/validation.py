@@ -1,0 +1,179 @@
+"""Check one record file against the team's models and the privacy rules.
+
+The result of a file check is self-contained (problems plus the few facts the
+cross-record rules need), so files can be checked in parallel processes and the
+results cached by content.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .loading import RawRecord, node_path_at, read_record
+from .modelkit import OptionRef, marker, reference_paths, unwrap
+from .privacy import find_forbidden_numbers
+from .problems import FieldPath, Problem, ProblemError, format_field_path
+from .project import Project
+
+Reference = tuple[FieldPath, str, str]  # (where, "member" | "customer", the value)
+
+
+@dataclass
+class FileCheck:
+    """What checking one file found: its problems and what other records may refer to."""
+
+    file: str
+    problems: list[Problem]
+    id: str | None = None
+    references: list[Reference] = field(default_factory=list)
+    model: Any = None  # the validated model, when asked for and valid
+
+
+class RecordChecker:
+    """Per-file checks for customer records, bound to one project's schema."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.adapter = project.customer_adapter
+        self.models = project.customer_models
+        self._reference_paths = {kind: reference_paths(model) for kind, model in self.models.items()}
+        self._all_reference_paths = sorted({p for paths in self._reference_paths.values() for p in paths})
+
+    def check_file(self, path: Path, *, keep_model: bool = False) -> FileCheck:
+        file = self.project.relative(path)
+        try:
+            raw = read_record(path, file, self.project.limits)
+        except ProblemError as error:
+            return FileCheck(file, error.problems)
+        except OSError as error:
+            return FileCheck(file, [Problem(file, 1, 1, "", f"cannot read the file: {error.strerror}", "file.read")])
+        return self.check_raw(raw, expected_id=path.stem, keep_model=keep_model)
+
+    def check_raw(self, raw: RawRecord, *, expected_id: str | None, keep_model: bool = False) -> FileCheck:
+        data = raw.data
+        problems = privacy_problems(raw)
+        kind = data.get("kind")
+        model = None
+        try:
+            model = self.adapter.validate_python(data)
+        except ValidationError as error:
+            problems.extend(self._schema_problems(raw, error, kind))
+        record_id = data.get("id") if isinstance(data.get("id"), str) else None
+        if expected_id is not None and record_id is not None and record_id != expected_id:
+            problems.append(
+                raw.problem(
+                    ("id",),
+                    f"id {record_id!r} does not match the file name; the file must be named {record_id}.yaml",
+                    "record.id-file-name",
+                )
+            )
+        problems.sort()
+        return FileCheck(
+            raw.file, problems, record_id, self._references(data, kind), model if keep_model and not problems else None
+        )
+
+    # --- references for the cross-record rules --------------------------------------
+
+    def _references(self, data: dict, kind: Any) -> list[Reference]:
+        paths = self._reference_paths.get(kind) if isinstance(kind, str) else None
+        found: list[Reference] = []
+        for path, target in paths if paths is not None else self._all_reference_paths:
+            for where, value in _walk(data, path, ()):
+                if isinstance(value, str):
+                    found.append((where, target, value))
+        return found
+
+    # --- schema errors in words --------------------------------------------------------
+
+    def _schema_problems(self, raw: RawRecord, error: ValidationError, kind: Any) -> list[Problem]:
+        problems = []
+        for err in error.errors(include_url=False):
+            loc = tuple(err["loc"])
+            if loc and loc[0] == kind:  # the discriminated union puts the tag first
+                loc = loc[1:]
+            kind_model = self.models.get(kind) if isinstance(kind, str) else None
+            problems.append(self._schema_problem(raw, err, loc, kind_model))
+        return problems
+
+    def _schema_problem(self, raw: RawRecord, err: dict, loc: FieldPath, model: type[BaseModel] | None) -> Problem:
+        kind_of_error, value = err["type"], err.get("input")
+        message = err["msg"].removeprefix("Value error, ")
+        at_key = False
+        if kind_of_error in ("union_tag_invalid", "union_tag_not_found"):
+            loc = ("kind",)
+            kinds = ", ".join(repr(k) for k in self.models)
+            message = f"kind must be one of {kinds}" + (f", found {value.get('kind')!r}" if isinstance(value, dict) and "kind" in value else "")
+        elif kind_of_error == "extra_forbidden":
+            at_key = True
+            message = f"unknown field {loc[-1]!r}"
+            known = list(_model_at(model, loc[:-1]).model_fields) if _model_at(model, loc[:-1]) else []
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            message += f" (did you mean {close[0]!r}?)" if close else (f"; known fields: {', '.join(known)}" if known else "")
+        elif kind_of_error == "missing":
+            message = f"required field {loc[-1]!r} is missing"
+            return Problem(raw.file, *raw.position(loc[:-1]), format_field_path(loc), message, "schema.missing")
+        elif kind_of_error == "literal_error":
+            options = _option_list_at(self.project, model, loc)
+            if options is not None:
+                allowed = ", ".join(f"{v} ({options.label(v, 'zh')})" for v in options.values)
+                message = f"{value!r} is not one of the {options.name} options: {allowed}"
+        elif kind_of_error == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            message += f"; YAML read {value!r} as a number, write it in quotes"
+        elif kind_of_error == "string_type" and isinstance(value, bool):
+            message += f"; YAML read this as {value!r} (yes/no/on/off are booleans), write it in quotes"
+        return raw.problem(loc, message, "schema." + kind_of_error, at_key=at_key)
+
+
+def privacy_problems(raw: RawRecord) -> list[Problem]:
+    problems = []
+    for finding in find_forbidden_numbers(raw.text):
+        line = raw.text.count("\n", 0, finding.offset) + 1
+        col = finding.offset - (raw.text.rfind("\n", 0, finding.offset) + 1) + 1
+        where = node_path_at(raw._root, line, col)
+        problems.append(Problem(raw.file, line, col, format_field_path(where), finding.message, finding.code))
+    return problems
+
+
+def _walk(data: Any, path: tuple[str, ...], where: FieldPath):
+    if not path:
+        yield where, data
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                yield from _walk(item, rest, where + (index,))
+    elif isinstance(data, dict) and head in data:
+        yield from _walk(data[head], rest, where + (head,))
+
+
+def _model_at(model: type[BaseModel] | None, loc: FieldPath) -> type[BaseModel] | None:
+    """The nested model class reached by following `loc` (list indexes skipped)."""
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        inner = unwrap(info.annotation)[0]
+        model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+    return model
+
+
+def _option_list_at(project: Project, model: type[BaseModel] | None, loc: FieldPath):
+    names = [p for p in loc if isinstance(p, str)]
+    if not names:
+        return None
+    owner = _model_at(model, loc[:-1] if isinstance(loc[-1], str) else loc[:-2])
+    info = owner.model_fields.get(names[-1]) if owner else None
+    if info is None:
+        return None
+    option = marker(info, OptionRef)
+    return project.options[option.name] if option else None

@@ -1,0 +1,21 @@
+"""Put files on disk so that a crash or a clash never loses data."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def create_new_file(path: Path, text: str) -> None:
+    """Write `text` to `path`, which must not exist yet; atomic (a reader sees all or nothing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)  # fails with FileExistsError instead of overwriting
+    finally:
+        os.unlink(tmp)
