@@ -114,7 +114,8 @@ class _Builder:
             if self.alias_nodes > self.limits.max_alias_nodes:
                 raise _LoadError(
                     "yaml.alias-bomb",
-                    f"aliases expand to more than {self.limits.max_alias_nodes} nodes; write the values out instead",
+                    f"aliases expand to more than {self.limits.max_alias_nodes} nodes (this anchored value is repeated); "
+                    "write the values out instead",
                     node.start_mark,
                 )
         else:

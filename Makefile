@@ -1,0 +1,40 @@
+# The two set-up commands from the README: `make site` and `make test`.
+# Both create .venv and install plaincrm into it on first use; nothing else is needed
+# on the machine but Python >= 3.11 and git.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install site serve test bench schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build the static site from records/ into build/site/ (fails on invalid records).
+site: $(STAMP)
+	$(BIN)/crm validate
+	$(BIN)/mkdocs build --strict --site-dir build/site
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
+## Run the test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Benchmarks against 10,000 synthetic customers; figures are printed beside their baselines.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_validate.py --customers 10000
+
+## Regenerate schema/*.schema.json after changing the models.
+schema: $(STAMP)
+	$(BIN)/crm schema
+
+clean:
+	rm -rf build .cache
