@@ -102,7 +102,7 @@ class CustomerBase(Record):
     name: Text = labelled("Name", "客户名称")
     industry: options["industry"].type = labelled("Industry", "所属行业")
     source: options["source"].type = labelled("Source", "客户来源")
-    category: options["category"].type = labelled("Category", "客户类型")
+    category: options["category"].type = labelled("Category", "客户分类")
     cooperation: options["cooperation"].type = labelled("Cooperation", "合作状态")
     owner: Handle = labelled("Owner", "跟进人")
     city: str | None = labelled("City", "所在城市", None)

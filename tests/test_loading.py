@@ -163,3 +163,11 @@ def test_positions_are_found_on_demand():
     assert raw.position(("interactions", 1, "date"), at_key=True) == (4, 5)
     assert raw.position(("interactions", 1, "missing")) == (4, 5)
     assert raw.position(("interactions", 1, "by", 0)) == (5, 10)
+
+
+def test_libyaml_is_used_when_pyyaml_has_it():
+    import yaml
+
+    from plaincrm import loading
+
+    assert loading.WITH_LIBYAML == yaml.__with_libyaml__

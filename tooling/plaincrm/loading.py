@@ -26,7 +26,7 @@ from yaml.resolver import BaseResolver, Resolver
 from .problems import FieldPath, Problem, ProblemError, format_field_path
 
 try:  # libyaml's parser when present, the pure-Python one otherwise
-    from yaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser
 
     WITH_LIBYAML = True
 except ImportError:  # pragma: no cover - exercised only without libyaml
