@@ -171,3 +171,13 @@ def test_parallel_and_serial_agree(repo):
     serial = check_project(repo.project, jobs=1, use_cache=False).problems
     parallel = check_project(repo.project, jobs=2, use_cache=False).problems
     assert serial == parallel and len(serial) == 34
+
+
+def test_full_width_digits_do_not_hide_an_id_number(repo):
+    repo.good(**{"needs: 需要服务器运维解决方案": "needs: 证件号１１０１０５１９４９１２３１００２Ｘ"})
+    repo.good("C20240501002", **{"needs: 需要服务器运维解决方案": "needs: 证件号１１０１０５１９４９１２３１００２X"})
+    found = where(problems(repo))
+    assert found == [
+        ("C20240501001.yaml", 11, 11, "needs", "privacy.resident-id"),
+        ("C20240501002.yaml", 11, 11, "needs", "privacy.resident-id"),
+    ]

@@ -132,7 +132,10 @@ def cmd_show(args) -> int:
     if check.model is None:
         print(render(check.problems), file=sys.stderr)
         return EXIT_PROBLEMS
-    print(RecordText(project, lang=_lang(args), masked=not args.unmasked).record(check.model), end="")
+    from .privacy import Masker
+
+    model = check.model if args.unmasked else Masker().mask(check.model)
+    print(RecordText(project, lang=_lang(args)).record(model), end="")
     return EXIT_OK
 
 
@@ -145,11 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="plaincrm: customer records as YAML files in git, checked, browsable and reportable.",
         epilog="Run `crm COMMAND --help` for a command's options. Exit codes: 0 ok, 1 problems found, 2 usage error.",
     )
-    parser.add_argument("--root", help="repository folder (default: the nearest one above the current folder)")
+    root_help = "repository folder (default: the nearest one above the current folder)"
+    parser.add_argument("--root", help=root_help)
+    common = argparse.ArgumentParser(add_help=False)  # so --root works after the command too
+    common.add_argument("--root", default=argparse.SUPPRESS, help=root_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
-        "validate", help="check records against the schema and each other",
+        "validate", parents=[common], help="check records against the schema and each other",
         description="Check every record (and records/team.yaml): YAML strictness, the team's models, privacy "
         "rules, and rules across records (unique ids, known owners, existing referrals). Reports every problem "
         "as FILE:LINE:COL: FIELD: MESSAGE. Unchanged files are answered from a cache keyed by content.",
@@ -162,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
-        "schema", help="write the JSON Schema files editors use",
+        "schema", parents=[common], help="write the JSON Schema files editors use",
         description="Generate schema/customer.schema.json and schema/team.schema.json from the models in schema/. "
         "Records point at them with a `# yaml-language-server: $schema=…` first line.",
     )
@@ -170,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser(
-        "new", help="create a record with the next free id for today",
+        "new", parents=[common], help="create a record with the next free id for today",
         description="Create records/customers/<id>.yaml with the next free id for the day, a first-contact key "
         "date and the fields every record needs. Never overwrites a file.",
     )
@@ -184,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser(
-        "show", help="print one record in readable form",
+        "show", parents=[common], help="print one record in readable form",
         description="Print a customer with labels from the schema; phone numbers and e-mail addresses are masked.",
     )
     p.add_argument("id", help="customer id, e.g. C20240501001")

@@ -72,20 +72,20 @@ _worker_checker: RecordChecker | None = None
 
 
 def _check_chunk(args: tuple[list[Path], bool]) -> list[FileCheck]:
-    paths, keep_model = args  # the checker itself is inherited from the parent by fork
-    return [_worker_checker.check_file(p, keep_model=keep_model) for p in paths]
+    paths, keep_data = args  # the checker itself is inherited from the parent by fork
+    return [_worker_checker.check_file(p, keep_data=keep_data) for p in paths]
 
 
-def check_files(project: Project, paths: list[Path], *, jobs: int | None = None, keep_model: bool = False) -> list[FileCheck]:
+def check_files(project: Project, paths: list[Path], *, jobs: int | None = None, keep_data: bool = False) -> list[FileCheck]:
     """Check files, spreading them over the machine's cores when there are many."""
     jobs = jobs or os.cpu_count() or 1
     checker = RecordChecker(project)  # built before forking, so workers inherit it
     global _worker_checker
     _worker_checker = checker
     if jobs == 1 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [checker.check_file(p, keep_model=keep_model) for p in paths]
+        return [checker.check_file(p, keep_data=keep_data) for p in paths]
     size = max(50, len(paths) // (jobs * 8))
-    chunks = [(paths[i : i + size], keep_model) for i in range(0, len(paths), size)]
+    chunks = [(paths[i : i + size], keep_data) for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         return [check for chunk in pool.map(_check_chunk, chunks) for check in chunk]
 
@@ -180,3 +180,46 @@ def check_project(
         problems = [p for p in problems if any(p.file == w or p.file.startswith(w.rstrip("/") + "/") for w in wanted)]
     problems.sort()
     return CheckReport(problems, len(paths), len(paths) - len(missing), checks)
+
+
+# --- the validated dataset -------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    """Every customer as a validated model, plus the team: the input of every view."""
+
+    project: Project
+    customers: dict[str, Any]  # id -> model, ordered by id
+    files: dict[str, str]  # id -> path relative to the repository root
+    team: dict[str, Any]  # handle -> TeamMember
+
+    def inbound(self, field_name: str) -> dict[str, list[str]]:
+        """id -> ids of the customers whose `field_name` names it (referrals, branches)."""
+        found: dict[str, list[str]] = {}
+        for customer_id, customer in self.customers.items():
+            target = getattr(customer, field_name, None)
+            if target in self.customers:
+                found.setdefault(target, []).append(customer_id)
+        return found
+
+    def replace_customers(self, customers: dict[str, Any]) -> "Dataset":
+        return Dataset(self.project, customers, self.files, self.team)
+
+
+def load_dataset(project: Project, *, jobs: int | None = None) -> Dataset:
+    """Load and validate everything; raise ProblemError listing every problem if any."""
+    paths = project.customer_files()
+    checks = check_files(project, paths, jobs=jobs, keep_data=True)
+    team = load_team(project)
+    problems = list(team.problems)
+    for check in checks:
+        problems.extend(check.problems)
+    problems.extend(cross_check(project, checks, set(team.members)))
+    if problems:
+        raise ProblemError(sorted(problems))
+    adapter = project.customer_adapter
+    pairs = sorted((check.id, check) for check in checks)
+    customers = {customer_id: adapter.validate_python(check.data) for customer_id, check in pairs}
+    files = {customer_id: check.file for customer_id, check in pairs}
+    return Dataset(project, customers, files, team.members)

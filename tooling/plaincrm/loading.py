@@ -12,6 +12,7 @@ composes the text again on demand, which only happens when there is something to
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -52,12 +53,31 @@ _KEPT_IMPLICIT = {BOOL, INT, FLOAT, NULL, MERGE}
 
 
 class _StrictResolver(BaseResolver):
-    """YAML 1.1 implicit types minus timestamps and the exotic value/yaml tags."""
+    """YAML 1.1 implicit types minus timestamps and the exotic value/yaml tags.
+
+    `resolve` runs for every node, so it is a short version of PyYAML's (no path
+    resolvers, which plaincrm does not use).
+    """
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEPT_IMPLICIT]
         for first, resolvers in Resolver.yaml_implicit_resolvers.items()
     }
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+    def resolve(self, kind, value, implicit):
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return STR
+        return SEQ if kind is SequenceNode else MAP
 
 
 class _Composer(_Parser, _StrictResolver):
@@ -98,14 +118,46 @@ def _short_tag(tag: str) -> str:
 class _Builder:
     """Turn a composed node tree into plain data, refusing what a record must not contain."""
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, *, has_aliases: bool):
         self.limits = limits
+        self.has_aliases = has_aliases  # no '*' in the text: no node can be visited twice
         self.built: set[int] = set()  # ids of nodes already built once (a second visit is an alias)
         self.active: set[int] = set()
         self.alias_nodes = 0
         self.duplicates: list[tuple[str, Any]] = []
 
     def build(self, node: Node) -> Any:
+        cls, tag = node.__class__, node.tag
+        if cls is ScalarNode:
+            if self.has_aliases:
+                self._visit(node)
+            if tag == STR:
+                return node.value
+            convert = _SCALARS.get(tag)
+            if convert is not None:
+                return convert(node.value)
+            if tag == INT:
+                return _number(yaml.constructor.SafeConstructor.construct_yaml_int, node)
+            if tag == FLOAT:
+                return _number(yaml.constructor.SafeConstructor.construct_yaml_float, node)
+            self._refuse_tag(node)
+        if not self.has_aliases:
+            return self._collection(node, cls, tag)
+        key = self._visit(node)
+        self.active.add(key)
+        try:
+            return self._collection(node, cls, tag)
+        finally:
+            self.active.discard(key)
+
+    def _collection(self, node: Node, cls: type, tag: str) -> Any:
+        if cls is MappingNode and tag == MAP:
+            return self._mapping(node)
+        if cls is SequenceNode and tag == SEQ:
+            return [self.build(child) for child in node.value]
+        self._refuse_tag(node)
+
+    def _visit(self, node: Node) -> int:
         key = id(node)
         if key in self.built:
             if key in self.active:
@@ -120,29 +172,7 @@ class _Builder:
                 )
         else:
             self.built.add(key)
-        tag = node.tag
-        if isinstance(node, ScalarNode):
-            convert = _SCALARS.get(tag)
-            if convert is not None:
-                return convert(node.value)
-            if tag == INT:
-                return _number(yaml.constructor.SafeConstructor.construct_yaml_int, node)
-            if tag == FLOAT:
-                return _number(yaml.constructor.SafeConstructor.construct_yaml_float, node)
-            self._refuse_tag(node)
-        self.active.add(key)
-        try:
-            if isinstance(node, SequenceNode):
-                if tag != SEQ:
-                    self._refuse_tag(node)
-                return [self.build(child) for child in node.value]
-            if isinstance(node, MappingNode):
-                if tag != MAP:
-                    self._refuse_tag(node)
-                return self._mapping(node)
-        finally:
-            self.active.discard(key)
-        raise _LoadError("yaml.node", "unsupported YAML node", node.start_mark)  # pragma: no cover
+        return key
 
     def _mapping(self, node: MappingNode) -> dict:
         result: dict = {}
@@ -179,6 +209,11 @@ class _Builder:
             f"YAML tag {_short_tag(node.tag)!r} is not allowed: records hold plain text, numbers, lists and mappings",
             node.start_mark,
         )
+
+
+# An alias starts a node: after a line start, white space or a flow indicator. Masked
+# phones (138****5678) do not look like one, which keeps the common case cheap.
+_ALIAS = re.compile(r"(?:^|[\s\[{,])\*", re.MULTILINE)
 
 
 def _line_col(mark) -> tuple[int, int]:
@@ -288,7 +323,7 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
     if not isinstance(root, MappingNode):
         found = "a list" if isinstance(root, SequenceNode) else "a single value"
         fail("yaml.not-mapping", f"a record must be a mapping of fields (key: value), found {found}", root.start_mark)
-    builder = _Builder(limits)
+    builder = _Builder(limits, has_aliases=_ALIAS.search(text) is not None)
     try:
         data = builder.build(root)
     except _LoadError as error:

@@ -144,6 +144,33 @@ class Options(Mapping[str, OptionList]):
 _STRFTIME_DIGITS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{2}", "%d": r"\d{2}", "%j": r"\d{3}"}
 
 
+class TierRules(BaseModel):
+    """The maintenance tiers of field guide B, as thresholds a team can tune.
+
+    A customer is *risk warning* on any risk signal, else *key* when valuable and engaged,
+    else *growth potential* on a signal of further business, else *standard*.
+    Customers that are lost or whose cooperation ended are not tiered.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_days_without_contact: int = Field(60, description="active customers not contacted for this long")
+    risk_max_satisfaction: int = Field(2, description="latest satisfaction at or below this")
+    risk_open_complaint: bool = Field(True, description="an open complaint case")
+    risk_falling_orders: float = Field(0.5, description="last 12 months' orders below this share of the 12 before")
+    key_min_order_total: float = Field(500_000, description="order total (default currency) at or above this…")
+    key_top_share: float = Field(0.2, description="…or among the top share of customers by order total")
+    key_max_days_without_contact: int = Field(45, description="and contacted within this many days")
+    key_min_satisfaction: int = Field(4, description="and latest satisfaction (if any) at least this")
+    growth_categories: list[str] = Field(["new", "potential"], description="categories that signal growth…")
+    growth_max_days_without_contact: int = Field(90, description="…when contacted within this many days")
+    growth_tags: list[str] = Field(["高意向", "增购意向", "续约意向"], description="tags that signal growth")
+    cadence_days: dict[str, int] = Field(
+        {"risk_warning": 7, "key": 30, "growth_potential": 90, "standard": 60},
+        description="follow-up cadence per tier: weekly, monthly, quarterly (field guide B)",
+    )
+
+
 class Settings(BaseModel):
     """Project settings kept beside the models (schema/settings.yaml)."""
 
@@ -158,6 +185,10 @@ class Settings(BaseModel):
     max_file_bytes: int = 1_048_576
     max_alias_nodes: int = 1_000
     default_currency: str = "CNY"
+    exchange_rates: dict[str, float] = Field(
+        {}, description="value of one unit of another currency in the default currency, for totals"
+    )
+    tiers: TierRules = TierRules()
 
     @classmethod
     def from_yaml(cls, path: Path) -> "Settings":

@@ -1,7 +1,7 @@
 """A record as readable text for the terminal, labelled from the team's schema.
 
 Nothing here names a field: whatever the team adds to schema/ shows up, labelled in
-the reader's language, with contact details masked unless asked otherwise.
+the reader's language. Masking is the caller's job (privacy.Masker), done once.
 """
 
 from __future__ import annotations
@@ -11,24 +11,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .modelkit import Masked, OptionRef, field_label, marker
-from .privacy import mask_email, mask_phone
+from .modelkit import OptionRef, field_label, marker
 from .project import Project
 
-_MASKERS = {"phone": mask_phone, "email": mask_email}
-
-
 class RecordText:
-    def __init__(self, project: Project, *, lang: str = "en", masked: bool = True):
-        self.project, self.lang, self.masked = project, lang, masked
+    def __init__(self, project: Project, *, lang: str = "en"):
+        self.project, self.lang = project, lang
 
     def value(self, info, value: Any) -> str:
         option = marker(info, OptionRef)
         if option is not None and isinstance(value, str):
             return self.project.options[option.name].label(value, self.lang)
-        hide = marker(info, Masked)
-        if hide is not None and self.masked and isinstance(value, str):
-            return _MASKERS[hide.how](value)
         if isinstance(value, bool):
             return ("是" if value else "否") if self.lang == "zh" else ("yes" if value else "no")
         if isinstance(value, list):

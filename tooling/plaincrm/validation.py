@@ -32,6 +32,7 @@ class FileCheck:
     id: str | None = None
     references: list[Reference] = field(default_factory=list)
     model: Any = None  # the validated model, when asked for and valid
+    data: dict | None = None  # the parsed plain data, when asked for and valid (cheap to send between processes)
 
 
 class RecordChecker:
@@ -44,7 +45,7 @@ class RecordChecker:
         self._reference_paths = {kind: reference_paths(model) for kind, model in self.models.items()}
         self._all_reference_paths = sorted({p for paths in self._reference_paths.values() for p in paths})
 
-    def check_file(self, path: Path, *, keep_model: bool = False) -> FileCheck:
+    def check_file(self, path: Path, *, keep_model: bool = False, keep_data: bool = False) -> FileCheck:
         file = self.project.relative(path)
         try:
             raw = read_record(path, file, self.project.limits)
@@ -52,9 +53,11 @@ class RecordChecker:
             return FileCheck(file, error.problems)
         except OSError as error:
             return FileCheck(file, [Problem(file, 1, 1, "", f"cannot read the file: {error.strerror}", "file.read")])
-        return self.check_raw(raw, expected_id=path.stem, keep_model=keep_model)
+        return self.check_raw(raw, expected_id=path.stem, keep_model=keep_model, keep_data=keep_data)
 
-    def check_raw(self, raw: RawRecord, *, expected_id: str | None, keep_model: bool = False) -> FileCheck:
+    def check_raw(
+        self, raw: RawRecord, *, expected_id: str | None, keep_model: bool = False, keep_data: bool = False
+    ) -> FileCheck:
         data = raw.data
         problems = privacy_problems(raw)
         kind = data.get("kind")
@@ -73,8 +76,11 @@ class RecordChecker:
                 )
             )
         problems.sort()
+        valid = not problems
         return FileCheck(
-            raw.file, problems, record_id, self._references(data, kind), model if keep_model and not problems else None
+            raw.file, problems, record_id, self._references(data, kind),
+            model=model if keep_model and valid else None,
+            data=data if keep_data and valid else None,
         )
 
     # --- references for the cross-record rules --------------------------------------

@@ -1,0 +1,104 @@
+"""Per-customer facts derived from a record and "today": computed once, used by every view.
+
+These rely on the core fields every plaincrm schema keeps (interactions, orders,
+service_cases, key_dates, satisfaction); a team may remove one, and the facts then
+treat it as empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from .modelkit import Settings
+
+CLOSED_CASE = ("resolved", "closed")
+NOT_COUNTED_ORDER = ("quoted", "cancelled")
+
+
+@dataclass(frozen=True)
+class NextStepDue:
+    customer_id: str
+    action: str
+    due: date
+    by: tuple[str, ...]
+    interaction_date: date
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    last_contact: date | None
+    days_since_contact: int | None
+    first_contact: date | None
+    order_total: float  # in the default currency, quoted and cancelled orders left out
+    orders_last_year: float
+    orders_year_before: float
+    latest_satisfaction: int | None
+    open_complaints: int
+    open_next_steps: tuple[NextStepDue, ...] = field(default=())
+
+    def overdue_steps(self, today: date) -> list[NextStepDue]:
+        return [s for s in self.open_next_steps if s.due < today]
+
+
+def in_default_currency(amount: Any, currency: str, settings: Settings) -> float:
+    if currency == settings.default_currency:
+        return float(amount)
+    return float(amount) * settings.exchange_rates.get(currency, 1.0)
+
+
+def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFacts:
+    interactions = getattr(customer, "interactions", None) or []
+    past = [i for i in interactions if i.date <= today]
+    last_contact = max((i.date for i in past), default=None)
+    key_dates = getattr(customer, "key_dates", None) or []
+    first_contact = min(
+        [k.date for k in key_dates if k.kind == "first_contact"] or [i.date for i in interactions] or [None],
+        key=lambda d: d or date.max,
+    )
+    total = last_year = year_before = 0.0
+    year_ago, two_years_ago = today - timedelta(days=365), today - timedelta(days=730)
+    for order in getattr(customer, "orders", None) or []:
+        if order.status in NOT_COUNTED_ORDER:
+            continue
+        amount = in_default_currency(order.amount, order.currency, settings)
+        total += amount
+        if year_ago < order.date <= today:
+            last_year += amount
+        elif two_years_ago < order.date <= year_ago:
+            year_before += amount
+    rated = [i for i in past if i.satisfaction is not None]
+    latest_satisfaction = max(rated, key=lambda i: i.date).satisfaction if rated else getattr(customer, "satisfaction", None)
+    open_complaints = sum(
+        1 for case in getattr(customer, "service_cases", None) or []
+        if case.kind == "complaint" and case.status not in CLOSED_CASE
+    )
+    steps = tuple(
+        NextStepDue(customer.id, i.next_step.action, i.next_step.due, tuple(i.by), i.date)
+        for i in interactions
+        if i.next_step is not None and i.next_step.status == "pending"
+    )
+    return CustomerFacts(
+        last_contact=last_contact,
+        days_since_contact=(today - last_contact).days if last_contact else None,
+        first_contact=first_contact,
+        order_total=total,
+        orders_last_year=last_year,
+        orders_year_before=year_before,
+        latest_satisfaction=latest_satisfaction,
+        open_complaints=open_complaints,
+        open_next_steps=steps,
+    )
+
+
+def next_occurrence(day: date, today: date) -> date:
+    """The next anniversary of `day` on or after `today` (29 February falls on 28 February)."""
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:
+            candidate = date(year, 2, 28)
+        if candidate >= today:
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,61 @@
+"""Derived views of a dataset for one "today": facts, tiers, freshness, segments, relations.
+
+Computed once per build and shared by every output (pages, exports, reminders).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .dataset import Dataset
+from .facts import CustomerFacts, NextStepDue, customer_facts
+from .segments import Tier, assign_tier, freshness, group, segment_values, top_share_threshold
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: str
+    model: Any
+    file: str
+    facts: CustomerFacts
+    tier: Tier
+    freshness: str
+    segments: dict[str, list[str]]
+
+
+@dataclass
+class Views:
+    dataset: Dataset
+    today: date
+    customers: dict[str, CustomerView]
+    groups: dict[str, dict[str, list[str]]]  # segment field -> value -> ids
+    referrals: dict[str, list[str]]  # id -> customers it referred
+    branches: dict[str, list[str]]  # id -> its branches (customers naming it as parent)
+
+    def next_steps(self) -> list[NextStepDue]:
+        steps = [s for view in self.customers.values() for s in view.facts.open_next_steps]
+        return sorted(steps, key=lambda s: (s.due, s.customer_id))
+
+    def by_owner(self, handle: str) -> list[CustomerView]:
+        return [self.customers[i] for i in self.groups["owner"].get(handle, [])]
+
+
+def derive(dataset: Dataset, today: date) -> Views:
+    settings = dataset.project.settings
+    rules = settings.tiers
+    facts = {cid: customer_facts(c, today, settings) for cid, c in dataset.customers.items()}
+    threshold = top_share_threshold((f.order_total for f in facts.values()), rules.key_top_share)
+    customers = {}
+    for cid, customer in dataset.customers.items():
+        tier = assign_tier(customer, facts[cid], rules, threshold)
+        customers[cid] = CustomerView(
+            cid, customer, dataset.files[cid], facts[cid], tier,
+            freshness(tier.name, facts[cid], rules), segment_values(customer, tier.name),
+        )
+    return Views(
+        dataset, today, customers,
+        group({cid: view.segments for cid, view in customers.items()}),
+        dataset.inbound("referred_by"), dataset.inbound("parent"),
+    )
