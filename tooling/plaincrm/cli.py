@@ -90,7 +90,7 @@ def cmd_new(args) -> int:
         print("crm new: --owner HANDLE is required (one of: " + ", ".join(sorted(team.members)) + ")", file=sys.stderr)
         return EXIT_USAGE
     if owner not in team.members:
-        print(f"crm new: {owner!r} is not a member of the team ({project.settings.team_file})", file=sys.stderr)
+        print(f"crm new: {owner!r} is not a member of the team ({project.layout.team_file})", file=sys.stderr)
         return EXIT_USAGE
     record_id = next_free_id(project, today)
     path = project.customer_file(record_id)
@@ -125,7 +125,7 @@ def cmd_show(args) -> int:
     if not path.exists():
         matches = [p for p in project.customer_files() if p.stem == args.id]
         if not matches:
-            print(f"crm show: no customer {args.id!r} in {project.settings.customers_dir}", file=sys.stderr)
+            print(f"crm show: no customer {args.id!r} in {project.layout.customers_dir}", file=sys.stderr)
             return EXIT_PROBLEMS
         path = matches[0]
     check = RecordChecker(project).check_file(path, keep_model=True)
@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .modelkit import SchemaConfigError
+    from .layout import SchemaConfigError
     from .project import ProjectNotFound
 
     args = build_parser().parse_args(argv)

@@ -14,9 +14,8 @@ from typing import Any, Iterable
 
 from .cache import CheckCache
 from .loading import node_position, read_record, _compose
-from .problems import FieldPath, Problem, ProblemError, format_field_path
+from .problems import FieldPath, FileCheck, Problem, ProblemError, format_field_path
 from .project import Project
-from .validation import FileCheck, RecordChecker
 
 PARALLEL_FROM = 200  # below this many files a process pool costs more than it saves
 
@@ -68,7 +67,7 @@ def load_team(project: Project) -> Team:
 
 # --- per-file checks, in parallel --------------------------------------------------
 
-_worker_checker: RecordChecker | None = None
+_worker_checker = None  # a validation.RecordChecker, set before forking
 
 
 def _check_chunk(args: tuple[list[Path], bool]) -> list[FileCheck]:
@@ -78,6 +77,10 @@ def _check_chunk(args: tuple[list[Path], bool]) -> list[FileCheck]:
 
 def check_files(project: Project, paths: list[Path], *, jobs: int | None = None, keep_data: bool = False) -> list[FileCheck]:
     """Check files, spreading them over the machine's cores when there are many."""
+    if not paths:
+        return []
+    from .validation import RecordChecker  # pydantic and the models load only when a file needs checking
+
     jobs = jobs or os.cpu_count() or 1
     checker = RecordChecker(project)  # built before forking, so workers inherit it
     global _worker_checker
@@ -129,7 +132,7 @@ def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set
         for where, target, value in check.references:
             if target == "member" and value not in team_handles:
                 problems.append(
-                    locate.problem(check.file, where, f"{value!r} is not a member of the team ({project.settings.team_file})", "record.unknown-member")
+                    locate.problem(check.file, where, f"{value!r} is not a member of the team ({project.layout.team_file})", "record.unknown-member")
                 )
             elif target == "customer":
                 if value == check.id:
@@ -168,13 +171,18 @@ def check_project(
     fresh = check_files(project, [paths[i] for i in missing], jobs=jobs)
     for index, check in zip(missing, fresh):
         checks[index] = check
-    if cache is not None and fresh:
-        cache.store(paths, checks)
-    team = load_team(project)
-    problems = list(team.problems)
+    cached_team = cache.lookup_team() if cache is not None else None
+    if cached_team is None:
+        team = load_team(project)
+        team_problems, handles = team.problems, set(team.members)
+    else:
+        team_problems, handles = cached_team
+    if cache is not None and (missing or cached_team is None):
+        cache.store(paths, checks, team_problems, handles)
+    problems = list(team_problems)
     for check in checks:
         problems.extend(check.problems)
-    problems.extend(cross_check(project, checks, set(team.members)))
+    problems.extend(cross_check(project, checks, handles))
     if only is not None:
         wanted = {project.relative(p) for p in only}
         problems = [p for p in problems if any(p.file == w or p.file.startswith(w.rstrip("/") + "/") for w in wanted)]

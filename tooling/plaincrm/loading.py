@@ -12,7 +12,6 @@ composes the text again on demand, which only happens when there is something to
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -73,11 +72,24 @@ class _StrictResolver(BaseResolver):
     def resolve(self, kind, value, implicit):
         if kind is ScalarNode:
             if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
+                tag = _PLAIN_TAGS.get(value)
+                if tag is None:
+                    tag = _resolve_plain(value, self.yaml_implicit_resolvers)
+                    if len(value) <= 32 and len(_PLAIN_TAGS) < 50_000:
+                        _PLAIN_TAGS[value] = tag  # field names and option values repeat in every file
+                return tag
             return STR
         return SEQ if kind is SequenceNode else MAP
+
+
+_PLAIN_TAGS: dict[str, str] = {}
+
+
+def _resolve_plain(value: str, resolvers: dict) -> str:
+    for tag, regexp in resolvers.get(value[:1], ()):
+        if regexp.match(value):
+            return tag
+    return STR
 
 
 class _Composer(_Parser, _StrictResolver):
@@ -211,9 +223,17 @@ class _Builder:
         )
 
 
-# An alias starts a node: after a line start, white space or a flow indicator. Masked
-# phones (138****5678) do not look like one, which keeps the common case cheap.
-_ALIAS = re.compile(r"(?:^|[\s\[{,])\*", re.MULTILINE)
+def _may_have_aliases(text: str) -> bool:
+    """An alias starts a node: after a line start, white space or a flow indicator.
+
+    Masked phones (138****5678) do not look like one, so the common case stays cheap.
+    """
+    at = text.find("*")
+    while at != -1:
+        if at == 0 or text[at - 1] in " \t\r\n[{,":
+            return True
+        at = text.find("*", at + 1)
+    return False
 
 
 def _line_col(mark) -> tuple[int, int]:
@@ -323,7 +343,7 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
     if not isinstance(root, MappingNode):
         found = "a list" if isinstance(root, SequenceNode) else "a single value"
         fail("yaml.not-mapping", f"a record must be a mapping of fields (key: value), found {found}", root.start_mark)
-    builder = _Builder(limits, has_aliases=_ALIAS.search(text) is not None)
+    builder = _Builder(limits, has_aliases=_may_have_aliases(text))
     try:
         data = builder.build(root)
     except _LoadError as error:

@@ -25,11 +25,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from . import layout
+from .layout import SchemaConfigError  # noqa: F401  (raised here, defined light for the CLI)
+
 LANGUAGES = ("en", "zh")
-
-
-class SchemaConfigError(Exception):
-    """The team's schema/ folder is inconsistent (not a record problem)."""
 
 
 class Record(BaseModel):
@@ -180,10 +179,10 @@ class Settings(BaseModel):
         "C{date:%Y%m%d}{seq:03d}",
         description="Customer ids: literal text, {date:<strftime>} and {seq:0Nd}, e.g. C20240501001",
     )
-    customers_dir: str = "records/customers"
-    team_file: str = "records/team.yaml"
-    max_file_bytes: int = 1_048_576
-    max_alias_nodes: int = 1_000
+    customers_dir: str = layout.DEFAULT_CUSTOMERS_DIR
+    team_file: str = layout.DEFAULT_TEAM_FILE
+    max_file_bytes: int = layout.DEFAULT_MAX_FILE_BYTES
+    max_alias_nodes: int = layout.DEFAULT_MAX_ALIAS_NODES
     default_currency: str = "CNY"
     exchange_rates: dict[str, float] = Field(
         {}, description="value of one unit of another currency in the default currency, for totals"

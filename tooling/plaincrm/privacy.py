@@ -23,8 +23,8 @@ _CARD = re.compile(r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{4}){2,3}(?:[
 # date is digits): map every ASCII digit to 0 and look for the shapes both numbers need.
 _ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
 _GATES = (b"0" * 13, b"0000 0000 0000", b"0000-0000-0000", b"0000 0000-0000", b"0000-0000 0000")
-_FULL_WIDTH_RUN = re.compile(rb"(?:\xef\xbc[\x90-\x99]){4}")  # ０-９ typed with a Chinese IME
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+_FULL_WIDTH_DIGITS = "０１２３４５６７８９"  # typed with a Chinese IME in full-width mode
+_FULL_WIDTH = str.maketrans(_FULL_WIDTH_DIGITS + "Ｘｘ", "0123456789Xx")
 
 
 def _may_hold_long_numbers(encoded: bytes) -> bool:
@@ -57,10 +57,9 @@ class Finding:
 
 def find_forbidden_numbers(text: str) -> Iterator[Finding]:
     """Resident ID numbers and bank card numbers anywhere in `text` (ASCII or full-width digits)."""
-    encoded = text.encode("utf-8")
-    if _FULL_WIDTH_RUN.search(encoded):
+    if any(digit in text for digit in _FULL_WIDTH_DIGITS):
         text = text.translate(_FULL_WIDTH)  # one character for one: offsets stay valid
-    elif not _may_hold_long_numbers(encoded):
+    elif not _may_hold_long_numbers(text.encode("utf-8")):
         return
     id_spans = []
     for match in _RESIDENT_ID.finditer(text):

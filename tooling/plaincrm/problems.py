@@ -7,8 +7,8 @@ path inside the record, so an editor can jump straight to it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Sequence
 
 FieldPath = tuple[str | int, ...]
 
@@ -26,6 +26,21 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}"
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+Reference = tuple[FieldPath, str, str]  # (where, "member" | "customer", the value)
+
+
+@dataclass
+class FileCheck:
+    """What checking one file found: its problems and what other records may refer to."""
+
+    file: str
+    problems: list[Problem]
+    id: str | None = None
+    references: list[Reference] = field(default_factory=list)
+    model: Any = None  # the validated model, when asked for and valid
+    data: dict | None = None  # the parsed plain data, when asked for and valid (cheap to send between processes)
 
 
 class ProblemError(Exception):

@@ -7,6 +7,7 @@ fields and option lists and the engine needs no configuration to find them.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .layout import Layout, read_layout
 from .loading import Limits
 
 ENGINE_DIR = Path(__file__).resolve().parent
@@ -83,33 +85,45 @@ class Project:
 
         return model_variants(self.schema.Customer)
 
+    # --- files (known without importing the schema) --------------------------------
+
+    @cached_property
+    def layout(self) -> Layout:
+        return read_layout(self.root / "schema" / "settings.yaml")
+
     @cached_property
     def limits(self) -> Limits:
-        return Limits(self.settings.max_file_bytes, self.settings.max_alias_nodes)
-
-    # --- files --------------------------------------------------------------------
+        return Limits(self.layout.max_file_bytes, self.layout.max_alias_nodes)
 
     @property
     def customers_dir(self) -> Path:
-        return self.root / self.settings.customers_dir
+        return self.root / self.layout.customers_dir
 
     @property
     def team_file(self) -> Path:
-        return self.root / self.settings.team_file
+        return self.root / self.layout.team_file
 
     def customer_files(self) -> list[Path]:
-        folder = self.customers_dir
-        return sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+        """Every *.yaml below the customers folder, sorted (os.walk: pathlib's rglob is slow at 10,000)."""
+        found = []
+        for folder, subfolders, names in os.walk(self.customers_dir):
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            found.extend(os.path.join(folder, name) for name in names if name.endswith(".yaml") and not name.startswith("."))
+        return [Path(p) for p in sorted(found)]
 
     def customer_file(self, customer_id: str) -> Path:
         return self.customers_dir / f"{customer_id}.yaml"
 
     def relative(self, path: Path) -> str:
         """A path as problems show it: relative to the repository root when inside it."""
-        try:
-            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        text = os.path.abspath(path)
+        if text.startswith(self._root_prefix):
+            return text[len(self._root_prefix):].replace(os.sep, "/")
+        return str(path)
+
+    @cached_property
+    def _root_prefix(self) -> str:
+        return os.path.join(str(self.root), "")
 
     @cached_property
     def fingerprint(self) -> str:
@@ -118,5 +132,5 @@ class Project:
         for folder in (ENGINE_DIR, self.root / "schema"):
             for path in sorted(folder.glob("*.py")) + sorted(folder.glob("*.yaml")):
                 digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        digest.update(sys.version.encode())
+        digest.update(sys.version.encode() + importlib.metadata.version("pydantic").encode())
         return digest.hexdigest()[:20]

@@ -8,7 +8,6 @@ results cached by content.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +16,8 @@ from pydantic import BaseModel, ValidationError
 from .loading import RawRecord, node_path_at, read_record
 from .modelkit import OptionRef, marker, reference_paths, unwrap
 from .privacy import find_forbidden_numbers
-from .problems import FieldPath, Problem, ProblemError, format_field_path
+from .problems import FieldPath, FileCheck, Problem, ProblemError, Reference, format_field_path
 from .project import Project
-
-Reference = tuple[FieldPath, str, str]  # (where, "member" | "customer", the value)
-
-
-@dataclass
-class FileCheck:
-    """What checking one file found: its problems and what other records may refer to."""
-
-    file: str
-    problems: list[Problem]
-    id: str | None = None
-    references: list[Reference] = field(default_factory=list)
-    model: Any = None  # the validated model, when asked for and valid
-    data: dict | None = None  # the parsed plain data, when asked for and valid (cheap to send between processes)
-
 
 class RecordChecker:
     """Per-file checks for customer records, bound to one project's schema."""

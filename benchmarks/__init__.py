@@ -1,0 +1,1 @@
+"""Benchmarks for plaincrm; `benchmarks.generate.generate` builds synthetic repositories."""

@@ -1,0 +1,171 @@
+"""The MkDocs adapter: hands the generated pages to MkDocs and Material, and stays thin.
+
+Regular pages (home, indexes, segments, owners) become virtual MkDocs pages whose HTML
+is set directly (no Markdown pass: record text must never be read as Markdown). The
+thousands of customer pages do not go through the theme one by one: one prototype page
+is rendered by the theme, and every customer page is that page with its own title and
+content put in, which keeps a 10,000-customer build fast. Titles are placed by markers
+replaced after the theme has rendered, because MkDocs' templates do not escape them.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, InclusionLevel
+
+from ..problems import ProblemError, render
+from .build import build_for_site
+from .pages import Page, page_url
+from .search import search_entry
+
+log = logging.getLogger("mkdocs.plugins.plaincrm")
+
+SHELL_SRC = "customers/pcrm-shell-page.md"
+NAV_PAGES = ("index.md", "customers/index.md", "segments/index.md", "owners/index.md")
+SHELL_CONTENT = "<h1>pcrm-shell-content</h1>"
+TITLE_MARKER = "pcrm-title-{}-x"
+_TITLE_MARKERS = re.compile(r"pcrm-title-(\d+)-x")
+
+
+class PlaincrmConfig(Config):
+    root = c.Type(str, default="")  # the repository; default: the folder of mkdocs.yml
+    mask_contacts = c.Type(bool, default=True)
+    today = c.Type(str, default="")  # YYYY-MM-DD; default: $PLAINCRM_TODAY or the build date
+    branch = c.Type(str, default="main")  # for "Edit this record" links on the git host
+
+
+class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
+    supports_multiple_instances = False
+
+    def on_config(self, config):
+        from .search import quiet_jieba
+
+        quiet_jieba()
+        root = Path(self.config.root or os.path.dirname(config.config_file_path)).resolve()
+        today_text = self.config.today or os.environ.get("PLAINCRM_TODAY") or date.today().isoformat()
+        try:
+            today = date.fromisoformat(today_text)
+        except ValueError:
+            raise PluginError(f"plaincrm: today must be YYYY-MM-DD, got {today_text!r}") from None
+        language = str(config.theme.get("language") or "en")
+        try:
+            self.project, self.site = build_for_site(
+                root, today=today, lang="zh" if language.startswith("zh") else "en",
+                masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
+                directory_urls=config.use_directory_urls,
+            )
+        except ProblemError as error:
+            raise PluginError(
+                f"plaincrm: {len(error.problems)} problem(s) in the records; nothing was built:\n"
+                + render(error.problems)
+            ) from None
+        self.directory_urls = config.use_directory_urls
+        self.pages: dict[str, Page] = {page.src: page for page in self.site.pages}
+        self.titles: dict[str, str] = {}
+        for name in ("plaincrm.css", "plaincrm.js"):
+            path = f"assets/plaincrm/{name}"
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if path not in [str(t) for t in target]:
+                target.append(path)
+        return config
+
+    def on_files(self, files, config):
+        generated = [(page.src, "") for page in self.site.pages] + [(SHELL_SRC, "")]
+        generated += list(self.site.files.items())
+        for src, content in generated:
+            existing = files.get_file_from_path(src)
+            if existing is not None:
+                log.warning(f"plaincrm: {src} is generated; the hand-written file of that name is ignored")
+                files.remove(existing)
+            in_nav = src in NAV_PAGES or not src.endswith(".md")
+            inclusion = InclusionLevel.UNDEFINED if in_nav else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, src, content=content, inclusion=inclusion))
+        return files
+
+    def on_page_markdown(self, markdown, page, config, files):
+        src = page.file.src_uri
+        if src == SHELL_SRC:
+            page.meta["title"] = "pcrm-shell-title"
+            page.meta["search"] = {"exclude": True}
+        elif src in self.pages:
+            marker = TITLE_MARKER.format(len(self.titles))
+            self.titles[marker] = self.pages[src].title
+            page.meta["title"] = marker
+            page.meta["search"] = {"exclude": True}
+        else:
+            return markdown
+        return ""  # no Markdown pass over generated content
+
+    def on_page_content(self, content, page, config, files):
+        src = page.file.src_uri
+        if src == SHELL_SRC:
+            return SHELL_CONTENT
+        if src in self.pages:
+            return self.pages[src].html
+        return content
+
+    def on_page_context(self, context, page, config, nav):
+        if page.file.src_uri in self.pages or page.file.src_uri == SHELL_SRC:
+            page.edit_url = None  # generated pages have no file to edit; customers carry their own links
+        return context
+
+    def on_post_page(self, output, page, config):
+        output = _TITLE_MARKERS.sub(lambda m: html.escape(self.titles.get(m.group(0), ""), quote=True), output)
+        if page.file.src_uri == SHELL_SRC:
+            self.shell = output
+        return output
+
+    @event_priority(50)  # before the search plugin writes its index
+    def on_post_build(self, config):
+        site_dir = Path(config.site_dir)
+        shell_url = page_url(SHELL_SRC, self.directory_urls)
+        (site_dir / (shell_url + "index.html" if shell_url.endswith("/") else shell_url)).unlink(missing_ok=True)
+        parts = _split_shell(self.shell, shell_url)
+        search = _search_index(config)
+        for page in self.site.customer_pages:
+            url = page_url(page.src, self.directory_urls)
+            title = html.escape(page.title, quote=True)
+            text = "".join(title if p is _TITLE else page.html if p is _CONTENT else url if p is _URL else p for p in parts)
+            target = site_dir / (url + "index.html" if url.endswith("/") else url)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            if search is not None and page.search_text:
+                search.entries.append(search_entry(url, page.title, page.search_text))
+
+    def on_serve(self, server, config, builder):
+        for path in (self.project.customers_dir, self.project.team_file, self.project.root / "schema"):
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+
+_TITLE, _CONTENT, _URL = object(), object(), object()
+
+
+def _split_shell(shell: str, shell_url: str) -> list:
+    """The prototype page cut into literal parts and the places a customer's own go."""
+    if SHELL_CONTENT not in shell:
+        raise PluginError("plaincrm: the theme did not render the prototype customer page as expected")
+    parts: list = []
+    for piece in re.split(r"(pcrm-shell-title|<h1>pcrm-shell-content</h1>|" + re.escape(shell_url) + ")", shell):
+        parts.append({"pcrm-shell-title": _TITLE, SHELL_CONTENT: _CONTENT, shell_url: _URL}.get(piece, piece))
+    return parts
+
+
+def _search_index(config):
+    """Material's (or MkDocs') search index object, where entries for customer pages go."""
+    for plugin in config.plugins.values():
+        index = getattr(plugin, "search_index", None)
+        if index is not None and hasattr(index, "entries"):
+            return index
+    return None

@@ -1,0 +1,390 @@
+"""Turn the derived views into pages in memory: path -> title + HTML body.
+
+Nothing here knows about MkDocs. Every string from a record reaches HTML through
+Jinja2's autoescaping (or `html.escape` for titles the adapter places itself), and
+no record text is ever treated as Markdown or as a template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from pydantic import BaseModel
+
+from ..facts import next_occurrence
+from ..modelkit import OptionRef, field_label, marker, unwrap
+from ..scaffold import new_record_text, next_free_id
+from ..segments import SEGMENT_FIELDS
+from ..show import RecordText
+from ..views import CustomerView, Views
+from .i18n import TEXT, text
+
+ASSET_DIR = "assets/plaincrm"
+ASSETS = ("plaincrm.css", "plaincrm.js")
+INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not work on a site opened from a folder
+INDEX_SRC = "customers/index.md"
+UPCOMING_DAYS = 30
+YEARLY_KINDS = ("birthday", "anniversary")
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    today: date
+    lang: str = "en"
+    repo_url: str | None = None
+    branch: str = "main"
+    directory_urls: bool = False  # customers/X/ instead of customers/X.html (the latter works from a folder)
+
+
+@dataclass(frozen=True)
+class Page:
+    src: str  # "customers/C20240501001.md": the path a Markdown-based engine would read it from
+    title: str  # plain text; whoever places it in HTML escapes it
+    html: str  # the body, safe HTML
+    search_text: str = ""  # plain text for the search index; empty: not indexed
+
+
+def page_url(src: str, directory_urls: bool) -> str:
+    """Where an engine publishes a page, the way MkDocs does it."""
+    stem = src[: -len(".md")]
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index":
+        return ""
+    return stem[: -len("index")] if stem.endswith("/index") else stem + "/"
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """A link from the page published at `from_url` to `to_url` (both site-relative)."""
+    base = from_url if (from_url == "" or from_url.endswith("/")) else posixpath.dirname(from_url)
+    target = posixpath.relpath(to_url or ".", base or ".")
+    if to_url.endswith("/") or to_url == "":
+        target = target.rstrip("/") + "/"
+    return "./" if target == "./" or target == "." else target
+
+
+@dataclass
+class Site:
+    pages: list[Page]  # home, indexes, segments, owners
+    customer_pages: list[Page]  # one per customer (an adapter may render these its own fast way)
+    files: dict[str, bytes] = field(default_factory=dict)  # assets and data, by path
+
+
+def slug(value: str) -> str:
+    """A path segment for any value: readable where safe, unique always."""
+    cleaned = re.sub(r"[^\w.-]+", "-", value, flags=re.UNICODE).strip("-")[:60]
+    if cleaned == value and cleaned and not cleaned.startswith("."):
+        return cleaned
+    return f"{cleaned}-{hashlib.sha1(value.encode()).hexdigest()[:8]}".lstrip("-")
+
+
+def customer_src(customer_id: str) -> str:
+    return f"customers/{slug(customer_id)}.md"
+
+
+def segment_src(name: str, value: str) -> str:
+    return f"segments/{name}/{slug(value)}.md"
+
+
+def owner_src(handle: str) -> str:
+    return f"owners/{slug(handle)}.md"
+
+
+class SiteBuilder:
+    """Renders every page of the site for one set of views and options."""
+
+    def __init__(self, views: Views, options: SiteOptions):
+        self.views, self.options = views, options
+        self.project = views.dataset.project
+        self.lang = options.lang
+        self.record_text = RecordText(self.project, lang=self.lang)
+        self.env = Environment(
+            loader=PackageLoader("plaincrm.site", "templates"),
+            autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        )
+        self.env.globals.update(t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount)
+
+    # --- labels -----------------------------------------------------------------
+
+    def option_label(self, list_name: str, value: str) -> str:
+        options = self.project.options
+        return options[list_name].label(value, self.lang) if list_name in options else value
+
+    def segment_label(self, name: str, value: str) -> str:
+        if name == "owner":
+            member = self.views.dataset.team.get(value)
+            return f"{member.name} ({value})" if member else value
+        if name == "tags":
+            return value
+        option_list = "tier" if name == "tier" else self._option_list_of(name)
+        return self.option_label(option_list, value) if option_list else value
+
+    def _option_list_of(self, field_name: str) -> str | None:
+        for model in self.project.customer_models.values():
+            info = model.model_fields.get(field_name)
+            if info is not None:
+                found = marker(info, OptionRef)
+                return found.name if found else None
+        return None
+
+    # --- links --------------------------------------------------------------------
+
+    def edit_url(self, file: str) -> str | None:
+        if not self.options.repo_url:
+            return None
+        return f"{self.options.repo_url.rstrip('/')}/edit/{quote(self.options.branch)}/{quote(file)}"
+
+    def new_customer_url(self) -> str | None:
+        if not self.options.repo_url:
+            return None
+        team = self.views.dataset.team
+        record_id = next_free_id(self.project, self.options.today)
+        owner = next(iter(team), "owner")
+        template = new_record_text(
+            self.project, record_id=record_id, kind="company", name="…", owner=owner, today=self.options.today
+        )
+        folder = self.project.layout.customers_dir
+        query = urlencode({"filename": f"{record_id}.yaml", "value": template})
+        return f"{self.options.repo_url.rstrip('/')}/new/{quote(self.options.branch)}/{quote(folder)}?{query}"
+
+    def url(self, src: str) -> str:
+        return page_url(src, self.options.directory_urls)
+
+    def link(self, from_src: str, to_src: str) -> str:
+        return relative_url(self.url(from_src), self.url(to_src))
+
+    def render(self, template: str, src: str, **context: Any) -> str:
+        here = self.url(src)
+        return self.env.get_template(template).render(
+            link=lambda target: relative_url(here, self.url(target)),
+            link_file=lambda path: relative_url(here, path),
+            customer_src=customer_src, segment_src=segment_src, owner_src=owner_src,
+            lang=self.lang, **context,
+        )
+
+    # --- the pages ------------------------------------------------------------------
+
+    def build(self) -> Site:
+        pages = [self.home(), self.customer_index(), self.segments_overview(), self.owners_overview()]
+        pages += [self.segment_page(name, value) for name in SEGMENT_FIELDS for value in self.views.groups[name]]
+        pages += [self.owner_page(handle) for handle in self.views.dataset.team]
+        customer_pages = [self.customer_page(view) for view in self.views.customers.values()]
+        files = {f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS}
+        files[INDEX_DATA] = self.index_data()
+        return Site(pages, customer_pages, files)
+
+    def rows(self, ids: list[str]) -> list[CustomerView]:
+        return [self.views.customers[i] for i in ids]
+
+    def home(self) -> Page:
+        views, today = self.views, self.options.today
+        steps = views.next_steps()
+        week_end = today + timedelta(days=7)
+        customers = views.customers.values()
+        newest = sorted(customers, key=lambda v: (v.facts.first_contact or date.min, v.id), reverse=True)[:10]
+        html = self.render(
+            "home.html", "index.md",
+            total=len(views.customers),
+            by_cooperation=self._counts("cooperation"),
+            by_tier=self._counts("tier"),
+            due=[s for s in steps if today <= s.due <= week_end],
+            overdue=[s for s in steps if s.due < today],
+            newest=newest, views=views, today=today,
+            new_customer=self.new_customer_url(),
+        )
+        return Page("index.md", text("home", self.lang), html)
+
+    def _counts(self, name: str) -> list[tuple[str, str, int]]:
+        """(value, label, count) for a segment field, in option order where there is one."""
+        groups = self.views.groups[name]
+        return [(value, self.segment_label(name, value), len(ids)) for value, ids in self._ordered(name, groups)]
+
+    def _ordered(self, name: str, groups: dict[str, list[str]]):
+        option_list = "tier" if name == "tier" else self._option_list_of(name)
+        if option_list and option_list in self.project.options:
+            order = {v: i for i, v in enumerate(self.project.options[option_list].values)}
+            return sorted(groups.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        if name == "owner":
+            order = {h: i for i, h in enumerate(self.views.dataset.team)}
+            return sorted(groups.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+    def customer_index(self) -> Page:
+        html = self.render(
+            "index.html", INDEX_SRC, data_url=INDEX_DATA, new_customer=self.new_customer_url(),
+        )
+        return Page(INDEX_SRC, text("customer_index", self.lang), html)
+
+    def segments_overview(self) -> Page:
+        sections = [
+            (name, text(f"segment_field.{name}", self.lang), [
+                (segment_src(name, value), label, count) for value, label, count in self._counts(name)
+            ])
+            for name in SEGMENT_FIELDS
+        ]
+        src = "segments/index.md"
+        return Page(src, text("segments", self.lang), self.render("segments.html", src, sections=sections))
+
+    def segment_page(self, name: str, value: str) -> Page:
+        src = segment_src(name, value)
+        label = self.segment_label(name, value)
+        title = f"{text(f'segment_field.{name}', self.lang)}: {label}"
+        rows = self.rows(self.views.groups[name][value])
+        return Page(src, title, self.render("segment.html", src, title=title, rows=rows, views=self.views))
+
+    def owners_overview(self) -> Page:
+        members = [
+            (owner_src(h), m.name, h, len(self.views.groups["owner"].get(h, [])))
+            for h, m in self.views.dataset.team.items()
+        ]
+        src = "owners/index.md"
+        return Page(src, text("owners", self.lang), self.render("owners.html", src, members=members))
+
+    def owner_page(self, handle: str) -> Page:
+        src = owner_src(handle)
+        member = self.views.dataset.team[handle]
+        rows = self.views.by_owner(handle)
+        today = self.options.today
+        mine = {v.id for v in rows}
+        steps = [s for s in self.views.next_steps() if s.customer_id in mine or handle in s.by]
+        html = self.render(
+            "owner.html", src, member=member, handle=handle, rows=rows, views=self.views,
+            overdue=[s for s in steps if s.due < today],
+            upcoming=self.upcoming_dates(rows),
+        )
+        return Page(src, f"{member.name} ({handle})", html)
+
+    def upcoming_dates(self, rows: list[CustomerView]) -> list[tuple[date, CustomerView, str, str]]:
+        today, end = self.options.today, self.options.today + timedelta(days=UPCOMING_DAYS)
+        found = []
+        for view in rows:
+            for key_date in getattr(view.model, "key_dates", None) or []:
+                day = next_occurrence(key_date.date, today) if key_date.kind in YEARLY_KINDS else key_date.date
+                if today <= day <= end:
+                    found.append((day, view, self.option_label("key_date_kind", key_date.kind), key_date.note or ""))
+        return sorted(found, key=lambda item: (item[0], item[1].id))
+
+    # --- one customer -------------------------------------------------------------------
+
+    def customer_page(self, view: CustomerView) -> Page:
+        src = customer_src(view.id)
+        model = view.model
+        profile, sections = [], []
+        for name, info, value in self.record_text.fields(model):
+            if name in ("id", "name", "referred_by", "parent"):  # the title and the relations section
+                continue
+            if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                sections.append(self.list_section(name, info, value))
+            else:
+                profile.append((field_label(info, name, self.lang), self.record_text.value(info, value)))
+        relations = self.relations(view)
+        html = self.render(
+            "customer.html", src, c=view, model=model, profile=profile, sections=sections, relations=relations,
+            segments=[
+                (name, value, segment_src(name, value), self.segment_label(name, value))
+                for name in SEGMENT_FIELDS for value in view.segments[name]
+            ],
+            edit_url=self.edit_url(view.file), log_snippet=self.log_snippet(view),
+            today=self.options.today,
+        )
+        return Page(src, f"{model.name} · {view.id}", html, search_text=self.search_text(view))
+
+    def list_section(self, name: str, info, items: list[BaseModel]) -> dict:
+        item_model = type(items[0])
+        columns = [(n, i) for n, i in item_model.model_fields.items()]
+        if "date" in item_model.model_fields:
+            items = sorted(items, key=lambda item: item.date, reverse=True)
+        used = [(n, i) for n, i in columns if any(getattr(it, n) not in (None, [], False) for it in items)]
+        rows = [[self.record_text.value(i, getattr(it, n)) if getattr(it, n) not in (None, [], False) else "" for n, i in used] for it in items]
+        totals = {}
+        if "amount" in item_model.model_fields:
+            for item in items:
+                if getattr(item, "status", None) in ("quoted", "cancelled"):
+                    continue
+                currency = getattr(item, "currency", "")
+                totals[currency] = totals.get(currency, Decimal(0)) + item.amount
+        return {
+            "name": name, "title": field_label(info, name, self.lang),
+            "headers": [field_label(i, n, self.lang) for n, i in used], "rows": rows, "totals": sorted(totals.items()),
+        }
+
+    def relations(self, view: CustomerView) -> list[tuple[str, list[tuple[str, str]]]]:
+        customers = self.views.customers
+
+        def refs(ids):
+            return [(customer_src(i), customers[i].model.name) for i in ids if i in customers]
+
+        model = view.model
+        out = [
+            ("referred_by", refs([getattr(model, "referred_by", None)] if getattr(model, "referred_by", None) else [])),
+            ("referred", refs(self.views.referrals.get(view.id, []))),
+            ("head_office", refs([getattr(model, "parent", None)] if getattr(model, "parent", None) else [])),
+            ("branches", refs(self.views.branches.get(view.id, []))),
+        ]
+        return [(text(key, self.lang), items) for key, items in out if items]
+
+    def log_snippet(self, view: CustomerView) -> str:
+        today = self.options.today.isoformat()
+        owner = getattr(view.model, "owner", "")
+        return (
+            f"  - date: {today}\n    channel: phone\n    topic: …\n    summary: …\n    by: [{owner}]\n"
+            f"    next_step: {{action: …, due: {(self.options.today + timedelta(days=7)).isoformat()}}}\n"
+        )
+
+    def search_text(self, view: CustomerView) -> str:
+        """A lean text for search: names, contacts, tags, needs — not the timeline."""
+        model = view.model
+        parts = [view.id, model.name]
+        for contact in getattr(model, "contacts", None) or []:
+            parts += [contact.name, contact.title or ""]
+        parts += list(getattr(model, "tags", None) or [])
+        parts += [getattr(model, "needs", None) or "", getattr(model, "city", None) or ""]
+        parts.append(self.option_label("industry", model.industry))
+        return " ".join(p for p in parts if p)
+
+    # --- the index's data ---------------------------------------------------------------
+
+    def index_data(self) -> bytes:
+        labels = {
+            name: {value: self.segment_label(name, value) for value in self.views.groups[name]} for name in SEGMENT_FIELDS
+        }
+        rows = []
+        for view in self.views.customers.values():
+            model = view.model
+            contacts = " ".join(
+                " ".join(filter(None, (c.name, c.title, c.phone, c.email))) for c in getattr(model, "contacts", None) or []
+            )
+            rows.append([
+                view.id, model.name, self.link(INDEX_SRC, customer_src(view.id)), contacts,
+                view.facts.last_contact.isoformat() if view.facts.last_contact else "",
+                view.freshness, round(view.facts.order_total, 2),
+                *[view.segments[name] for name in SEGMENT_FIELDS],
+            ])
+        data = {
+            "columns": ["id", "name", "url", "contacts", "last_contact", "freshness", "order_total", *SEGMENT_FIELDS],
+            "facets": list(SEGMENT_FIELDS),
+            "facet_titles": {name: text(f"segment_field.{name}", self.lang) for name in SEGMENT_FIELDS},
+            "labels": labels,
+            "freshness_labels": {v: self.option_label("freshness", v) for v in ("green", "amber", "red", "grey")},
+            "text": {k: text(k, self.lang) for k in TEXT},
+            "rows": rows,
+        }
+        return b"window.plaincrmIndex = " + json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b";\n"
+
+
+def fmt_amount(value: Any) -> str:
+    return f"{value:,.2f}" if isinstance(value, (int, float, Decimal)) else str(value)
+
+
+def build_site(views: Views, options: SiteOptions) -> Site:
+    return SiteBuilder(views, options).build()
