@@ -3,6 +3,7 @@
 # on the machine but Python >= 3.11 and git.
 
 PYTHON ?= python3
+export NO_MKDOCS_2_WARNING := 1
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -24,8 +25,9 @@ site: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mkdocs serve
 
-## Run the test suite.
+## Run the test suite (browser tests need Debian's chromium: apt-get install chromium).
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || echo "note: no chromium on PATH, browser tests will be skipped; install it with: apt-get install chromium"
 	$(BIN)/python -m pytest
 
 ## Benchmarks against 10,000 synthetic customers; figures are printed beside their baselines.

@@ -139,6 +139,26 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
+def cmd_pages(args) -> int:
+    from .problems import ProblemError
+    from .site.build import build_for_site
+    from .site.export import write_pages
+
+    project = _project(args)
+    try:
+        _, site = build_for_site(
+            project.root, today=args.today or date.today(), lang=_lang(args), masked=not args.unmasked,
+            repo_url=args.repo_url, branch=args.branch, directory_urls=args.directory_urls,
+        )
+    except ProblemError as error:
+        print(render(error.problems), file=sys.stderr)
+        print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    count = write_pages(site, Path(args.out_dir))
+    print(f"wrote {count} files to {args.out_dir}")
+    return EXIT_OK
+
+
 # --- the parser -------------------------------------------------------------------
 
 
@@ -197,6 +217,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
     p.add_argument("--unmasked", action="store_true", help="show contact details in full")
     p.set_defaults(func=cmd_show)
+    p = sub.add_parser(
+        "pages", parents=[common], help="write the site's pages to a folder, for any static site engine",
+        description="Generate every page (home, customer index, one page per customer, segments, owners) as "
+        "Markdown files with an HTML body and a title in front matter, plus the assets they use, into OUT_DIR. "
+        "MkDocs users do not need this: the plaincrm plugin in mkdocs.yml does the same during `mkdocs build`.",
+    )
+    p.add_argument("out_dir", help="folder to write into (created if missing; files of the same name are replaced)")
+    p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
+    p.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
+    p.add_argument("--repo-url", help="git host repository URL, for edit links")
+    p.add_argument("--branch", default="main", help="branch for edit links (default: main)")
+    p.add_argument("--directory-urls", action="store_true", help="link pages as folder/ instead of page.html")
+    p.add_argument("--unmasked", action="store_true", help="do not mask phone numbers and e-mail addresses")
+    p.set_defaults(func=cmd_pages)
     return parser
 
 

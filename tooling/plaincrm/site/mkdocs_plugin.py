@@ -97,11 +97,13 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         if src == SHELL_SRC:
             page.meta["title"] = "pcrm-shell-title"
             page.meta["search"] = {"exclude": True}
+            page.meta["hide"] = ["navigation", "toc"]
         elif src in self.pages:
             marker = TITLE_MARKER.format(len(self.titles))
             self.titles[marker] = self.pages[src].title
             page.meta["title"] = marker
             page.meta["search"] = {"exclude": True}
+            page.meta["hide"] = ["navigation", "toc"]  # wide tables want the whole width
         else:
             return markdown
         return ""  # no Markdown pass over generated content

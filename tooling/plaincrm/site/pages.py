@@ -85,7 +85,7 @@ def slug(value: str) -> str:
     cleaned = re.sub(r"[^\w.-]+", "-", value, flags=re.UNICODE).strip("-")[:60]
     if cleaned == value and cleaned and not cleaned.startswith("."):
         return cleaned
-    return f"{cleaned}-{hashlib.sha1(value.encode()).hexdigest()[:8]}".lstrip("-")
+    return f"{cleaned}-{hashlib.sha1(value.encode()).hexdigest()[:8]}".lstrip(".-")
 
 
 def customer_src(customer_id: str) -> str:
@@ -379,7 +379,8 @@ class SiteBuilder:
             "text": {k: text(k, self.lang) for k in TEXT},
             "rows": rows,
         }
-        return b"window.plaincrmIndex = " + json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b";\n"
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")  # inert even if inlined
+        return b"window.plaincrmIndex = " + payload.encode() + b";\n"
 
 
 def fmt_amount(value: Any) -> str:

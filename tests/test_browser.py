@@ -1,0 +1,179 @@
+"""What a person sees, in real Chromium driven by Playwright: search, filters, masking, XSS, language.
+
+Needs Debian's chromium (`apt-get install chromium`; `.ci/run` installs it). Without it
+these tests are skipped with that hint, unless PLAINCRM_REQUIRE_BROWSER=1 (as in CI).
+A screenshot of the page is saved to test-artifacts/ when a test fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from .conftest import REPO
+from .sitekit import XSS_RECORD, make_site_repo, mkdocs_build
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _serve(folder: Path):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = "no Chromium: install Debian's browser with `apt-get install chromium` (see README)"
+        if os.environ.get("PLAINCRM_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _built_site(tmp_path_factory, name: str, **kwargs) -> str:
+    root = make_site_repo(tmp_path_factory.mktemp(name), extra={"C20261101001.yaml": XSS_RECORD}, **kwargs)
+    result = mkdocs_build(root)
+    assert result.returncode == 0, result.stderr
+    server = _serve(root / "out")
+    return f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    return _built_site(tmp_path_factory, "browser-en")
+
+
+@pytest.fixture(scope="module")
+def site_url_zh(tmp_path_factory):
+    return _built_site(tmp_path_factory, "browser-zh", language="zh")
+
+
+class Watched:
+    """A page plus everything it asked for and every script error it raised."""
+
+    def __init__(self, page):
+        self.page, self.requests, self.errors, self.dialogs = page, [], [], []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def foreign_requests(self):
+        return [u for u in self.requests if urlparse(u).hostname not in ("127.0.0.1", None) and not u.startswith(("data:", "blob:"))]
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    watched = Watched(context.new_page())
+    yield watched
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        watched.page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def test_home_opens_and_asks_no_other_host(page, site_url):
+    page.page.goto(site_url + "index.html")
+    assert page.page.locator("h1").first.inner_text() == "plaincrm"
+    assert page.page.get_by_text("By maintenance tier").is_visible()
+    page.page.get_by_role("link", name="Customer index").click()
+    page.page.wait_for_selector(".pcrm-index-table tbody tr")
+    assert page.foreign_requests() == [] and page.errors == []
+
+
+def test_search_finds_a_customer_by_a_chinese_word(page, site_url):
+    page.page.goto(site_url + "index.html")
+    page.page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.page.locator(".md-search__input").fill("运维")
+    page.page.keyboard.press("End")  # Material searches on keyup, which an IME sends when it commits
+    result = page.page.locator('.md-search-result__link[href$="customers/C20240501001.html"]')
+    result.first.wait_for(timeout=10_000)
+    result.first.click()
+    page.page.wait_for_url("**/customers/C20240501001.html*")
+    assert "A科技有限公司" in page.page.locator("h1").first.inner_text()
+
+
+def test_index_filters_live_in_the_url(page, site_url):
+    p = page.page
+    p.goto(site_url + "customers/index.html")
+    status = p.locator(".pcrm-status")
+    status.wait_for()
+    total = int(status.inner_text().split("(")[1].rstrip(")"))
+    p.locator('input[data-facet="cooperation"][value="active"]').check()
+    p.wait_for_function("location.search.includes('cooperation=active')")
+    active = int(status.inner_text().split()[3])
+    assert 0 < active < total
+    p.reload()
+    p.locator(".pcrm-index-table tbody tr").first.wait_for()
+    assert p.locator('input[data-facet="cooperation"][value="active"]').is_checked()
+    assert int(status.inner_text().split()[3]) == active
+    p.locator(".pcrm-filter").fill("Hoffmann")
+    p.wait_for_function("location.search.includes('q=Hoffmann')")
+    rows = p.locator(".pcrm-index-table tbody tr")
+    assert rows.count() == 1
+    with p.expect_download() as download:
+        p.locator(".pcrm-csv").click()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert csv_text.count("\n") == 2 and "Hoffmann Werkzeugmaschinen" in csv_text
+    rows.first.locator("a").click()
+    p.wait_for_url("**/customers/C20240611001.html")
+    assert page.errors == []
+
+
+def test_contacts_are_masked_on_the_page(page, site_url):
+    page.page.goto(site_url + "customers/C20261101001.html")
+    text = page.page.locator("article").inner_text()
+    assert "139****1111" in text and "e***@example.com" in text
+    assert "13900001111" not in page.page.content() and "evil@example.com" not in page.page.content()
+
+
+def test_hostile_record_shows_as_text_and_runs_nothing(page, site_url):
+    p = page.page
+    for url in ("customers/C20261101001.html", "customers/index.html", "segments/tags/index.html", "index.html"):
+        if url == "segments/tags/index.html":
+            url = "segments/index.html"
+        p.goto(site_url + url)
+        p.wait_for_timeout(300)
+        assert p.evaluate("window.__xss") is None, url
+    p.goto(site_url + "customers/C20261101001.html")
+    heading = p.locator("article h1").first.inner_text()
+    assert heading == "<script>window.__xss=1</script>恶意公司</title><script>window.__xss=4</script>"
+    assert p.title().startswith("<script>window.__xss=1</script>")
+    assert p.locator("article script, article img, article svg[onload], article iframe, article u").count() == 0
+    assert p.get_by_text("{{ 7*7 }}").count() >= 1
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_chinese_interface_and_search(page, site_url_zh):
+    p = page.page
+    p.goto(site_url_zh + "customers/C20240501001.html")
+    text = p.locator("article").inner_text()
+    assert "所属行业" in text and "信息传输、软件和信息技术服务业" in text and "互动记录" in text
+    p.locator(".md-search__input").first.click()
+    p.locator(".md-search__input").fill("运维")
+    p.keyboard.press("End")
+    p.locator('.md-search-result__link[href$="customers/C20240501001.html"]').first.wait_for(timeout=10_000)
