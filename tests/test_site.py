@@ -36,7 +36,7 @@ def site():
 def test_every_customer_segment_and_owner_has_a_page(site):
     project = Project(REPO)
     ids = {p.stem for p in project.customer_files()}
-    assert {p.src for p in site.customer_pages} == {customer_src(i) for i in ids}
+    assert {p.src for p in site.customer_pages()} == {customer_src(i) for i in ids}
     srcs = {p.src for p in site.pages}
     assert {"index.md", "customers/index.md", "segments/index.md", "owners/index.md"} <= srcs
     assert "segments/cooperation/active.md" in srcs and "segments/tier/risk_warning.md" in srcs
@@ -44,7 +44,7 @@ def test_every_customer_segment_and_owner_has_a_page(site):
 
 
 def test_relations_show_both_ways(site):
-    pages = {p.src: p.html for p in site.customer_pages}
+    pages = {p.src: p.html for p in site.customer_pages()}
     head_office = pages["customers/C20230612001.md"]
     assert "Branches" in head_office and "C20250508001.html" in head_office and "C20260310001.html" in head_office
     branch = pages["customers/C20250508001.md"]
@@ -54,7 +54,7 @@ def test_relations_show_both_ways(site):
 
 
 def test_customer_page_shows_labels_timeline_and_edit_links(site):
-    html = next(p.html for p in site.customer_pages if p.src == "customers/C20240501001.md")
+    html = next(p.html for p in site.customer_pages() if p.src == "customers/C20240501001.md")
     assert "Information, software and IT services" in html
     assert 'href="https://git.example.com/team/crm/edit/main/records/customers/C20240501001.yaml"' in html
     dates = re.findall(r"<td>(20\d\d-\d\d-\d\d)</td>", html.split('id="interactions"')[1].split("</table>")[0])

@@ -43,6 +43,12 @@ def test_impossible_and_badly_written_dates(repo):
     assert found["interactions[0].next_step.due"].message == "dates are written YYYY-MM-DD, found '2024/5/17'"
 
 
+def test_a_number_is_not_a_date(repo):
+    repo.good(**{"date: 2024-05-10": "date: 20240510"})
+    (problem,) = problems(repo)
+    assert (problem.field, problem.message) == ("interactions[0].date", "dates are written YYYY-MM-DD, found 20240510")
+
+
 def test_dates_in_a_sane_order(repo):
     repo.good(**{
         "due: 2024-05-17": "due: 2024-05-01",

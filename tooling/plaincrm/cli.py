@@ -128,14 +128,15 @@ def cmd_show(args) -> int:
             print(f"crm show: no customer {args.id!r} in {project.layout.customers_dir}", file=sys.stderr)
             return EXIT_PROBLEMS
         path = matches[0]
-    check = RecordChecker(project).check_file(path, keep_model=True)
-    if check.model is None:
-        print(render(check.problems), file=sys.stderr)
-        return EXIT_PROBLEMS
     from .privacy import Masker
 
-    model = check.model if args.unmasked else Masker().mask(check.model)
-    print(RecordText(project, lang=_lang(args)).record(model), end="")
+    check = RecordChecker(project, masker=None if args.unmasked else Masker(project.customer_models)).check_file(
+        path, keep_data=True
+    )
+    if check.data is None:
+        print(render(check.problems), file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(RecordText(project, lang=_lang(args)).record(project.customer_adapter.validate_python(check.data)), end="")
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .cache import CheckCache
 from .loading import node_position, read_record, _compose
@@ -75,22 +75,31 @@ def _check_chunk(args: tuple[list[Path], bool]) -> list[FileCheck]:
     return [_worker_checker.check_file(p, keep_data=keep_data) for p in paths]
 
 
-def check_files(project: Project, paths: list[Path], *, jobs: int | None = None, keep_data: bool = False) -> list[FileCheck]:
-    """Check files, spreading them over the machine's cores when there are many."""
+def iter_checks(project: Project, paths: list[Path], *, jobs: int | None = None, keep_data: bool = False,
+                checker=None) -> Iterator[FileCheck]:
+    """Check files in order, spread over the machine's cores when there are many.
+
+    Results arrive chunk by chunk, so a caller can work on them while the rest are checked.
+    """
     if not paths:
-        return []
+        return
     from .validation import RecordChecker  # pydantic and the models load only when a file needs checking
 
     jobs = jobs or os.cpu_count() or 1
-    checker = RecordChecker(project)  # built before forking, so workers inherit it
     global _worker_checker
-    _worker_checker = checker
+    _worker_checker = checker or RecordChecker(project)  # built before forking, so workers inherit it
     if jobs == 1 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [checker.check_file(p, keep_data=keep_data) for p in paths]
+        yield from (_worker_checker.check_file(p, keep_data=keep_data) for p in paths)
+        return
     size = max(50, len(paths) // (jobs * 8))
     chunks = [(paths[i : i + size], keep_data) for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [check for chunk in pool.map(_check_chunk, chunks) for check in chunk]
+        for chunk in pool.map(_check_chunk, chunks):
+            yield from chunk
+
+
+def check_files(project: Project, paths: list[Path], *, jobs: int | None = None) -> list[FileCheck]:
+    return list(iter_checks(project, paths, jobs=jobs))
 
 
 # --- cross-record rules --------------------------------------------------------------
@@ -211,14 +220,30 @@ class Dataset:
                 found.setdefault(target, []).append(customer_id)
         return found
 
-    def replace_customers(self, customers: dict[str, Any]) -> "Dataset":
-        return Dataset(self.project, customers, self.files, self.team)
 
+def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = False) -> Dataset:
+    """Load and validate everything; raise ProblemError listing every problem if any.
 
-def load_dataset(project: Project, *, jobs: int | None = None) -> Dataset:
-    """Load and validate everything; raise ProblemError listing every problem if any."""
-    paths = project.customer_files()
-    checks = check_files(project, paths, jobs=jobs, keep_data=True)
+    Worker processes parse (and mask, when asked); this process validates each chunk into
+    models as it arrives, so parsing and validating overlap and nothing is validated twice.
+    """
+    from pydantic import ValidationError
+
+    from .privacy import Masker
+    from .validation import RecordChecker
+
+    checker = RecordChecker(project, validate=False, masker=Masker(project.customer_models) if masked else None)
+    adapter = project.customer_adapter
+    checks, models = [], {}
+    for check in iter_checks(project, project.customer_files(), jobs=jobs, keep_data=True, checker=checker):
+        checks.append(check)
+        if check.data is None:
+            continue
+        try:
+            models[check.file] = adapter.validate_python(check.data)
+        except ValidationError as error:
+            check.problems.extend(checker.schema_problems(check.file, error, check.data.get("kind")))
+        check.data = None  # the model holds it now
     team = load_team(project)
     problems = list(team.problems)
     for check in checks:
@@ -226,8 +251,7 @@ def load_dataset(project: Project, *, jobs: int | None = None) -> Dataset:
     problems.extend(cross_check(project, checks, set(team.members)))
     if problems:
         raise ProblemError(sorted(problems))
-    adapter = project.customer_adapter
-    pairs = sorted((check.id, check) for check in checks)
-    customers = {customer_id: adapter.validate_python(check.data) for customer_id, check in pairs}
-    files = {customer_id: check.file for customer_id, check in pairs}
+    ordered = sorted(checks, key=lambda check: check.id)
+    customers = {check.id: models[check.file] for check in ordered}
+    files = {check.id: check.file for check in ordered}
     return Dataset(project, customers, files, team.members)

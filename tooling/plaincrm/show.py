@@ -14,14 +14,30 @@ from pydantic import BaseModel
 from .modelkit import OptionRef, field_label, marker
 from .project import Project
 
+
 class RecordText:
     def __init__(self, project: Project, *, lang: str = "en"):
         self.project, self.lang = project, lang
+        self._options: dict[int, Any] = {}  # id(FieldInfo) -> its option list: fields are read 100,000s of times
+        self._labels: dict[tuple[int, str], str] = {}
+
+    def option_list(self, info) -> Any:
+        key = id(info)
+        if key not in self._options:
+            option = marker(info, OptionRef)
+            self._options[key] = self.project.options.get(option.name) if option is not None else None
+        return self._options[key]
+
+    def label(self, info, name: str) -> str:
+        key = (id(info), name)
+        if key not in self._labels:
+            self._labels[key] = field_label(info, name, self.lang)
+        return self._labels[key]
 
     def value(self, info, value: Any) -> str:
-        option = marker(info, OptionRef)
-        if option is not None and isinstance(value, str):
-            return self.project.options[option.name].label(value, self.lang)
+        options = self.option_list(info)
+        if options is not None and isinstance(value, str):
+            return options.label(value, self.lang)
         if isinstance(value, bool):
             return ("是" if value else "否") if self.lang == "zh" else ("yes" if value else "no")
         if isinstance(value, list):
@@ -39,13 +55,13 @@ class RecordText:
 
     def inline(self, model: BaseModel) -> str:
         return " · ".join(
-            f"{field_label(info, name, self.lang)}: {self.value(info, value)}" for name, info, value in self.fields(model)
+            f"{self.label(info, name)}: {self.value(info, value)}" for name, info, value in self.fields(model)
         )
 
     def record(self, model: BaseModel) -> str:
         lines = [f"{getattr(model, 'id', '')}  {getattr(model, 'name', '')}"]
         for name, info, value in self.fields(model):
-            label = field_label(info, name, self.lang)
+            label = self.label(info, name)
             if isinstance(value, list) and value and isinstance(value[0], BaseModel):
                 items = sorted(value, key=_newest_first) if hasattr(value[0], "date") else value
                 lines.append(f"{label}:")

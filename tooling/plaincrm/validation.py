@@ -8,13 +8,14 @@ results cached by content.
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .loading import RawRecord, node_path_at, read_record
-from .modelkit import OptionRef, marker, reference_paths, unwrap
+from .modelkit import ISO_DAY, OptionRef, Ref, marker, marker_paths, unwrap, walk_paths
 from .privacy import find_forbidden_numbers
 from .problems import FieldPath, FileCheck, Problem, ProblemError, Reference, format_field_path
 from .project import Project
@@ -22,11 +23,15 @@ from .project import Project
 class RecordChecker:
     """Per-file checks for customer records, bound to one project's schema."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, *, validate: bool = True, masker: Any = None):
+        """`validate=False` stops before the models (the caller validates); `masker` masks kept data."""
         self.project = project
         self.adapter = project.customer_adapter
         self.models = project.customer_models
-        self._reference_paths = {kind: reference_paths(model) for kind, model in self.models.items()}
+        self.validate, self.masker = validate, masker
+        self._reference_paths = {
+            kind: [(path, ref.target) for path, ref in marker_paths(model, Ref)] for kind, model in self.models.items()
+        }
         self._all_reference_paths = sorted({p for paths in self._reference_paths.values() for p in paths})
 
     def check_file(self, path: Path, *, keep_model: bool = False, keep_data: bool = False) -> FileCheck:
@@ -46,10 +51,11 @@ class RecordChecker:
         problems = privacy_problems(raw)
         kind = data.get("kind")
         model = None
-        try:
-            model = self.adapter.validate_python(data)
-        except ValidationError as error:
-            problems.extend(self._schema_problems(raw, error, kind))
+        if self.validate:
+            try:
+                model = self.adapter.validate_python(data)
+            except ValidationError as error:
+                problems.extend(self._schema_problems(raw, error, kind))
         record_id = data.get("id") if isinstance(data.get("id"), str) else None
         if expected_id is not None and record_id is not None and record_id != expected_id:
             problems.append(
@@ -61,11 +67,18 @@ class RecordChecker:
             )
         problems.sort()
         valid = not problems
+        if keep_data and valid and self.masker is not None:
+            data = self.masker.mask(data)
         return FileCheck(
             raw.file, problems, record_id, self._references(data, kind),
             model=model if keep_model and valid else None,
             data=data if keep_data and valid else None,
         )
+
+    def schema_problems(self, file: str, error: ValidationError, kind: Any) -> list[Problem]:
+        """Problems for a validation the caller ran itself; the file is read again for positions."""
+        raw = read_record(self.project.root / file, file, self.project.limits)
+        return self._schema_problems(raw, error, kind)
 
     # --- references for the cross-record rules --------------------------------------
 
@@ -73,7 +86,7 @@ class RecordChecker:
         paths = self._reference_paths.get(kind) if isinstance(kind, str) else None
         found: list[Reference] = []
         for path, target in paths if paths is not None else self._all_reference_paths:
-            for where, value in _walk(data, path, ()):
+            for where, value in walk_paths(data, path):
                 if isinstance(value, str):
                     found.append((where, target, value))
         return found
@@ -112,6 +125,12 @@ class RecordChecker:
             if options is not None:
                 allowed = ", ".join(f"{v} ({options.label(v, 'zh')})" for v in options.values)
                 message = f"{value!r} is not one of the {options.name} options: {allowed}"
+        elif kind_of_error.startswith("date_") and isinstance(value, str) and ISO_DAY.match(value):
+            message = f"{value!r} is not a real date ({err.get('ctx', {}).get('error', 'no such day')})"
+        elif (kind_of_error == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == ISO_DAY.pattern) or (
+            kind_of_error == "string_type" and _is_date_field(model, loc)
+        ):
+            message = f"dates are written YYYY-MM-DD, found {value!r}"
         elif kind_of_error == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
             message += f"; YAML read {value!r} as a number, write it in quotes"
         elif kind_of_error == "string_type" and isinstance(value, bool):
@@ -129,19 +148,6 @@ def privacy_problems(raw: RawRecord) -> list[Problem]:
     return problems
 
 
-def _walk(data: Any, path: tuple[str, ...], where: FieldPath):
-    if not path:
-        yield where, data
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(data, list):
-            for index, item in enumerate(data):
-                yield from _walk(item, rest, where + (index,))
-    elif isinstance(data, dict) and head in data:
-        yield from _walk(data[head], rest, where + (head,))
-
-
 def _model_at(model: type[BaseModel] | None, loc: FieldPath) -> type[BaseModel] | None:
     """The nested model class reached by following `loc` (list indexes skipped)."""
     for part in loc:
@@ -155,6 +161,12 @@ def _model_at(model: type[BaseModel] | None, loc: FieldPath) -> type[BaseModel] 
         inner = unwrap(info.annotation)[0]
         model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
     return model
+
+
+def _is_date_field(model: type[BaseModel] | None, loc: FieldPath) -> bool:
+    owner = _model_at(model, loc[:-1])
+    info = owner.model_fields.get(loc[-1]) if owner and loc and isinstance(loc[-1], str) else None
+    return info is not None and unwrap(info.annotation)[0] is date
 
 
 def _option_list_at(project: Project, model: type[BaseModel] | None, loc: FieldPath):

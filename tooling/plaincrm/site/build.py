@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import date
 from pathlib import Path
 
 from ..dataset import load_dataset
-from ..privacy import Masker
 from ..project import Project
 from ..views import derive
 from .pages import Site, SiteOptions, build_site
+
+log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 
 def build_for_site(
@@ -18,10 +21,15 @@ def build_for_site(
 ) -> tuple[Project, Site]:
     """Load and validate the records (ProblemError if any problem) and generate every page."""
     project = Project(root)
-    dataset = load_dataset(project)
-    if masked:  # once, at the boundary: nothing downstream sees a whole phone number
-        masker = Masker()
-        dataset = dataset.replace_customers({cid: masker.mask(c) for cid, c in dataset.customers.items()})
+    started = time.perf_counter()
+    dataset = load_dataset(project, masked=masked)  # masked once, at the boundary: nothing downstream sees a phone
+    loaded = time.perf_counter()
     views = derive(dataset, today)
+    derived = time.perf_counter()
     options = SiteOptions(today=today, lang=lang, repo_url=repo_url, branch=branch, directory_urls=directory_urls)
-    return project, build_site(views, options)
+    site = build_site(views, options)
+    log.info(
+        f"plaincrm: {len(dataset.customers)} customers loaded in {loaded - started:.2f} s, "
+        f"views derived in {derived - loaded:.2f} s, pages generated in {time.perf_counter() - derived:.2f} s"
+    )
+    return project, site

@@ -15,7 +15,7 @@ def page_file_text(title: str, html: str) -> str:
 
 def write_pages(site: Site, out_dir: Path) -> int:
     count = 0
-    for page in site.pages + site.customer_pages:
+    for page in [*site.pages, *site.customer_pages()]:
         target = out_dir / page.src
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page_file_text(page.title, page.html), encoding="utf-8")

@@ -13,7 +13,10 @@ from __future__ import annotations
 import html
 import logging
 import os
+import multiprocessing
 import re
+import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -129,20 +132,16 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
 
     @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, config):
+        started = time.perf_counter()
         site_dir = Path(config.site_dir)
         shell_url = page_url(SHELL_SRC, self.directory_urls)
-        (site_dir / (shell_url + "index.html" if shell_url.endswith("/") else shell_url)).unlink(missing_ok=True)
-        parts = _split_shell(self.shell, shell_url)
+        (site_dir / _file_of(shell_url)).unlink(missing_ok=True)
         search = _search_index(config)
-        for page in self.site.customer_pages:
-            url = page_url(page.src, self.directory_urls)
-            title = html.escape(page.title, quote=True)
-            text = "".join(title if p is _TITLE else page.html if p is _CONTENT else url if p is _URL else p for p in parts)
-            target = site_dir / (url + "index.html" if url.endswith("/") else url)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            if search is not None and page.search_text:
-                search.entries.append(search_entry(url, page.title, page.search_text))
+        job = _CustomerJob(self.site, _split_shell(self.shell, shell_url), site_dir, self.directory_urls, search is not None)
+        entries = job.run_all()
+        if search is not None:
+            search.entries.extend(entries)
+        log.info(f"plaincrm: {len(self.site.customer_ids)} customer pages written in {time.perf_counter() - started:.2f} s")
 
     def on_serve(self, server, config, builder):
         for path in (self.project.customers_dir, self.project.team_file, self.project.root / "schema"):
@@ -151,7 +150,58 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         return server
 
 
-_TITLE, _CONTENT, _URL = object(), object(), object()
+_TITLE, _CONTENT, _URL = "\0title", "\0content", "\0url"  # placeholders in the cut-up prototype page
+
+
+def _file_of(url: str) -> str:
+    return url + "index.html" if url.endswith("/") else url
+
+
+_current_job: "_CustomerJob | None" = None  # what forked workers inherit
+
+
+class _CustomerJob:
+    """Render and write every customer page (on all cores when there are many); return search entries."""
+
+    PARALLEL_FROM = 500
+
+    def __init__(self, site, parts: list[str], site_dir: Path, directory_urls: bool, with_search: bool):
+        self.site, self.parts, self.site_dir = site, parts, site_dir
+        self.directory_urls, self.with_search = directory_urls, with_search
+
+    def run_all(self) -> list[dict]:
+        ids = self.site.customer_ids
+        jobs = os.cpu_count() or 1
+        if len(ids) < self.PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return self.run(ids)
+        global _current_job
+        _current_job = self
+        if self.with_search:
+            from .search import prepare
+
+            prepare()  # load jieba's dictionary once, before forking
+        size = -(-len(ids) // (jobs * 4))
+        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [entry for chunk in pool.map(_run_chunk, chunks) for entry in chunk]
+
+    def run(self, ids: list[str]) -> list[dict]:
+        entries = []
+        for customer_id in ids:
+            page = self.site.render_customer(customer_id)
+            url = page_url(page.src, self.directory_urls)
+            title = html.escape(page.title, quote=True)
+            fill = {_TITLE: title, _CONTENT: page.html, _URL: url}
+            target = self.site_dir / _file_of(url)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("".join(fill.get(part, part) for part in self.parts), encoding="utf-8")
+            if self.with_search and page.search_text:
+                entries.append(search_entry(url, page.title, page.search_text))
+        return entries
+
+
+def _run_chunk(ids: list[str]) -> list[dict]:
+    return _current_job.run(ids)
 
 
 def _split_shell(shell: str, shell_url: str) -> list:

@@ -7,6 +7,7 @@ no record text is ever treated as Markdown or as a template.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import posixpath
@@ -15,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from importlib import resources
-from typing import Any
+from typing import Any, Callable, Iterator
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from ..facts import next_occurrence
-from ..modelkit import OptionRef, field_label, marker, unwrap
+from ..facts import NOT_COUNTED_ORDER, next_occurrence
+from ..modelkit import OptionRef, marker
 from ..scaffold import new_record_text, next_free_id
 from ..segments import SEGMENT_FIELDS
 from ..show import RecordText
@@ -67,6 +69,11 @@ def page_url(src: str, directory_urls: bool) -> str:
 def relative_url(from_url: str, to_url: str) -> str:
     """A link from the page published at `from_url` to `to_url` (both site-relative)."""
     base = from_url if (from_url == "" or from_url.endswith("/")) else posixpath.dirname(from_url)
+    return _relative_to_folder(base, to_url)
+
+
+@functools.lru_cache(maxsize=65_536)  # thousands of pages share a folder and link to the same pages
+def _relative_to_folder(base: str, to_url: str) -> str:
     target = posixpath.relpath(to_url or ".", base or ".")
     if to_url.endswith("/") or to_url == "":
         target = target.rstrip("/") + "/"
@@ -76,8 +83,12 @@ def relative_url(from_url: str, to_url: str) -> str:
 @dataclass
 class Site:
     pages: list[Page]  # home, indexes, segments, owners
-    customer_pages: list[Page]  # one per customer (an adapter may render these its own fast way)
+    customer_ids: list[str]  # one page each, rendered on demand (an adapter may spread them over processes)
+    render_customer: Callable[[str], Page]
     files: dict[str, bytes] = field(default_factory=dict)  # assets and data, by path
+
+    def customer_pages(self) -> Iterator[Page]:
+        return (self.render_customer(customer_id) for customer_id in self.customer_ids)
 
 
 def slug(value: str) -> str:
@@ -112,7 +123,23 @@ class SiteBuilder:
             loader=PackageLoader("plaincrm.site", "templates"),
             autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         )
-        self.env.globals.update(t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount)
+        self.env.globals.update(
+            t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount, table_rows=self.table_rows
+        )
+        self._rows: dict[tuple[str, str], str] = {}
+
+    def table_rows(self, rows: list[CustomerView], link) -> Markup:
+        """Table rows for customer lists; one customer's row repeats on many pages, so it is rendered once."""
+        macro = self.env.get_template("macros.html").module.customer_row
+        out = []
+        for view in rows:
+            href = link(customer_src(view.id))
+            key = (view.id, href)
+            row = self._rows.get(key)
+            if row is None:
+                row = self._rows[key] = str(macro(view, href))
+            out.append(row)
+        return Markup("\n".join(out))
 
     # --- labels -----------------------------------------------------------------
 
@@ -178,10 +205,11 @@ class SiteBuilder:
         pages = [self.home(), self.customer_index(), self.segments_overview(), self.owners_overview()]
         pages += [self.segment_page(name, value) for name in SEGMENT_FIELDS for value in self.views.groups[name]]
         pages += [self.owner_page(handle) for handle in self.views.dataset.team]
-        customer_pages = [self.customer_page(view) for view in self.views.customers.values()]
+
         files = {f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS}
         files[INDEX_DATA] = self.index_data()
-        return Site(pages, customer_pages, files)
+        customers = self.views.customers
+        return Site(pages, list(customers), lambda customer_id: self.customer_page(customers[customer_id]), files)
 
     def rows(self, ids: list[str]) -> list[CustomerView]:
         return [self.views.customers[i] for i in ids]
@@ -286,7 +314,7 @@ class SiteBuilder:
             if isinstance(value, list) and value and isinstance(value[0], BaseModel):
                 sections.append(self.list_section(name, info, value))
             else:
-                profile.append((field_label(info, name, self.lang), self.record_text.value(info, value)))
+                profile.append((self.record_text.label(info, name), self.record_text.value(info, value)))
         relations = self.relations(view)
         html = self.render(
             "customer.html", src, c=view, model=model, profile=profile, sections=sections, relations=relations,
@@ -301,21 +329,28 @@ class SiteBuilder:
 
     def list_section(self, name: str, info, items: list[BaseModel]) -> dict:
         item_model = type(items[0])
-        columns = [(n, i) for n, i in item_model.model_fields.items()]
-        if "date" in item_model.model_fields:
+        fields = item_model.model_fields
+        if "date" in fields:
             items = sorted(items, key=lambda item: item.date, reverse=True)
-        used = [(n, i) for n, i in columns if any(getattr(it, n) not in (None, [], False) for it in items)]
-        rows = [[self.record_text.value(i, getattr(it, n)) if getattr(it, n) not in (None, [], False) else "" for n, i in used] for it in items]
-        totals = {}
-        if "amount" in item_model.model_fields:
+        value = self.record_text.value
+        used = [(n, i) for n, i in fields.items() if any(getattr(it, n) not in (None, [], False) for it in items)]
+        rows = []  # built here rather than in a template loop: 10,000 pages of timelines add up
+        for item in items:
+            cells = []
+            for n, i in used:
+                cell = getattr(item, n)
+                cells.append(escape(value(i, cell)) if cell not in (None, [], False) else "")
+            rows.append("<tr><td>" + "</td><td>".join(cells) + "</td></tr>")
+        totals: dict[str, Decimal] = {}
+        if "amount" in fields:
             for item in items:
-                if getattr(item, "status", None) in ("quoted", "cancelled"):
-                    continue
-                currency = getattr(item, "currency", "")
-                totals[currency] = totals.get(currency, Decimal(0)) + item.amount
+                if getattr(item, "status", None) not in NOT_COUNTED_ORDER:
+                    currency = getattr(item, "currency", "")
+                    totals[currency] = totals.get(currency, Decimal(0)) + item.amount
         return {
-            "name": name, "title": field_label(info, name, self.lang),
-            "headers": [field_label(i, n, self.lang) for n, i in used], "rows": rows, "totals": sorted(totals.items()),
+            "name": name, "title": self.record_text.label(info, name),
+            "headers": [self.record_text.label(i, n) for n, i in used], "count": len(items),
+            "body": Markup("\n".join(rows)), "totals": sorted(totals.items()),
         }
 
     def relations(self, view: CustomerView) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -43,3 +43,10 @@ def search_entry(location: str, title: str, text: str) -> dict:
         "title": segment_chinese(html.escape(title, quote=False)),
         "text": segment_chinese(html.escape(text, quote=False)),
     }
+
+
+def prepare() -> None:
+    """Load jieba's dictionary now (before forking, so worker processes share it)."""
+    jieba = _jieba()
+    if jieba is not None:
+        jieba.initialize()
