@@ -30,6 +30,15 @@ def _unpack(file: str, packed: tuple) -> FileCheck:
     return FileCheck(file, [Problem(*p) for p in problems], record_id, list(references))
 
 
+def file_digest(path: Path) -> str:
+    """The hash a file's cache entries are keyed by ("" when it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+    except OSError:
+        return ""
+
+
 class CheckCache:
     def __init__(self, project: Project):
         self.project = project
@@ -53,12 +62,7 @@ class CheckCache:
         key = str(path)
         digest = self._digests.get(key)
         if digest is None:
-            try:
-                with open(key, "rb") as handle:
-                    digest = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
-            except OSError:
-                digest = ""
-            self._digests[key] = digest
+            digest = self._digests[key] = file_digest(path)
         return digest
 
     def lookup(self, paths: list[Path]) -> tuple[list[FileCheck | None], list[int]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .cache import CheckCache
+from .cache import CheckCache, file_digest
 from .loading import node_position, read_record, _compose
 from .problems import FieldPath, FileCheck, Problem, ProblemError, format_field_path
 from .project import Project
@@ -221,11 +221,13 @@ class Dataset:
         return found
 
 
-def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = False) -> Dataset:
+def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = False, memo: dict | None = None) -> Dataset:
     """Load and validate everything; raise ProblemError listing every problem if any.
 
     Worker processes parse (and mask, when asked); this process validates each chunk into
     models as it arrives, so parsing and validating overlap and nothing is validated twice.
+    `memo` (kept by a long-running caller such as `mkdocs serve`) remembers each file's
+    result by content, so a rebuild after one edit parses one file.
     """
     from pydantic import ValidationError
 
@@ -234,16 +236,24 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
 
     checker = RecordChecker(project, validate=False, masker=Masker(project.customer_models) if masked else None)
     adapter = project.customer_adapter
-    checks, models = [], {}
-    for check in iter_checks(project, project.customer_files(), jobs=jobs, keep_data=True, checker=checker):
-        checks.append(check)
-        if check.data is None:
-            continue
-        try:
-            models[check.file] = adapter.validate_python(check.data)
-        except ValidationError as error:
-            check.problems.extend(checker.schema_problems(check.file, error, check.data.get("kind")))
-        check.data = None  # the model holds it now
+    paths = project.customer_files()
+    keys = [(project.relative(path), file_digest(path)) for path in paths] if memo is not None else []
+    known = memo or {}
+    results: dict[str, tuple[FileCheck, Any]] = {key[0]: known[key] for key in keys if key in known}
+    todo = [path for path in paths if project.relative(path) not in results]
+    for check in iter_checks(project, todo, jobs=jobs, keep_data=True, checker=checker):
+        model = None
+        if check.data is not None:
+            try:
+                model = adapter.validate_python(check.data)
+            except ValidationError as error:
+                check.problems.extend(checker.schema_problems(check.file, error, check.data.get("kind")))
+            check.data = None  # the model holds it now
+        results[check.file] = (check, model)
+    if memo is not None:
+        memo.clear()
+        memo.update({key: results[key[0]] for key in keys if key[0] in results})
+    checks = [check for check, _ in results.values()]
     team = load_team(project)
     problems = list(team.problems)
     for check in checks:
@@ -252,6 +262,6 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
     if problems:
         raise ProblemError(sorted(problems))
     ordered = sorted(checks, key=lambda check: check.id)
-    customers = {check.id: models[check.file] for check in ordered}
+    customers = {check.id: results[check.file][1] for check in ordered}
     files = {check.id: check.file for check in ordered}
     return Dataset(project, customers, files, team.members)

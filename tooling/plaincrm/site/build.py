@@ -17,12 +17,12 @@ log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 def build_for_site(
     root: Path, *, today: date, lang: str = "en", masked: bool = True, repo_url: str | None = None,
-    branch: str = "main", directory_urls: bool = False,
+    branch: str = "main", directory_urls: bool = False, memo: dict | None = None,
 ) -> tuple[Project, Site]:
     """Load and validate the records (ProblemError if any problem) and generate every page."""
     project = Project(root)
     started = time.perf_counter()
-    dataset = load_dataset(project, masked=masked)  # masked once, at the boundary: nothing downstream sees a phone
+    dataset = load_dataset(project, masked=masked, memo=memo)  # masked once, at the boundary: nothing downstream sees a phone
     loaded = time.perf_counter()
     views = derive(dataset, today)
     derived = time.perf_counter()

@@ -28,7 +28,7 @@ from mkdocs.structure.files import File, InclusionLevel
 
 from ..problems import ProblemError, render
 from .build import build_for_site
-from .pages import Page, page_url
+from .pages import Page, customer_src, page_url
 from .search import search_entry
 
 log = logging.getLogger("mkdocs.plugins.plaincrm")
@@ -50,6 +50,13 @@ class PlaincrmConfig(Config):
 class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
     supports_multiple_instances = False
 
+    def on_startup(self, *, command, dirty):
+        """Defining this keeps the plugin alive across `mkdocs serve` rebuilds, with what it remembers."""
+        self.serving = command == "serve"
+        self.memo: dict = {}  # file results by content (dataset.load_dataset)
+        self.rendered: dict[str, tuple] = {}  # customer id -> (model, page key, search entry), serve only
+        self.fingerprint = None
+
     def on_config(self, config):
         from .search import quiet_jieba
 
@@ -61,11 +68,16 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         except ValueError:
             raise PluginError(f"plaincrm: today must be YYYY-MM-DD, got {today_text!r}") from None
         language = str(config.theme.get("language") or "en")
+        from ..project import Project
+
+        fingerprint = Project(root).fingerprint
+        if getattr(self, "fingerprint", None) != fingerprint:  # the engine or schema changed: forget everything
+            self.memo, self.rendered, self.fingerprint = {}, {}, fingerprint
         try:
             self.project, self.site = build_for_site(
                 root, today=today, lang="zh" if language.startswith("zh") else "en",
                 masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
-                directory_urls=config.use_directory_urls,
+                directory_urls=config.use_directory_urls, memo=self.memo if getattr(self, "serving", False) else None,
             )
         except ProblemError as error:
             raise PluginError(
@@ -137,11 +149,37 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         shell_url = page_url(SHELL_SRC, self.directory_urls)
         (site_dir / _file_of(shell_url)).unlink(missing_ok=True)
         search = _search_index(config)
-        job = _CustomerJob(self.site, _split_shell(self.shell, shell_url), site_dir, self.directory_urls, search is not None)
-        entries = job.run_all()
+        parts = _split_shell(self.shell, shell_url)
+        if getattr(self, "serving", False):
+            entries = self._serve_customer_pages(parts, site_dir, search is not None)
+        else:
+            entries = _CustomerJob(self.site, parts, site_dir, self.directory_urls, search is not None).run_all(
+                self.site.customer_ids
+            )
         if search is not None:
-            search.entries.extend(entries)
+            search.entries.extend(e for e in entries if e)
         log.info(f"plaincrm: {len(self.site.customer_ids)} customer pages written in {time.perf_counter() - started:.2f} s")
+
+    def _serve_customer_pages(self, parts: list[str], site_dir: Path, with_search: bool) -> list[dict | None]:
+        """Under `mkdocs serve`: render only the pages whose content changed, into a folder that
+        survives rebuilds, and link every page into the freshly cleaned site folder."""
+        pages_dir = self.project.root / ".cache" / "plaincrm" / "serve-pages"
+        if getattr(self, "shell_parts", None) != parts:  # the theme's frame changed: every page is stale
+            self.rendered, self.shell_parts = {}, parts
+        site = self.site
+        keys = {cid: site.customer_key(cid) for cid in site.customer_ids}
+        todo = [cid for cid in site.customer_ids if self.rendered.get(cid, (None,))[0] != keys[cid]]
+        fresh = _CustomerJob(site, parts, pages_dir, self.directory_urls, with_search).run_all(todo)
+        self.rendered = {cid: self.rendered[cid] for cid in site.customer_ids if cid in self.rendered}
+        self.rendered.update({cid: (keys[cid], entry) for cid, entry in zip(todo, fresh)})
+        for cid in site.customer_ids:
+            relative = _file_of(page_url(customer_src(cid), self.directory_urls))
+            link = site_dir / relative
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.unlink(missing_ok=True)
+            os.symlink(pages_dir / relative, link)
+        log.info(f"plaincrm: {len(todo)} of {len(keys)} customer pages changed")
+        return [self.rendered[cid][1] for cid in site.customer_ids]
 
     def on_serve(self, server, config, builder):
         for path in (self.project.customers_dir, self.project.team_file, self.project.root / "schema"):
@@ -169,8 +207,8 @@ class _CustomerJob:
         self.site, self.parts, self.site_dir = site, parts, site_dir
         self.directory_urls, self.with_search = directory_urls, with_search
 
-    def run_all(self) -> list[dict]:
-        ids = self.site.customer_ids
+    def run_all(self, ids: list[str]) -> list[dict | None]:
+        """The search entry of each page in `ids` order (None without search)."""
         jobs = os.cpu_count() or 1
         if len(ids) < self.PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
             return self.run(ids)
@@ -185,8 +223,8 @@ class _CustomerJob:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             return [entry for chunk in pool.map(_run_chunk, chunks) for entry in chunk]
 
-    def run(self, ids: list[str]) -> list[dict]:
-        entries = []
+    def run(self, ids: list[str]) -> list[dict | None]:
+        entries: list[dict | None] = []
         for customer_id in ids:
             page = self.site.render_customer(customer_id)
             url = page_url(page.src, self.directory_urls)
@@ -195,12 +233,11 @@ class _CustomerJob:
             target = self.site_dir / _file_of(url)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text("".join(fill.get(part, part) for part in self.parts), encoding="utf-8")
-            if self.with_search and page.search_text:
-                entries.append(search_entry(url, page.title, page.search_text))
+            entries.append(search_entry(url, page.title, page.search_text) if self.with_search and page.search_text else None)
         return entries
 
 
-def _run_chunk(ids: list[str]) -> list[dict]:
+def _run_chunk(ids: list[str]) -> list[dict | None]:
     return _current_job.run(ids)
 
 

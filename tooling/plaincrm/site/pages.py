@@ -56,6 +56,21 @@ class Page:
     search_text: str = ""  # plain text for the search index; empty: not indexed
 
 
+class Same:
+    """Equal only to a wrapper of the very same object (models are compared by identity)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
 def page_url(src: str, directory_urls: bool) -> str:
     """Where an engine publishes a page, the way MkDocs does it."""
     stem = src[: -len(".md")]
@@ -85,6 +100,7 @@ class Site:
     pages: list[Page]  # home, indexes, segments, owners
     customer_ids: list[str]  # one page each, rendered on demand (an adapter may spread them over processes)
     render_customer: Callable[[str], Page]
+    customer_key: Callable[[str], tuple]  # everything a customer's page shows; equal keys, equal pages
     files: dict[str, bytes] = field(default_factory=dict)  # assets and data, by path
 
     def customer_pages(self) -> Iterator[Page]:
@@ -209,7 +225,17 @@ class SiteBuilder:
         files = {f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS}
         files[INDEX_DATA] = self.index_data()
         customers = self.views.customers
-        return Site(pages, list(customers), lambda customer_id: self.customer_page(customers[customer_id]), files)
+        return Site(
+            pages, list(customers), lambda cid: self.customer_page(customers[cid]),
+            lambda cid: self.customer_key(customers[cid]), files,
+        )
+
+    def customer_key(self, view: CustomerView) -> tuple:
+        """What a customer page depends on besides its own model (compared by identity by the caller)."""
+        related = tuple(
+            (label, tuple(items)) for label, items in self.relations(view)
+        )
+        return (Same(view.model), view.facts, view.tier, view.freshness, related, self.options)
 
     def rows(self, ids: list[str]) -> list[CustomerView]:
         return [self.views.customers[i] for i in ids]

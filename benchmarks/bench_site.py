@@ -1,0 +1,263 @@
+"""How fast and how lean is the plaincrm site build, and how quickly does `mkdocs serve` show an edit?
+
+The build is compared with a baseline measured in the same invocation, on the same
+customers and machine: a plain `mkdocs build` (Material, search) of hand-equivalent
+Markdown pages, one per customer, which is what the site would cost without plaincrm.
+This is a report, not a test: it exits 0 whatever the figures, unless a build fails.
+
+    python benchmarks/bench_site.py [--customers 10000] [--seed 1] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+if not __package__:  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.bench_validate import CommandFailed, check, report, tree_rss  # noqa: E402
+from benchmarks.generate import REPO, generate  # noqa: E402
+
+RUNS = 2  # build timings are the best of this many runs...
+SLOW = 90.0  # ...unless one run of the baseline takes longer than this: then it is measured once
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+ENV = {**os.environ, "PLAINCRM_TODAY": "2026-11-23", "NO_MKDOCS_2_WARNING": "1"}
+SECTIONS = ("contacts", "interactions", "key_dates", "orders", "service_cases")
+
+
+# --- the baseline: what a person would hand-write for the same customers -------------------------
+
+def _cell(value) -> str:
+    if isinstance(value, list):
+        value = ", ".join(_cell(v) for v in value)
+    elif isinstance(value, dict):
+        value = "; ".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(_cell(v) for v in row) + " |" for row in rows), ""]
+
+
+def customer_markdown(record: dict) -> str:
+    """An H1, a field | value profile table, then one table per list of the record."""
+    lines = [f"# {record['name']}", ""]
+    lines += _table(["field", "value"], [[k, v] for k, v in record.items() if k not in SECTIONS])
+    for section in SECTIONS:
+        items = record.get(section) or []
+        if section == "interactions":
+            items = sorted(items, key=lambda i: i["date"], reverse=True)
+        if items:
+            columns = list(dict.fromkeys(k for item in items for k in item))
+            lines += [f"## {section.replace('_', ' ').capitalize()}", ""]
+            lines += _table(columns, [[item.get(c, "") for c in columns] for item in items])
+    return "\n".join(lines)
+
+
+def write_baseline(repo: Path, out: Path) -> Path:
+    """A plain MkDocs project of hand-equivalent pages; customer pages are not in the nav, as in plaincrm."""
+    docs = out / "docs" / "customers"
+    docs.mkdir(parents=True)
+    index = ["# Customers", ""]
+    rows = []
+    for path in sorted((repo / "records" / "customers").glob("*.yaml")):
+        record = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        (docs / f"{record['id']}.md").write_text(customer_markdown(record), encoding="utf-8")
+        rows.append([f"[{record['id']}](customers/{record['id']}.md)", record["name"], record["owner"]])
+    (out / "docs" / "index.md").write_text("\n".join(index + _table(["id", "name", "owner"], rows)), encoding="utf-8")
+    ours = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    separator = next(p["search"]["separator"] for p in ours["plugins"] if isinstance(p, dict) and "search" in p)
+    config = {"site_name": "baseline", "use_directory_urls": False, "theme": {"name": "material", "font": False},
+              "plugins": [{"search": {"separator": separator}}], "nav": ["index.md"],
+              "not_in_nav": "/customers/"}  # as plaincrm marks its customer pages: no "not in nav" listing
+    (out / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+# --- builds --------------------------------------------------------------------------------------
+
+def mkdocs_build(folder: Path, site_dir: str, sample_memory: bool = False) -> tuple[float, int]:
+    """A cold `mkdocs build` in `folder` (no site dir, no plaincrm cache); wall seconds and peak tree RSS."""
+    shutil.rmtree(folder / site_dir, ignore_errors=True)
+    shutil.rmtree(folder / ".cache", ignore_errors=True)
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        process = subprocess.Popen([str(MKDOCS), "build"], cwd=folder, env=ENV, stdout=output, stderr=subprocess.STDOUT)
+        peak = 0
+        while sample_memory and process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.01)
+        code = process.wait()
+        elapsed = time.perf_counter() - started
+        if code != 0:
+            output.seek(0)
+            raise CommandFailed(f"mkdocs build in {folder} exited {code}:\n{output.read().decode(errors='replace')[-3000:]}")
+    return elapsed, peak
+
+
+def timed(measure) -> tuple[float, int]:
+    """Best of RUNS, or a single run when that one was already slower than SLOW; and how many runs."""
+    first = measure()
+    if first > SLOW:
+        return first, 1
+    return min([first] + [measure() for _ in range(RUNS - 1)]), RUNS
+
+
+def search_bytes(site: Path) -> int:
+    """Bytes the customer pages' entries take in search_index.json, serialised as the search plugin does."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return sum(len(json.dumps(d, separators=(",", ":"), default=str))
+               for d in index["docs"] if d["location"].startswith("customers/C"))
+
+
+# --- mkdocs serve --------------------------------------------------------------------------------
+
+def fetch(port: int, path: str, timeout: float) -> tuple[int, str]:
+    """GET from 127.0.0.1 only (http.client: no proxy settings apply). MkDocs holds requests during a rebuild."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", errors="replace")
+    finally:
+        connection.close()
+
+
+def wait_for(process: subprocess.Popen, port: int, path: str, until, timeout: float) -> float | None:
+    """Seconds until the served `path` satisfies `until(status, body)`, polling every 0.1 s; None on timeout."""
+    started = time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < timeout:
+        if process.poll() is not None:
+            raise CommandFailed(f"mkdocs serve exited {process.returncode}")
+        try:
+            if until(*fetch(port, path, max(0.5, timeout - elapsed))):
+                return time.perf_counter() - started
+        except OSError:
+            pass  # not listening yet, or a request timed out
+        time.sleep(0.1)
+    return None
+
+
+def serve_latency(repo: Path, customer_id: str) -> tuple[float | None, str]:
+    """Seconds from saving an edit to a customer's `needs:` until the served page shows it; and the server log."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    record = repo / "records" / "customers" / f"{customer_id}.yaml"
+    original = record.read_bytes()
+    needs = yaml.load(original, Loader=yaml.CSafeLoader)["needs"]
+    marker = "benchmarker" + "".join(random.choices(string.ascii_lowercase, k=12))  # no digits: never masked
+    edited = re.sub(r"(?m)^needs: .*$", lambda _: "needs: " + json.dumps(f"{needs} {marker}", ensure_ascii=False),
+                    original.decode("utf-8"), count=1)
+    path = f"/customers/{customer_id}.html"
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([str(MKDOCS), "serve", "-a", f"127.0.0.1:{port}"], cwd=repo, env=ENV,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        up = wait_for(process, port, path, lambda status, _: status == 200, 300)
+        latency = None
+        if up is not None:
+            print(f"mkdocs serve answered after {up:.1f} s; editing {record.name}", flush=True)
+            record.write_text(edited, encoding="utf-8")
+            latency = wait_for(process, port, path, lambda status, body: marker in body, 120)
+        else:
+            print("mkdocs serve did not answer within 300 s", flush=True)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        record.write_bytes(original)
+        log.seek(0)
+        text = log.read().decode(errors="replace")
+        log.close()
+    return latency, text
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+def bench(repo: Path) -> None:
+    shutil.copyfile(REPO / "mkdocs.yml", repo / "mkdocs.yml")
+    shutil.copytree(REPO / "site", repo / "site", dirs_exist_ok=True)
+    ids = sorted(p.stem for p in (repo / "records" / "customers").glob("C*.yaml"))
+    print(f"{len(ids)} customers in {repo}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="plaincrm-bench-plain-") as tmp:
+        plain_dir = write_baseline(repo, Path(tmp))
+        baseline, baseline_runs = timed(lambda: mkdocs_build(plain_dir, "site")[0])
+        plain_search = search_bytes(plain_dir / "site") / len(ids)
+    print(f"baseline built in {baseline:.1f} s (best of {baseline_runs})", flush=True)
+    cold, cold_runs = timed(lambda: mkdocs_build(repo, "build/site")[0])
+    _, peak = mkdocs_build(repo, "build/site", sample_memory=True)  # a separate run: sampling costs CPU
+    site = repo / "build" / "site"
+    per_customer = search_bytes(site) / len(ids)
+    pages = len(list((site / "customers").glob("C*.html")))
+    print(f"plaincrm built in {cold:.1f} s (best of {cold_runs}); measuring mkdocs serve", flush=True)
+
+    latency, log = serve_latency(repo, ids[len(ids) // 2])
+    if latency is None:
+        print("mkdocs serve log (last 3000 characters):\n" + log[-3000:], flush=True)
+
+    mib = peak / 2**20
+    report([
+        ("baseline: plain mkdocs build of hand-written pages", f"{baseline:.2f} s", "(baseline)", "", ""),
+        ("plaincrm mkdocs build (cold), absolute", f"{cold:.2f} s", "<= 25.00 s", f"{cold / 25:.2f}", check(cold, 25)),
+        ("plaincrm mkdocs build (cold) vs baseline", f"{cold:.2f} s", f"{baseline:.2f} s, ratio <= 0.60",
+         f"{cold / baseline:.2f}", check(cold / baseline, 0.6)),
+        ("peak RSS of the build's process tree", f"{mib:.0f} MiB", "<= 1536 MiB", f"{mib / 1536:.2f}", check(mib, 1536)),
+        ("search index per customer", f"{per_customer:.0f} B", f"<= 1500 B (plain: {plain_search:.0f} B)",
+         f"{per_customer / 1500:.2f}", check(per_customer, 1500)),
+        ("customer pages written", str(pages), f"{len(ids)} customers", "", "pass" if pages == len(ids) else "FAIL"),
+        ("mkdocs serve: edit saved -> page shows it",
+         f"{latency:.2f} s" if latency is not None else "timeout", "<= 3.00 s",
+         f"{latency / 3:.2f}" if latency is not None else "", check(latency, 3) if latency is not None else "FAIL"),
+    ])
+    print(f"build timings: best of {cold_runs} (plaincrm) and {baseline_runs} (baseline; one run if over {SLOW:.0f} s), "
+          "each cold; ratio: value / baseline on the comparison, value / target on the others; RSS is summed over "
+          "mkdocs and its workers, sampled every ~10 ms in one extra cold run; search bytes count customers/C* entries")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="generate into DIR and keep it; reuse DIR as it is if it exists")
+    args = parser.parse_args(argv)
+    if not MKDOCS.exists():
+        print(f"bench: no mkdocs next to {sys.executable}; run with the virtualenv's python", file=sys.stderr)
+        return 1
+    try:
+        if args.keep:
+            if not args.keep.exists():
+                generate(args.keep, args.customers, args.seed)
+            bench(args.keep.resolve())
+        else:
+            with tempfile.TemporaryDirectory(prefix="plaincrm-bench-") as tmp:
+                bench(generate(Path(tmp) / "repo", args.customers, args.seed))
+    except CommandFailed as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
