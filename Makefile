@@ -33,6 +33,7 @@ test: $(STAMP)
 ## Benchmarks against 10,000 synthetic customers; figures are printed beside their baselines.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_validate.py --customers 10000
+	$(BIN)/python benchmarks/bench_site.py --customers 10000
 
 ## Regenerate schema/*.schema.json after changing the models.
 schema: $(STAMP)
