@@ -74,13 +74,12 @@ def write_baseline(repo: Path, out: Path) -> Path:
     """A plain MkDocs project of hand-equivalent pages; customer pages are not in the nav, as in plaincrm."""
     docs = out / "docs" / "customers"
     docs.mkdir(parents=True)
-    index = ["# Customers", ""]
     rows = []
     for path in sorted((repo / "records" / "customers").glob("*.yaml")):
         record = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         (docs / f"{record['id']}.md").write_text(customer_markdown(record), encoding="utf-8")
         rows.append([f"[{record['id']}](customers/{record['id']}.md)", record["name"], record["owner"]])
-    (out / "docs" / "index.md").write_text("\n".join(index + _table(["id", "name", "owner"], rows)), encoding="utf-8")
+    (out / "docs" / "index.md").write_text("\n".join(["# Customers", ""] + _table(["id", "name", "owner"], rows)), encoding="utf-8")
     ours = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     separator = next(p["search"]["separator"] for p in ours["plugins"] if isinstance(p, dict) and "search" in p)
     config = {"site_name": "baseline", "use_directory_urls": False, "theme": {"name": "material", "font": False},

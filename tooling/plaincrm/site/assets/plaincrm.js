@@ -77,13 +77,16 @@
     try { window.history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
   };
 
-  CustomerIndex.prototype.matches = function (entry, skipFacet) {
-    if (this.query) {
-      var words = this.query.toLowerCase().split(/\s+/);
-      for (var w = 0; w < words.length; w++) {
-        if (words[w] && entry.haystack.indexOf(words[w]) === -1) return false;
-      }
+  CustomerIndex.prototype.matchesQuery = function (entry, words) {
+    for (var w = 0; w < words.length; w++) {
+      if (words[w] && entry.haystack.indexOf(words[w]) === -1) return false;
     }
+    return true;
+  };
+
+  // entry.queryOk is set once per update; facets are checked here, one of them skipped for its own counts
+  CustomerIndex.prototype.matches = function (entry, skipFacet) {
+    if (!entry.queryOk) return false;
     for (var facet in this.selected) {
       if (facet === skipFacet) continue;
       var wanted = this.selected[facet];
@@ -98,6 +101,8 @@
 
   CustomerIndex.prototype.update = function () {
     var self = this;
+    var words = this.query.toLowerCase().split(/\s+/);
+    this.rows.forEach(function (e) { e.queryOk = self.matchesQuery(e, words); });
     this.matched = this.rows.filter(function (e) { return self.matches(e, null); });
     var key = this.col[this.sort] !== undefined ? this.col[this.sort] : this.col.name;
     var desc = this.desc ? -1 : 1;
