@@ -164,6 +164,8 @@ def test_chinese_interface(tmp_path):
     assert '<html lang="zh"' in page
     home = (root / "out" / "index.html").read_text(encoding="utf-8")
     assert "按合作状态" in home and "合作中" in home
+    tabs = re.findall(r'class="md-tabs__link[^"]*"[^>]*>\s*([^<]+?)\s*<', home)
+    assert tabs[:4] == ["首页", "客户", "客户分组", "跟进人"]
 
 
 def test_a_team_field_shows_on_the_customer_page(tmp_path):

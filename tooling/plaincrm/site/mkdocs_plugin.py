@@ -29,12 +29,13 @@ from mkdocs.structure.files import File, InclusionLevel
 from ..problems import ProblemError, render
 from .build import build_for_site
 from .pages import Page, customer_src, page_url
+from .i18n import text
 from .search import search_entry
 
 log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 SHELL_SRC = "customers/pcrm-shell-page.md"
-NAV_PAGES = ("index.md", "customers/index.md", "segments/index.md", "owners/index.md")
+NAV_PAGES = {"index.md": "home", "customers/index.md": "customers", "segments/index.md": "segments", "owners/index.md": "owners"}
 SHELL_CONTENT = "<h1>pcrm-shell-content</h1>"
 TITLE_MARKER = "pcrm-title-{}-x"
 _TITLE_MARKERS = re.compile(r"pcrm-title-(\d+)-x")
@@ -68,6 +69,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         except ValueError:
             raise PluginError(f"plaincrm: today must be YYYY-MM-DD, got {today_text!r}") from None
         language = str(config.theme.get("language") or "en")
+        self.lang = "zh" if language.startswith("zh") else "en"
         from ..project import Project
 
         fingerprint = Project(root).fingerprint
@@ -75,7 +77,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
             self.memo, self.rendered, self.fingerprint = {}, {}, fingerprint
         try:
             self.project, self.site = build_for_site(
-                root, today=today, lang="zh" if language.startswith("zh") else "en",
+                root, today=today, lang=self.lang,
                 masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
                 directory_urls=config.use_directory_urls, memo=self.memo if getattr(self, "serving", False) else None,
             )
@@ -106,6 +108,14 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
             inclusion = InclusionLevel.UNDEFINED if in_nav else InclusionLevel.NOT_IN_NAV
             files.append(File.generated(config, src, content=content, inclusion=inclusion))
         return files
+
+    def on_nav(self, nav, config, files):
+        """Generated pages in the navigation are named in the site's language, whatever mkdocs.yml says."""
+        for page in nav.pages:
+            key = NAV_PAGES.get(page.file.src_uri)
+            if key is not None:
+                page.title = text(key, self.lang)
+        return nav
 
     def on_page_markdown(self, markdown, page, config, files):
         src = page.file.src_uri
