@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .cache import CheckCache, file_digest
-from .loading import node_position, read_record, _compose
+from .loading import compose, node_position, read_record
 from .problems import FieldPath, FileCheck, Problem, ProblemError, format_field_path
 from .project import Project
 
@@ -115,7 +115,7 @@ class _Locator:
     def problem(self, file: str, where: FieldPath, message: str, code: str) -> Problem:
         if file not in self.roots:
             try:
-                self.roots[file] = _compose((self.project.root / file).read_text(encoding="utf-8-sig"))
+                self.roots[file] = compose((self.project.root / file).read_text(encoding="utf-8-sig"))
             except Exception:  # noqa: BLE001 - the file's own problems are reported elsewhere
                 self.roots[file] = None
         line, col = node_position(self.roots[file], where)

@@ -240,7 +240,7 @@ def _line_col(mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-def _compose(text: str) -> Node | None:
+def compose(text: str) -> Node | None:
     composer = _Composer(text)
     try:
         return composer.get_single_node()
@@ -257,12 +257,13 @@ class RawRecord:
     data: dict
 
     @cached_property
-    def _root(self) -> Node | None:
-        return _compose(self.text)
+    def root(self) -> Node | None:
+        """The composed node tree (with positions), built again only if not kept from parsing."""
+        return compose(self.text)
 
     def position(self, path: FieldPath, *, at_key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the node at `path`, or of its nearest existing parent."""
-        return node_position(self._root, path, at_key=at_key)
+        return node_position(self.root, path, at_key=at_key)
 
     def problem(self, path: FieldPath, message: str, code: str, *, at_key: bool = False) -> Problem:
         line, col = self.position(path, at_key=at_key)
@@ -327,7 +328,7 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
         raise ProblemError([Problem(file, line, col, "", message, code)])
 
     try:
-        root = _compose(text)
+        root = compose(text)
     except ComposerError as error:
         if error.context and "single document" in error.context:
             fail(
@@ -359,7 +360,7 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
             )
         raise ProblemError(problems)
     record = RawRecord(file, text, data)
-    record.__dict__["_root"] = root  # already composed: reuse it for positions
+    record.__dict__["root"] = root  # already composed: reuse it for positions
     return record
 
 

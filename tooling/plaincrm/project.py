@@ -45,7 +45,9 @@ class Project:
     @cached_property
     def schema(self) -> ModuleType:
         init = self.root / "schema" / "__init__.py"
-        name = "plaincrm_schema_" + hashlib.sha1(str(self.root).encode()).hexdigest()[:12]
+        # Named by folder and content, so a changed schema is imported afresh in a long-lived
+        # process (mkdocs serve) while an unchanged one is shared.
+        name = f"plaincrm_schema_{hashlib.sha1(str(self.root).encode()).hexdigest()[:12]}_{self.fingerprint[:12]}"
         if name in sys.modules:
             return sys.modules[name]
         spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])

@@ -143,7 +143,7 @@ def privacy_problems(raw: RawRecord) -> list[Problem]:
     for finding in find_forbidden_numbers(raw.text):
         line = raw.text.count("\n", 0, finding.offset) + 1
         col = finding.offset - (raw.text.rfind("\n", 0, finding.offset) + 1) + 1
-        where = node_path_at(raw._root, line, col)
+        where = node_path_at(raw.root, line, col)
         problems.append(Problem(raw.file, line, col, format_field_path(where), finding.message, finding.code))
     return problems
 
