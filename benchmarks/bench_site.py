@@ -10,7 +10,6 @@ This is a report, not a test: it exits 0 whatever the figures, unless a build fa
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -30,8 +29,8 @@ import yaml
 
 if not __package__:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.bench_validate import CommandFailed, check, report, tree_rss  # noqa: E402
-from benchmarks.generate import REPO, generate  # noqa: E402
+from benchmarks.bench_validate import CommandFailed, check, command_line, report, tree_memory  # noqa: E402
+from benchmarks.generate import REPO  # noqa: E402
 
 RUNS = 2  # build timings are the best of this many runs...
 SLOW = 90.0  # ...unless one run of the baseline takes longer than this: then it is measured once
@@ -92,7 +91,7 @@ def write_baseline(repo: Path, out: Path) -> Path:
 # --- builds --------------------------------------------------------------------------------------
 
 def mkdocs_build(folder: Path, site_dir: str, sample_memory: bool = False) -> tuple[float, int]:
-    """A cold `mkdocs build` in `folder` (no site dir, no plaincrm cache); wall seconds and peak tree RSS."""
+    """A cold `mkdocs build` in `folder` (no site dir, no plaincrm cache); wall seconds and peak tree memory (PSS)."""
     shutil.rmtree(folder / site_dir, ignore_errors=True)
     shutil.rmtree(folder / ".cache", ignore_errors=True)
     with tempfile.TemporaryFile() as output:
@@ -100,7 +99,7 @@ def mkdocs_build(folder: Path, site_dir: str, sample_memory: bool = False) -> tu
         process = subprocess.Popen([str(MKDOCS), "build"], cwd=folder, env=ENV, stdout=output, stderr=subprocess.STDOUT)
         peak = 0
         while sample_memory and process.poll() is None:
-            peak = max(peak, tree_rss(process.pid))
+            peak = max(peak, tree_memory(process.pid))
             time.sleep(0.01)
         code = process.wait()
         elapsed = time.perf_counter() - started
@@ -222,7 +221,7 @@ def bench(repo: Path) -> None:
         ("plaincrm mkdocs build (cold), absolute", f"{cold:.2f} s", "<= 25.00 s", f"{cold / 25:.2f}", check(cold, 25)),
         ("plaincrm mkdocs build (cold) vs baseline", f"{cold:.2f} s", f"{baseline:.2f} s, ratio <= 0.60",
          f"{cold / baseline:.2f}", check(cold / baseline, 0.6)),
-        ("peak RSS of the build's process tree", f"{mib:.0f} MiB", "<= 1536 MiB", f"{mib / 1536:.2f}", check(mib, 1536)),
+        ("peak memory (PSS) of the build's tree", f"{mib:.0f} MiB", "<= 1536 MiB", f"{mib / 1536:.2f}", check(mib, 1536)),
         ("search index per customer", f"{per_customer:.0f} B", f"<= 1500 B (plain: {plain_search:.0f} B)",
          f"{per_customer / 1500:.2f}", check(per_customer, 1500)),
         ("customer pages written", str(pages), f"{len(ids)} customers", "", "pass" if pages == len(ids) else "FAIL"),
@@ -231,31 +230,12 @@ def bench(repo: Path) -> None:
          f"{latency / 3:.2f}" if latency is not None else "", check(latency, 3) if latency is not None else "FAIL"),
     ])
     print(f"build timings: best of {cold_runs} (plaincrm) and {baseline_runs} (baseline; one run if over {SLOW:.0f} s), "
-          "each cold; ratio: value / baseline on the comparison, value / target on the others; RSS is summed over "
+          "each cold; ratio: value / baseline on the comparison, value / target on the others; memory is PSS summed over "
           "mkdocs and its workers, sampled every ~10 ms in one extra cold run; search bytes count customers/C* entries")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="generate into DIR and keep it; reuse DIR as it is if it exists")
-    args = parser.parse_args(argv)
-    if not MKDOCS.exists():
-        print(f"bench: no mkdocs next to {sys.executable}; run with the virtualenv's python", file=sys.stderr)
-        return 1
-    try:
-        if args.keep:
-            if not args.keep.exists():
-                generate(args.keep, args.customers, args.seed)
-            bench(args.keep.resolve())
-        else:
-            with tempfile.TemporaryDirectory(prefix="plaincrm-bench-") as tmp:
-                bench(generate(Path(tmp) / "repo", args.customers, args.seed))
-    except CommandFailed as error:
-        print(f"bench: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return command_line(bench, MKDOCS, argv)
 
 
 if __name__ == "__main__":
