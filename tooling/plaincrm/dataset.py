@@ -8,11 +8,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .cache import CheckCache, file_digest
+from .gcpause import gc_paused
 from .loading import compose, node_position, read_record
 from .problems import FieldPath, FileCheck, Problem, ProblemError, format_field_path
 from .project import Project
@@ -25,7 +26,6 @@ class CheckReport:
     problems: list[Problem]
     files: int
     cached: int = 0
-    checks: list[FileCheck] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -72,7 +72,8 @@ _worker_checker = None  # a validation.RecordChecker, set before forking
 
 def _check_chunk(args: tuple[list[Path], bool]) -> list[FileCheck]:
     paths, keep_data = args  # the checker itself is inherited from the parent by fork
-    return [_worker_checker.check_file(p, keep_data=keep_data) for p in paths]
+    with gc_paused():
+        return [_worker_checker.check_file(p, keep_data=keep_data) for p in paths]
 
 
 def iter_checks(project: Project, paths: list[Path], *, jobs: int | None = None, keep_data: bool = False,
@@ -168,6 +169,11 @@ def check_project(
     project: Project, *, only: list[Path] | None = None, jobs: int | None = None, use_cache: bool = True
 ) -> CheckReport:
     """Check every record and the team; report problems in `only` (all when None)."""
+    with gc_paused():
+        return _check_project(project, only=only, jobs=jobs, use_cache=use_cache)
+
+
+def _check_project(project: Project, *, only: list[Path] | None, jobs: int | None, use_cache: bool) -> CheckReport:
     paths = project.customer_files()
     extra = [p for p in (only or []) if p.is_file() and p.resolve() not in {q.resolve() for q in paths}]
     paths += extra
@@ -196,7 +202,7 @@ def check_project(
         wanted = {project.relative(p) for p in only}
         problems = [p for p in problems if any(p.file == w or p.file.startswith(w.rstrip("/") + "/") for w in wanted)]
     problems.sort()
-    return CheckReport(problems, len(paths), len(paths) - len(missing), checks)
+    return CheckReport(problems, len(paths), len(paths) - len(missing))
 
 
 # --- the validated dataset -------------------------------------------------------------

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import multiprocessing
+import os
+import posixpath
 import re
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -26,6 +28,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, InclusionLevel
 
+from ..gcpause import gc_paused
 from ..problems import ProblemError, render
 from .build import build_for_site
 from .pages import Page, customer_src, page_url
@@ -80,6 +83,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
                 root, today=today, lang=self.lang,
                 masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
                 directory_urls=config.use_directory_urls, memo=self.memo if getattr(self, "serving", False) else None,
+                rows_before=getattr(self, "site", None) and self.site.rows if getattr(self, "serving", False) else None,
             )
         except ProblemError as error:
             raise PluginError(
@@ -172,22 +176,32 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
 
     def _serve_customer_pages(self, parts: list[str], site_dir: Path, with_search: bool) -> list[dict | None]:
         """Under `mkdocs serve`: render only the pages whose content changed, into a folder that
-        survives rebuilds, and link every page into the freshly cleaned site folder."""
+        survives rebuilds, and link that folder into the site folder MkDocs cleaned."""
         pages_dir = self.project.root / ".cache" / "plaincrm" / "serve-pages"
+        folder = posixpath.dirname(customer_src("x"))
+        built, kept = site_dir / folder, pages_dir / folder
         if getattr(self, "shell_parts", None) != parts:  # the theme's frame changed: every page is stale
             self.rendered, self.shell_parts = {}, parts
+        if not self.rendered:  # a new session: nothing there is known to be current
+            shutil.rmtree(kept, ignore_errors=True)
         site = self.site
         keys = {cid: site.customer_key(cid) for cid in site.customer_ids}
         todo = [cid for cid in site.customer_ids if self.rendered.get(cid, (None,))[0] != keys[cid]]
         fresh = _CustomerJob(site, parts, pages_dir, self.directory_urls, with_search).run_all(todo)
+        for gone in set(self.rendered) - set(keys):
+            (pages_dir / _file_of(page_url(customer_src(gone), self.directory_urls))).unlink(missing_ok=True)
         self.rendered = {cid: self.rendered[cid] for cid in site.customer_ids if cid in self.rendered}
         self.rendered.update({cid: (keys[cid], entry) for cid, entry in zip(todo, fresh)})
-        for cid in site.customer_ids:
-            relative = _file_of(page_url(customer_src(cid), self.directory_urls))
-            link = site_dir / relative
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.unlink(missing_ok=True)
-            os.symlink(pages_dir / relative, link)
+        # One link for the whole folder: what MkDocs wrote there this time moves in beside the pages.
+        if built.is_dir() and not built.is_symlink():
+            for item in built.iterdir():
+                target = kept / item.name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                shutil.move(str(item), str(target))
+            built.rmdir()
+        built.unlink(missing_ok=True)
+        os.symlink(kept, built, target_is_directory=True)
         log.info(f"plaincrm: {len(todo)} of {len(keys)} customer pages changed")
         return [self.rendered[cid][1] for cid in site.customer_ids]
 
@@ -234,6 +248,10 @@ class _CustomerJob:
             return [entry for chunk in pool.map(_run_chunk, chunks) for entry in chunk]
 
     def run(self, ids: list[str]) -> list[dict | None]:
+        with gc_paused():
+            return self._run(ids)
+
+    def _run(self, ids: list[str]) -> list[dict | None]:
         entries: list[dict | None] = []
         for customer_id in ids:
             page = self.site.render_customer(customer_id)

@@ -84,15 +84,18 @@ def page_url(src: str, directory_urls: bool) -> str:
 def relative_url(from_url: str, to_url: str) -> str:
     """A link from the page published at `from_url` to `to_url` (both site-relative)."""
     base = from_url if (from_url == "" or from_url.endswith("/")) else posixpath.dirname(from_url)
-    return _relative_to_folder(base, to_url)
+    if to_url == "" or to_url.endswith("/"):
+        return _folder_to_folder(base, to_url.rstrip("/"))
+    folder, _, name = to_url.rpartition("/")
+    way = _folder_to_folder(base, folder)
+    return name if way == "./" else way + name
 
 
-@functools.lru_cache(maxsize=65_536)  # thousands of pages share a folder and link to the same pages
-def _relative_to_folder(base: str, to_url: str) -> str:
-    target = posixpath.relpath(to_url or ".", base or ".")
-    if to_url.endswith("/") or to_url == "":
-        target = target.rstrip("/") + "/"
-    return "./" if target == "./" or target == "." else target
+@functools.lru_cache(maxsize=4096)  # a site has few folders; 100,000 links go between the same pairs
+def _folder_to_folder(base: str, folder: str) -> str:
+    """'../segments/' from 'customers' to 'segments'; './' for the same folder."""
+    way = posixpath.relpath(folder or ".", base or ".")
+    return "./" if way == "." else way + "/"
 
 
 @dataclass
@@ -102,6 +105,7 @@ class Site:
     render_customer: Callable[[str], Page]
     customer_key: Callable[[str], tuple]  # everything a customer's page shows; equal keys, equal pages
     files: dict[str, bytes] = field(default_factory=dict)  # assets and data, by path
+    rows: dict = field(default_factory=dict)  # rendered table rows, to hand to the next build (mkdocs serve)
 
     def customer_pages(self) -> Iterator[Page]:
         return (self.render_customer(customer_id) for customer_id in self.customer_ids)
@@ -130,7 +134,7 @@ def owner_src(handle: str) -> str:
 class SiteBuilder:
     """Renders every page of the site for one set of views and options."""
 
-    def __init__(self, views: Views, options: SiteOptions):
+    def __init__(self, views: Views, options: SiteOptions, rows_before: dict | None = None):
         self.views, self.options = views, options
         self.project = views.dataset.project
         self.lang = options.lang
@@ -142,18 +146,23 @@ class SiteBuilder:
         self.env.globals.update(
             t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount, table_rows=self.table_rows
         )
-        self._rows: dict[tuple[str, str], str] = {}
+        self._rows_before = rows_before or {}
+        self._rows: dict[tuple, str] = {}
 
     def table_rows(self, rows: list[CustomerView], link) -> Markup:
-        """Table rows for customer lists; one customer's row repeats on many pages, so it is rendered once."""
+        """Table rows for customer lists: one customer's row repeats on many pages (and, under
+        `mkdocs serve`, in every rebuild), so it is rendered once."""
         macro = self.env.get_template("macros.html").module.customer_row
         out = []
         for view in rows:
             href = link(customer_src(view.id))
-            key = (view.id, href)
+            key = (Same(view.model), view.tier.name, view.freshness, view.facts.last_contact, href, self.lang)
             row = self._rows.get(key)
             if row is None:
-                row = self._rows[key] = str(macro(view, href))
+                row = self._rows_before.get(key)
+                if row is None:
+                    row = str(macro(view, href))
+                self._rows[key] = row
             out.append(row)
         return Markup("\n".join(out))
 
@@ -227,7 +236,7 @@ class SiteBuilder:
         customers = self.views.customers
         return Site(
             pages, list(customers), lambda cid: self.customer_page(customers[cid]),
-            lambda cid: self.customer_key(customers[cid]), files,
+            lambda cid: self.customer_key(customers[cid]), files, self._rows,
         )
 
     def customer_key(self, view: CustomerView) -> tuple:
@@ -448,5 +457,5 @@ def fmt_amount(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(value, (int, float, Decimal)) else str(value)
 
 
-def build_site(views: Views, options: SiteOptions) -> Site:
-    return SiteBuilder(views, options).build()
+def build_site(views: Views, options: SiteOptions, rows_before: dict | None = None) -> Site:
+    return SiteBuilder(views, options, rows_before).build()
