@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
+from jinja2 import FileSystemBytecodeCache
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -84,6 +85,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
                 masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
                 directory_urls=config.use_directory_urls, memo=self.memo if getattr(self, "serving", False) else None,
                 rows_before=getattr(self, "site", None) and self.site.rows if getattr(self, "serving", False) else None,
+                bytecode_cache=self._bytecode_cache(root),
             )
         except ProblemError as error:
             raise PluginError(
@@ -99,6 +101,21 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
             if path not in [str(t) for t in target]:
                 target.append(path)
         return config
+
+    def _bytecode_cache(self, root: Path):
+        """Compiled templates kept in .cache/: MkDocs compiles the theme's afresh for every build."""
+        folder = root / ".cache" / "plaincrm" / "jinja"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        self.bytecode = FileSystemBytecodeCache(str(folder))
+        return self.bytecode
+
+    def on_env(self, env, config, files):
+        if getattr(self, "bytecode", None) is not None and env.bytecode_cache is None:
+            env.bytecode_cache = self.bytecode
+        return env
 
     def on_files(self, files, config):
         generated = [(page.src, "") for page in self.site.pages] + [(SHELL_SRC, "")]

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any, Callable, Iterator
 from urllib.parse import quote, urlencode
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
@@ -111,6 +111,7 @@ class Site:
         return (self.render_customer(customer_id) for customer_id in self.customer_ids)
 
 
+@functools.lru_cache(maxsize=200_000)  # every link to a customer goes through here
 def slug(value: str) -> str:
     """A path segment for any value: readable where safe, unique always."""
     cleaned = re.sub(r"[^\w.-]+", "-", value, flags=re.UNICODE).strip("-")[:60]
@@ -134,7 +135,8 @@ def owner_src(handle: str) -> str:
 class SiteBuilder:
     """Renders every page of the site for one set of views and options."""
 
-    def __init__(self, views: Views, options: SiteOptions, rows_before: dict | None = None):
+    def __init__(self, views: Views, options: SiteOptions, rows_before: dict | None = None,
+                 bytecode_cache: BytecodeCache | None = None):
         self.views, self.options = views, options
         self.project = views.dataset.project
         self.lang = options.lang
@@ -142,6 +144,7 @@ class SiteBuilder:
         self.env = Environment(
             loader=PackageLoader("plaincrm.site", "templates"),
             autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            bytecode_cache=bytecode_cache,
         )
         self.env.globals.update(
             t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount, table_rows=self.table_rows
@@ -457,5 +460,6 @@ def fmt_amount(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(value, (int, float, Decimal)) else str(value)
 
 
-def build_site(views: Views, options: SiteOptions, rows_before: dict | None = None) -> Site:
-    return SiteBuilder(views, options, rows_before).build()
+def build_site(views: Views, options: SiteOptions, rows_before: dict | None = None,
+               bytecode_cache: BytecodeCache | None = None) -> Site:
+    return SiteBuilder(views, options, rows_before, bytecode_cache).build()
