@@ -29,7 +29,7 @@ import yaml
 
 if not __package__:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.bench_validate import CommandFailed, check, command_line, report, tree_memory  # noqa: E402
+from benchmarks.bench_validate import CommandFailed, check, command_line, report, run_measured  # noqa: E402
 from benchmarks.generate import REPO  # noqa: E402
 
 RUNS = 2  # build timings are the best of this many runs...
@@ -94,19 +94,7 @@ def mkdocs_build(folder: Path, site_dir: str, sample_memory: bool = False) -> tu
     """A cold `mkdocs build` in `folder` (no site dir, no plaincrm cache); wall seconds and peak tree memory (PSS)."""
     shutil.rmtree(folder / site_dir, ignore_errors=True)
     shutil.rmtree(folder / ".cache", ignore_errors=True)
-    with tempfile.TemporaryFile() as output:
-        started = time.perf_counter()
-        process = subprocess.Popen([str(MKDOCS), "build"], cwd=folder, env=ENV, stdout=output, stderr=subprocess.STDOUT)
-        peak = 0
-        while sample_memory and process.poll() is None:
-            peak = max(peak, tree_memory(process.pid))
-            time.sleep(0.01)
-        code = process.wait()
-        elapsed = time.perf_counter() - started
-        if code != 0:
-            output.seek(0)
-            raise CommandFailed(f"mkdocs build in {folder} exited {code}:\n{output.read().decode(errors='replace')[-3000:]}")
-    return elapsed, peak
+    return run_measured([str(MKDOCS), "build"], cwd=folder, env=ENV, sample_memory=sample_memory)
 
 
 def timed(measure) -> tuple[float, int]:

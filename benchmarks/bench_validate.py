@@ -89,12 +89,12 @@ def tree_memory(root: int) -> int:
     return total
 
 
-def run_crm(root: Path, *args: str, sample_memory: bool = False) -> tuple[float, int]:
-    """Run `crm --root ROOT validate ARGS`; wall seconds and peak tree RSS (0 unless sampled)."""
-    command = [str(CRM), "--root", str(root), "validate", *args]
+def run_measured(command: list[str], *, cwd: Path | None = None, env: dict | None = None,
+                 sample_memory: bool = False) -> tuple[float, int]:
+    """Run a command to its end; wall seconds and peak memory of its process tree (0 unless sampled)."""
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
         peak = 0
         while sample_memory and process.poll() is None:
             peak = max(peak, tree_memory(process.pid))
@@ -105,6 +105,11 @@ def run_crm(root: Path, *args: str, sample_memory: bool = False) -> tuple[float,
             output.seek(0)
             raise CommandFailed(f"{' '.join(command)} exited {code}:\n{output.read().decode(errors='replace')[-3000:]}")
     return elapsed, peak
+
+
+def run_crm(root: Path, *args: str, sample_memory: bool = False) -> tuple[float, int]:
+    """Run `crm --root ROOT validate ARGS`; wall seconds and peak tree memory (0 unless sampled)."""
+    return run_measured([str(CRM), "--root", str(root), "validate", *args], sample_memory=sample_memory)
 
 
 def report(rows: list[tuple[str, str, str, str, str]]) -> None:
