@@ -140,6 +140,46 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
+def cmd_remind(args) -> int:
+    from .dataset import load_dataset
+    from .problems import ProblemError
+    from .reminders import reminders
+    from .views import derive
+
+    project = _project(args)
+    today = args.today or date.today()
+    try:
+        views = derive(load_dataset(project, masked=True), today)
+    except ProblemError as error:
+        print(render(error.problems), file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.owner and args.owner not in views.dataset.team:
+        print(f"crm remind: {args.owner!r} is not a member of the team", file=sys.stderr)
+        return EXIT_USAGE
+    lang = _lang(args)
+    options = project.options
+
+    def label(list_name: str, value: str) -> str:
+        return options[list_name].label(value, lang) if list_name in options else value
+
+    found = reminders(views, owner=args.owner)
+    for handle, member in views.dataset.team.items():
+        mine = [r for r in found if r.owner == handle]
+        if not mine:
+            continue
+        print(f"{member.name} ({handle})")
+        for r in mine:
+            what = {
+                "follow_up": f"follow-up, {label('tier', r.what)}",
+                "key_date": label("key_date_kind", r.what),
+            }.get(r.kind, r.what)
+            flag = "OVERDUE " if r.overdue(today) else ""
+            print(f"  {flag}{r.due}  {r.customer_id} {r.customer_name}: {what}{' (' + r.note + ')' if r.note else ''}")
+    if not found:
+        print("nothing due")
+    return EXIT_OK
+
+
 def cmd_pages(args) -> int:
     from .problems import ProblemError
     from .site.build import build_for_site
@@ -218,6 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
     p.add_argument("--unmasked", action="store_true", help="show contact details in full")
     p.set_defaults(func=cmd_show)
+    p = sub.add_parser(
+        "remind", parents=[common], help="follow-ups, next steps and key dates due, per owner",
+        description="List what is overdue or coming up: follow-ups by the maintenance tier's cadence (reset by any "
+        "interaction) and next steps due within a week, and key dates (birthdays, anniversaries, renewals) in the "
+        "next 30 days. The site's owner pages and calendar feeds show the same reminders.",
+    )
+    p.add_argument("--owner", help="only this team member's customers (a handle from records/team.yaml)")
+    p.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
+    p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
+    p.set_defaults(func=cmd_remind)
+
     p = sub.add_parser(
         "pages", parents=[common], help="write the site's pages to a folder, for any static site engine",
         description="Generate every page (home, customer index, one page per customer, segments, owners) as "

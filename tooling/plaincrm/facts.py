@@ -24,6 +24,7 @@ class NextStepDue:
     due: date
     by: tuple[str, ...]
     interaction_date: date
+    position: int = 0  # among the interactions of that date: with the date, a stable name for the step
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,12 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
         1 for case in getattr(customer, "service_cases", None) or []
         if case.kind == "complaint" and case.status not in CLOSED_CASE
     )
-    steps = tuple(
-        NextStepDue(customer.id, i.next_step.action, i.next_step.due, tuple(i.by), i.date)
-        for i in interactions
-        if i.next_step is not None and i.next_step.status == "pending"
-    )
+    seen_on: dict[date, int] = {}
+    steps = []
+    for i in interactions:
+        position = seen_on[i.date] = seen_on.get(i.date, -1) + 1
+        if i.next_step is not None and i.next_step.status == "pending":
+            steps.append(NextStepDue(customer.id, i.next_step.action, i.next_step.due, tuple(i.by), i.date, position))
     return CustomerFacts(
         last_contact=last_contact,
         days_since_contact=(today - last_contact).days if last_contact else None,
@@ -88,7 +90,7 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
         orders_year_before=year_before,
         latest_satisfaction=latest_satisfaction,
         open_complaints=open_complaints,
-        open_next_steps=steps,
+        open_next_steps=tuple(steps),
     )
 
 

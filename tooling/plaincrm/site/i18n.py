@@ -68,6 +68,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "segment_field.tags": ("Tag", "客户标签"),
     "segment_field.tier": ("Maintenance tier", "维护分层"),
     "generated_on": ("Figures as of", "数据截至"),
+    "follow_up": ("Follow-up", "跟进回访"),
+    "follow_ups_due": ("Follow-ups due within a week (by tier cadence)", "一周内到期的跟进（按分层频率）"),
+    "calendar": ("Calendar feed (.ics)", "日历订阅（.ics）"),
+    "team_calendar": ("Team calendar (.ics)", "团队日历（.ics）"),
 }
 
 

@@ -23,7 +23,9 @@ from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from ..facts import NOT_COUNTED_ORDER, next_occurrence
+from ..calendar_feed import calendar
+from ..facts import NOT_COUNTED_ORDER
+from ..reminders import Reminder, customer_reminders, reminders
 from ..modelkit import OptionRef, marker
 from ..scaffold import new_record_text, next_free_id
 from ..segments import SEGMENT_FIELDS
@@ -35,8 +37,6 @@ ASSET_DIR = "assets/plaincrm"
 ASSETS = ("plaincrm.css", "plaincrm.js")
 INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not work on a site opened from a folder
 INDEX_SRC = "customers/index.md"
-UPCOMING_DAYS = 30
-YEARLY_KINDS = ("birthday", "anniversary")
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,13 @@ def segment_src(name: str, value: str) -> str:
 
 def owner_src(handle: str) -> str:
     return f"owners/{slug(handle)}.md"
+
+
+def calendar_src(handle: str) -> str:
+    return f"calendars/{slug(handle)}.ics"
+
+
+TEAM_CALENDAR = "calendars/team.ics"
 
 
 class SiteBuilder:
@@ -236,6 +243,7 @@ class SiteBuilder:
 
         files = {f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS}
         files[INDEX_DATA] = self.index_data()
+        files.update(self.calendars())
         customers = self.views.customers
         return Site(
             pages, list(customers), lambda cid: self.customer_page(customers[cid]),
@@ -266,7 +274,7 @@ class SiteBuilder:
             due=[s for s in steps if today <= s.due <= week_end],
             overdue=[s for s in steps if s.due < today],
             newest=newest, views=views, today=today,
-            new_customer=self.new_customer_url(),
+            new_customer=self.new_customer_url(), team_calendar=TEAM_CALENDAR,
         )
         return Page("index.md", text("home", self.lang), html)
 
@@ -323,22 +331,15 @@ class SiteBuilder:
         today = self.options.today
         mine = {v.id for v in rows}
         steps = [s for s in self.views.next_steps() if s.customer_id in mine or handle in s.by]
+        due = reminders(self.views, owner=handle)
         html = self.render(
-            "owner.html", src, member=member, handle=handle, rows=rows, views=self.views,
+            "owner.html", src, member=member, handle=handle, rows=rows, views=self.views, today=today,
             overdue=[s for s in steps if s.due < today],
-            upcoming=self.upcoming_dates(rows),
+            follow_ups=[r for r in due if r.kind == "follow_up"],
+            upcoming=[r for r in due if r.kind == "key_date"],
+            calendar=calendar_src(handle),
         )
         return Page(src, f"{member.name} ({handle})", html)
-
-    def upcoming_dates(self, rows: list[CustomerView]) -> list[tuple[date, CustomerView, str, str]]:
-        today, end = self.options.today, self.options.today + timedelta(days=UPCOMING_DAYS)
-        found = []
-        for view in rows:
-            for key_date in getattr(view.model, "key_dates", None) or []:
-                day = next_occurrence(key_date.date, today) if key_date.kind in YEARLY_KINDS else key_date.date
-                if today <= day <= end:
-                    found.append((day, view, self.option_label("key_date_kind", key_date.kind), key_date.note or ""))
-        return sorted(found, key=lambda item: (item[0], item[1].id))
 
     # --- one customer -------------------------------------------------------------------
 
@@ -424,6 +425,29 @@ class SiteBuilder:
         parts += [getattr(model, "needs", None) or "", getattr(model, "city", None) or ""]
         parts.append(self.option_label("industry", model.industry))
         return " ".join(p for p in parts if p)
+
+    # --- calendar feeds ---------------------------------------------------------------------
+
+    def describe(self, reminder: Reminder) -> tuple[str, str]:
+        if reminder.kind == "follow_up":
+            what = f"{text('follow_up', self.lang)} ({self.option_label('tier', reminder.what)})"
+        elif reminder.kind == "key_date":
+            what = self.option_label("key_date_kind", reminder.what)
+        else:
+            what = reminder.what
+        detail = " · ".join(part for part in (reminder.customer_id, reminder.note) if part)
+        return f"{reminder.customer_name} · {what}", detail
+
+    def calendars(self) -> dict[str, bytes]:
+        """One feed per owner and one for the team: every pending reminder, not only this week's."""
+        today, cadence = self.options.today, self.project.settings.tiers.cadence_days
+        every = [r for view in self.views.customers.values() for r in customer_reminders(view, today, cadence)]
+        every.sort(key=lambda r: (r.due, r.key))
+        feeds = {TEAM_CALENDAR: calendar(every, name="plaincrm", today=today, describe=self.describe)}
+        for handle, member in self.views.dataset.team.items():
+            mine = [r for r in every if r.owner == handle]
+            feeds[calendar_src(handle)] = calendar(mine, name=f"plaincrm · {member.name}", today=today, describe=self.describe)
+        return feeds
 
     # --- the index's data ---------------------------------------------------------------
 
