@@ -180,6 +180,46 @@ def cmd_remind(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    import csv
+
+    from .dataset import load_dataset
+    from .problems import ProblemError
+    from .reports import all_reports
+    from .views import derive
+
+    project = _project(args)
+    try:
+        views = derive(load_dataset(project, masked=True), args.today or date.today())
+    except ProblemError as error:
+        print(render(error.problems), file=sys.stderr)
+        return EXIT_PROBLEMS
+    lang, options = _lang(args), project.options
+
+    def label(list_name: str, value: str) -> str:
+        return options[list_name].label(value, lang) if list_name in options else value
+
+    reports = [r for r in all_reports(views, label) if not args.name or r.name in args.name]
+    if not reports:
+        print(f"crm report: no report named {', '.join(args.name)}", file=sys.stderr)
+        return EXIT_USAGE
+    writer = csv.writer(sys.stdout) if args.format == "csv" else None
+    for report in reports:
+        for table in report.tables:
+            if writer is not None:
+                writer.writerow([f"{report.name}.{table.title}"])
+                writer.writerow(table.headers)
+                writer.writerows(table.rows)
+                continue
+            print(f"== {report.title}: {table.title.replace('_', ' ')}")
+            cells = [table.headers] + [["" if v is None else str(v) for v in row] for row in table.rows]
+            widths = [max(len(row[i]) for row in cells) for i in range(len(table.headers))]
+            for row in cells:
+                print("  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+            print()
+    return EXIT_OK
+
+
 def cmd_pages(args) -> int:
     from .problems import ProblemError
     from .site.build import build_for_site
@@ -258,6 +298,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
     p.add_argument("--unmasked", action="store_true", help="show contact details in full")
     p.set_defaults(func=cmd_show)
+    p = sub.add_parser(
+        "report", parents=[common], help="the analysis reports as tables in the terminal or as CSV",
+        description="Customers by segment, interaction frequency, complaints, renewals, high-value customers "
+        "(top 20%%, Pareto, lifetime value), satisfaction and follow-up health, computed for --today.",
+    )
+    p.add_argument("name", nargs="*", help="only these reports: distribution, interactions, complaints, renewals, "
+                   "high_value, satisfaction, follow_up")
+    p.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
+    p.add_argument("--format", choices=("text", "csv"), default="text")
+    p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser(
         "remind", parents=[common], help="follow-ups, next steps and key dates due, per owner",
         description="List what is overdue or coming up: follow-ups by the maintenance tier's cadence (reset by any "

@@ -1,0 +1,121 @@
+"""Every report figure against numbers worked out by hand on a five-customer fixture."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from plaincrm.cli import main
+from plaincrm.dataset import load_dataset
+from plaincrm.reports import complaints, distribution, follow_up_health, high_value, interactions, renewals, satisfaction
+from plaincrm.views import derive
+
+TODAY = date(2024, 6, 30)
+NEXT = "    next_step: {action: 提供合同, due: 2024-05-17}\n"
+ORDERS = "key_dates:"
+
+
+def orders(*items: str) -> str:
+    return "orders:\n" + "".join(f"  - {item}\n" for item in items) + "key_dates:"
+
+
+@pytest.fixture
+def views(repo):
+    repo.good("C20240501001", **{
+        ORDERS: orders("{date: 2024-02-20, item: 续约, amount: 100, kind: renewal, status: paid}")
+        + "\n  - {kind: renewal_due, date: 2024-03-01}",
+        "interactions:\n": "interactions:\n  - {date: 2023-01-01, channel: visit, topic: a, summary: b, by: [li.wei]}\n"
+        "  - {date: 2022-12-31, channel: visit, topic: a, summary: b, by: [li.wei]}\n",
+    })
+    repo.good("C20240501002", **{
+        "cooperation: not_started": "cooperation: active\nservice_cases:\n"
+        "  - {kind: complaint, opened: 2024-04-05, resolved: 2024-04-15, status: resolved, summary: 延迟}",
+        ORDERS: orders("{date: 2024-03-01, item: 服务, amount: 100, status: paid}")
+        + "\n  - {kind: renewal_due, date: 2024-05-01}\n  - {kind: renewal_due, date: 2023-06-29}",
+    })
+    repo.good("C20240501003", **{
+        ORDERS: orders(
+            "{date: 2024-03-01, item: 设备, amount: 50, status: paid}",
+            "{date: 2024-03-02, item: 设备, amount: 1000, status: cancelled}",
+            "{date: 2024-03-03, item: 设备, amount: 500, status: quoted}",
+        ),
+        "key_dates:\n  - {kind: first": "service_cases:\n  - {kind: complaint, opened: 2024-06-30, summary: 质量}\nkey_dates:\n  - {kind: first",
+    })
+    repo.good("C20240501004", **{"tags: [高意向]": "tags: []\nsatisfaction: 2", "interactions:\n": "interactions: []\nx:\n"})
+    repo.good("C20240501005", **{"    by: [li.wei]\n": "    by: [li.wei]\n    satisfaction: 5\n"})
+    text = (repo.customers / "C20240501004.yaml").read_text()
+    start = text.index("x:\n")
+    (repo.customers / "C20240501004.yaml").write_text(text[:start] + text[text.index("key_dates:"):])
+    return derive(load_dataset(repo.project), TODAY)
+
+
+def tables(report):
+    return {t.title: t.rows for t in report.tables}
+
+
+def test_distribution(views):
+    got = tables(distribution(views, lambda lst, v: f"<{v}>"))
+    assert got["source"] == [["online_ads", "<online_ads>", 5, 1.0]]
+    assert got["cooperation"] == [["not_started", "<not_started>", 4, 0.8], ["active", "<active>", 1, 0.2]]
+
+
+def test_interactions_include_the_first_day_of_the_window(views):
+    got = tables(interactions(views))
+    per_month = dict(got["per_month"])
+    assert len(per_month) == 18 and list(per_month)[0] == "2023-01" and list(per_month)[-1] == "2024-06"
+    assert per_month["2023-01"] == 1 and per_month["2024-05"] == 4 and sum(per_month.values()) == 5
+    assert got["per_channel"] == [["phone", 4], ["visit", 1]]
+    assert got["per_person"] == [["li.wei", 5]]
+
+
+def test_complaints(views):
+    got = tables(complaints(views))
+    assert got["rate_per_quarter"][-2:] == [["2024Q1", 0, 0, 0.0], ["2024Q2", 2, 5, 0.4]]
+    assert got["resolution"] == [[1, 10.0]]
+    assert got["open"] == [["C20240501003", "A科技有限公司", "2024-06-30", 0, "质量"]]
+
+
+def test_renewals(views):
+    got = tables(renewals(views))
+    assert got["rate"] == [[2, 1, 0.5]]
+    assert [row[0] for row in got["due"]] == ["C20240501001", "C20240501002"]
+
+
+def test_top_20_percent_with_a_tie_at_the_cut(views):
+    got = tables(high_value(views))
+    assert got["top"] == [[2, 5, 200.0, 250.0, 0.8]]  # ceil(5 * 0.2) = 1 customer, but 001 and 002 tie at 100
+    assert got["pareto"][:3] == [[1, 0.2, 0.4], [2, 0.4, 0.8], [3, 0.6, 1.0]]
+    lifetime = {row[0]: row[2:] for row in got["lifetime_value"]}
+    assert lifetime["C20240501003"] == [50.0, 1, 50.0, 60]  # cancelled and quoted orders do not count
+    assert lifetime["C20240501004"] == [0.0, 0, 0.0, 60]
+
+
+def test_satisfaction(views):
+    got = tables(satisfaction(views))
+    assert got["distribution"] == [[1, 0], [2, 1], [3, 0], [4, 0], [5, 1]]
+    assert got["trend"][-1] == ["2024Q2", 1, 5.0]
+    assert got["low"] == [["C20240501004", "A科技有限公司", 2, "li.wei"]]
+
+
+def test_follow_up_health(views):
+    got = tables(follow_up_health(views))
+    assert got["idle_by_owner"] == [["li.wei", 1]]
+    assert got["idle"] == [["li.wei", "C20240501002", "A科技有限公司", 51]]
+    assert got["idle_potential"] == [["li.wei", "C20240501004", "A科技有限公司", None]]
+    assert [row[1] for row in got["overdue_next_steps"]] == ["C20240501001", "C20240501002", "C20240501003", "C20240501005"]
+
+
+def test_no_orders_and_a_single_customer(repo):
+    repo.good()
+    got = tables(high_value(derive(load_dataset(repo.project), TODAY)))
+    assert got["top"] == [[0, 1, 0, 0.0, 0.0]] and got["pareto"] == [[1, 1.0, 0.0]]
+
+
+def test_crm_report(views, repo, capsys):
+    assert main(["--root", str(repo.root), "report", "renewals", "--today", "2024-06-30"]) == 0
+    out = capsys.readouterr().out
+    assert "== Renewals: rate\n  renewals due  renewed  rate\n  2             1        0.5\n" in out
+    assert main(["--root", str(repo.root), "report", "renewals", "--today", "2024-06-30", "--format", "csv"]) == 0
+    assert "renewals.rate\r\nrenewals due,renewed,rate\r\n2,1,0.5\r\n" in capsys.readouterr().out
+    assert main(["--root", str(repo.root), "report", "nope"]) == 2
