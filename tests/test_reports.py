@@ -119,3 +119,28 @@ def test_crm_report(views, repo, capsys):
     assert main(["--root", str(repo.root), "report", "renewals", "--today", "2024-06-30", "--format", "csv"]) == 0
     assert "renewals.rate\r\nrenewals due,renewed,rate\r\n2,1,0.5\r\n" in capsys.readouterr().out
     assert main(["--root", str(repo.root), "report", "nope"]) == 2
+
+
+def test_company_names_are_compared_without_legal_form_or_spacing():
+    from plaincrm.reports import normalised_name
+
+    assert normalised_name("A科技有限公司") == normalised_name("A 科技") == normalised_name("Ａ科技有限责任公司")
+    assert normalised_name("Meridian Logistics Pte. Ltd.") == normalised_name("meridian logistics")
+    assert normalised_name("Acme Co., Ltd.") == normalised_name("ACME") != normalised_name("Acme Tools")
+
+
+def test_data_quality_finds_gaps_and_suspected_duplicates(repo):
+    from plaincrm.reports import data_quality
+
+    repo.good("C20240501001")  # 张经理 13812345678 zhang@example.com
+    repo.good("C20240501002", name="A 科技 Co., Ltd.", **{'phone: "13812345678"': 'phone: "+86 138-1234-5678"', "zhang@": "li@"})
+    repo.good("C20240501003", name="B商贸", **{"zhang@": "ZHANG@", 'phone: "13812345678"': 'phone: "139****0000"'})
+    repo.good("C20240501004", name="C制造厂", **{"needs: 需要服务器运维解决方案\n": "", "industry: software_it": "industry: other"})
+    for masked in (True, False):
+        got = tables(data_quality(derive(load_dataset(repo.project, masked=masked), TODAY)))
+        assert got["duplicates"] == [
+            ["same e-mail", "C20240501001, C20240501003, C20240501004", "A科技有限公司 / B商贸 / C制造厂"],
+            ["same name", "C20240501001, C20240501002", "A科技有限公司 / A 科技 Co., Ltd."],
+            ["same phone", "C20240501001, C20240501002, C20240501004", "A科技有限公司 / A 科技 Co., Ltd. / C制造厂"],
+        ]
+        assert got["missing"] == [["C20240501004", "C制造厂", "li.wei", "needs, industry"]]

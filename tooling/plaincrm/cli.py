@@ -128,11 +128,7 @@ def cmd_show(args) -> int:
             print(f"crm show: no customer {args.id!r} in {project.layout.customers_dir}", file=sys.stderr)
             return EXIT_PROBLEMS
         path = matches[0]
-    from .privacy import Masker
-
-    check = RecordChecker(project, masker=None if args.unmasked else Masker(project.customer_models)).check_file(
-        path, keep_data=True
-    )
+    check = RecordChecker(project, mask=not args.unmasked).check_file(path, keep_data=True)
     if check.data is None:
         print(render(check.problems), file=sys.stderr)
         return EXIT_PROBLEMS

@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -216,6 +216,7 @@ class Dataset:
     customers: dict[str, Any]  # id -> model, ordered by id
     files: dict[str, str]  # id -> path relative to the repository root
     team: dict[str, Any]  # handle -> TeamMember
+    contact_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> hashed phones/e-mails
 
     def inbound(self, field_name: str) -> dict[str, list[str]]:
         """id -> ids of the customers whose `field_name` names it (referrals, branches)."""
@@ -237,10 +238,9 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
     """
     from pydantic import ValidationError
 
-    from .privacy import Masker
     from .validation import RecordChecker
 
-    checker = RecordChecker(project, validate=False, masker=Masker(project.customer_models) if masked else None)
+    checker = RecordChecker(project, validate=False, mask=masked)
     adapter = project.customer_adapter
     paths = project.customer_files()
     keys = [(project.relative(path), file_digest(path)) for path in paths] if memo is not None else []
@@ -270,4 +270,5 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
     ordered = sorted(checks, key=lambda check: check.id)
     customers = {check.id: results[check.file][1] for check in ordered}
     files = {check.id: check.file for check in ordered}
-    return Dataset(project, customers, files, team.members)
+    keys = {check.id: check.contact_keys for check in ordered}
+    return Dataset(project, customers, files, team.members, keys)

@@ -7,6 +7,7 @@ too), which is also far cheaper than walking every value.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -123,13 +124,28 @@ class Masker:
         self._paths = {kind: marker_paths(model, Masked) for kind, model in models.items()}
         self._all = sorted({p for paths in self._paths.values() for p in paths}, key=lambda p: p[0])
 
-    def mask(self, data: dict) -> dict:
-        """A copy of `data` with every marked value masked (the input is left as it is)."""
+    def _found(self, data: dict) -> list[tuple[tuple, str, object]]:
         from .modelkit import walk_paths
 
         kind = data.get("kind")
         paths = self._paths.get(kind, self._all) if isinstance(kind, str) else self._all
-        found = [(where, hide.how, value) for path, hide in paths for where, value in walk_paths(data, path)]
+        return [(where, hide.how, value) for path, hide in paths for where, value in walk_paths(data, path)]
+
+    def contact_keys(self, data: dict) -> tuple[str, ...]:
+        """Hashes of the record's normalised phone numbers and e-mail addresses, taken before
+        masking: duplicates can be found on a masked site without the numbers themselves."""
+        keys = set()
+        for _, how, value in self._found(data):
+            if not isinstance(value, str) or "*" in value:
+                continue  # pre-masked values identify nobody
+            normal = re.sub(r"\D", "", value) if how == "phone" else value.strip().lower()
+            if (how == "phone" and len(normal) >= 7) or (how == "email" and "@" in normal):
+                keys.add(f"{how}:" + hashlib.blake2b(normal[-11:].encode() if how == "phone" else normal.encode(), digest_size=8).hexdigest())
+        return tuple(sorted(keys))
+
+    def mask(self, data: dict) -> dict:
+        """A copy of `data` with every marked value masked (the input is left as it is)."""
+        found = self._found(data)
         if not found:
             return data
         data = _copy_along(data, [w for w, _, _ in found])

@@ -41,6 +41,7 @@ class FileCheck:
     references: list[Reference] = field(default_factory=list)
     model: Any = None  # the validated model, when asked for and valid
     data: dict | None = None  # the parsed plain data, when asked for and valid (cheap to send between processes)
+    contact_keys: tuple[str, ...] = ()  # hashed phones and e-mails, with the data (privacy.Masker.contact_keys)
 
 
 class ProblemError(Exception):

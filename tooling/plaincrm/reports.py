@@ -7,6 +7,8 @@ site (with charts) and CSV/XLSX downloads all show the same figures.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable
@@ -238,8 +240,57 @@ def follow_up_health(views: Views) -> Report:
     ])
 
 
+_LEGAL_FORMS = re.compile(
+    r"(股份)?有限(责任)?公司|集团|co\.?\s*,?\s*ltd\.?|company\s+limited|limited|ltd\.?|inc\.?|corp(oration)?\.?"
+    r"|gmbh|llc|pte\.?|s\.?a\.?|\bab\b",
+    re.IGNORECASE,
+)
+
+
+def normalised_name(name: str) -> str:
+    """A company name without legal form, spacing, punctuation or width: A科技有限公司 == A 科技."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    return re.sub(r"[\W_]+", "", _LEGAL_FORMS.sub("", text))
+
+
+def data_quality(views: Views) -> Report:
+    """Records missing recommended fields, and suspected duplicates (same phone, e-mail or name)."""
+    missing = []
+    for view in views.customers.values():
+        model = view.model
+        contacts = getattr(model, "contacts", None) or []
+        gaps = [
+            name for name, lacking in (
+                ("contacts", not contacts),
+                ("phone or e-mail", not any(c.phone or c.email for c in contacts)),
+                ("needs", not getattr(model, "needs", None)),
+                ("industry", getattr(model, "industry", None) == "other"),
+                ("source", getattr(model, "source", None) == "other"),
+                ("first contact date", not any(k.kind == "first_contact" for k in getattr(model, "key_dates", None) or [])),
+            ) if lacking
+        ]
+        if gaps:
+            missing.append([view.id, model.name, model.owner, ", ".join(gaps)])
+    groups: dict[str, list[str]] = {}
+    for view in views.customers.values():
+        keys = [f"name:{normalised_name(view.model.name)}"] + list(views.dataset.contact_keys.get(view.id, ()))
+        for key in keys:
+            if key != "name:":
+                groups.setdefault(key, []).append(view.id)
+    reasons = {"name": "same name", "phone": "same phone", "email": "same e-mail"}
+    duplicates = sorted(
+        [reasons[key.split(":", 1)[0]], ", ".join(ids), " / ".join(views.customers[i].model.name for i in ids)]
+        for key, ids in groups.items() if len(ids) > 1
+    )
+    return Report("data_quality", "Data quality", [
+        Table("missing", ["id", "name", "owner", "missing"], missing),
+        Table("duplicates", ["reason", "ids", "names"], duplicates),
+    ])
+
+
 def all_reports(views: Views, label: Label) -> list[Report]:
     return [
         distribution(views, label), interactions(views), complaints(views), renewals(views),
         high_value(views, views.dataset.project.settings.tiers.key_top_share), satisfaction(views), follow_up_health(views),
+        data_quality(views),
     ]

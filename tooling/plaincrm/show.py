@@ -1,7 +1,7 @@
 """A record as readable text for the terminal, labelled from the team's schema.
 
 Nothing here names a field: whatever the team adds to schema/ shows up, labelled in
-the reader's language. Masking is the caller's job (privacy.Masker), done once.
+the reader's language. Masking is done before, once (privacy.Masker).
 """
 
 from __future__ import annotations

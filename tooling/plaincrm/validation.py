@@ -23,12 +23,14 @@ from .project import Project
 class RecordChecker:
     """Per-file checks for customer records, bound to one project's schema."""
 
-    def __init__(self, project: Project, *, validate: bool = True, masker: Any = None):
-        """`validate=False` stops before the models (the caller validates); `masker` masks kept data."""
+    def __init__(self, project: Project, *, validate: bool = True, mask: bool = False):
+        """`validate=False` stops before the models (the caller validates); `mask` masks kept data."""
         self.project = project
         self.adapter = project.customer_adapter
         self.models = project.customer_models
-        self.validate, self.masker = validate, masker
+        from .privacy import Masker
+
+        self.validate, self.mask, self.masker = validate, mask, Masker(self.models)
         self._reference_paths = {
             kind: [(path, ref.target) for path, ref in marker_paths(model, Ref)] for kind, model in self.models.items()
         }
@@ -67,12 +69,16 @@ class RecordChecker:
             )
         problems.sort()
         valid = not problems
-        if keep_data and valid and self.masker is not None:
-            data = self.masker.mask(data)
+        keys: tuple[str, ...] = ()
+        if keep_data and valid:
+            keys = self.masker.contact_keys(data)
+            if self.mask:
+                data = self.masker.mask(data)
         return FileCheck(
             raw.file, problems, record_id, self._references(data, kind),
             model=model if keep_model and valid else None,
             data=data if keep_data and valid else None,
+            contact_keys=keys,
         )
 
     def schema_problems(self, file: str, error: ValidationError, kind: Any) -> list[Problem]:
