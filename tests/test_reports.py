@@ -144,3 +144,24 @@ def test_data_quality_finds_gaps_and_suspected_duplicates(repo):
             ["same phone", "C20240501001, C20240501002, C20240501004", "A科技有限公司 / A 科技 Co., Ltd. / C制造厂"],
         ]
         assert got["missing"] == [["C20240501004", "C制造厂", "li.wei", "needs, industry"]]
+
+
+def test_report_pages_and_downloads(views, repo):
+    import io
+
+    import openpyxl
+
+    from plaincrm.site.build import build_for_site
+
+    site = build_for_site(repo.root, today=TODAY)[1]
+    pages = {p.src: p.html for p in site.pages}
+    assert {"reports/index.md", "reports/high_value.md", "reports/data_quality.md"} <= set(pages)
+    high = pages["reports/high_value.md"]
+    assert "<svg" in high and 'href="high_value.xlsx"' in high and "<td>0.8</td>" in high
+    assert pages["reports/distribution.md"].count("<svg") == 6
+    book = openpyxl.load_workbook(io.BytesIO(site.files["reports/high_value.xlsx"]))
+    assert [c.value for c in book["top"][2]] == [2, 5, 200, 250, 0.8]
+    due = openpyxl.load_workbook(io.BytesIO(site.files["reports/renewals.xlsx"]))["due"]
+    assert due.cell(2, 3).value.date() == date(2024, 3, 1) and due.cell(2, 4).value is True
+    csv_text = site.files["reports/renewals.csv"].decode("utf-8")
+    assert csv_text.startswith("\ufeffRenewals: rate\r\nrenewals due,renewed,rate\r\n2,1,0.5\r\n")

@@ -69,14 +69,55 @@ TEXT: dict[str, tuple[str, str]] = {
     "segment_field.tier": ("Maintenance tier", "维护分层"),
     "generated_on": ("Figures as of", "数据截至"),
     "follow_up": ("Follow-up", "跟进回访"),
+    "reports": ("Reports", "分析报表"),
+    "more_rows": ("Rows not shown here (all are in the downloads):", "此处未显示的行数（下载文件中包含全部）："),
+    "report.distribution": ("Customers by segment", "客户构成"),
+    "report.interactions": ("Interaction frequency", "互动频率"),
+    "report.complaints": ("Complaints", "投诉分析"),
+    "report.renewals": ("Renewals", "续约分析"),
+    "report.high_value": ("High-value customers", "高价值客户"),
+    "report.satisfaction": ("Satisfaction", "满意度"),
+    "report.follow_up": ("Follow-up health", "跟进情况"),
+    "report.data_quality": ("Data quality", "数据质量"),
+    "table.source": ("By source", "按客户来源"), "table.industry": ("By industry", "按行业"),
+    "table.category": ("By category", "按客户分类"), "table.cooperation": ("By cooperation status", "按合作状态"),
+    "table.owner": ("By owner", "按跟进人"), "table.tier": ("By maintenance tier", "按维护分层"),
+    "table.per_month": ("Per month (last 18 months)", "按月（近18个月）"), "table.per_channel": ("Per channel", "按沟通方式"),
+    "table.per_person": ("Per team member", "按团队成员"),
+    "table.rate_per_quarter": ("Complaint rate per quarter", "各季度投诉率"), "table.resolution": ("Time to resolve", "解决用时"),
+    "table.open": ("Open complaints", "未解决投诉"), "table.rate": ("Renewal rate (last 12 months)", "续约率（近12个月）"),
+    "table.due": ("Renewals due", "到期续约"), "table.top": ("Top 20% by order amount", "订单金额前20%"),
+    "table.pareto": ("Pareto curve", "帕累托曲线"), "table.lifetime_value": ("Lifetime value", "客户终身价值"),
+    "table.distribution": ("Latest satisfaction", "最新满意度"), "table.trend": ("Average per quarter", "各季度平均"),
+    "table.low": ("Customers at 1-2", "满意度1-2分的客户"),
+    "table.idle_by_owner": ("Not contacted for 30 days, by owner", "30天未联系（按跟进人）"),
+    "table.idle": ("Not contacted for 30 days", "30天未联系"), "table.idle_potential": ("Potential customers idle for 90 days", "90天未跟进的潜在客户"),
+    "table.overdue_next_steps": ("Overdue next steps", "逾期的下一步"),
+    "table.missing": ("Missing recommended fields", "缺少建议字段"), "table.duplicates": ("Suspected duplicates", "疑似重复"),
     "follow_ups_due": ("Follow-ups due within a week (by tier cadence)", "一周内到期的跟进（按分层频率）"),
     "calendar": ("Calendar feed (.ics)", "日历订阅（.ics）"),
     "team_calendar": ("Team calendar (.ics)", "团队日历（.ics）"),
 }
 
 
-def text(key: str, lang: str) -> str:
+# Report column headers: the English is the header itself.
+_COLUMNS_ZH = {
+    "value": "值", "label": "名称", "customers": "客户数", "share": "占比", "month": "月份", "interactions": "互动次数",
+    "channel": "沟通方式", "handle": "成员", "quarter": "季度", "customers with a complaint": "有投诉的客户",
+    "rate": "比率", "resolved complaints": "已解决投诉", "average days to resolve": "平均解决天数", "id": "编号",
+    "name": "名称", "opened": "提出日期", "days open": "未解决天数", "summary": "描述", "renewals due": "到期续约数",
+    "renewed": "已续约", "renewal due": "续约到期日", "top customers": "头部客户数", "their revenue": "其收入",
+    "total revenue": "总收入", "revenue share": "收入占比", "rank": "排名", "share of customers": "客户占比",
+    "cumulative share of revenue": "累计收入占比", "order total": "订单合计", "orders": "订单数", "average order": "平均订单",
+    "tenure (days)": "合作天数", "score": "评分", "ratings": "评分次数", "average": "平均", "owner": "跟进人",
+    "customers not contacted for 30 days": "30天未联系客户数", "days since contact": "距上次联系天数", "due": "截止日期",
+    "action": "下一步", "missing": "缺少", "reason": "原因", "ids": "编号", "names": "名称",
+}
+TEXT.update({f"col.{en}": (en, zh) for en, zh in _COLUMNS_ZH.items()})
+
+
+def text(key: str, lang: str, default: str | None = None) -> str:
     pair = TEXT.get(key)
     if pair is None:
-        return key
+        return default if default is not None else key
     return pair[1] if lang == "zh" else pair[0]

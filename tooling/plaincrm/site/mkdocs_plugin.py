@@ -39,7 +39,10 @@ from .search import search_entry
 log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 SHELL_SRC = "customers/pcrm-shell-page.md"
-NAV_PAGES = {"index.md": "home", "customers/index.md": "customers", "segments/index.md": "segments", "owners/index.md": "owners"}
+NAV_PAGES = {
+    "index.md": "home", "customers/index.md": "customers", "segments/index.md": "segments",
+    "owners/index.md": "owners", "reports/index.md": "reports",
+}
 SHELL_CONTENT = "<h1>pcrm-shell-content</h1>"
 TITLE_MARKER = "pcrm-title-{}-x"
 _TITLE_MARKERS = re.compile(r"pcrm-title-(\d+)-x")

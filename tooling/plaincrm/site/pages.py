@@ -24,6 +24,9 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from ..calendar_feed import calendar
+from ..exporting import report_csv, report_xlsx
+from ..reports import Report, Table, all_reports
+from .charts import bar_chart, line_chart, pareto_chart
 from ..facts import NOT_COUNTED_ORDER
 from ..reminders import Reminder, customer_reminders, reminders
 from ..modelkit import OptionRef, marker
@@ -37,6 +40,7 @@ ASSET_DIR = "assets/plaincrm"
 ASSETS = ("plaincrm.css", "plaincrm.js")
 INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not work on a site opened from a folder
 INDEX_SRC = "customers/index.md"
+PAGE_ROWS = 100  # long report tables show their first rows; the downloads have them all
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,10 @@ def segment_src(name: str, value: str) -> str:
 
 def owner_src(handle: str) -> str:
     return f"owners/{slug(handle)}.md"
+
+
+def report_file(name: str, ext: str) -> str:
+    return f"reports/{name}.{ext}"
 
 
 def calendar_src(handle: str) -> str:
@@ -240,10 +248,15 @@ class SiteBuilder:
         pages = [self.home(), self.customer_index(), self.segments_overview(), self.owners_overview()]
         pages += [self.segment_page(name, value) for name in SEGMENT_FIELDS for value in self.views.groups[name]]
         pages += [self.owner_page(handle) for handle in self.views.dataset.team]
+        reports = all_reports(self.views, self.option_label)
+        pages += [self.reports_index(reports)] + [self.report_page(report) for report in reports]
 
         files = {f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS}
         files[INDEX_DATA] = self.index_data()
         files.update(self.calendars())
+        for report in reports:
+            files[report_file(report.name, "csv")] = report_csv(report)
+            files[report_file(report.name, "xlsx")] = report_xlsx(report, self.options.today)
         customers = self.views.customers
         return Site(
             pages, list(customers), lambda cid: self.customer_page(customers[cid]),
@@ -425,6 +438,43 @@ class SiteBuilder:
         parts += [getattr(model, "needs", None) or "", getattr(model, "city", None) or ""]
         parts.append(self.option_label("industry", model.industry))
         return " ".join(p for p in parts if p)
+
+    # --- reports ------------------------------------------------------------------------------
+
+    def reports_index(self, reports: list[Report]) -> Page:
+        src = "reports/index.md"
+        items = [(f"reports/{r.name}.md", text(f"report.{r.name}", self.lang)) for r in reports]
+        return Page(src, text("reports", self.lang), self.render("reports.html", src, items=items, today=self.options.today))
+
+    def report_page(self, report: Report) -> Page:
+        src = f"reports/{report.name}.md"
+        title = text(f"report.{report.name}", self.lang)
+        tables = [
+            {
+                "title": text(f"table.{t.title}", self.lang), "headers": [text(f"col.{h}", self.lang, h) for h in t.headers],
+                "rows": t.rows[:PAGE_ROWS], "more": max(0, len(t.rows) - PAGE_ROWS), "chart": self.chart(t),
+            }
+            for t in report.tables
+        ]
+        html = self.render(
+            "report.html", src, title=title, tables=tables, today=self.options.today,
+            csv=report_file(report.name, "csv"), xlsx=report_file(report.name, "xlsx"),
+        )
+        return Page(src, title, html)
+
+    def chart(self, table: Table) -> Markup | None:
+        title = text(f"table.{table.title}", self.lang)
+        if table.chart in ("bar", "pie") and table.rows:
+            label_at = 1 if len(table.headers) > 2 and table.headers[1] == "label" else 0
+            count_at = 2 if label_at else 1
+            return bar_chart([str(r[label_at]) for r in table.rows[:30]], [r[count_at] or 0 for r in table.rows[:30]], title=title)
+        if table.chart == "line" and table.rows:
+            percent = table.headers[-1] == "rate"
+            return line_chart([str(r[0]) for r in table.rows], [r[-1] for r in table.rows], title=title, percent=percent)
+        if table.chart == "pareto" and table.rows:
+            return pareto_chart([(r[1], r[2]) for r in table.rows], title=title,
+                                cut=self.project.settings.tiers.key_top_share)
+        return None
 
     # --- calendar feeds ---------------------------------------------------------------------
 
