@@ -7,7 +7,7 @@ from datetime import date
 import icalendar
 import pytest
 
-from plaincrm.calendar_feed import calendar
+from plaincrm.calendar_feed import calendar, escape_text, events, fold
 from plaincrm.cli import main
 from plaincrm.dataset import load_dataset
 from plaincrm.reminders import customer_reminders, reminders
@@ -74,7 +74,7 @@ def test_any_interaction_resets_the_follow_up(fixture_repo):
 
 def _feed(views):
     every = [r for view in views.customers.values() for r in customer_reminders(view, TODAY, views.dataset.project.settings.tiers.cadence_days)]
-    text = calendar(every, name="test", today=TODAY, describe=lambda r: (f"{r.customer_name} {r.what}", r.note))
+    text = calendar((events(r, TODAY, lambda r: (f"{r.customer_name} {r.what}", r.note)) for r in every), name="test")
     return icalendar.Calendar.from_ical(text), text
 
 
@@ -127,3 +127,12 @@ def test_crm_remind(fixture_repo, capsys):
     assert out[2] == "  OVERDUE 2024-05-17  C20240501002 B商贸公司: follow-up, Risk warning"
     assert "  2024-06-20  C20240501002 B商贸公司: Company anniversary (公司成立)" in out
     assert main(["--root", str(fixture_repo.root), "remind", "--owner", "ghost"]) == 2
+
+
+def test_text_is_escaped_and_long_lines_folded_for_any_script():
+    line = "SUMMARY:" + escape_text("客户;A,B\\C\n第二行 " + "长" * 40)
+    folded = fold(line)
+    assert all(len(part.encode()) <= 75 for part in folded.rstrip("\r\n").split("\r\n"))
+    assert folded.replace("\r\n ", "").rstrip("\r\n") == line
+    event = icalendar.Calendar.from_ical(calendar([folded.replace("SUMMARY", "BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY", 1) + "END:VEVENT\r\n"], name="t")).walk("VEVENT")[0]
+    assert str(event["summary"]) == "客户;A,B\\C\n第二行 " + "长" * 40

@@ -3,55 +3,81 @@
 UIDs come from each reminder's stable key, so a subscribed calendar updates an event
 when its date or text changes instead of adding a second one. DTSTAMP is "today", so
 the same records and the same day give the same file.
+
+The lines are written here rather than through the icalendar library's object model:
+for 10,000 customers that model took 20 s, against the 3 s a site build may spend on
+reports and feeds. What is written is only all-day VEVENTs with text, escaped and folded
+as RFC 5545 says; the tests parse every feed back with icalendar.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from typing import Callable, Iterable
-
-from icalendar import Calendar, Event, vRecur
 
 from .reminders import ANNOUNCE_DAYS, Reminder
 
 PRODID = "-//plaincrm//customer reminders//EN"
 
 
-def _event(uid: str, day: date, summary: str, description: str, stamp: datetime, yearly: bool) -> Event:
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", day)
-    event.add("dtend", day + timedelta(days=1))
-    event.add("summary", summary)
+def escape_text(value: str) -> str:
+    """TEXT value escaping (RFC 5545 3.3.11)."""
+    return (
+        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """Lines of at most 75 octets, continued with a space, never splitting a character (RFC 5545 3.1)."""
+    if len(line.encode("utf-8")) <= 75:
+        return line + "\r\n"
+    out, current, size = [], [], 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > (75 if not out else 74):
+            out.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += width
+    out.append("".join(current))
+    return "\r\n ".join(out) + "\r\n"
+
+
+def _event(uid: str, day: date, summary: str, description: str, stamp: str, yearly: bool) -> str:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{escape_text(uid)}",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
+        f"SUMMARY:{escape_text(summary)}",
+    ]
     if description:
-        event.add("description", description)
-    event.add("transp", "TRANSPARENT")
+        lines.append(f"DESCRIPTION:{escape_text(description)}")
+    lines.append("TRANSP:TRANSPARENT")
     if yearly:
-        event.add("rrule", vRecur(freq="yearly"))
-    return event
+        lines.append("RRULE:FREQ=YEARLY")
+    lines.append("END:VEVENT")
+    return "".join(fold(line) for line in lines)
 
 
-def calendar(
-    reminders: Iterable[Reminder], *, name: str, today: date, describe: Callable[[Reminder], tuple[str, str]],
-) -> bytes:
-    """An .ics file; `describe(reminder)` gives (summary, description) in the reader's language.
+def events(reminder: Reminder, today: date, describe: Callable[[Reminder], tuple[str, str]]) -> str:
+    """The VEVENTs of one reminder: key dates also get an all-day "prepare" event 30 days ahead;
+    birthdays and anniversaries repeat yearly from their next occurrence."""
+    summary, description = describe(reminder)
+    stamp = f"{today:%Y%m%d}T000000Z"
+    text = _event(f"{reminder.key}@plaincrm", reminder.due, summary, description, stamp, reminder.yearly)
+    if reminder.kind == "key_date":
+        prepare = reminder.due - timedelta(days=ANNOUNCE_DAYS)
+        text += _event(f"{reminder.key}-prepare@plaincrm", prepare, f"▶ {summary}", description, stamp, reminder.yearly)
+    return text
 
-    Key dates get an all-day "prepare" event 30 days ahead; birthdays and anniversaries
-    repeat yearly from their next occurrence."""
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
-    stamp = datetime.combine(today, time(0, 0), tzinfo=timezone.utc)
-    for reminder in reminders:
-        summary, description = describe(reminder)
-        start = reminder.due
-        cal.add_component(_event(f"{reminder.key}@plaincrm", start, summary, description, stamp, reminder.yearly))
-        if reminder.kind == "key_date":
-            prepare = start - timedelta(days=ANNOUNCE_DAYS)
-            cal.add_component(
-                _event(f"{reminder.key}-prepare@plaincrm", prepare, f"▶ {summary}", description, stamp, reminder.yearly)
-            )
-    return cal.to_ical()
+
+def calendar(event_texts: Iterable[str], *, name: str) -> bytes:
+    """An .ics file from VEVENT texts (see `events`), so a team feed and the owners' share them."""
+    head = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + fold(f"PRODID:{PRODID}") + "CALSCALE:GREGORIAN\r\n"
+        + fold(f"X-WR-CALNAME:{escape_text(name)}")
+    )
+    return (head + "".join(event_texts) + "END:VCALENDAR\r\n").encode("utf-8")

@@ -28,33 +28,40 @@ def _csv_cell(value):
 
 
 def report_xlsx(report: Report, today: date) -> bytes:
-    """One sheet per table; numbers as numbers, dates as dates."""
+    """One sheet per table; numbers as numbers, dates as dates (write-only mode: 10,000 rows in a blink)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    book.remove(book.active)
-    stamp = datetime.combine(today, time(0, 0))
-    book.properties.created = book.properties.modified = stamp
+    book = Workbook(write_only=True)
+    book.properties.created = book.properties.modified = datetime.combine(today, time(0, 0))
+    bold = Font(bold=True)
     for table in report.tables:
         sheet = book.create_sheet(table.title[:31])
-        sheet.append(table.headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        header = []
+        for title in table.headers:
+            cell = WriteOnlyCell(sheet, value=title)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
         for row in table.rows:
-            sheet.append([_xlsx_cell(v) for v in row])
-        for cells in sheet.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, (date, datetime)):
-                    cell.number_format = "yyyy-mm-dd"
+            values = []
+            for value in row:
+                value = _xlsx_cell(value)
+                if isinstance(value, date):
+                    value = WriteOnlyCell(sheet, value=value)
+                    value.number_format = "yyyy-mm-dd"
+                values.append(value)
+            sheet.append(values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def _xlsx_cell(value):
-    if isinstance(value, str) and ISO_DAY.match(value):
-        return date.fromisoformat(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
+    if isinstance(value, str):
+        if len(value) == 10 and value[4:5] == "-" and ISO_DAY.match(value):  # cheap test first: many cells
+            return date.fromisoformat(value)
+        if value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
     return value

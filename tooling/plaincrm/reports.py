@@ -6,6 +6,7 @@ site (with charts) and CSV/XLSX downloads all show the same figures.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
@@ -117,14 +118,18 @@ def interactions(views: Views) -> Report:
 def complaints(views: Views) -> Report:
     """Complaint rate per quarter (customers with a complaint opened in it / customers known by its end),
     average days to resolve, open complaints."""
+    periods = quarters(views.today, QUARTERS_BACK)
+    known_by = sorted((v.facts.first_contact or date.min) for v in views.customers.values())
+    complained: dict[str, set[str]] = {name: set() for name, _, _ in periods}
+    for view in views.customers.values():
+        for case in getattr(view.model, "service_cases", None) or []:
+            name = quarter_of(case.opened)
+            if case.kind == "complaint" and name in complained:
+                complained[name].add(view.id)
     rows = []
-    for name, start, end in quarters(views.today, QUARTERS_BACK):
-        known = [v for v in views.customers.values() if (v.facts.first_contact or date.min) <= end]
-        with_complaint = [
-            v for v in known
-            if any(c.kind == "complaint" and start <= c.opened <= end for c in getattr(v.model, "service_cases", None) or [])
-        ]
-        rows.append([name, len(with_complaint), len(known), share(len(with_complaint), len(known))])
+    for name, _, end in periods:
+        known = bisect.bisect_right(known_by, end)
+        rows.append([name, len(complained[name]), known, share(len(complained[name]), known)])
     durations, still_open = [], []
     for view in views.customers.values():
         for case in getattr(view.model, "service_cases", None) or []:
@@ -173,10 +178,13 @@ def high_value(views: Views, top_share: float = 0.2) -> Report:
     cut = ranked[count - 1].facts.order_total if count else math.inf
     top = [v for v in ranked if v.facts.order_total >= cut and v.facts.order_total > 0]
     revenue = sum(v.facts.order_total for v in top)
-    pareto, running = [], 0.0
-    for rank, view in enumerate(ranked, start=1):
+    cumulative, running = [], 0.0
+    for view in ranked:
         running += view.facts.order_total
-        pareto.append([rank, share(rank, len(ranked)), share(running, total)])
+        cumulative.append(running)
+    # every rank for small teams, every percent of customers for large ones (the curve needs no more)
+    ranks = range(1, len(ranked) + 1) if len(ranked) <= 100 else sorted({math.ceil(len(ranked) * k / 100) for k in range(1, 101)})
+    pareto = [[rank, share(rank, len(ranked)), share(cumulative[rank - 1], total)] for rank in ranks]
     lifetime = []
     for view in ranked:
         counted = [o for o in getattr(view.model, "orders", None) or [] if o.status not in NOT_COUNTED_ORDER]
@@ -201,13 +209,14 @@ def satisfaction(views: Views) -> Report:
             counts[score] += 1
             if score <= 2:
                 low.append([view.id, view.model.name, score, view.model.owner])
-    trend = []
-    for name, start, end in quarters(views.today, QUARTERS_BACK):
-        scores = [
-            i.satisfaction for v in views.customers.values() for i in getattr(v.model, "interactions", None) or []
-            if i.satisfaction is not None and start <= i.date <= end
-        ]
-        trend.append([name, len(scores), round(sum(scores) / len(scores), 2) if scores else None])
+    periods = quarters(views.today, QUARTERS_BACK)
+    scores: dict[str, list[int]] = {name: [] for name, _, _ in periods}
+    first, last = periods[0][1], periods[-1][2]
+    for view in views.customers.values():
+        for item in getattr(view.model, "interactions", None) or []:
+            if item.satisfaction is not None and first <= item.date <= last:
+                scores[quarter_of(item.date)].append(item.satisfaction)
+    trend = [[name, len(s), round(sum(s) / len(s), 2) if s else None] for name, s in scores.items()]
     return Report("satisfaction", "Satisfaction", [
         Table("distribution", ["score", "customers"], [[s, n] for s, n in counts.items()], "bar"),
         Table("trend", ["quarter", "ratings", "average"], trend, "line"),

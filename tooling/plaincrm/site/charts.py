@@ -12,7 +12,7 @@ def bar_chart(labels: list[str], values: list[float], *, title: str) -> Markup:
     top = max(values, default=0) or 1
     row, label_width = 22, 190
     height = row * len(values) + 10
-    parts = [f'<svg class="pcrm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" aria-label="{escape(title)}">']
+    parts = [f'<svg class="pcrm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" aria-label="{escape(title)}">']
     for index, (label, value) in enumerate(zip(labels, values)):
         y = 5 + index * row
         length = (WIDTH - label_width - 70) * value / top
@@ -34,7 +34,7 @@ def line_chart(labels: list[str], values: list[float | None], *, title: str, per
     points = [
         (left + i * step, height - bottom - (height - bottom - 15) * v / top) for i, v in enumerate(values) if v is not None
     ]
-    parts = [f'<svg class="pcrm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" aria-label="{escape(title)}">',
+    parts = [f'<svg class="pcrm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" aria-label="{escape(title)}">',
              f'<line x1="{left}" y1="{height - bottom}" x2="{WIDTH - 10}" y2="{height - bottom}" class="pcrm-axis"/>',
              f'<text x="{left - 6}" y="20" text-anchor="end">{escape(_number(top, percent))}</text>']
     if points:

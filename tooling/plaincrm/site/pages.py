@@ -23,7 +23,7 @@ from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from ..calendar_feed import calendar
+from ..calendar_feed import calendar, events
 from ..exporting import report_csv, report_xlsx
 from ..reports import Report, Table, all_reports
 from .charts import bar_chart, line_chart, pareto_chart
@@ -493,10 +493,10 @@ class SiteBuilder:
         today, cadence = self.options.today, self.project.settings.tiers.cadence_days
         every = [r for view in self.views.customers.values() for r in customer_reminders(view, today, cadence)]
         every.sort(key=lambda r: (r.due, r.key))
-        feeds = {TEAM_CALENDAR: calendar(every, name="plaincrm", today=today, describe=self.describe)}
+        texts = [(r.owner, events(r, today, self.describe)) for r in every]
+        feeds = {TEAM_CALENDAR: calendar((t for _, t in texts), name="plaincrm")}
         for handle, member in self.views.dataset.team.items():
-            mine = [r for r in every if r.owner == handle]
-            feeds[calendar_src(handle)] = calendar(mine, name=f"plaincrm · {member.name}", today=today, describe=self.describe)
+            feeds[calendar_src(handle)] = calendar((t for owner, t in texts if owner == handle), name=f"plaincrm · {member.name}")
         return feeds
 
     # --- the index's data ---------------------------------------------------------------
