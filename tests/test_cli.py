@@ -116,3 +116,9 @@ def test_schema_check_detects_stale_files(repo):
     assert crm("schema", cwd=repo.root).returncode == 0
     assert crm("schema", "--check", cwd=repo.root).returncode == 0
 
+
+
+def test_validate_dot_means_everything(repo):
+    repo.good(**{"owner: li.wei": "owner: nobody"})
+    result = crm("validate", ".", cwd=repo.root)
+    assert result.returncode == 1 and "owner" in result.stdout

@@ -64,3 +64,14 @@ def test_a_different_id_template(repo):
     assert check_project(repo.project, use_cache=False).problems == []
     repo.good("C20240501001")
     assert [p.field for p in check_project(repo.project, use_cache=False).problems] == ["id"]
+
+
+def test_an_id_template_without_a_sequence_is_refused(repo):
+    settings = repo.root / "schema" / "settings.yaml"
+    settings.write_text(settings.read_text().replace('"C{date:%Y%m%d}{seq:03d}"', '"KH-{date:%Y%m%d}"'))
+    try:
+        repo.project.schema
+    except Exception as error:  # noqa: BLE001
+        assert "needs exactly one {seq" in str(error)
+    else:
+        raise AssertionError("an id template without {seq} was accepted")

@@ -112,11 +112,11 @@ def test_site_publishes_one_feed_per_owner_and_one_for_the_team(fixture_repo):
 
     site = build_for_site(fixture_repo.root, today=TODAY)[1]
     team = icalendar.Calendar.from_ical(site.files["calendars/team.ics"])
-    mine = icalendar.Calendar.from_ical(site.files["calendars/li.wei.ics"])
+    mine = icalendar.Calendar.from_ical(site.files["calendars/owners/li.wei.ics"])
     assert len(list(team.walk("VEVENT"))) == len(list(mine.walk("VEVENT"))) == 11
-    assert list(icalendar.Calendar.from_ical(site.files["calendars/wang.fang.ics"]).walk("VEVENT")) == []
+    assert list(icalendar.Calendar.from_ical(site.files["calendars/owners/wang.fang.ics"]).walk("VEVENT")) == []
     owner = next(p.html for p in site.pages if p.src == "owners/li.wei.md")
-    assert 'href="../calendars/li.wei.ics"' in owner and "2024-06-20" in owner
+    assert 'href="../calendars/owners/li.wei.ics"' in owner and "2024-06-20" in owner
 
 
 def test_crm_remind(fixture_repo, capsys):

@@ -165,3 +165,16 @@ def test_report_pages_and_downloads(views, repo):
     assert due.cell(2, 3).value.date() == date(2024, 3, 1) and due.cell(2, 4).value is True
     csv_text = site.files["reports/renewals.csv"].decode("utf-8")
     assert csv_text.startswith("\ufeffRenewals: rate\r\nrenewals due,renewed,rate\r\n2,1,0.5\r\n")
+
+
+def test_xlsx_survives_control_characters_pasted_into_records():
+    import io
+
+    import openpyxl
+
+    from plaincrm.exporting import report_xlsx
+    from plaincrm.reports import Report, Table
+
+    data = report_xlsx(Report("x", "X", [Table("t", ["name"], [["A科技\v有限公司"], ["=1+1"]])]), TODAY)
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["t"]
+    assert [sheet.cell(2, 1).value, sheet.cell(3, 1).value] == ["A科技有限公司", "'=1+1"]

@@ -237,3 +237,26 @@ def test_mkdocs_serve_shows_a_record_edit(tmp_path):
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=30)[0].decode()
     assert re.search(r"plaincrm: 1 of \d+ customer pages changed", output), output  # only the edited page re-rendered
+
+
+def test_crm_pages_removes_what_it_wrote_for_a_deleted_customer_and_nothing_else(tmp_path):
+    import shutil
+
+    from plaincrm.cli import main
+
+    root = make_site_repo(tmp_path / "repo")
+    out = tmp_path / "pages"
+    out.mkdir()
+    (out / "mine.md").write_text("kept")
+    assert main(["--root", str(root), "pages", str(out), "--today", "2026-11-23"]) == 0
+    assert (out / "customers" / "C20240501001.md").exists()
+    (root / "records" / "customers" / "C20240501001.yaml").unlink()
+    shutil.rmtree(root / ".cache", ignore_errors=True)
+    # 002 names 001 nowhere; removing 001 keeps the records valid
+    assert main(["--root", str(root), "pages", str(out), "--today", "2026-11-23"]) == 0
+    assert not (out / "customers" / "C20240501001.md").exists()
+    assert (out / "mine.md").read_text() == "kept"
+
+
+def test_names_of_generated_pages_are_reserved():
+    assert slug("index") != "index" and slug("team") != "team" and slug("Index").lower() != "index"

@@ -198,8 +198,8 @@ def _check_project(project: Project, *, only: list[Path] | None, jobs: int | Non
     for check in checks:
         problems.extend(check.problems)
     problems.extend(cross_check(project, checks, handles))
-    if only is not None:
-        wanted = {project.relative(p) for p in only}
+    wanted = {project.relative(p) for p in only or ()}
+    if only is not None and "" not in wanted:  # "" is the repository itself: everything
         problems = [p for p in problems if any(p.file == w or p.file.startswith(w.rstrip("/") + "/") for w in wanted)]
     problems.sort()
     return CheckReport(problems, len(paths), len(paths) - len(missing))

@@ -60,6 +60,9 @@ def report_xlsx(report: Report, today: date) -> bytes:
 
 def _xlsx_cell(value):
     if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters pasted from other programs
         if len(value) == 10 and value[4:5] == "-" and ISO_DAY.match(value):  # cheap test first: many cells
             return date.fromisoformat(value)
         if value[:1] in ("=", "+", "-", "@"):

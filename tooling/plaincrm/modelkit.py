@@ -202,6 +202,8 @@ class Settings(BaseModel):
             if name not in (None, "date", "seq"):
                 raise SchemaConfigError(f"id_template: unknown placeholder {{{name}}}; use {{date:…}} and {{seq:…}}")
             parts.append((literal, name, spec or ""))
+        if [name for _, name, _ in parts].count("seq") != 1:
+            raise SchemaConfigError("id_template needs exactly one {seq:0Nd}, so that every day has room for many ids")
         return parts
 
     @cached_property

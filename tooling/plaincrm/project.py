@@ -119,6 +119,8 @@ class Project:
     def relative(self, path: Path) -> str:
         """A path as problems show it: relative to the repository root when inside it."""
         text = os.path.abspath(path)
+        if text == str(self.root):
+            return ""
         if text.startswith(self._root_prefix):
             return text[len(self._root_prefix):].replace(os.sep, "/")
         return str(path)

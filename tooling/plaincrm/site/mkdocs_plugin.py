@@ -79,9 +79,10 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         self.lang = "zh" if language.startswith("zh") else "en"
         from ..project import Project
 
-        fingerprint = Project(root).fingerprint
-        if getattr(self, "fingerprint", None) != fingerprint:  # the engine or schema changed: forget everything
+        fingerprint = (Project(root).fingerprint, self.config.mask_contacts)
+        if getattr(self, "fingerprint", None) != fingerprint:  # engine, schema or masking changed: forget everything
             self.memo, self.rendered, self.fingerprint = {}, {}, fingerprint
+            self.site = None
         try:
             self.project, self.site = build_for_site(
                 root, today=today, lang=self.lang,

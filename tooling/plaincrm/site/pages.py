@@ -40,7 +40,8 @@ ASSET_DIR = "assets/plaincrm"
 ASSETS = ("plaincrm.css", "plaincrm.js")
 INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not work on a site opened from a folder
 INDEX_SRC = "customers/index.md"
-PAGE_ROWS = 100  # long report tables show their first rows; the downloads have them all
+PAGE_ROWS = 100
+RESERVED = {"index", "team"}  # names of generated overview pages and feeds: a value named so gets a suffix  # long report tables show their first rows; the downloads have them all
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class Site:
 def slug(value: str) -> str:
     """A path segment for any value: readable where safe, unique always."""
     cleaned = re.sub(r"[^\w.-]+", "-", value, flags=re.UNICODE).strip("-")[:60]
-    if cleaned == value and cleaned and not cleaned.startswith("."):
+    if cleaned == value and cleaned and not cleaned.startswith(".") and cleaned.lower() not in RESERVED:
         return cleaned
     return f"{cleaned}-{hashlib.sha1(value.encode()).hexdigest()[:8]}".lstrip(".-")
 
@@ -141,7 +142,7 @@ def report_file(name: str, ext: str) -> str:
 
 
 def calendar_src(handle: str) -> str:
-    return f"calendars/{slug(handle)}.ics"
+    return f"calendars/owners/{slug(handle)}.ics"
 
 
 TEAM_CALENDAR = "calendars/team.ics"
@@ -268,7 +269,8 @@ class SiteBuilder:
         related = tuple(
             (label, tuple(items)) for label, items in self.relations(view)
         )
-        return (Same(view.model), view.facts, view.tier, view.freshness, related, self.options)
+        labels = tuple(self.segment_label(name, value) for name in SEGMENT_FIELDS for value in view.segments[name])
+        return (Same(view.model), view.facts, view.tier, view.freshness, related, labels, self.options)
 
     def rows(self, ids: list[str]) -> list[CustomerView]:
         return [self.views.customers[i] for i in ids]
@@ -526,8 +528,11 @@ class SiteBuilder:
             "text": {k: text(k, self.lang) for k in TEXT},
             "rows": rows,
         }
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")  # inert even if inlined
-        return b"window.plaincrmIndex = " + payload.encode() + b";\n"
+        # JSON.parse of a string, not an object literal: a tag named "__proto__" stays a plain key;
+        # "<" escaped keeps the file inert even if someone inlines it.
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        literal = json.dumps(payload, ensure_ascii=False).replace("<", "\\u003c")
+        return b"window.plaincrmIndex = JSON.parse(" + literal.encode() + b");\n"
 
 
 def fmt_amount(value: Any) -> str:

@@ -23,7 +23,7 @@
     var self = this;
     this.root = root;
     this.data = data;
-    this.col = {};
+    this.col = Object.create(null);
     data.columns.forEach(function (name, i) { self.col[name] = i; });
     this.rows = data.rows.map(function (row) {
       return { row: row, haystack: (row[0] + " " + row[1] + " " + row[3]).toLowerCase() };
@@ -43,7 +43,7 @@
       timer = setTimeout(function () { self.query = self.input.value; self.update(); }, DEBOUNCE_MS);
     });
     root.querySelector(".pcrm-clear").addEventListener("click", function () {
-      self.query = ""; self.input.value = ""; self.selected = {}; self.update();
+      self.query = ""; self.input.value = ""; self.selected = Object.create(null); self.update();
     });
     root.querySelector(".pcrm-csv").addEventListener("click", function () { self.downloadCsv(); });
     this.more.addEventListener("click", function () { self.shown += PAGE_SIZE; self.drawRows(); });
@@ -56,7 +56,7 @@
     this.query = params.get("q") || "";
     this.sort = params.get("sort") || "name";
     this.desc = params.get("desc") === "1";
-    this.selected = {};
+    this.selected = Object.create(null);
     this.data.facets.forEach(function (facet) {
       var values = params.getAll(facet);
       if (values.length) self.selected[facet] = values;
@@ -124,7 +124,7 @@
     var data = this.data;
     this.facetsEl.textContent = "";
     data.facets.forEach(function (facet) {
-      var counts = {};
+      var counts = Object.create(null); // a tag may be named "constructor"
       self.rows.forEach(function (e) {
         if (!self.matches(e, facet)) return;
         e.row[self.col[facet]].forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
