@@ -346,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:  # `crm … | head`
         return EXIT_OK
+    finally:
+        if argv is None:  # a real process, about to exit: skip the collector's last pass over the heap
+            import gc
+
+            gc.freeze()
 
 
 if __name__ == "__main__":
