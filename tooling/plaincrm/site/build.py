@@ -18,7 +18,7 @@ log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 def build_for_site(
     root: Path, *, today: date, lang: str = "en", masked: bool = True, repo_url: str | None = None,
-    branch: str = "main", directory_urls: bool = False, memo: dict | None = None, rows_before: dict | None = None,
+    branch: str = "main", directory_urls: bool = False, memo: dict | None = None, carry_before: dict | None = None,
     bytecode_cache=None,
 ) -> tuple[Project, Site]:
     """Load and validate the records (ProblemError if any problem) and generate every page."""
@@ -30,7 +30,7 @@ def build_for_site(
         views = derive(dataset, today)
         derived = time.perf_counter()
         options = SiteOptions(today=today, lang=lang, repo_url=repo_url, branch=branch, directory_urls=directory_urls)
-        site = build_site(views, options, rows_before, bytecode_cache)
+        site = build_site(views, options, carry_before, bytecode_cache)
     log.info(
         f"plaincrm: {len(dataset.customers)} customers loaded in {loaded - started:.2f} s, "
         f"views derived in {derived - loaded:.2f} s, pages generated in {time.perf_counter() - derived:.2f} s"

@@ -88,7 +88,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
                 root, today=today, lang=self.lang,
                 masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
                 directory_urls=config.use_directory_urls, memo=self.memo if getattr(self, "serving", False) else None,
-                rows_before=getattr(self, "site", None) and self.site.rows if getattr(self, "serving", False) else None,
+                carry_before=getattr(self, "site", None) and self.site.carry if getattr(self, "serving", False) else None,
                 bytecode_cache=self._bytecode_cache(root),
             )
         except ProblemError as error:

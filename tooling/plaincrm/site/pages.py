@@ -110,7 +110,7 @@ class Site:
     render_customer: Callable[[str], Page]
     customer_key: Callable[[str], tuple]  # everything a customer's page shows; equal keys, equal pages
     files: dict[str, bytes] = field(default_factory=dict)  # assets and data, by path
-    rows: dict = field(default_factory=dict)  # rendered table rows, to hand to the next build (mkdocs serve)
+    carry: dict = field(default_factory=dict)  # rendered pieces (rows, events, report files) for the next build
 
     def customer_pages(self) -> Iterator[Page]:
         return (self.render_customer(customer_id) for customer_id in self.customer_ids)
@@ -151,7 +151,7 @@ TEAM_CALENDAR = "calendars/team.ics"
 class SiteBuilder:
     """Renders every page of the site for one set of views and options."""
 
-    def __init__(self, views: Views, options: SiteOptions, rows_before: dict | None = None,
+    def __init__(self, views: Views, options: SiteOptions, carry_before: dict | None = None,
                  bytecode_cache: BytecodeCache | None = None):
         self.views, self.options = views, options
         self.project = views.dataset.project
@@ -165,8 +165,18 @@ class SiteBuilder:
         self.env.globals.update(
             t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount, table_rows=self.table_rows
         )
-        self._rows_before = rows_before or {}
-        self._rows: dict[tuple, str] = {}
+        self._carry_before = carry_before or {}
+        self._carry: dict[tuple, Any] = {}
+
+    def carried(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """A piece rendered once per build, and under `mkdocs serve` once until what it shows changes."""
+        value = self._carry.get(key)
+        if value is None:
+            value = self._carry_before.get(key)
+            if value is None:
+                value = make()
+            self._carry[key] = value
+        return value
 
     def table_rows(self, rows: list[CustomerView], link) -> Markup:
         """Table rows for customer lists: one customer's row repeats on many pages (and, under
@@ -176,13 +186,7 @@ class SiteBuilder:
         for view in rows:
             href = link(customer_src(view.id))
             key = (Same(view.model), view.tier.name, view.freshness, view.facts.last_contact, href, self.lang)
-            row = self._rows.get(key)
-            if row is None:
-                row = self._rows_before.get(key)
-                if row is None:
-                    row = str(macro(view, href))
-                self._rows[key] = row
-            out.append(row)
+            out.append(self.carried(key, lambda: str(macro(view, href))))
         return Markup("\n".join(out))
 
     # --- labels -----------------------------------------------------------------
@@ -256,12 +260,17 @@ class SiteBuilder:
         files[INDEX_DATA] = self.index_data()
         files.update(self.calendars())
         for report in reports:
-            files[report_file(report.name, "csv")] = report_csv(report)
-            files[report_file(report.name, "xlsx")] = report_xlsx(report, self.options.today)
+            digest = hashlib.blake2b(repr(report.tables).encode(), digest_size=16).hexdigest()
+            csv_data, xlsx_data = self.carried(
+                ("report", report.name, digest, self.options.today),
+                lambda: (report_csv(report), report_xlsx(report, self.options.today)),
+            )
+            files[report_file(report.name, "csv")] = csv_data
+            files[report_file(report.name, "xlsx")] = xlsx_data
         customers = self.views.customers
         return Site(
             pages, list(customers), lambda cid: self.customer_page(customers[cid]),
-            lambda cid: self.customer_key(customers[cid]), files, self._rows,
+            lambda cid: self.customer_key(customers[cid]), files, self._carry,
         )
 
     def customer_key(self, view: CustomerView) -> tuple:
@@ -495,7 +504,7 @@ class SiteBuilder:
         today, cadence = self.options.today, self.project.settings.tiers.cadence_days
         every = [r for view in self.views.customers.values() for r in customer_reminders(view, today, cadence)]
         every.sort(key=lambda r: (r.due, r.key))
-        texts = [(r.owner, events(r, today, self.describe)) for r in every]
+        texts = [(r.owner, self.carried(("event", r, today, self.lang), lambda: events(r, today, self.describe))) for r in every]
         feeds = {TEAM_CALENDAR: calendar((t for _, t in texts), name="plaincrm")}
         for handle, member in self.views.dataset.team.items():
             feeds[calendar_src(handle)] = calendar((t for owner, t in texts if owner == handle), name=f"plaincrm · {member.name}")
@@ -539,6 +548,6 @@ def fmt_amount(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(value, (int, float, Decimal)) else str(value)
 
 
-def build_site(views: Views, options: SiteOptions, rows_before: dict | None = None,
+def build_site(views: Views, options: SiteOptions, carry_before: dict | None = None,
                bytecode_cache: BytecodeCache | None = None) -> Site:
-    return SiteBuilder(views, options, rows_before, bytecode_cache).build()
+    return SiteBuilder(views, options, carry_before, bytecode_cache).build()
