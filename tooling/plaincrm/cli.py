@@ -34,6 +34,24 @@ def _lang(args) -> str:
     return args.lang or os.environ.get("PLAINCRM_LANG", "en")
 
 
+def _views(project, today: date):
+    """The masked dataset's views for `today`; None (problems printed) when the records are invalid."""
+    from .dataset import load_dataset
+    from .problems import ProblemError
+    from .views import derive
+
+    try:
+        return derive(load_dataset(project, masked=True), today)
+    except ProblemError as error:
+        print(render(error.problems), file=sys.stderr)
+        return None
+
+
+def _labeller(project, lang: str):
+    options = project.options
+    return lambda list_name, value: options[list_name].label(value, lang) if list_name in options else value
+
+
 # --- commands ---------------------------------------------------------------------
 
 
@@ -137,26 +155,17 @@ def cmd_show(args) -> int:
 
 
 def cmd_remind(args) -> int:
-    from .dataset import load_dataset
-    from .problems import ProblemError
     from .reminders import reminders
-    from .views import derive
 
     project = _project(args)
     today = args.today or date.today()
-    try:
-        views = derive(load_dataset(project, masked=True), today)
-    except ProblemError as error:
-        print(render(error.problems), file=sys.stderr)
+    views = _views(project, today)
+    if views is None:
         return EXIT_PROBLEMS
     if args.owner and args.owner not in views.dataset.team:
         print(f"crm remind: {args.owner!r} is not a member of the team", file=sys.stderr)
         return EXIT_USAGE
-    lang = _lang(args)
-    options = project.options
-
-    def label(list_name: str, value: str) -> str:
-        return options[list_name].label(value, lang) if list_name in options else value
+    label = _labeller(project, _lang(args))
 
     found = reminders(views, owner=args.owner)
     for handle, member in views.dataset.team.items():
@@ -179,23 +188,13 @@ def cmd_remind(args) -> int:
 def cmd_report(args) -> int:
     import csv
 
-    from .dataset import load_dataset
-    from .problems import ProblemError
     from .reports import all_reports
-    from .views import derive
 
     project = _project(args)
-    try:
-        views = derive(load_dataset(project, masked=True), args.today or date.today())
-    except ProblemError as error:
-        print(render(error.problems), file=sys.stderr)
+    views = _views(project, args.today or date.today())
+    if views is None:
         return EXIT_PROBLEMS
-    lang, options = _lang(args), project.options
-
-    def label(list_name: str, value: str) -> str:
-        return options[list_name].label(value, lang) if list_name in options else value
-
-    reports = [r for r in all_reports(views, label) if not args.name or r.name in args.name]
+    reports = [r for r in all_reports(views, _labeller(project, _lang(args))) if not args.name or r.name in args.name]
     if not reports:
         print(f"crm report: no report named {', '.join(args.name)}", file=sys.stderr)
         return EXIT_USAGE
@@ -249,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help=root_help)
     common = argparse.ArgumentParser(add_help=False)  # so --root works after the command too
     common.add_argument("--root", default=argparse.SUPPRESS, help=root_help)
+    dated = argparse.ArgumentParser(add_help=False)
+    dated.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
+    labelled = argparse.ArgumentParser(add_help=False)
+    labelled.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
@@ -273,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser(
-        "new", parents=[common], help="create a record with the next free id for today",
+        "new", parents=[common, dated], help="create a record with the next free id for today",
         description="Create records/customers/<id>.yaml with the next free id for the day, a first-contact key "
         "date and the fields every record needs. Never overwrites a file.",
     )
@@ -283,49 +286,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--industry", default="other", help="an industry option value (default: other)")
     p.add_argument("--source", default="other", help="a source option value (default: other)")
     p.add_argument("--category", default="new", help="a category option value (default: new)")
-    p.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser(
-        "show", parents=[common], help="print one record in readable form",
+        "show", parents=[common, labelled], help="print one record in readable form",
         description="Print a customer with labels from the schema; phone numbers and e-mail addresses are masked.",
     )
     p.add_argument("id", help="customer id, e.g. C20240501001")
-    p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
     p.add_argument("--unmasked", action="store_true", help="show contact details in full")
     p.set_defaults(func=cmd_show)
     p = sub.add_parser(
-        "report", parents=[common], help="the analysis reports as tables in the terminal or as CSV",
+        "report", parents=[common, dated, labelled], help="the analysis reports as tables in the terminal or as CSV",
         description="Customers by segment, interaction frequency, complaints, renewals, high-value customers "
         "(top 20%%, Pareto, lifetime value), satisfaction and follow-up health, computed for --today.",
     )
     p.add_argument("name", nargs="*", help="only these reports: distribution, interactions, complaints, renewals, "
-                   "high_value, satisfaction, follow_up")
-    p.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
+                   "high_value, satisfaction, follow_up, data_quality")
     p.add_argument("--format", choices=("text", "csv"), default="text")
-    p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
-        "remind", parents=[common], help="follow-ups, next steps and key dates due, per owner",
+        "remind", parents=[common, dated, labelled], help="follow-ups, next steps and key dates due, per owner",
         description="List what is overdue or coming up: follow-ups by the maintenance tier's cadence (reset by any "
         "interaction) and next steps due within a week, and key dates (birthdays, anniversaries, renewals) in the "
         "next 30 days. The site's owner pages and calendar feeds show the same reminders.",
     )
     p.add_argument("--owner", help="only this team member's customers (a handle from records/team.yaml)")
-    p.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
-    p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
     p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser(
-        "pages", parents=[common], help="write the site's pages to a folder, for any static site engine",
+        "pages", parents=[common, dated, labelled], help="write the site's pages to a folder, for any static site engine",
         description="Generate every page (home, customer index, one page per customer, segments, owners) as "
         "Markdown files with an HTML body and a title in front matter, plus the assets they use, into OUT_DIR. "
         "MkDocs users do not need this: the plaincrm plugin in mkdocs.yml does the same during `mkdocs build`.",
     )
     p.add_argument("out_dir", help="folder to write into (created if missing; files of the same name are replaced)")
-    p.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
-    p.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
     p.add_argument("--repo-url", help="git host repository URL, for edit links")
     p.add_argument("--branch", default="main", help="branch for edit links (default: main)")
     p.add_argument("--directory-urls", action="store_true", help="link pages as folder/ instead of page.html")
