@@ -39,9 +39,6 @@ class CustomerFacts:
     open_complaints: int
     open_next_steps: tuple[NextStepDue, ...] = field(default=())
 
-    def overdue_steps(self, today: date) -> list[NextStepDue]:
-        return [s for s in self.open_next_steps if s.due < today]
-
 
 def in_default_currency(amount: Any, currency: str, settings: Settings) -> float:
     if currency == settings.default_currency:

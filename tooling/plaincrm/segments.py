@@ -14,7 +14,6 @@ from typing import Any, Iterable
 from .facts import CustomerFacts
 from .modelkit import TierRules
 
-TIERS = ("key", "growth_potential", "risk_warning", "standard", "untiered")
 UNTIERED_CATEGORIES = ("lost",)
 UNTIERED_COOPERATION = ("terminated",)
 SEGMENT_FIELDS = ("cooperation", "category", "source", "industry", "owner", "tags", "tier")

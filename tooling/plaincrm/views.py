@@ -5,7 +5,7 @@ Computed once per build and shared by every output (pages, exports, reminders).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -33,10 +33,14 @@ class Views:
     groups: dict[str, dict[str, list[str]]]  # segment field -> value -> ids
     referrals: dict[str, list[str]]  # id -> customers it referred
     branches: dict[str, list[str]]  # id -> its branches (customers naming it as parent)
+    _next_steps: list[NextStepDue] | None = field(default=None, repr=False)
 
     def next_steps(self) -> list[NextStepDue]:
-        steps = [s for view in self.customers.values() for s in view.facts.open_next_steps]
-        return sorted(steps, key=lambda s: (s.due, s.customer_id))
+        """Every open next step by due date (home, owner pages and a report ask; sorted once)."""
+        if self._next_steps is None:
+            steps = [s for view in self.customers.values() for s in view.facts.open_next_steps]
+            self._next_steps = sorted(steps, key=lambda s: (s.due, s.customer_id))
+        return self._next_steps
 
     def by_owner(self, handle: str) -> list[CustomerView]:
         return [self.customers[i] for i in self.groups["owner"].get(handle, [])]
