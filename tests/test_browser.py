@@ -177,3 +177,44 @@ def test_chinese_interface_and_search(page, site_url_zh):
     p.locator(".md-search__input").fill("运维")
     p.keyboard.press("End")
     p.locator('.md-search-result__link[href$="customers/C20240501001.html"]').first.wait_for(timeout=10_000)
+
+
+def test_report_page_charts_downloads_and_print(page, site_url, tmp_path):
+    import io
+
+    import openpyxl
+
+    p = page.page
+    p.goto(site_url + "reports/distribution.html")
+    charts = p.locator("article figure.pcrm-figure svg")
+    assert charts.count() == 6
+    for index in range(charts.count()):
+        box = charts.nth(index).bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 50
+    with p.expect_download() as download:
+        p.get_by_role("link", name="XLSX").click()
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert len(book.sheetnames) == 6 and book.worksheets[0].max_row > 2
+    # Printed: no navigation, the charts stay and fit the paper, colours kept.
+    p.emulate_media(media="print")
+    assert not p.locator(".md-sidebar--primary").first.is_visible()
+    assert not p.locator(".md-header").first.is_visible()
+    width = p.evaluate("document.querySelector('article').getBoundingClientRect().width")
+    for index in range(charts.count()):
+        assert charts.nth(index).is_visible() and charts.nth(index).bounding_box()["width"] <= width + 1
+    pdf = p.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 1
+    (tmp_path / "distribution.pdf").write_bytes(pdf)
+    assert page.errors == [] and page.foreign_requests() == []
+
+
+def test_owner_page_links_a_calendar_feed(page, site_url):
+    import icalendar
+
+    p = page.page
+    p.goto(site_url + "owners/li.wei.html")
+    href = p.get_by_role("link", name="Calendar feed").first.get_attribute("href")
+    response = p.request.get(site_url + "owners/" + href)
+    assert response.ok
+    feed = icalendar.Calendar.from_ical(response.body())
+    assert len(list(feed.walk("VEVENT"))) > 0

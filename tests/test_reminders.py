@@ -8,6 +8,7 @@ import icalendar
 import pytest
 
 from plaincrm.calendar_feed import calendar, escape_text, events, fold
+from plaincrm.site.background import resolve
 from plaincrm.cli import main
 from plaincrm.dataset import load_dataset
 from plaincrm.reminders import customer_reminders, reminders
@@ -111,10 +112,10 @@ def test_site_publishes_one_feed_per_owner_and_one_for_the_team(fixture_repo):
     from plaincrm.site.build import build_for_site
 
     site = build_for_site(fixture_repo.root, today=TODAY)[1]
-    team = icalendar.Calendar.from_ical(site.files["calendars/team.ics"])
-    mine = icalendar.Calendar.from_ical(site.files["calendars/owners/li.wei.ics"])
+    team = icalendar.Calendar.from_ical(resolve(site.files["calendars/team.ics"]))
+    mine = icalendar.Calendar.from_ical(resolve(site.files["calendars/owners/li.wei.ics"]))
     assert len(list(team.walk("VEVENT"))) == len(list(mine.walk("VEVENT"))) == 11
-    assert list(icalendar.Calendar.from_ical(site.files["calendars/owners/wang.fang.ics"]).walk("VEVENT")) == []
+    assert list(icalendar.Calendar.from_ical(resolve(site.files["calendars/owners/wang.fang.ics"])).walk("VEVENT")) == []
     owner = next(p.html for p in site.pages if p.src == "owners/li.wei.md")
     assert 'href="../calendars/owners/li.wei.ics"' in owner and "2024-06-20" in owner
 
@@ -136,3 +137,13 @@ def test_text_is_escaped_and_long_lines_folded_for_any_script():
     assert folded.replace("\r\n ", "").rstrip("\r\n") == line
     event = icalendar.Calendar.from_ical(calendar([folded.replace("SUMMARY", "BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY", 1) + "END:VEVENT\r\n"], name="t")).walk("VEVENT")[0]
     assert str(event["summary"]) == "客户;A,B\\C\n第二行 " + "长" * 40
+
+
+def test_owner_page_lists_the_first_follow_ups_and_points_to_the_report(fixture_repo, monkeypatch):
+    from plaincrm.site import pages
+    from plaincrm.site.build import build_for_site
+
+    monkeypatch.setattr(pages, "OWNER_LIST_ROWS", 0)
+    site = build_for_site(fixture_repo.root, today=TODAY)[1]
+    owner = next(p.html for p in site.pages if p.src == "owners/li.wei.md")
+    assert owner.count("Not listed here: 1 ·") == 2 and 'href="../reports/follow_up.html"' in owner

@@ -146,14 +146,23 @@ def test_data_quality_finds_gaps_and_suspected_duplicates(repo):
         assert got["missing"] == [["C20240501004", "C制造厂", "li.wei", "needs, industry"]]
 
 
-def test_report_pages_and_downloads(views, repo):
+@pytest.mark.parametrize("in_background", [False, True], ids=["inline", "forked"])
+def test_report_pages_and_downloads(views, repo, monkeypatch, in_background):
     import io
 
     import openpyxl
 
+    from plaincrm.site import background
     from plaincrm.site.build import build_for_site
 
+    if in_background:
+        if not background.Background.available():
+            pytest.skip("needs fork and two cores")
+        monkeypatch.setattr(background, "WORTH_A_PROCESS", 0)  # every workbook made in a worker
     site = build_for_site(repo.root, today=TODAY)[1]
+    deferred = [src for src, data in site.files.items() if isinstance(data, background.Deferred)]
+    assert sorted(deferred) == sorted(src for src in site.files if src.endswith((".xlsx", ".csv", ".ics")))
+    site.files.update({src: site.files[src].value() for src in deferred})
     pages = {p.src: p.html for p in site.pages}
     assert {"reports/index.md", "reports/high_value.md", "reports/data_quality.md"} <= set(pages)
     high = pages["reports/high_value.md"]

@@ -30,7 +30,7 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """Lines of at most 75 octets, continued with a space, never splitting a character (RFC 5545 3.1)."""
-    if len(line.encode("utf-8")) <= 75:
+    if len(line) <= 18 or len(line.encode("utf-8")) <= 75:  # a character is at most 4 octets
         return line + "\r\n"
     out, current, size = [], [], 0
     for char in line:
@@ -44,22 +44,22 @@ def fold(line: str) -> str:
     return "\r\n ".join(out) + "\r\n"
 
 
+def _basic(day: date) -> str:
+    return day.isoformat().replace("-", "")  # DATE value (RFC 5545 3.3.4); strftime is slower
+
+
 def _event(uid: str, day: date, summary: str, description: str, stamp: str, yearly: bool) -> str:
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(uid)}",
-        f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
-        f"SUMMARY:{escape_text(summary)}",
-    ]
+    text = (
+        f"BEGIN:VEVENT\r\n{fold('UID:' + escape_text(uid))}DTSTAMP:{stamp}\r\n"
+        f"DTSTART;VALUE=DATE:{_basic(day)}\r\nDTEND;VALUE=DATE:{_basic(day + timedelta(days=1))}\r\n"
+        + fold("SUMMARY:" + escape_text(summary))
+    )
     if description:
-        lines.append(f"DESCRIPTION:{escape_text(description)}")
-    lines.append("TRANSP:TRANSPARENT")
+        text += fold("DESCRIPTION:" + escape_text(description))
+    text += "TRANSP:TRANSPARENT\r\n"
     if yearly:
-        lines.append("RRULE:FREQ=YEARLY")
-    lines.append("END:VEVENT")
-    return "".join(fold(line) for line in lines)
+        text += "RRULE:FREQ=YEARLY\r\n"
+    return text + "END:VEVENT\r\n"
 
 
 def events(reminder: Reminder, today: date, describe: Callable[[Reminder], tuple[str, str]]) -> str:
@@ -81,3 +81,17 @@ def calendar(event_texts: Iterable[str], *, name: str) -> bytes:
         + fold(f"X-WR-CALNAME:{escape_text(name)}")
     )
     return (head + "".join(event_texts) + "END:VCALENDAR\r\n").encode("utf-8")
+
+
+def feeds(reminders: list[Reminder], today: date, describe: Callable[[Reminder], tuple[str, str]],
+          calendars: dict[str, tuple[str, str | None]]) -> dict[str, bytes]:
+    """Every feed at once, each event written once: `calendars` maps a path to (name, owner),
+    owner None for the feed of the whole team."""
+    texts = [(r.owner, events(r, today, describe)) for r in reminders]
+    by_owner: dict[str, list[str]] = {}
+    for owner, event_text in texts:
+        by_owner.setdefault(owner, []).append(event_text)
+    return {
+        path: calendar((t for _, t in texts) if owner is None else by_owner.get(owner, []), name=name)
+        for path, (name, owner) in calendars.items()
+    }

@@ -74,20 +74,22 @@ def customer_reminders(view: CustomerView, today: date, cadence_days: dict[str, 
     return found
 
 
+def pending(views: Views) -> list[Reminder]:
+    """Every reminder of every customer, whatever its date, by date (the calendar feeds take them all)."""
+    def make():
+        today, cadence = views.today, views.dataset.project.settings.tiers.cadence_days
+        found = [r for view in views.customers.values() for r in customer_reminders(view, today, cadence)]
+        return sorted(found, key=lambda r: (r.due, r.customer_id, r.kind, r.key))
+    return views.memo("reminders", make)
+
+
 def reminders(views: Views, *, owner: str | None = None) -> list[Reminder]:
     """What is overdue or coming up for `today`: follow-ups and next steps due within a week
     (or overdue), key dates within the next 30 days. Sorted by date."""
-    today, cadence = views.today, views.dataset.project.settings.tiers.cadence_days
+    today = views.today
     follow_until, announce_until = today + timedelta(days=FOLLOW_UP_DAYS), today + timedelta(days=ANNOUNCE_DAYS)
-    found = []
-    for view in views.customers.values():
-        if owner is not None and view.model.owner != owner:
-            continue
-        for reminder in customer_reminders(view, today, cadence):
-            if reminder.kind == "key_date":
-                keep = today <= reminder.due <= announce_until
-            else:
-                keep = reminder.due <= follow_until
-            if keep:
-                found.append(reminder)
-    return sorted(found, key=lambda r: (r.due, r.customer_id, r.kind, r.key))
+    return [
+        r for r in pending(views)
+        if (owner is None or r.owner == owner)
+        and (today <= r.due <= announce_until if r.kind == "key_date" else r.due <= follow_until)
+    ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from .dataset import Dataset
 from .facts import CustomerFacts, NextStepDue, customer_facts
@@ -33,14 +33,20 @@ class Views:
     groups: dict[str, dict[str, list[str]]]  # segment field -> value -> ids
     referrals: dict[str, list[str]]  # id -> customers it referred
     branches: dict[str, list[str]]  # id -> its branches (customers naming it as parent)
-    _next_steps: list[NextStepDue] | None = field(default=None, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, name: str, make: Callable[[], Any]) -> Any:
+        """A view over all customers that several outputs ask for, made once."""
+        if name not in self._memo:
+            self._memo[name] = make()
+        return self._memo[name]
 
     def next_steps(self) -> list[NextStepDue]:
-        """Every open next step by due date (home, owner pages and a report ask; sorted once)."""
-        if self._next_steps is None:
+        """Every open next step by due date (home, owner pages and a report ask)."""
+        def make():
             steps = [s for view in self.customers.values() for s in view.facts.open_next_steps]
-            self._next_steps = sorted(steps, key=lambda s: (s.due, s.customer_id))
-        return self._next_steps
+            return sorted(steps, key=lambda s: (s.due, s.customer_id))
+        return self.memo("next_steps", make)
 
     def by_owner(self, handle: str) -> list[CustomerView]:
         return [self.customers[i] for i in self.groups["owner"].get(handle, [])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .background import resolve
 from .pages import Site
 
 
@@ -30,7 +31,7 @@ def write_pages(site: Site, out_dir: Path) -> int:
     for path, data in site.files.items():
         target = out_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        target.write_bytes(resolve(data))
         written.append(path)
     for stale in sorted(before - set(written)):
         if ".." not in Path(stale).parts:

@@ -70,6 +70,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "generated_on": ("Figures as of", "数据截至"),
     "follow_up": ("Follow-up", "跟进回访"),
     "reports": ("Reports", "分析报表"),
+    "more_listed": ("Not listed here:", "此处未列出："),
     "more_rows": ("Rows not shown here (all are in the downloads):", "此处未显示的行数（下载文件中包含全部）："),
     "report.distribution": ("Customers by segment", "客户构成"),
     "report.interactions": ("Interaction frequency", "互动频率"),

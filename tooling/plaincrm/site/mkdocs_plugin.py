@@ -31,6 +31,7 @@ from mkdocs.structure.files import File, InclusionLevel
 
 from ..gcpause import gc_paused
 from ..problems import ProblemError, render
+from .background import Deferred
 from .build import build_for_site
 from .pages import Page, customer_src, page_url
 from .i18n import text
@@ -123,7 +124,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
 
     def on_files(self, files, config):
         generated = [(page.src, "") for page in self.site.pages] + [(SHELL_SRC, "")]
-        generated += list(self.site.files.items())
+        generated += [(src, data) for src, data in self.site.files.items() if not isinstance(data, Deferred)]
         for src, content in generated:
             existing = files.get_file_from_path(src)
             if existing is not None:
@@ -193,6 +194,11 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
             )
         if search is not None:
             search.entries.extend(e for e in entries if e)
+        for src, data in self.site.files.items():  # made in the background meanwhile (XLSX)
+            if isinstance(data, Deferred):
+                target = site_dir / src
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data.value())
         log.info(f"plaincrm: {len(self.site.customer_ids)} customer pages written in {time.perf_counter() - started:.2f} s")
 
     def _serve_customer_pages(self, parts: list[str], site_dir: Path, with_search: bool) -> list[dict | None]:

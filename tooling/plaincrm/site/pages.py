@@ -23,12 +23,13 @@ from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from ..calendar_feed import calendar, events
+from ..calendar_feed import feeds
+from .background import Background, Deferred
 from ..exporting import report_csv, report_xlsx
 from ..reports import Report, Table, all_reports
 from .charts import bar_chart, line_chart, pareto_chart
 from ..facts import NOT_COUNTED_ORDER
-from ..reminders import Reminder, customer_reminders, reminders
+from ..reminders import Reminder, pending, reminders
 from ..modelkit import OptionRef, marker
 from ..scaffold import new_record_text, next_free_id
 from ..segments import SEGMENT_FIELDS
@@ -41,6 +42,7 @@ ASSETS = ("plaincrm.css", "plaincrm.js")
 INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not work on a site opened from a folder
 INDEX_SRC = "customers/index.md"
 PAGE_ROWS = 100
+OWNER_LIST_ROWS = 100  # an owner's overdue steps and follow-ups shown first; the follow-up report has them all
 RESERVED = {"index", "team"}  # names of generated overview pages and feeds: a value named so gets a suffix  # long report tables show their first rows; the downloads have them all
 
 
@@ -109,7 +111,7 @@ class Site:
     customer_ids: list[str]  # one page each, rendered on demand (an adapter may spread them over processes)
     render_customer: Callable[[str], Page]
     customer_key: Callable[[str], tuple]  # everything a customer's page shows; equal keys, equal pages
-    files: dict[str, bytes] = field(default_factory=dict)  # assets and data, by path
+    files: dict[str, bytes | Deferred] = field(default_factory=dict)  # assets and data, by path (see `background`)
     carry: dict = field(default_factory=dict)  # rendered pieces (rows, events, report files) for the next build
 
     def customer_pages(self) -> Iterator[Page]:
@@ -137,6 +139,10 @@ def owner_src(handle: str) -> str:
     return f"owners/{slug(handle)}.md"
 
 
+def report_src(name: str) -> str:
+    return f"reports/{name}.md"
+
+
 def report_file(name: str, ext: str) -> str:
     return f"reports/{name}.{ext}"
 
@@ -146,6 +152,18 @@ def calendar_src(handle: str) -> str:
 
 
 TEAM_CALENDAR = "calendars/team.ics"
+
+
+@dataclass(frozen=True)
+class EventText:
+    """A calendar event's summary and description in the site's language, from labels looked up once."""
+
+    labels: dict[str, dict[str, str]]  # reminder kind -> value -> label
+
+    def __call__(self, reminder: Reminder) -> tuple[str, str]:
+        what = self.labels.get(reminder.kind, {}).get(reminder.what, reminder.what)
+        detail = " · ".join(part for part in (reminder.customer_id, reminder.note) if part)
+        return f"{reminder.customer_name} · {what}", detail
 
 
 class SiteBuilder:
@@ -252,26 +270,33 @@ class SiteBuilder:
     def build(self) -> Site:
         pages = [self.home(), self.customer_index(), self.segments_overview(), self.owners_overview()]
         pages += [self.segment_page(name, value) for name in SEGMENT_FIELDS for value in self.views.groups[name]]
-        pages += [self.owner_page(handle) for handle in self.views.dataset.team]
-        reports = all_reports(self.views, self.option_label)
-        pages += [self.reports_index(reports)] + [self.report_page(report) for report in reports]
-
-        files = {f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS}
+        report_pages, files = self.reports_and_feeds()
+        pages += [self.owner_page(handle) for handle in self.views.dataset.team] + report_pages
+        files.update({f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS})
         files[INDEX_DATA] = self.index_data()
-        files.update(self.calendars())
-        for report in reports:
-            digest = hashlib.blake2b(repr(report.tables).encode(), digest_size=16).hexdigest()
-            csv_data, xlsx_data = self.carried(
-                ("report", report.name, digest, self.options.today),
-                lambda: (report_csv(report), report_xlsx(report, self.options.today)),
-            )
-            files[report_file(report.name, "csv")] = csv_data
-            files[report_file(report.name, "xlsx")] = xlsx_data
         customers = self.views.customers
         return Site(
             pages, list(customers), lambda cid: self.customer_page(customers[cid]),
             lambda cid: self.customer_key(customers[cid]), files, self._carry,
         )
+
+    def reports_and_feeds(self) -> tuple[list[Page], dict[str, bytes | Deferred]]:
+        """The report pages with their CSV and XLSX downloads, and the calendar feeds.
+        Workbooks are made in the background (see `background`) and may still be in the making."""
+        reports = all_reports(self.views, self.option_label)
+        background = Background()
+        files: dict[str, bytes | Deferred] = {}
+        for report in sorted(reports, key=lambda r: -sum(len(t.rows) for t in r.tables)):  # largest first
+            digest = hashlib.blake2b(repr(report.tables).encode(), digest_size=16).hexdigest()
+            size = sum(len(t.rows) for t in report.tables)
+            for ext, make, args in (("xlsx", report_xlsx, (report, self.options.today)), ("csv", report_csv, (report,))):
+                files[report_file(report.name, ext)] = self.carried(
+                    ("report", report.name, ext, digest, self.options.today), lambda: background.run(size, make, *args)
+                )
+        files.update(self.calendars(background))
+        background.start()
+        pages = [self.reports_index(reports)] + [self.report_page(report) for report in reports]
+        return pages, files
 
     def customer_key(self, view: CustomerView) -> tuple:
         """What a customer page depends on besides its own model (compared by identity by the caller)."""
@@ -361,7 +386,7 @@ class SiteBuilder:
             overdue=[s for s in steps if s.due < today],
             follow_ups=[r for r in due if r.kind == "follow_up"],
             upcoming=[r for r in due if r.kind == "key_date"],
-            calendar=calendar_src(handle),
+            calendar=calendar_src(handle), shown=OWNER_LIST_ROWS, follow_up_report=report_src("follow_up"),
         )
         return Page(src, f"{member.name} ({handle})", html)
 
@@ -454,11 +479,11 @@ class SiteBuilder:
 
     def reports_index(self, reports: list[Report]) -> Page:
         src = "reports/index.md"
-        items = [(f"reports/{r.name}.md", text(f"report.{r.name}", self.lang)) for r in reports]
+        items = [(report_src(r.name), text(f"report.{r.name}", self.lang)) for r in reports]
         return Page(src, text("reports", self.lang), self.render("reports.html", src, items=items, today=self.options.today))
 
     def report_page(self, report: Report) -> Page:
-        src = f"reports/{report.name}.md"
+        src = report_src(report.name)
         title = text(f"report.{report.name}", self.lang)
         tables = [
             {
@@ -489,26 +514,21 @@ class SiteBuilder:
 
     # --- calendar feeds ---------------------------------------------------------------------
 
-    def describe(self, reminder: Reminder) -> tuple[str, str]:
-        if reminder.kind == "follow_up":
-            what = f"{text('follow_up', self.lang)} ({self.option_label('tier', reminder.what)})"
-        elif reminder.kind == "key_date":
-            what = self.option_label("key_date_kind", reminder.what)
-        else:
-            what = reminder.what
-        detail = " · ".join(part for part in (reminder.customer_id, reminder.note) if part)
-        return f"{reminder.customer_name} · {what}", detail
-
-    def calendars(self) -> dict[str, bytes]:
+    def calendars(self, background: Background) -> dict[str, Deferred]:
         """One feed per owner and one for the team: every pending reminder, not only this week's."""
-        today, cadence = self.options.today, self.project.settings.tiers.cadence_days
-        every = [r for view in self.views.customers.values() for r in customer_reminders(view, today, cadence)]
-        every.sort(key=lambda r: (r.due, r.key))
-        texts = [(r.owner, self.carried(("event", r, today, self.lang), lambda: events(r, today, self.describe))) for r in every]
-        feeds = {TEAM_CALENDAR: calendar((t for _, t in texts), name="plaincrm")}
-        for handle, member in self.views.dataset.team.items():
-            feeds[calendar_src(handle)] = calendar((t for owner, t in texts if owner == handle), name=f"plaincrm · {member.name}")
-        return feeds
+        every = pending(self.views)
+        labels = {
+            "follow_up": {v: f"{text('follow_up', self.lang)} ({self.option_label('tier', v)})" for v in self._options("tier")},
+            "key_date": {v: self.option_label("key_date_kind", v) for v in self._options("key_date_kind")},
+        }
+        paths = {TEAM_CALENDAR: ("plaincrm", None)}
+        paths.update({calendar_src(h): (f"plaincrm · {m.name}", h) for h, m in self.views.dataset.team.items()})
+        made = background.run(len(every), feeds, every, self.options.today, EventText(labels), paths)
+        return {path: made.part(path) for path in paths}
+
+    def _options(self, list_name: str) -> list[str]:
+        options = self.project.options
+        return list(options[list_name].values) if list_name in options else []
 
     # --- the index's data ---------------------------------------------------------------
 

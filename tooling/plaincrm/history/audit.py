@@ -1,0 +1,247 @@
+"""The audit trail: every record's history from git, in words, and the latest changes across records.
+
+Read in one pass over the log (see `gitlog`), described by `changes.ChangeWords`, and kept
+in `.cache/` under the commit it was read at: the next build reads only the commits made
+since (none: it costs a file read), and a history of 10,000 records is described on every core.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import multiprocessing
+import os
+import posixpath
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..loading import parse_text
+from ..problems import ProblemError
+from ..project import Project
+from .changes import ChangeWords
+from .gitlog import NULL_BLOB, Commit, GitError, git, head, is_repository, read_blobs, read_log, shallow_boundary
+
+log = logging.getLogger("plaincrm.history")
+
+CACHE_VERSION = 1
+PARALLEL_FROM = 2_000  # changed files; fewer are described in this process
+SHALLOW_NOTE = "history before this commit is not in this clone (a shallow clone: fetch with fetch-depth: 0)"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One commit's change to one record."""
+
+    sha: str
+    date: str  # ISO 8601
+    author: str
+    subject: str
+    pull_request: int | None
+    lines: tuple[str, ...]  # the change in words, field by field
+    path: str  # the record's file after the commit
+
+    @property
+    def day(self) -> str:
+        return self.date[:10]
+
+    def as_tuple(self) -> tuple:
+        return (self.sha, self.date, self.author, self.subject, self.pull_request, self.lines, self.path)
+
+
+@dataclass
+class History:
+    """Per record file (by its current path): entries newest first; plus the latest changes overall."""
+
+    head: str | None
+    records: dict[str, list[Entry]]
+    recent: list[Entry]  # newest first, across records (deleted ones too)
+    partial: bool = False  # a shallow clone: the oldest entries are not creations
+    message: str = ""  # why there is no or only a partial history
+
+    def of_file(self, path: str) -> list[Entry]:
+        return self.records.get(path, [])
+
+
+RECENT = 100
+
+
+def read_history(project: Project, *, use_cache: bool = True, jobs: int | None = None) -> History:
+    """The history of every record under the customers folder, from the commit checked out."""
+    root = project.root
+    if not is_repository(root):
+        return History(None, {}, [], message="not a git repository: no history")
+    tip = head(root)
+    if tip is None:
+        return History(None, {}, [], message="no commits yet: no history")
+    folder = project.relative(project.customers_dir)
+    boundary = shallow_boundary(root)
+    cache = _cache_file(project)
+    state = _load_state(cache, project) if use_cache else None
+    if state is not None and state["head"] == tip:
+        return _history(state, boundary)
+    since = None
+    if state is not None and _is_ancestor(root, state["head"], tip):
+        since = state["head"]
+    else:
+        state = {"head": None, "fingerprint": project.fingerprint, "lineage": {}, "entries": {}, "recent": []}
+    commits = read_log(root, paths=[folder], since=since)
+    _describe(project, commits, state, boundary, jobs)
+    state["head"] = tip
+    if use_cache:
+        _save_state(cache, state)
+    return _history(state, boundary)
+
+
+# --- describing the commits -------------------------------------------------------------
+
+def _describe(project: Project, commits: list[Commit], state: dict, boundary: set[str], jobs: int | None) -> None:
+    """Follow each record through the commits, oldest first (renames keep a record's lineage)."""
+    folder = project.relative(project.customers_dir) + "/"
+    work = []  # (commit, change) pairs that touch a record
+    for commit in reversed(commits):
+        for change in commit.changes:
+            if _is_record(change.path, folder) or _is_record(change.old_path, folder):
+                work.append((commit, change))
+    described = _lines_for(project, [(c.old_blob, c.new_blob, c.status) for _, c in work], jobs)
+    lineage: dict[str, str] = state["lineage"]  # current path -> lineage key (the path it was first seen at)
+    entries: dict[str, list[tuple]] = state["entries"]  # lineage key -> entries, oldest first
+    recent: list[tuple] = state["recent"]
+    for (commit, change), lines in zip(work, described):
+        if commit.sha in boundary and change.status == "A":
+            lines = (SHALLOW_NOTE,)
+        if change.status in "RC" and change.old_path != change.path:
+            key = lineage.pop(change.old_path, change.old_path) if change.status == "R" else change.path
+            lineage[change.path] = key
+            moved = f"file {'renamed' if change.status == 'R' else 'copied'}: {change.old_path} → {change.path}"
+            lines = (moved, *lines)
+        elif change.status == "D":
+            key = lineage.pop(change.path, change.path)
+        else:
+            key = lineage.setdefault(change.path, change.path)
+        if not lines:
+            continue  # only formatting or comments changed: nothing to say
+        entry = Entry(commit.sha, commit.date, commit.author, commit.subject, commit.pull_request, tuple(lines), change.path)
+        entries.setdefault(key, []).append(entry.as_tuple())
+        recent.append(entry.as_tuple())
+    del recent[:-RECENT]
+
+
+def _is_record(path: str, folder: str) -> bool:
+    return path.startswith(folder) and path.endswith(".yaml")
+
+
+def _lines_for(project: Project, pairs: list[tuple[str, str, str]], jobs: int | None) -> list[tuple[str, ...]]:
+    """The change in words for each (old blob, new blob, status), on every core when there are many."""
+    if not pairs:
+        return []
+    blobs = read_blobs(project.root, [b for old, new, _ in pairs for b in (old, new)])
+    global _job
+    _job = (ChangeWords(project.customer_models), blobs, project.limits)
+    jobs = jobs or os.cpu_count() or 1
+    if len(pairs) < PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return _describe_chunk(pairs)
+    size = -(-len(pairs) // (jobs * 4))
+    chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [lines for chunk in pool.map(_describe_chunk, chunks) for lines in chunk]
+    finally:
+        _job = None
+
+
+_job = None  # (words, blobs, limits): what forked workers inherit
+
+
+def _describe_chunk(pairs: list[tuple[str, str, str]]) -> list[tuple[str, ...]]:
+    words, blobs, limits = _job
+    parsed: dict[str, object] = {}
+
+    def data(blob: str):
+        if blob == NULL_BLOB:
+            return None
+        if blob not in parsed:
+            try:
+                parsed[blob] = parse_text(blobs[blob].decode("utf-8"), "", limits).data
+            except (ProblemError, UnicodeDecodeError, KeyError) as error:
+                parsed[blob] = _unreadable(error)
+        return parsed[blob]
+
+    out = []
+    for old_blob, new_blob, status in pairs:
+        old, new = data(old_blob), data(new_blob)
+        if isinstance(new, _unreadable):
+            out.append((f"the file could not be read at this commit ({new})",))
+        elif isinstance(old, _unreadable):
+            out.append(("changed (the version before could not be read)",))
+        elif status == "A" or old_blob == NULL_BLOB:
+            out.append(("created",))
+        elif status == "D" or new_blob == NULL_BLOB:
+            out.append(("deleted",))
+        else:
+            out.append(tuple(words.record(old, new)))
+    return out
+
+
+class _unreadable(str):
+    def __new__(cls, error: Exception):
+        if isinstance(error, ProblemError) and error.problems:
+            problem = error.problems[0]
+            return super().__new__(cls, f"line {problem.line}: {problem.message}")
+        return super().__new__(cls, "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "missing from this clone")
+
+
+# --- the cache ---------------------------------------------------------------------------
+
+def _cache_file(project: Project) -> Path:
+    return project.root / ".cache" / "plaincrm" / "history.marshal"
+
+
+def _load_state(path: Path, project: Project) -> dict | None:
+    try:
+        state = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(state, dict) or state.get("version") != CACHE_VERSION or state.get("fingerprint") != project.fingerprint:
+        return None
+    return state
+
+
+def _save_state(path: Path, state: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps({**state, "version": CACHE_VERSION}))
+        os.replace(temporary, path)
+    except OSError as error:
+        log.warning(f"plaincrm: history cache not written: {error}")
+
+
+def _is_ancestor(root: Path, older: str | None, newer: str) -> bool:
+    if not older:
+        return False
+    try:
+        git(root, "merge-base", "--is-ancestor", older, newer)
+        return True
+    except GitError:
+        return False
+
+
+def _newest_first(entries: list[tuple]) -> list[tuple]:
+    """Commits newest first; one commit's files stay in path order."""
+    runs: list[list[tuple]] = []
+    for entry in entries:
+        if runs and runs[-1][0][0] == entry[0]:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    return [entry for run in reversed(runs) for entry in run]
+
+
+def _history(state: dict, boundary: set[str]) -> History:
+    by_path = {path: state["entries"].get(key, []) for path, key in state["lineage"].items()}
+    records = {path: [Entry(*e) for e in reversed(items)] for path, items in by_path.items()}
+    recent = [Entry(*e) for e in _newest_first(state["recent"])]
+    partial = bool(boundary)
+    message = "this is a shallow clone: the history shown is partial (fetch with fetch-depth: 0)" if partial else ""
+    return History(state["head"], records, recent, partial, message)
