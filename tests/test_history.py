@@ -127,3 +127,37 @@ def test_change_words_on_plain_data():
     ]
     assert words.record(None, new) == ["created"] and words.record(old, None) == ["deleted"]
     assert words.record(old, old) == []
+
+
+def test_site_shows_history_recent_changes_and_an_atom_feed(scripted, tmp_path):
+    import xml.etree.ElementTree as ET
+    from datetime import date
+
+    from plaincrm.site.build import build_for_site
+
+    repo, _ = scripted
+    copy = tmp_path / "copy"
+    shutil.copytree(repo.root, copy)
+    git = ScriptedGit.__new__(ScriptedGit)
+    git.root = copy
+    git.edit(A_MOVED, "needs: 需要服务器运维解决方案", "needs: <img src=x onerror=alert(1)>")
+    git.commit("<script>alert(2)</script> & more", author="Eve &amp Mallory", date="2024-07-01T09:00:00+08:00")
+    site = build_for_site(copy, today=date(2024, 7, 2), repo_url="https://github.com/team/crm")[1]
+    page = site.render_customer("C20240501001").html
+    history = page[page.index('id="history"'):]
+    assert history.count("<li><span") == 5
+    assert "Carol Chen" in history and '<a href="https://github.com/team/crm/pull/7">#7</a>' in history
+    assert "contact 张经理 phone changed: 138****5678 → 139****1111" in history and "13900001111" not in history
+    assert "&lt;script&gt;alert(2)&lt;/script&gt; &amp; more" in history and "<script>" not in history
+    assert "needs: 需要服务器运维解决方案 → &lt;img src=x onerror=alert(1)&gt;" in history
+    changes = next(p.html for p in site.pages if p.src == "changes/index.md")
+    assert changes.count("<li><span") == 7 and "<s>C20240501002</s>" in changes
+    assert 'href="../customers/C20240501001.html"' in changes
+    feed = ET.fromstring(site.files["changes/feed.xml"])
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("a:entry", ns)
+    assert len(entries) == 7 and len({e.find("a:id", ns).text for e in entries}) == 7
+    assert entries[0].find("a:title", ns).text == "A科技有限公司: <script>alert(2)</script> & more"
+    assert entries[0].find("a:author/a:name", ns).text == "Eve &amp Mallory"
+    assert entries[0].find("a:link", ns).get("href") == "../customers/C20240501001.html"
+    assert feed.find("a:updated", ns).text == "2024-07-01T09:00:00+08:00"

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, Callable
 
 from .dataset import Dataset
+from .history.audit import History
 from .facts import CustomerFacts, NextStepDue, customer_facts
 from .segments import Tier, assign_tier, freshness, group, segment_values, top_share_threshold
 
@@ -33,6 +34,7 @@ class Views:
     groups: dict[str, dict[str, list[str]]]  # segment field -> value -> ids
     referrals: dict[str, list[str]]  # id -> customers it referred
     branches: dict[str, list[str]]  # id -> its branches (customers naming it as parent)
+    history: History | None = None  # the audit trail from git, when read
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, name: str, make: Callable[[], Any]) -> Any:
@@ -52,7 +54,7 @@ class Views:
         return [self.customers[i] for i in self.groups["owner"].get(handle, [])]
 
 
-def derive(dataset: Dataset, today: date) -> Views:
+def derive(dataset: Dataset, today: date, history: History | None = None) -> Views:
     settings = dataset.project.settings
     rules = settings.tiers
     facts = {cid: customer_facts(c, today, settings) for cid, c in dataset.customers.items()}
@@ -67,5 +69,5 @@ def derive(dataset: Dataset, today: date) -> Views:
     return Views(
         dataset, today, customers,
         group({cid: view.segments for cid, view in customers.items()}),
-        dataset.inbound("referred_by"), dataset.inbound("parent"),
+        dataset.inbound("referred_by"), dataset.inbound("parent"), history,
     )

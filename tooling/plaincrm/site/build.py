@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..dataset import load_dataset
 from ..gcpause import gc_paused
+from ..history.audit import read_history
 from ..project import Project
 from ..views import derive
 from .pages import Site, SiteOptions, build_site
@@ -18,8 +19,8 @@ log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 def build_for_site(
     root: Path, *, today: date, lang: str = "en", masked: bool = True, repo_url: str | None = None,
-    branch: str = "main", directory_urls: bool = False, memo: dict | None = None, carry_before: dict | None = None,
-    bytecode_cache=None,
+    branch: str = "main", directory_urls: bool = False, site_url: str | None = None, memo: dict | None = None, carry_before: dict | None = None,
+    bytecode_cache=None, history: bool = True,
 ) -> tuple[Project, Site]:
     """Load and validate the records (ProblemError if any problem) and generate every page."""
     project = Project(root)
@@ -27,12 +28,17 @@ def build_for_site(
     with gc_paused():
         dataset = load_dataset(project, masked=masked, memo=memo)  # masked once, at the boundary: nothing downstream sees a phone
         loaded = time.perf_counter()
-        views = derive(dataset, today)
+        audit = read_history(project) if history else None
+        read = time.perf_counter()
+        if audit is not None and audit.message:
+            log.info(f"plaincrm: {audit.message}")
+        views = derive(dataset, today, audit)
         derived = time.perf_counter()
-        options = SiteOptions(today=today, lang=lang, repo_url=repo_url, branch=branch, directory_urls=directory_urls)
+        options = SiteOptions(today=today, lang=lang, repo_url=repo_url, branch=branch, directory_urls=directory_urls,
+                              site_url=site_url)
         site = build_site(views, options, carry_before, bytecode_cache)
     log.info(
         f"plaincrm: {len(dataset.customers)} customers loaded in {loaded - started:.2f} s, "
-        f"views derived in {derived - loaded:.2f} s, pages generated in {time.perf_counter() - derived:.2f} s"
+        f"history read in {read - loaded:.2f} s, views derived in {derived - read:.2f} s, pages generated in {time.perf_counter() - derived:.2f} s"
     )
     return project, site

@@ -42,7 +42,7 @@ log = logging.getLogger("mkdocs.plugins.plaincrm")
 SHELL_SRC = "customers/pcrm-shell-page.md"
 NAV_PAGES = {
     "index.md": "home", "customers/index.md": "customers", "segments/index.md": "segments",
-    "owners/index.md": "owners", "reports/index.md": "reports",
+    "owners/index.md": "owners", "reports/index.md": "reports", "changes/index.md": "changes",
 }
 SHELL_CONTENT = "<h1>pcrm-shell-content</h1>"
 TITLE_MARKER = "pcrm-title-{}-x"
@@ -54,6 +54,7 @@ class PlaincrmConfig(Config):
     mask_contacts = c.Type(bool, default=True)
     today = c.Type(str, default="")  # YYYY-MM-DD; default: $PLAINCRM_TODAY or the build date
     branch = c.Type(str, default="main")  # for "Edit this record" links on the git host
+    history = c.Type(bool, default=True)  # each record's history and the recent changes, read from git
 
 
 class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
@@ -88,7 +89,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
             self.project, self.site = build_for_site(
                 root, today=today, lang=self.lang,
                 masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
-                directory_urls=config.use_directory_urls, memo=self.memo if getattr(self, "serving", False) else None,
+                directory_urls=config.use_directory_urls, site_url=config.site_url, history=self.config.history, memo=self.memo if getattr(self, "serving", False) else None,
                 carry_before=getattr(self, "site", None) and self.site.carry if getattr(self, "serving", False) else None,
                 bytecode_cache=self._bytecode_cache(root),
             )

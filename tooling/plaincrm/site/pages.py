@@ -24,11 +24,13 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from ..calendar_feed import feeds
+from .atom import atom_feed
 from .background import Background, Deferred
 from ..exporting import report_csv, report_xlsx
 from ..reports import Report, Table, all_reports
 from .charts import bar_chart, line_chart, pareto_chart
 from ..facts import NOT_COUNTED_ORDER
+from ..history.audit import Entry
 from ..reminders import Reminder, pending, reminders
 from ..modelkit import OptionRef, marker
 from ..scaffold import new_record_text, next_free_id
@@ -53,6 +55,7 @@ class SiteOptions:
     repo_url: str | None = None
     branch: str = "main"
     directory_urls: bool = False  # customers/X/ instead of customers/X.html (the latter works from a folder)
+    site_url: str | None = None  # where the site is published: absolute links in the Atom feed
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ def calendar_src(handle: str) -> str:
 
 
 TEAM_CALENDAR = "calendars/team.ics"
+CHANGES_SRC, CHANGES_FEED = "changes/index.md", "changes/feed.xml"
 
 
 @dataclass(frozen=True)
@@ -272,6 +276,8 @@ class SiteBuilder:
         pages += [self.segment_page(name, value) for name in SEGMENT_FIELDS for value in self.views.groups[name]]
         report_pages, files = self.reports_and_feeds()
         pages += [self.owner_page(handle) for handle in self.views.dataset.team] + report_pages
+        changes, files[CHANGES_FEED] = self.recent_changes()
+        pages.append(changes)
         files.update({f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS})
         files[INDEX_DATA] = self.index_data()
         customers = self.views.customers
@@ -304,7 +310,8 @@ class SiteBuilder:
             (label, tuple(items)) for label, items in self.relations(view)
         )
         labels = tuple(self.segment_label(name, value) for name in SEGMENT_FIELDS for value in view.segments[name])
-        return (Same(view.model), view.facts, view.tier, view.freshness, related, labels, self.options)
+        return (Same(view.model), view.facts, view.tier, view.freshness, related, labels, self.options,
+                tuple(self.history_of(view)))
 
     def rows(self, ids: list[str]) -> list[CustomerView]:
         return [self.views.customers[i] for i in ids]
@@ -411,9 +418,20 @@ class SiteBuilder:
                 for name in SEGMENT_FIELDS for value in view.segments[name]
             ],
             edit_url=self.edit_url(view.file), log_snippet=self.log_snippet(view),
-            today=self.options.today,
+            today=self.options.today, history=self.history_of(view), pr_url=self.pull_request_url,
         )
         return Page(src, f"{model.name} · {view.id}", html, search_text=self.search_text(view))
+
+    def history_of(self, view: CustomerView) -> list[Entry]:
+        history = self.views.history
+        return history.of_file(view.file) if history is not None else []
+
+    def pull_request_url(self, number: int) -> str | None:
+        """A link to a pull request on the git host (GitLab calls them merge requests)."""
+        base = (self.options.repo_url or "").rstrip("/")
+        if not base:
+            return None
+        return f"{base}/-/merge_requests/{number}" if "gitlab" in base else f"{base}/pull/{number}"
 
     def list_section(self, name: str, info, items: list[BaseModel]) -> dict:
         item_model = type(items[0])
@@ -529,6 +547,42 @@ class SiteBuilder:
     def _options(self, list_name: str) -> list[str]:
         options = self.project.options
         return list(options[list_name].values) if list_name in options else []
+
+    # --- the audit trail ---------------------------------------------------------------------
+
+    def recent_changes(self) -> tuple[Page, bytes]:
+        """The latest changes across records, as a page and as an Atom feed."""
+        history = self.views.history
+        entries = history.recent if history is not None else []
+        by_file = {view.file: view for view in self.views.customers.values()}
+
+        def record_src(entry: Entry) -> str | None:
+            view = by_file.get(entry.path)
+            return customer_src(view.id) if view is not None else None
+
+        def record_name(entry: Entry) -> str:
+            view = by_file.get(entry.path)
+            return view.model.name if view is not None else posixpath.splitext(posixpath.basename(entry.path))[0]
+
+        html = self.render(
+            "changes.html", CHANGES_SRC, entries=entries, pr_url=self.pull_request_url, feed=CHANGES_FEED,
+            message=history.message if history is not None else "", record_src=record_src, record_name=record_name,
+        )
+        base = (self.options.site_url or "").rstrip("/") + "/" if self.options.site_url else ""
+
+        def href(src: str) -> str:  # absolute when the site's address is known, else from the feed's folder
+            url = page_url(src, self.options.directory_urls) if src.endswith(".md") else src
+            return base + url if base else relative_url(CHANGES_FEED, url)
+
+        def describe(entry: Entry) -> tuple[str, str | None]:
+            src = record_src(entry)
+            return record_name(entry), href(src) if src else None
+
+        feed = atom_feed(
+            entries, title=f"plaincrm · {text('changes', self.lang)}",
+            feed_id=href(CHANGES_FEED) if base else "urn:plaincrm:changes", describe=describe, page_url=href(CHANGES_SRC),
+        )
+        return Page(CHANGES_SRC, text("changes", self.lang), html), feed
 
     # --- the index's data ---------------------------------------------------------------
 

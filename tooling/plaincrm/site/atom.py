@@ -1,0 +1,41 @@
+"""The Atom feed (RFC 4287) of the latest changes to records, so a reviewer can subscribe."""
+
+from __future__ import annotations
+
+from typing import Callable
+from xml.sax.saxutils import escape, quoteattr
+
+from ..history.audit import Entry
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def atom_feed(entries: list[Entry], *, title: str, feed_id: str, page_url: str,
+              describe: Callable[[Entry], tuple[str, str | None]]) -> bytes:
+    """`describe(entry)` gives the record's name and its page's URL (None for a deleted record).
+    The feed's time is its newest change's, so the same history gives the same file."""
+    updated = entries[0].date if entries else "1970-01-01T00:00:00Z"
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="{ATOM_NS}">',
+        f"<title>{escape(title)}</title>",
+        f"<id>{escape(feed_id)}</id>",
+        f"<updated>{escape(updated)}</updated>",
+        f"<link rel=\"alternate\" href={quoteattr(page_url)}/>",
+        "<generator>plaincrm</generator>",
+    ]
+    for entry in entries:
+        name, url = describe(entry)
+        summary = "\n".join(entry.lines)
+        out += [
+            "<entry>",
+            f"<title>{escape(f'{name}: {entry.subject}')}</title>",
+            f"<id>{escape(f'urn:plaincrm:change:{entry.sha}:{entry.path}')}</id>",
+            f"<updated>{escape(entry.date)}</updated>",
+            f"<author><name>{escape(entry.author)}</name></author>",
+            *([f"<link rel=\"alternate\" href={quoteattr(url)}/>"] if url else []),
+            f"<summary>{escape(summary)}</summary>",
+            "</entry>",
+        ]
+    out.append("</feed>")
+    return ("\n".join(out) + "\n").encode("utf-8")
