@@ -161,3 +161,94 @@ def test_site_shows_history_recent_changes_and_an_atom_feed(scripted, tmp_path):
     assert entries[0].find("a:author/a:name", ns).text == "Eve &amp Mallory"
     assert entries[0].find("a:link", ns).get("href") == "../customers/C20240501001.html"
     assert feed.find("a:updated", ns).text == "2024-07-01T09:00:00+08:00"
+
+
+def _crm(root, *args):
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from plaincrm.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--root", str(root), *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_crm_history_in_the_terminal(scripted):
+    repo, _ = scripted
+    code, out, _ = _crm(repo.root, "history", "C20240501001")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("2024-06-04  ") and lines[0].endswith("Alice Admin: File 2024 customers in a folder")
+    assert "Carol Chen: New phone for Zhang (#7)" in out and "    contact 张经理 phone changed: 138****5678 → 139****1111" in lines
+    assert lines[-2].endswith("Add two customers from the fair") and lines[-1] == "    created"
+    assert _crm(repo.root, "history", "C20991231001")[0] == 1
+
+
+@pytest.fixture
+def branch_repo(scripted, tmp_path):
+    """A copy of the scripted repository on a feature branch with uncommitted edits."""
+    repo, _ = scripted
+    copy = tmp_path / "branch"
+    shutil.copytree(repo.root, copy)
+    git = ScriptedGit.__new__(ScriptedGit)
+    git.root = copy
+    git.run("tag", "2024Q2")
+    git.run("checkout", "-q", "-b", "feature")
+    return copy, git
+
+
+def test_crm_diff_names_added_changed_and_derived_effects(branch_repo):
+    root, git = branch_repo
+    from .conftest import Repo
+
+    repo = Repo(root)
+    repo.good("C20240601001", "新客户", **{"cooperation: not_started": "cooperation: active"})
+    git.edit(A_MOVED, "  - {kind: first_contact, date: 2024-05-01}",
+             "  - {kind: first_contact, date: 2024-05-01}\n  - {kind: complaint_opened, date: 2024-06-20, note: 投诉}")
+    git.edit(A_MOVED, "needs:", "satisfaction: 2\nneeds:")
+    code, out, err = _crm(root, "diff", "--today", "2024-07-01")
+    assert code == 0, err
+    assert out.splitlines()[:4] == [
+        f"Changes from merge base {git.run('rev-parse', 'main')[:12]} to the working tree:",
+        "  C20240601001 新客户: added",
+        "  C20240501001 A科技有限公司: changed",
+        "      key date added: complaint_opened 2024-06-20 投诉",
+    ]
+    assert "      satisfaction set: 2" in out
+    assert out.endswith("Effects:\n  moves C20240501001 from Growth potential to Risk warning\n  1 follow-up becomes overdue\n")
+    code, markdown, _ = _crm(root, "diff", "--today", "2024-07-01", "--format", "markdown")
+    assert markdown.startswith("### Customer records: 1 added, 1 changed") and "- C20240601001 新客户: added" in markdown
+
+
+def test_crm_diff_refuses_an_id_changed_inside_a_file(branch_repo):
+    root, git = branch_repo
+    git.edit(A_MOVED, "id: C20240501001", "id: C20240501009")
+    code, out, _ = _crm(root, "diff", "2024Q2", "--today", "2024-07-01")
+    assert code == 1
+    assert "error: records/customers/2024/C20240501001.yaml: the id changed from C20240501001 to C20240501009" in out
+
+
+def test_crm_diff_between_revisions_names_renames_and_removals(scripted):
+    repo, git = scripted
+    first = git.run("rev-list", "--max-parents=0", "HEAD")
+    code, out, _ = _crm(repo.root, "diff", first, "HEAD", "--today", "2024-07-01")
+    assert code == 0
+    assert "  C20240501002 B商贸公司: removed" in out
+    assert f"  C20240501001 A科技有限公司: renamed {A} → {A_MOVED}" in out
+    assert "      cooperation: not_started → active" in out
+
+
+def test_reports_as_of_a_date_and_a_tag(branch_repo):
+    root, git = branch_repo
+    code, out, err = _crm(root, "report", "distribution", "--as-of", "2024-05-31", "--format", "csv")
+    assert code == 0, err
+    assert "as of 2024-05-31" in err and "reports for 2024-05-31" in err
+    rows = out.splitlines()
+    cooperation = rows[rows.index("distribution.cooperation") + 2:]
+    assert cooperation[0].startswith("not_started,") or "Not started" in cooperation[0]
+    assert "2," in cooperation[0]  # both customers were still not started on May 31
+    code, out, err = _crm(root, "report", "distribution", "--as-of", "2024Q2", "--format", "csv")
+    assert code == 0 and "reports for 2024-06-06" in err
+    assert _crm(root, "report", "--as-of", "2023-01-01")[0] == 2

@@ -191,7 +191,19 @@ def cmd_report(args) -> int:
     from .reports import all_reports
 
     project = _project(args)
-    views = _views(project, args.today or date.today())
+    today = args.today or date.today()
+    if args.as_of:
+        from .history.gitlog import GitError
+        from .history.snapshot import at
+
+        try:
+            snapshot = at(project, args.as_of)
+        except GitError as error:
+            print(f"crm report: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        project, today = snapshot.project, args.today or snapshot.day
+        print(f"# as of {args.as_of}: commit {snapshot.sha[:12]}, reports for {today}", file=sys.stderr)
+    views = _views(project, today)
     if views is None:
         return EXIT_PROBLEMS
     reports = [r for r in all_reports(views, _labeller(project, _lang(args))) if not args.name or r.name in args.name]
@@ -213,6 +225,53 @@ def cmd_report(args) -> int:
                 print("  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
             print()
     return EXIT_OK
+
+
+def cmd_history(args) -> int:
+    from .history.audit import read_history
+
+    project = _project(args)
+    path = project.customer_file(args.id)
+    found = [p for p in project.customer_files() if p.stem == args.id]
+    if found:
+        path = found[0]
+    history = read_history(project)
+    if history.message:
+        print(f"crm history: {history.message}", file=sys.stderr)
+    entries = history.of_file(project.relative(path))
+    if not entries:
+        print(f"crm history: no history for {args.id}", file=sys.stderr)
+        return EXIT_PROBLEMS if not found else EXIT_OK
+    for entry in entries[: args.limit] if args.limit else entries:
+        pr = f" (#{entry.pull_request})" if entry.pull_request is not None else ""
+        print(f"{entry.day}  {entry.sha[:7]}  {entry.author}: {entry.subject}{pr}")
+        for line in entry.lines:
+            print(f"    {line}")
+    return EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    from .history.changes import ChangeWords
+    from .history.compare import compare, default_base, read_side
+    from .history.gitlog import GitError, resolve
+    from .history.snapshot import extract
+    from .project import Project
+
+    project = _project(args)
+
+    def at(revision: str, label: str):
+        return read_side(Project(extract(project, resolve(project.root, revision))), label)
+
+    try:
+        base = args.base or default_base(project.root)
+        old = at(base, base if args.base else f"merge base {base[:12]}")
+        new = at(args.head, args.head) if args.head else read_side(project, "the working tree")
+    except GitError as error:
+        print(f"crm diff: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    result = compare(old, new, today=args.today or date.today(), words=ChangeWords(project.customer_models))
+    sys.stdout.write(result.markdown() if args.format == "markdown" else result.text())
+    return EXIT_PROBLEMS if result.errors else EXIT_OK
 
 
 def cmd_pages(args) -> int:
@@ -303,7 +362,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="*", help="only these reports: distribution, interactions, complaints, renewals, "
                    "high_value, satisfaction, follow_up, data_quality")
     p.add_argument("--format", choices=("text", "csv"), default="text")
+    p.add_argument("--as-of", metavar="DATE|REV", help="the records as they were on a date (YYYY-MM-DD: the last commit "
+                   "of that day) or at a tag such as 2024Q1; --today defaults to that date")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "history", parents=[common], help="a customer's history from git, field by field",
+        description="Each commit that changed the record (renames followed), newest first: date, author, subject, "
+        "pull request, and the change in words. Contact details are shown masked.",
+    )
+    p.add_argument("id", help="customer id, e.g. C20240501001")
+    p.add_argument("--limit", type=int, default=0, help="only the newest N entries")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser(
+        "diff", parents=[common, dated], help="what changes between two revisions, in words (for a pull request)",
+        description="Records added, removed, renamed, merged and changed between BASE (default: the merge base with "
+        "main) and HEAD (default: the working tree), field by field, and the derived effects: customers moving "
+        "between maintenance tiers, follow-ups becoming overdue. Exits 1 when an id changed inside a file.",
+    )
+    p.add_argument("base", nargs="?", help="revision to compare from (default: merge base with main)")
+    p.add_argument("head", nargs="?", help="revision to compare to (default: the working tree)")
+    p.add_argument("--format", choices=("text", "markdown"), default="text",
+                   help="markdown: for a pull request's summary ($GITHUB_STEP_SUMMARY)")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
         "remind", parents=[common, dated, labelled], help="follow-ups, next steps and key dates due, per owner",

@@ -110,7 +110,8 @@ class ChangeWords:
         how = self._masked.get(path)
         if how is None:
             return _text
-        return lambda value: MASKERS[how](value) if isinstance(value, str) else _text(value)
+        mask = MASKERS[how]
+        return lambda value: _text(value if not isinstance(value, str) or "*" in value else mask(value))  # "*": masked already
 
 
 def _as_list(value: Any) -> list:
