@@ -50,8 +50,9 @@ def make_site_repo(root: Path, *, extra: dict[str, str] | None = None, language:
     return root
 
 
-def mkdocs_build(root: Path, *, today: str = "2026-11-23") -> subprocess.CompletedProcess:
-    env = {"PLAINCRM_TODAY": today, "NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+def mkdocs_build(root: Path, *, today: str = "2026-11-23", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {"PLAINCRM_TODAY": today, "NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+           **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(root / "out")],
         capture_output=True, text=True, cwd=root, env=env,

@@ -252,3 +252,24 @@ def test_reports_as_of_a_date_and_a_tag(branch_repo):
     code, out, err = _crm(root, "report", "distribution", "--as-of", "2024Q2", "--format", "csv")
     assert code == 0 and "reports for 2024-06-06" in err
     assert _crm(root, "report", "--as-of", "2023-01-01")[0] == 2
+
+
+def test_site_built_as_of_a_date_with_mkdocs(scripted, tmp_path):
+    from .sitekit import make_site_repo, mkdocs_build
+
+    repo, _ = scripted
+    root = tmp_path / "site-repo"
+    shutil.copytree(repo.root, root)
+    make_site_repo(root / "_")  # the site configuration and pages of this repository...
+    for name in ("site", "mkdocs.yml"):
+        shutil.move(str(root / "_" / name), str(root / name))  # ...next to the scripted records
+    shutil.rmtree(root / "_")
+    (root / ".gitignore").write_text("out/\n.cache/\n_/\n")
+    result = mkdocs_build(root, today="", env={"PLAINCRM_AS_OF": "2024-05-31"})
+    assert result.returncode == 0, result.stderr
+    home = (root / "out" / "index.html").read_text(encoding="utf-8")
+    assert "Records as of 2024-05-31" in home
+    page = (root / "out" / "customers" / "C20240501001.html").read_text(encoding="utf-8")
+    assert "not_started" in page or "Not started" in page
+    assert page.count("<li><span") == 1 and "Add two customers from the fair" in page  # history up to that point
+    assert (root / "out" / "customers" / "C20240501002.html").exists()  # deleted later, still there on May 31

@@ -275,6 +275,7 @@ def cmd_diff(args) -> int:
 
 
 def cmd_pages(args) -> int:
+    from .history.gitlog import GitError
     from .problems import ProblemError
     from .site.build import build_for_site
     from .site.export import write_pages
@@ -282,9 +283,12 @@ def cmd_pages(args) -> int:
     project = _project(args)
     try:
         _, site = build_for_site(
-            project.root, today=args.today or date.today(), lang=_lang(args), masked=not args.unmasked,
-            repo_url=args.repo_url, branch=args.branch, directory_urls=args.directory_urls,
+            project.root, today=args.today, lang=_lang(args), masked=not args.unmasked,
+            repo_url=args.repo_url, branch=args.branch, directory_urls=args.directory_urls, as_of=args.as_of,
         )
+    except GitError as error:
+        print(f"crm pages: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except ProblemError as error:
         print(render(error.problems), file=sys.stderr)
         print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
@@ -407,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--branch", default="main", help="branch for edit links (default: main)")
     p.add_argument("--directory-urls", action="store_true", help="link pages as folder/ instead of page.html")
     p.add_argument("--unmasked", action="store_true", help="do not mask phone numbers and e-mail addresses")
+    p.add_argument("--as-of", metavar="DATE|REV", help="the records as they were on a date or at a tag (as crm report)")
     p.set_defaults(func=cmd_pages)
     return parser
 

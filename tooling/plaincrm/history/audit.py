@@ -11,16 +11,17 @@ import logging
 import marshal
 import multiprocessing
 import os
-import posixpath
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..loading import parse_text
 from ..problems import ProblemError
 from ..project import Project
 from .changes import ChangeWords
-from .gitlog import NULL_BLOB, Commit, GitError, git, head, is_repository, read_blobs, read_log, shallow_boundary
+from .gitlog import (
+    NULL_BLOB, Commit, GitError, git, head, is_repository, read_blobs, read_log, resolve, shallow_boundary,
+)
 
 log = logging.getLogger("plaincrm.history")
 
@@ -66,15 +67,19 @@ class History:
 RECENT = 100
 
 
-def read_history(project: Project, *, use_cache: bool = True, jobs: int | None = None) -> History:
-    """The history of every record under the customers folder, from the commit checked out."""
+def read_history(project: Project, *, use_cache: bool = True, jobs: int | None = None,
+                 revision: str | None = None) -> History:
+    """The history of every record under the customers folder, from the commit checked out
+    (or `revision`). Paths are relative to the project, which may be a folder of a larger repository."""
     root = project.root
     if not is_repository(root):
         return History(None, {}, [], message="not a git repository: no history")
-    tip = head(root)
+    tip = resolve(root, revision) if revision else head(root)
     if tip is None:
         return History(None, {}, [], message="no commits yet: no history")
-    folder = project.relative(project.customers_dir)
+    use_cache = use_cache and revision is None
+    prefix = git(root, "rev-parse", "--show-prefix").decode().strip()
+    folder = prefix + project.relative(project.customers_dir)
     boundary = shallow_boundary(root)
     cache = _cache_file(project)
     state = _load_state(cache, project) if use_cache else None
@@ -85,8 +90,8 @@ def read_history(project: Project, *, use_cache: bool = True, jobs: int | None =
         since = state["head"]
     else:
         state = {"head": None, "fingerprint": project.fingerprint, "lineage": {}, "entries": {}, "recent": []}
-    commits = read_log(root, paths=[folder], since=since)
-    _describe(project, commits, state, boundary, jobs)
+    commits = read_log(root, paths=[folder], since=since, revision=tip)
+    _describe(project, commits, state, boundary, jobs, folder, prefix)
     state["head"] = tip
     if use_cache:
         _save_state(cache, state)
@@ -95,13 +100,16 @@ def read_history(project: Project, *, use_cache: bool = True, jobs: int | None =
 
 # --- describing the commits -------------------------------------------------------------
 
-def _describe(project: Project, commits: list[Commit], state: dict, boundary: set[str], jobs: int | None) -> None:
+def _describe(project: Project, commits: list[Commit], state: dict, boundary: set[str], jobs: int | None,
+              folder: str, prefix: str) -> None:
     """Follow each record through the commits, oldest first (renames keep a record's lineage)."""
-    folder = project.relative(project.customers_dir) + "/"
-    work = []  # (commit, change) pairs that touch a record
+    folder += "/"
+    work = []  # (commit, change) pairs that touch a record, paths made relative to the project
     for commit in reversed(commits):
         for change in commit.changes:
             if _is_record(change.path, folder) or _is_record(change.old_path, folder):
+                if prefix:
+                    change = replace(change, path=change.path[len(prefix):], old_path=change.old_path[len(prefix):])
                 work.append((commit, change))
     described = _lines_for(project, [(c.old_blob, c.new_blob, c.status) for _, c in work], jobs)
     lineage: dict[str, str] = state["lineage"]  # current path -> lineage key (the path it was first seen at)

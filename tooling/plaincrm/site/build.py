@@ -10,6 +10,7 @@ from pathlib import Path
 from ..dataset import load_dataset
 from ..gcpause import gc_paused
 from ..history.audit import read_history
+from ..history.snapshot import at
 from ..project import Project
 from ..views import derive
 from .pages import Site, SiteOptions, build_site
@@ -18,24 +19,32 @@ log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 
 def build_for_site(
-    root: Path, *, today: date, lang: str = "en", masked: bool = True, repo_url: str | None = None,
-    branch: str = "main", directory_urls: bool = False, site_url: str | None = None, memo: dict | None = None, carry_before: dict | None = None,
-    bytecode_cache=None, history: bool = True,
+    root: Path, *, today: date | None, lang: str = "en", masked: bool = True, repo_url: str | None = None,
+    branch: str = "main", directory_urls: bool = False, site_url: str | None = None, memo: dict | None = None,
+    carry_before: dict | None = None, bytecode_cache=None, history: bool = True, as_of: str | None = None,
 ) -> tuple[Project, Site]:
-    """Load and validate the records (ProblemError if any problem) and generate every page."""
-    project = Project(root)
+    """Load and validate the records (ProblemError if any problem) and generate every page.
+    `as_of` (a date or a revision such as the tag 2024Q1) builds from the records as they were then;
+    `today` then defaults to that date, else to the build date."""
+    project = history_project = Project(root)
+    revision = None
+    if as_of:
+        snapshot = at(project, as_of)  # GitError when there is no such point
+        project, revision, today = snapshot.project, snapshot.sha, today or snapshot.day
+        log.info(f"plaincrm: records as of {as_of} (commit {revision[:12]}), today {today}")
+    today = today or date.today()
     started = time.perf_counter()
     with gc_paused():
         dataset = load_dataset(project, masked=masked, memo=memo)  # masked once, at the boundary: nothing downstream sees a phone
         loaded = time.perf_counter()
-        audit = read_history(project) if history else None
+        audit = read_history(history_project, revision=revision) if history else None
         read = time.perf_counter()
         if audit is not None and audit.message:
             log.info(f"plaincrm: {audit.message}")
         views = derive(dataset, today, audit)
         derived = time.perf_counter()
         options = SiteOptions(today=today, lang=lang, repo_url=repo_url, branch=branch, directory_urls=directory_urls,
-                              site_url=site_url)
+                              site_url=site_url, as_of=f"{as_of} ({revision[:12]})" if as_of else None)
         site = build_site(views, options, carry_before, bytecode_cache)
     log.info(
         f"plaincrm: {len(dataset.customers)} customers loaded in {loaded - started:.2f} s, "

@@ -30,6 +30,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, InclusionLevel
 
 from ..gcpause import gc_paused
+from ..history.gitlog import GitError
 from ..problems import ProblemError, render
 from .background import Deferred
 from .build import build_for_site
@@ -54,6 +55,7 @@ class PlaincrmConfig(Config):
     mask_contacts = c.Type(bool, default=True)
     today = c.Type(str, default="")  # YYYY-MM-DD; default: $PLAINCRM_TODAY or the build date
     branch = c.Type(str, default="main")  # for "Edit this record" links on the git host
+    as_of = c.Type(str, default="")  # build from the records as they were: a date or a tag (default: $PLAINCRM_AS_OF)
     history = c.Type(bool, default=True)  # each record's history and the recent changes, read from git
 
 
@@ -72,11 +74,12 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
 
         quiet_jieba()
         root = Path(self.config.root or os.path.dirname(config.config_file_path)).resolve()
-        today_text = self.config.today or os.environ.get("PLAINCRM_TODAY") or date.today().isoformat()
+        today_text = self.config.today or os.environ.get("PLAINCRM_TODAY")
         try:
-            today = date.fromisoformat(today_text)
+            today = date.fromisoformat(today_text) if today_text else None  # None: the build date, or the as-of date
         except ValueError:
             raise PluginError(f"plaincrm: today must be YYYY-MM-DD, got {today_text!r}") from None
+        as_of = self.config.as_of or os.environ.get("PLAINCRM_AS_OF") or None
         language = str(config.theme.get("language") or "en")
         self.lang = "zh" if language.startswith("zh") else "en"
         from ..project import Project
@@ -89,10 +92,12 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
             self.project, self.site = build_for_site(
                 root, today=today, lang=self.lang,
                 masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
-                directory_urls=config.use_directory_urls, site_url=config.site_url, history=self.config.history, memo=self.memo if getattr(self, "serving", False) else None,
+                directory_urls=config.use_directory_urls, site_url=config.site_url, history=self.config.history, as_of=as_of, memo=self.memo if getattr(self, "serving", False) else None,
                 carry_before=getattr(self, "site", None) and self.site.carry if getattr(self, "serving", False) else None,
                 bytecode_cache=self._bytecode_cache(root),
             )
+        except GitError as error:
+            raise PluginError(f"plaincrm: as_of {as_of}: {error}") from None
         except ProblemError as error:
             raise PluginError(
                 f"plaincrm: {len(error.problems)} problem(s) in the records; nothing was built:\n"

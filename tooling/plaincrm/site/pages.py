@@ -56,6 +56,7 @@ class SiteOptions:
     branch: str = "main"
     directory_urls: bool = False  # customers/X/ instead of customers/X.html (the latter works from a folder)
     site_url: str | None = None  # where the site is published: absolute links in the Atom feed
+    as_of: str | None = None  # built from the records as they were at this point (a date or tag, and its commit)
 
 
 @dataclass(frozen=True)
@@ -330,7 +331,7 @@ class SiteBuilder:
             due=[s for s in steps if today <= s.due <= week_end],
             overdue=[s for s in steps if s.due < today],
             newest=newest, views=views, today=today,
-            new_customer=self.new_customer_url(), team_calendar=TEAM_CALENDAR,
+            new_customer=self.new_customer_url(), team_calendar=TEAM_CALENDAR, as_of=self.options.as_of,
         )
         return Page("index.md", text("home", self.lang), html)
 
