@@ -34,6 +34,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_validate.py --customers 10000
 	$(BIN)/python benchmarks/bench_site.py --customers 10000
+	$(BIN)/python benchmarks/bench_history.py --customers 10000
 
 ## Regenerate schema/*.schema.json after changing the models.
 schema: $(STAMP)

@@ -273,3 +273,45 @@ def test_site_built_as_of_a_date_with_mkdocs(scripted, tmp_path):
     assert "not_started" in page or "Not started" in page
     assert page.count("<li><span") == 1 and "Add two customers from the fair" in page  # history up to that point
     assert (root / "out" / "customers" / "C20240501002.html").exists()  # deleted later, still there on May 31
+
+
+EDITS = [
+    lambda t: t.replace("cooperation: ", "cooperation: x", 1),
+    lambda t: t.replace("interactions:\n", "interactions:\n  - date: 2026-11-01\n    channel: phone\n    topic: 回访\n"
+                        "    summary: 新增\n    by: [li.wei]\n", 1),
+    lambda t: t.replace("status: done", "status: open", 1),
+    lambda t: t.replace("contacts:\n  - ", "contacts:\n  - {name: 新人}\n  - ", 1),
+    lambda t: "\n".join(line for line in t.split("\n") if not line.startswith("notes:")),
+    lambda t: t + "city: 苏州\n" if "\ncity:" not in t else t.replace("\ncity: ", "\ncity: 新", 1),
+    lambda t: t.replace("tags: [", "tags: [新标签, ", 1),
+]
+
+
+@pytest.mark.parametrize("edit", range(len(EDITS)))
+def test_changed_parts_say_what_whole_files_say(edit):
+    """Parsing only the changed pieces describes every sample record's edit as parsing both files does."""
+    import yaml
+
+    from plaincrm.history.blocks import changed_parts
+
+    from .conftest import REPO
+
+    words = ChangeWords()
+    checked = 0
+    for path in sorted((REPO / "records" / "customers").glob("*.yaml")):
+        old = path.read_text(encoding="utf-8")
+        new = EDITS[edit](old)
+        if new == old:
+            continue
+        whole = words.record(yaml.load(old, Loader=yaml.CSafeLoader), yaml.load(new, Loader=yaml.CSafeLoader))
+        assert words.record(*changed_parts(old, new, {})) == whole, path.name
+        checked += 1
+    assert checked >= 10
+
+
+def test_changed_parts_leave_anchors_and_odd_files_to_the_whole_parser():
+    from plaincrm.history.blocks import Unsure, changed_parts
+
+    for odd in ("a: &x 1\nb: *x\n", "---\na: 1\n", "a: 1\n  - broken\n: x\n", "a: 1\na: 2\n"):
+        with pytest.raises(Unsure):
+            changed_parts("a: 0\n", odd, {})

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..loading import parse_text
 from ..problems import ProblemError
 from ..project import Project
+from .blocks import Unsure, changed_parts
 from .changes import ChangeWords
 from .gitlog import (
     NULL_BLOB, Commit, GitError, git, head, is_repository, read_blobs, read_log, resolve, shallow_boundary,
@@ -163,32 +164,34 @@ _job = None  # (words, blobs, limits): what forked workers inherit
 
 def _describe_chunk(pairs: list[tuple[str, str, str]]) -> list[tuple[str, ...]]:
     words, blobs, limits = _job
-    parsed: dict[str, object] = {}
+    memo: dict[str, object] = {}  # piece of YAML text -> parsed (see `blocks`)
+    return [_describe_pair(words, blobs, limits, memo, *pair) for pair in pairs]
 
-    def data(blob: str):
-        if blob == NULL_BLOB:
-            return None
-        if blob not in parsed:
-            try:
-                parsed[blob] = parse_text(blobs[blob].decode("utf-8"), "", limits).data
-            except (ProblemError, UnicodeDecodeError, KeyError) as error:
-                parsed[blob] = _unreadable(error)
-        return parsed[blob]
 
-    out = []
-    for old_blob, new_blob, status in pairs:
-        old, new = data(old_blob), data(new_blob)
-        if isinstance(new, _unreadable):
-            out.append((f"the file could not be read at this commit ({new})",))
-        elif isinstance(old, _unreadable):
-            out.append(("changed (the version before could not be read)",))
-        elif status == "A" or old_blob == NULL_BLOB:
-            out.append(("created",))
-        elif status == "D" or new_blob == NULL_BLOB:
-            out.append(("deleted",))
-        else:
-            out.append(tuple(words.record(old, new)))
-    return out
+def _describe_pair(words: ChangeWords, blobs: dict[str, bytes], limits, memo: dict, old_blob: str, new_blob: str,
+                   status: str) -> tuple[str, ...]:
+    if status == "D" or new_blob == NULL_BLOB:
+        return ("deleted",)
+    if status == "A" or old_blob == NULL_BLOB:
+        return ("created",)
+    try:
+        old_text, new_text = blobs[old_blob].decode("utf-8"), blobs[new_blob].decode("utf-8")
+        return tuple(words.record(*changed_parts(old_text, new_text, memo)))
+    except (Unsure, UnicodeDecodeError, KeyError):
+        pass  # read the whole files, as strictly as `crm validate` does
+    old, new = _whole(blobs, old_blob, limits), _whole(blobs, new_blob, limits)
+    if isinstance(new, _unreadable):
+        return (f"the file could not be read at this commit ({new})",)
+    if isinstance(old, _unreadable):
+        return ("changed (the version before could not be read)",)
+    return tuple(words.record(old, new))
+
+
+def _whole(blobs: dict[str, bytes], blob: str, limits) -> object:
+    try:
+        return parse_text(blobs[blob].decode("utf-8"), "", limits).data
+    except (ProblemError, UnicodeDecodeError, KeyError) as error:
+        return _unreadable(error)
 
 
 class _unreadable(str):
