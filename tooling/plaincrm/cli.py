@@ -274,6 +274,47 @@ def cmd_diff(args) -> int:
     return EXIT_PROBLEMS if result.errors else EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from . import records_export
+    from .dataset import load_dataset
+    from .problems import ProblemError
+    from .views import derive
+    from .writing import write_atomically
+
+    project = _project(args)
+    if args.format == "xlsx" and not args.out:
+        print("crm export: --format xlsx needs --out FILE", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        views = derive(load_dataset(project, masked=not args.unmasked), args.today or date.today())
+    except ProblemError as error:
+        print(render(error.problems), file=sys.stderr)
+        return EXIT_PROBLEMS
+    ids = list(views.customers)
+    for segment in args.segment:
+        name, _, value = segment.partition("=")
+        if name not in views.groups:
+            print(f"crm export: no segment field {name!r}; one of {', '.join(views.groups)}", file=sys.stderr)
+            return EXIT_USAGE
+        members = set(views.groups[name].get(value, []))
+        ids = [i for i in ids if i in members]
+    lang = _lang(args)
+    if args.format in ("csv", "xlsx"):
+        header, rows = records_export.table(views, ids, lang)
+        data = records_export.to_csv(header, rows) if args.format == "csv" else records_export.to_xlsx(header, rows, "customers")
+    else:
+        data = records_export.to_json(views, ids) if args.format == "json" else records_export.to_vcards(views, ids)
+    if args.out:
+        write_atomically(Path(args.out), data)
+        print(f"crm export: {len(ids)} customers to {args.out}" + (" (unmasked)" if args.unmasked else " (masked)"), file=sys.stderr)
+    elif hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    else:  # a text stream (tests, embedding): every format but XLSX is UTF-8 text
+        sys.stdout.write(data.decode("utf-8"))
+    return EXIT_OK
+
+
 def cmd_pages(args) -> int:
     from .history.gitlog import GitError
     from .problems import ProblemError
@@ -399,6 +440,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--owner", help="only this team member's customers (a handle from records/team.yaml)")
     p.set_defaults(func=cmd_remind)
+
+    p = sub.add_parser(
+        "export", parents=[common, dated, labelled], help="customer records as CSV, XLSX, JSON or vCard, masked",
+        description="Export customers (all, or those in every --segment given) for other programs: CSV or XLSX "
+        "(a row per customer, typed cells, headers in --lang), JSON (whole records) or vCard (a card per contact "
+        "person). Phone numbers and e-mail addresses are masked unless --unmasked is given.",
+    )
+    p.add_argument("--format", choices=("csv", "xlsx", "json", "vcf"), default="csv")
+    p.add_argument("--segment", action="append", default=[], metavar="FIELD=VALUE",
+                   help="only customers in this segment, e.g. tier=key, owner=li.wei, tags=VIP (repeatable)")
+    p.add_argument("--out", help="file to write (atomically); default: standard output")
+    p.add_argument("--unmasked", action="store_true", help="export contact details in full (only when asked for by name)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
         "pages", parents=[common, dated, labelled], help="write the site's pages to a folder, for any static site engine",

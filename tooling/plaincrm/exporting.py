@@ -16,12 +16,12 @@ def report_csv(report: Report) -> bytes:
     for table in report.tables:
         writer.writerow([f"{report.title}: {table.title.replace('_', ' ')}"])
         writer.writerow(table.headers)
-        writer.writerows([[_csv_cell(v) for v in row] for row in table.rows])
+        writer.writerows([[csv_safe(v) for v in row] for row in table.rows])
         writer.writerow([])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _csv_cell(value):
+def csv_safe(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value  # a spreadsheet must not run a formula from a record
     return "" if value is None else value
@@ -29,25 +29,31 @@ def _csv_cell(value):
 
 def report_xlsx(report: Report, today: date) -> bytes:
     """One sheet per table; numbers as numbers, dates as dates (write-only mode: 10,000 rows in a blink)."""
+    return xlsx_book([(table.title, table.headers, table.rows) for table in report.tables], today)
+
+
+def xlsx_book(sheets: list[tuple[str, list[str], list[list]]], created: date | None = None) -> bytes:
+    """A workbook of (title, header, rows) sheets: a bold header row, typed cells, strings made safe."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    book.properties.created = book.properties.modified = datetime.combine(today, time(0, 0))
+    if created is not None:  # the same data and day give the same file
+        book.properties.created = book.properties.modified = datetime.combine(created, time(0, 0))
     bold = Font(bold=True)
-    for table in report.tables:
-        sheet = book.create_sheet(table.title[:31])
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title[:31])
         header = []
-        for title in table.headers:
-            cell = WriteOnlyCell(sheet, value=title)
+        for text in headers:
+            cell = WriteOnlyCell(sheet, value=text)
             cell.font = bold
             header.append(cell)
         sheet.append(header)
-        for row in table.rows:
+        for row in rows:
             values = []
             for value in row:
-                value = _xlsx_cell(value)
+                value = xlsx_safe(value)
                 if isinstance(value, date):
                     value = WriteOnlyCell(sheet, value=value)
                     value.number_format = "yyyy-mm-dd"
@@ -58,7 +64,7 @@ def report_xlsx(report: Report, today: date) -> bytes:
     return out.getvalue()
 
 
-def _xlsx_cell(value):
+def xlsx_safe(value):
     if isinstance(value, str):
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 

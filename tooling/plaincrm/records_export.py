@@ -1,0 +1,114 @@
+"""Customer records for other programs: CSV and XLSX (one row per customer), JSON (whole
+records), vCard (one card per contact person).
+
+Columns come from the team's models, not from a list here: every field that is not a list
+of sub-records, labelled in the chosen language, option values shown by their labels, then
+the derived tier, last contact and order total. Masking happens before (`load_dataset`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterable
+
+from pydantic import BaseModel
+
+from .exporting import csv_safe, xlsx_book
+from .modelkit import Masked, marker_paths, unwrap
+from .show import RecordText
+from .views import CustomerView, Views
+
+DERIVED = (("tier", "Maintenance tier", "维护层级"), ("last_contact", "Last contact", "最近联系"),
+           ("order_total", "Order total", "订单总额"))
+
+
+def _columns(views: Views) -> list[tuple[str, Any]]:
+    """(field name, FieldInfo) of every customer model's flat fields, first seen first."""
+    seen: dict[str, Any] = {}
+    for model in views.dataset.project.customer_models.values():
+        for name, info in model.model_fields.items():
+            inner, _, is_list = unwrap(info.annotation)
+            if is_list and isinstance(inner, type) and issubclass(inner, BaseModel):
+                continue  # timelines and contacts do not fit a row; JSON and vCard carry them
+            seen.setdefault(name, info)
+    return list(seen.items())
+
+
+def table(views: Views, ids: Iterable[str], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """Header and typed rows (dates as dates, numbers as numbers)."""
+    words = RecordText(views.dataset.project, lang=lang)
+    columns = _columns(views)
+    header = [words.label(info, name) for name, info in columns] + [zh if lang == "zh" else en for _, en, zh in DERIVED]
+    tier = views.dataset.project.options["tier"] if "tier" in views.dataset.project.options else None
+    rows = []
+    for customer_id in ids:
+        view: CustomerView = views.customers[customer_id]
+        row = []
+        for name, info in columns:
+            value = getattr(view.model, name, None)
+            if value is None:
+                row.append("")
+            elif isinstance(value, (str, list, bool, BaseModel)):
+                row.append(words.value(info, value))  # option labels in the chosen language
+            elif isinstance(value, (int, float, date)):
+                row.append(value)
+            elif isinstance(value, Decimal):
+                row.append(float(value))
+            else:
+                row.append(str(value))
+        row += [tier.label(view.tier.name, lang) if tier else view.tier.name, view.facts.last_contact,
+                round(view.facts.order_total, 2)]
+        rows.append(row)
+    return header, rows
+
+
+def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([[csv_safe(v.isoformat() if isinstance(v, date) else v) for v in row] for row in rows])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(header: list[str], rows: list[list[Any]], title: str) -> bytes:
+    return xlsx_book([(title, header, rows)])
+
+
+def to_json(views: Views, ids: Iterable[str]) -> bytes:
+    records = [views.customers[i].model.model_dump(mode="json", exclude_none=True) for i in ids]
+    return (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _vcard_text(value: str) -> str:
+    """TEXT escaping of RFC 6350 3.4."""
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\r\n", "\\n").replace("\n", "\\n")
+
+
+def to_vcards(views: Views, ids: Iterable[str]) -> bytes:
+    """A vCard 4.0 per contact person (the lists of sub-records with phone or e-mail fields)."""
+    cards = []
+    for customer_id in ids:
+        view = views.customers[customer_id]
+        model = view.model
+        paths = marker_paths(type(model), Masked)
+        lists = dict.fromkeys(path[0] for path, _ in paths if len(path) == 3 and path[1] == "*")
+        for list_name in lists:
+            how = {path[2]: marker.how for path, marker in paths if path[0] == list_name}
+            for person in getattr(model, list_name, None) or []:
+                data = person.model_dump(mode="json", exclude_none=True)
+                name = str(next(iter(data.values()), "")) if data else ""
+                lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{_vcard_text(name)}",
+                         f"ORG:{_vcard_text(str(model.name))}", f"UID:urn:plaincrm:{customer_id}:{list_name}:{_vcard_text(name)}"]
+                if isinstance(data.get("title"), str):
+                    lines.append(f"TITLE:{_vcard_text(data['title'])}")
+                for field_name, kind in how.items():
+                    value = data.get(field_name)
+                    if isinstance(value, str) and value:
+                        lines.append(f"{'TEL' if kind == 'phone' else 'EMAIL'}:{_vcard_text(value)}")
+                lines += [f"NOTE:{_vcard_text(customer_id)}", "END:VCARD"]
+                cards.append("\r\n".join(lines) + "\r\n")
+    return "".join(cards).encode("utf-8")
