@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 
 class ScriptedGit:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, init: bool = True):
         self.root = root
-        self.run("init", "-q", "-b", "main")
-        self.run("config", "commit.gpgsign", "false")
+        if init:
+            self.run("init", "-q", "-b", "main")
+            self.run("config", "commit.gpgsign", "false")
+
+    def copy(self, target: Path) -> "ScriptedGit":
+        """The repository, history and working tree, copied to `target` (the original stays as it is)."""
+        shutil.copytree(self.root, target)
+        return ScriptedGit(target, init=False)
 
     def run(self, *args: str, author: str = "Alice Admin", date: str = "2024-05-01T09:00:00+08:00") -> str:
         email = author.split()[0].lower() + "@example.com"

@@ -80,16 +80,14 @@ def test_recent_changes_cover_deleted_records(scripted):
 
 
 def test_cache_by_commit_reads_only_new_commits(scripted, tmp_path):
-    repo, _ = scripted
-    copy = tmp_path / "copy"
-    shutil.copytree(repo.root, copy)
     from plaincrm.project import Project
+
+    git = scripted[1].copy(tmp_path / "copy")
+    copy = git.root
 
     first = read_history(Project(copy))
     assert (copy / ".cache/plaincrm/history.marshal").exists()
     assert read_history(Project(copy)) == first
-    git = ScriptedGit.__new__(ScriptedGit)
-    git.root = copy
     git.edit(A_MOVED, "needs: 需要服务器运维解决方案", "needs: 需要混合云方案")
     git.commit("Update needs", author="Bob Builder", date="2024-07-01T09:00:00+08:00")
     later = read_history(Project(copy))
@@ -135,11 +133,8 @@ def test_site_shows_history_recent_changes_and_an_atom_feed(scripted, tmp_path):
 
     from plaincrm.site.build import build_for_site
 
-    repo, _ = scripted
-    copy = tmp_path / "copy"
-    shutil.copytree(repo.root, copy)
-    git = ScriptedGit.__new__(ScriptedGit)
-    git.root = copy
+    git = scripted[1].copy(tmp_path / "copy")
+    copy = git.root
     git.edit(A_MOVED, "needs: 需要服务器运维解决方案", "needs: <img src=x onerror=alert(1)>")
     git.commit("<script>alert(2)</script> & more", author="Eve &amp Mallory", date="2024-07-01T09:00:00+08:00")
     site = build_for_site(copy, today=date(2024, 7, 2), repo_url="https://github.com/team/crm")[1]
@@ -188,15 +183,11 @@ def test_crm_history_in_the_terminal(scripted):
 
 @pytest.fixture
 def branch_repo(scripted, tmp_path):
-    """A copy of the scripted repository on a feature branch with uncommitted edits."""
-    repo, _ = scripted
-    copy = tmp_path / "branch"
-    shutil.copytree(repo.root, copy)
-    git = ScriptedGit.__new__(ScriptedGit)
-    git.root = copy
+    """A copy of the scripted repository, tagged 2024Q2, on a new branch "feature"."""
+    git = scripted[1].copy(tmp_path / "branch")
     git.run("tag", "2024Q2")
     git.run("checkout", "-q", "-b", "feature")
-    return copy, git
+    return git.root, git
 
 
 def test_crm_diff_names_added_changed_and_derived_effects(branch_repo):
