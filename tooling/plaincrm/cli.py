@@ -34,14 +34,14 @@ def _lang(args) -> str:
     return args.lang or os.environ.get("PLAINCRM_LANG", "en")
 
 
-def _views(project, today: date):
-    """The masked dataset's views for `today`; None (problems printed) when the records are invalid."""
+def _views(project, today: date, *, masked: bool = True):
+    """The (masked) dataset's views for `today`; None (problems printed) when the records are invalid."""
     from .dataset import load_dataset
     from .problems import ProblemError
     from .views import derive
 
     try:
-        return derive(load_dataset(project, masked=True), today)
+        return derive(load_dataset(project, masked=masked), today)
     except ProblemError as error:
         print(render(error.problems), file=sys.stderr)
         return None
@@ -231,17 +231,17 @@ def cmd_history(args) -> int:
     from .history.audit import read_history
 
     project = _project(args)
-    path = project.customer_file(args.id)
-    found = [p for p in project.customer_files() if p.stem == args.id]
-    if found:
-        path = found[0]
+    path = next((p for p in project.customer_files() if p.stem == args.id), None)  # records may sit in subfolders
+    if path is None:
+        print(f"crm history: no record {args.id}", file=sys.stderr)
+        return EXIT_PROBLEMS
     history = read_history(project)
     if history.message:
         print(f"crm history: {history.message}", file=sys.stderr)
     entries = history.of_file(project.relative(path))
     if not entries:
         print(f"crm history: no history for {args.id}", file=sys.stderr)
-        return EXIT_PROBLEMS if not found else EXIT_OK
+        return EXIT_OK
     for entry in entries[: args.limit] if args.limit else entries:
         pr = f" (#{entry.pull_request})" if entry.pull_request is not None else ""
         print(f"{entry.day}  {entry.sha[:7]}  {entry.author}: {entry.subject}{pr}")
@@ -276,19 +276,14 @@ def cmd_diff(args) -> int:
 
 def cmd_export(args) -> int:
     from . import records_export
-    from .dataset import load_dataset
-    from .problems import ProblemError
-    from .views import derive
     from .writing import write_atomically
 
     project = _project(args)
     if args.format == "xlsx" and not args.out:
         print("crm export: --format xlsx needs --out FILE", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        views = derive(load_dataset(project, masked=not args.unmasked), args.today or date.today())
-    except ProblemError as error:
-        print(render(error.problems), file=sys.stderr)
+    views = _views(project, args.today or date.today(), masked=not args.unmasked)
+    if views is None:
         return EXIT_PROBLEMS
     ids = list(views.customers)
     for segment in args.segment:

@@ -5,19 +5,23 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, time
+from typing import Iterable
 
 from .modelkit import ISO_DAY
 from .reports import Report
 
 
 def report_csv(report: Report) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
+    rows: list[list] = []
     for table in report.tables:
-        writer.writerow([f"{report.title}: {table.title.replace('_', ' ')}"])
-        writer.writerow(table.headers)
-        writer.writerows([[csv_safe(v) for v in row] for row in table.rows])
-        writer.writerow([])
+        rows += [[f"{report.title}: {table.title.replace('_', ' ')}"], table.headers, *table.rows, []]
+    return csv_bytes(rows)
+
+
+def csv_bytes(rows: Iterable[list]) -> bytes:
+    """CSV as Excel opens it (UTF-8 with a BOM), every cell made safe (see `csv_safe`)."""
+    out = io.StringIO()
+    csv.writer(out).writerows([csv_safe(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -8,8 +8,6 @@ the derived tier, last contact and order total. Masking happens before (`load_da
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -17,7 +15,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel
 
-from .exporting import csv_safe, xlsx_book
+from .exporting import csv_bytes, xlsx_book
 from .modelkit import Masked, marker_paths, unwrap
 from .show import RecordText
 from .views import CustomerView, Views
@@ -67,11 +65,7 @@ def table(views: Views, ids: Iterable[str], lang: str) -> tuple[list[str], list[
 
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([[csv_safe(v.isoformat() if isinstance(v, date) else v) for v in row] for row in rows])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([header, *rows])  # dates print as YYYY-MM-DD
 
 
 def to_xlsx(header: list[str], rows: list[list[Any]], title: str) -> bytes:
