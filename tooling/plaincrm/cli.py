@@ -134,6 +134,112 @@ def cmd_new(args) -> int:
     return EXIT_OK
 
 
+def _save_edit(project, edit, command: str) -> int:
+    """Save a checked edit, or print why not; the file is untouched on any refusal."""
+    from .editing import EditRefused, save
+
+    if not edit.changed:
+        print(f"crm {command}: {project.relative(edit.path)} already says so; nothing to change", file=sys.stderr)
+        return EXIT_OK
+    try:
+        save(project, edit)
+    except EditRefused as error:
+        if error.problems:
+            print(render(error.problems), file=sys.stderr)
+        print(f"crm {command}: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(project.relative(edit.path))
+    return EXIT_OK
+
+
+def cmd_log(args) -> int:
+    from .editing import EditRefused, append_item, edit_record
+
+    project = _project(args)
+    if bool(args.next) != bool(args.due):
+        print("crm log: --next and --due go together", file=sys.stderr)
+        return EXIT_USAGE
+    interaction = {"date": args.date or args.today or date.today(), "channel": args.channel, "topic": args.topic,
+                   "summary": args.summary}
+    if args.feedback:
+        interaction["feedback"] = args.feedback
+    if args.satisfaction is not None:
+        interaction["satisfaction"] = args.satisfaction
+
+    def change(data):
+        interaction["by"] = args.by or [data.get("owner")]
+        if args.next:
+            interaction["next_step"] = {"action": args.next, "due": args.due}
+        append_item(data, "interactions", interaction)
+
+    try:
+        edit = edit_record(project, args.id, change)
+    except EditRefused as error:
+        print(f"crm log: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return _save_edit(project, edit, "log")
+
+
+def cmd_set(args) -> int:
+    from .editing import EditRefused, customer_model, edit_record, parse_value, set_field
+
+    project = _project(args)
+    assignments = []
+    for assignment in args.assignments:
+        name, equals, value = assignment.partition("=")
+        if not equals or not name or name == "id":
+            print(f"crm set: {assignment!r}: write FIELD=VALUE (a dotted path such as size.employees; "
+                  "the id never changes)", file=sys.stderr)
+            return EXIT_USAGE
+        assignments.append((name.strip(), value))
+
+    def change(data):
+        model = customer_model(project, data)
+        for name, value in assignments:
+            set_field(data, name, parse_value(model, name, value))
+
+    try:
+        edit = edit_record(project, args.id, change)
+    except EditRefused as error:
+        print(f"crm set: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return _save_edit(project, edit, "set")
+
+
+def cmd_fmt(args) -> int:
+    from .editing import canonical_text
+    from .writing import FileChanged, write_atomically
+
+    project = _project(args)
+    wanted = [Path(p).resolve() for p in args.paths]
+    paths = [p for p in project.customer_files()
+             if not wanted or any(p == w or w in p.parents for w in wanted)]
+    untidy, unreadable = [], []
+    for path in paths:
+        before = path.read_bytes()
+        try:
+            text = before.decode("utf-8")
+            after = canonical_text(project, text)
+        except Exception as error:  # noqa: BLE001 - not YAML at all: `crm validate` says where
+            unreadable.append(f"{project.relative(path)}: cannot be formatted ({type(error).__name__}); run crm validate")
+            continue
+        if after == text:
+            continue
+        untidy.append(project.relative(path))
+        if not args.check:
+            try:
+                write_atomically(path, after.encode("utf-8"), expect=before)
+            except FileChanged:
+                unreadable.append(f"{project.relative(path)}: changed meanwhile; not formatted")
+    for line in unreadable:
+        print(f"crm fmt: {line}", file=sys.stderr)
+    for file in untidy:
+        print(f"{file}: not in canonical form" if args.check else f"formatted {file}")
+    if args.check and untidy:
+        print(f"crm fmt: {len(untidy)} file(s) not in canonical form; run crm fmt", file=sys.stderr)
+    return EXIT_PROBLEMS if (args.check and untidy) or unreadable else EXIT_OK
+
+
 def cmd_show(args) -> int:
     from .show import RecordText
     from .validation import RecordChecker
@@ -435,6 +541,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--owner", help="only this team member's customers (a handle from records/team.yaml)")
     p.set_defaults(func=cmd_remind)
+
+    p = sub.add_parser(
+        "log", parents=[common, dated], help="log an interaction with a customer (and its next step)",
+        description="Append an interaction to the record, keeping its comments and layout; the record is validated "
+        "before the file is replaced, and nothing is written if it would not be valid.",
+    )
+    p.add_argument("id", help="customer id")
+    p.add_argument("--channel", required=True, help="a channel option value: phone, wechat, email, visit, …")
+    p.add_argument("--topic", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--feedback")
+    p.add_argument("--satisfaction", type=int, choices=range(1, 6), metavar="1-5")
+    p.add_argument("--by", action="append", help="participant handle (repeatable; default: the owner)")
+    p.add_argument("--date", type=_day, help="the interaction's date (default: today)")
+    p.add_argument("--next", metavar="ACTION", help="the next step agreed (with --due)")
+    p.add_argument("--due", type=_day, help="when the next step is due")
+    p.set_defaults(func=cmd_log)
+
+    p = sub.add_parser(
+        "set", parents=[common], help="change fields of a record: crm set ID cooperation=active satisfaction=4",
+        description="Set fields (FIELD=VALUE, dotted paths for nested fields such as size.employees; an empty value "
+        "removes the field), keeping the file's comments and layout. Validated before the file is replaced.",
+    )
+    p.add_argument("id", help="customer id")
+    p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    p.set_defaults(func=cmd_set)
+
+    p = sub.add_parser(
+        "fmt", parents=[common], help="put records in canonical key order and style (--check: only report)",
+        description="Rewrite records with their keys in the order the schema declares them and in plaincrm's style "
+        "(comments are kept; data never changes). --check writes nothing and exits 1 if a file would change.",
+    )
+    p.add_argument("paths", nargs="*", help="only these files or folders")
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_fmt)
 
     p = sub.add_parser(
         "export", parents=[common, dated, labelled], help="customer records as CSV, XLSX, JSON or vCard, masked",

@@ -21,8 +21,13 @@ def create_new_file(path: Path, text: str) -> None:
         os.unlink(tmp)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step: a crash leaves the old file or the new one, never half."""
+class FileChanged(Exception):
+    """The file is no longer what the caller read: someone else changed it."""
+
+
+def write_atomically(path: Path, data: bytes, *, expect: bytes | None = None) -> None:
+    """Replace `path` with `data` in one step: a crash leaves the old file or the new one, never half.
+    With `expect`, the file must still hold exactly those bytes (else FileChanged, nothing written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -30,6 +35,8 @@ def write_atomically(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if expect is not None and path.read_bytes() != expect:
+            raise FileChanged(str(path))
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -16,10 +16,10 @@ from typing import Any
 
 import yaml
 
+from ..yamltext import NotBlockMapping, top_level_pieces
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TOP = re.compile(r"^(?=[^\s#\-.%])", re.M)  # a line starting a top-level key
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:])[&*!][^\s\d*]")  # anchors, aliases, tags: leave to the whole-file parser
-_KEY = re.compile(r"^([^:#\s][^:#]*?)\s*:(?:\s|$)")
 
 
 class Unsure(Exception):
@@ -40,20 +40,10 @@ def _parse(text: str, memo: dict[str, Any]) -> Any:
 def _blocks(text: str) -> dict[str, str]:
     """Top-level key -> its text as written (comments and blank lines included: pieces that differ
     only in those parse to equal values and say nothing)."""
-    pieces = _TOP.split(text)
-    head = pieces[0]
-    if head and not all(not line.strip() or line.lstrip().startswith("#") for line in head.split("\n")):
-        raise Unsure  # a document marker, a directive or a top-level list before the first key
-    blocks: dict[str, str] = {}
-    for piece in pieces[1:]:
-        match = _KEY.match(piece)
-        if match is None:
-            raise Unsure
-        key = match.group(1).strip("'\"")
-        if key in blocks:
-            raise Unsure  # a duplicate key: the whole-file parser reports it properly
-        blocks[key] = piece
-    return blocks
+    try:
+        return dict(top_level_pieces(text)[1])
+    except NotBlockMapping:
+        raise Unsure from None
 
 
 def _items(block: str) -> list[str] | None:

@@ -1,0 +1,111 @@
+"""crm log / set / fmt: edits keep comments and layout, are validated first, and never lose data."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_history import _crm
+
+COMMENTED = """\
+# yaml-language-server: $schema=../../schema/customer.schema.json
+# 客户档案：A科技
+id: C20240501001
+kind: company
+name: A科技有限公司   # 全称，勿用简称
+industry: software_it
+source: online_ads
+category: potential
+cooperation: not_started
+owner: li.wei
+contacts:
+  - {name: 张经理, title: 技术总监, phone: "13812345678"}
+interactions:
+  - date: 2024-05-10
+    channel: phone
+    topic: 方案沟通
+    summary: 客户对方案满意
+    by: [li.wei]
+# 满意度由回访确定
+satisfaction: 4
+tags: [高意向]
+"""
+
+
+@pytest.fixture
+def record(repo):
+    return repo.write("C20240501001.yaml", COMMENTED, dedent=False)
+
+
+def test_fmt_orders_keys_keeps_comments_and_check_reports(repo, record):
+    code, out, _ = _crm(repo.root, "fmt", "--check")
+    assert code == 1 and "C20240501001.yaml: not in canonical form" in out
+    assert record.read_text(encoding="utf-8") == COMMENTED  # --check writes nothing
+    assert _crm(repo.root, "fmt")[0] == 0
+    text = record.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../../schema/customer.schema.json\n# 客户档案：A科技\nid:")
+    assert "name: A科技有限公司   # 全称，勿用简称\n" in text
+    assert text.index("tags:") < text.index("# 满意度由回访确定\nsatisfaction: 4") < text.index("contacts:")
+    assert _crm(repo.root, "fmt", "--check")[0] == 0 and _crm(repo.root, "validate")[0] == 0
+
+
+def test_log_appends_an_interaction_and_keeps_the_rest(repo, record):
+    code, out, err = _crm(repo.root, "log", "C20240501001", "--channel", "visit", "--topic", "签约",
+                          "--summary", "签约: 年度服务", "--next", "寄送发票", "--due", "2024-06-10", "--date", "2024-06-01")
+    assert code == 0, err
+    text = record.read_text(encoding="utf-8")
+    assert text.endswith(
+        "    by: [li.wei]\n  - date: 2024-06-01\n    channel: visit\n    topic: 签约\n    summary: '签约: 年度服务'\n"
+        "    by: [li.wei]\n    next_step: {action: 寄送发票, due: 2024-06-10}\n")
+    assert "name: A科技有限公司   # 全称，勿用简称\n" in text and "# 满意度由回访确定\n" in text
+    assert _crm(repo.root, "validate")[0] == 0
+
+
+def test_an_invalid_edit_writes_nothing_and_says_why(repo, record):
+    before = record.read_bytes()
+    code, _, err = _crm(repo.root, "log", "C20240501001", "--channel", "carrier-pigeon", "--topic", "x", "--summary", "y")
+    assert code == 1 and "channel" in err and "nothing written" in err
+    code, _, err = _crm(repo.root, "set", "C20240501001", "owner=nobody")
+    assert code == 1 and "'nobody' is not a member of the team" in err
+    code, _, err = _crm(repo.root, "set", "C20240501001", "satisfaction=9")
+    assert code == 1 and "satisfaction: Input should be less than or equal to 5" in err
+    assert _crm(repo.root, "set", "C20240501001", "id=C20240501009")[0] == 2
+    assert _crm(repo.root, "log", "C20990101001", "--channel", "phone", "--topic", "x", "--summary", "y")[0] == 1
+    assert record.read_bytes() == before
+
+
+def test_set_types_values_by_the_schema(repo, record):
+    code, _, err = _crm(repo.root, "set", "C20240501001", "satisfaction=5", "needs=12345", "city=深圳",
+                        "size.employees=from_50_to_100", "tags=[VIP, 高意向]", "cooperation=")
+    assert code == 1  # cooperation is required: removing it is refused, and nothing else is written either
+    assert "cooperation" in err
+    code, _, err = _crm(repo.root, "set", "C20240501001", "satisfaction=5", "needs=12345", "city=深圳",
+                        "size.employees=from_50_to_100", "tags=[VIP, 高意向]")
+    assert code == 0, err
+    text = record.read_text(encoding="utf-8")
+    assert "satisfaction: 5\n" in text and "needs: '12345'\n" in text and "tags: [VIP, 高意向]\n" in text
+    assert "size: {employees: from_50_to_100}\n" in text and "city: 深圳\n" in text
+    assert _crm(repo.root, "validate")[0] == 0
+
+
+def test_a_file_changed_meanwhile_or_a_crash_leaves_it_intact(repo, record, monkeypatch):
+    from plaincrm import editing, writing
+
+    edit = editing.edit_record(repo.project, "C20240501001", lambda data: data.__setitem__("satisfaction", 5))
+    record.write_text(COMMENTED.replace("satisfaction: 4", "satisfaction: 3"), encoding="utf-8")  # someone else
+    with pytest.raises(editing.EditRefused, match="changed while it was being edited"):
+        editing.save(repo.project, edit)
+    assert "satisfaction: 3" in record.read_text(encoding="utf-8")
+
+    edit = editing.edit_record(repo.project, "C20240501001", lambda data: data.__setitem__("satisfaction", 5))
+    monkeypatch.setattr(writing.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("power cut")))
+    with pytest.raises(OSError):
+        editing.save(repo.project, edit)
+    assert "satisfaction: 3" in record.read_text(encoding="utf-8")
+    assert sorted(p.name for p in repo.customers.iterdir()) == ["C20240501001.yaml"]  # no temporary file left
+
+
+def test_sample_records_are_canonical():
+    from .conftest import REPO
+
+    code, out, _ = _crm(REPO, "fmt", "--check")
+    assert code == 0, out

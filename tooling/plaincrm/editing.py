@@ -1,0 +1,226 @@
+"""Edits to record files that keep what a person wrote: comments, key order, quoting and flow
+style survive (ruamel.yaml round-trip). An edit is checked as a whole record, with the same
+checks as `crm validate`, before the file is replaced; the replacement is atomic and happens
+only if nobody changed the file since it was read.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from .loading import parse_text
+from .modelkit import unwrap
+from .problems import FileCheck, Problem, ProblemError
+from .project import Project
+from .writing import FileChanged, write_atomically
+from .yamltext import reorder
+
+
+def round_trip():
+    """The YAML reader/writer of edits, set to the style of the sample records (which it reproduces byte for byte)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never fold a long summary onto a second line
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def load(text: str) -> Any:
+    return round_trip().load(text)
+
+
+def dump(data: Any) -> str:
+    out = io.StringIO()
+    round_trip().dump(data, out)
+    return out.getvalue()
+
+
+# --- canonical order ------------------------------------------------------------------------
+
+def field_order(model: type[BaseModel]) -> list[str]:
+    """The profile first (fields that are not lists of sub-records), then those lists (contacts,
+    interactions, …), each in the order the model declares them."""
+    def is_section(name: str) -> bool:
+        inner, _, is_list = unwrap(model.model_fields[name].annotation)
+        return is_list and isinstance(inner, type) and issubclass(inner, BaseModel)
+
+    return sorted(model.model_fields, key=is_section)  # stable: model order within each group
+
+
+def order_nested(data: Any, model: type[BaseModel] | None) -> None:
+    """Keys inside the fields (a size, each contact, each interaction …) in their model's field order;
+    keys a model does not know keep their order at the end (validation reports them)."""
+    if model is None or not hasattr(data, "keys"):
+        return
+    for name, info in model.model_fields.items():
+        inner, _, is_list = unwrap(info.annotation)
+        if name not in data or not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            continue
+        for item in (data[name] if is_list and isinstance(data[name], list) else [data[name]]):
+            if hasattr(item, "move_to_end"):
+                order = field_order(inner)
+                for key in [k for k in order if k in item] + [k for k in item if k not in inner.model_fields]:
+                    item.move_to_end(key)
+            order_nested(item, inner)
+
+
+def canonical_dump(project: Project, data: Any) -> str:
+    """Round-trip data as text in canonical order. The top level is ordered as text (see
+    `yamltext.reorder`), so comments written above a field move with it."""
+    model = customer_model(project, data)
+    order_nested(data, model)
+    text = dump(data)
+    return reorder(text, field_order(model)) if model is not None else text
+
+
+def customer_model(project: Project, data: Any) -> type[BaseModel] | None:
+    kind = data.get("kind") if hasattr(data, "get") else None
+    return project.customer_models.get(kind) if isinstance(kind, str) else None
+
+
+def canonical_text(project: Project, text: str) -> str:
+    """The record in canonical key order and plaincrm's style; its data is unchanged (checked)."""
+    after = canonical_dump(project, load(text))
+    if after != text and parse_text(after, "").data != parse_text(text, "").data:
+        raise ValueError("formatting would change the record's data")  # never expected; never written
+    return after
+
+
+# --- checking and saving ---------------------------------------------------------------------
+
+class EditRefused(Exception):
+    """The edited record would not be valid (or the file changed meanwhile): nothing was written."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+def check_text(project: Project, path: Path, text: str) -> list[Problem]:
+    """What `crm validate` would say of this file with `text` in it: the record's own checks,
+    and its references to team members and other customers."""
+    from .dataset import cross_check, load_team
+    from .validation import RecordChecker
+
+    file = project.relative(path)
+    try:
+        check = RecordChecker(project).check_raw(parse_text(text, file, project.limits), expected_id=path.stem)
+    except ProblemError as error:
+        return error.problems
+    others = [FileCheck(project.relative(p), [], id=p.stem) for p in project.customer_files() if p != path]
+    problems = check.problems + [p for p in cross_check(project, [*others, check], set(load_team(project).members))
+                                 if p.file == file]
+    return sorted(problems)
+
+
+@dataclass
+class Edit:
+    path: Path
+    before: bytes  # the file as read; the edit is refused if it is no longer so
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after.encode("utf-8")
+
+
+def save(project: Project, edit: Edit) -> None:
+    """Check the edited record, then replace the file atomically; EditRefused says why not."""
+    problems = check_text(project, edit.path, edit.after)
+    if problems:
+        raise EditRefused(f"{project.relative(edit.path)} would not be valid; nothing written", problems)
+    try:
+        write_atomically(edit.path, edit.after.encode("utf-8"), expect=edit.before)
+    except FileChanged:
+        raise EditRefused(f"{project.relative(edit.path)} changed while it was being edited; nothing written") from None
+
+
+def record_path(project: Project, record_id: str) -> Path:
+    """The file of a customer, wherever it sits below the customers folder."""
+    path = project.customer_file(record_id)
+    if path.is_file():
+        return path
+    found = next((p for p in project.customer_files() if p.stem == record_id), None)
+    if found is None:
+        raise EditRefused(f"no record {record_id} in {project.relative(project.customers_dir)}")
+    return found
+
+
+# --- the edits --------------------------------------------------------------------------------
+
+def edit_record(project: Project, record_id: str, change) -> Edit:
+    """Read a record, apply `change(data)` to its round-trip data, and return the edit (not saved)."""
+    path = record_path(project, record_id)
+    before = path.read_bytes()
+    data = load(before.decode("utf-8"))
+    change(data)
+    return Edit(path, before, canonical_dump(project, data))
+
+
+def parse_value(model: type[BaseModel] | None, dotted: str, text: str) -> Any:
+    """A value from the command line: text for a text field (a phone number stays text), else as
+    YAML reads it (4 a number, 2024-05-10 a date, [a, b] a list). Empty or `null`: remove the field."""
+    from ruamel.yaml import YAML
+
+    if text == "" or text == "null":
+        return None
+    if _is_text_field(model, dotted):
+        return text
+    return YAML(typ="safe").load(text)
+
+
+def _is_text_field(model: type[BaseModel] | None, dotted: str) -> bool:
+    inner: Any = model
+    is_list = False
+    for name in dotted.split("."):
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)) or name not in inner.model_fields:
+            return False
+        inner, _, is_list = unwrap(inner.model_fields[name].annotation)
+    return inner is str and not is_list
+
+
+def _flow(value: Any) -> Any:
+    """Lists and mappings written inline, as the sample records write tags, participants, a size,
+    a next step: `by: [li.wei]`, `next_step: {action: …, due: …}`."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, dict):
+        styled = CommentedMap((k, _flow(v)) for k, v in value.items())
+    elif isinstance(value, list):
+        styled = CommentedSeq(_flow(v) for v in value)
+    else:
+        return value
+    styled.fa.set_flow_style()
+    return styled
+
+
+def set_field(data: Any, dotted: str, value: Any) -> None:
+    """`size.employees` -> data["size"]["employees"] = value; None removes the field."""
+    *parents, last = dotted.split(".")
+    target = data
+    for name in parents:
+        if not hasattr(target.get(name), "keys"):
+            if value is None:
+                return
+            target[name] = _flow({})
+        target = target[name]
+    if value is None:
+        target.pop(last, None)
+    else:
+        target[last] = _flow(value)
+
+
+def append_item(data: Any, list_name: str, item: dict) -> None:
+    """Add an item at the end of a block list (created when missing); the item itself in block style."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if data.get(list_name) is None:
+        data[list_name] = CommentedSeq()
+    data[list_name].append(CommentedMap((k, _flow(v)) for k, v in item.items()))
