@@ -109,3 +109,23 @@ def test_sample_records_are_canonical():
 
     code, out, _ = _crm(REPO, "fmt", "--check")
     assert code == 0, out
+
+
+def test_new_asks_in_a_terminal_and_refuses_without_one(repo, monkeypatch):
+    import io
+    import sys
+
+    assert _crm(repo.root, "new", "--today", "2024-06-01")[0] == 2  # stdin is not a terminal here
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    answers = iter(["", "C制造有限公司", "", "nobody", "li.wei", "fair?", "exhibition", "", "new"])
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    code, out, err = _crm(repo.root, "new", "--today", "2024-06-01")
+    assert code == 0, err
+    text = (repo.root / out.strip()).read_text(encoding="utf-8")
+    assert "name: C制造有限公司" in text and "owner: li.wei" in text and "source: exhibition" in text
+    assert "category: new" in text and "please choose one of the values listed" in err and "required" in err

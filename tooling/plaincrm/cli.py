@@ -103,6 +103,11 @@ def cmd_new(args) -> int:
     project = _project(args)
     today = args.today or date.today()
     team = load_team(project)
+    if args.name is None:
+        if not sys.stdin.isatty():
+            print("crm new: --name is required (or run it in a terminal to be asked)", file=sys.stderr)
+            return EXIT_USAGE
+        _ask_new(args, project, team)
     owner = args.owner or (next(iter(team.members)) if len(team.members) == 1 else None)
     if owner is None:
         print("crm new: --owner HANDLE is required (one of: " + ", ".join(sorted(team.members)) + ")", file=sys.stderr)
@@ -238,6 +243,26 @@ def cmd_fmt(args) -> int:
     if args.check and untidy:
         print(f"crm fmt: {len(untidy)} file(s) not in canonical form; run crm fmt", file=sys.stderr)
     return EXIT_PROBLEMS if (args.check and untidy) or unreadable else EXIT_OK
+
+
+def _ask_new(args, project, team) -> None:
+    """Prompt for what `crm new` needs, offering the option values (Enter keeps the default)."""
+    options = project.options
+
+    def ask(label: str, default: str | None, choices: list[str] | None = None) -> str | None:
+        hint = f" ({', '.join(choices)})" if choices else ""
+        while True:
+            answer = input(f"{label}{hint}" + (f" [{default}]" if default else "") + ": ").strip() or default
+            if answer and (choices is None or answer in choices):
+                return answer
+            print("  please choose one of the values listed" if choices else "  required", file=sys.stderr)
+
+    args.name = ask("Name (full, no abbreviations)", None)
+    args.kind = ask("Kind", args.kind, ["company", "individual"])
+    args.owner = ask("Owner", args.owner, sorted(team.members))
+    for name in ("source", "industry", "category"):
+        values = list(options[name].values) if name in options else None
+        setattr(args, name, ask(name.capitalize(), getattr(args, name), values))
 
 
 def cmd_show(args) -> int:
@@ -485,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create records/customers/<id>.yaml with the next free id for the day, a first-contact key "
         "date and the fields every record needs. Never overwrites a file.",
     )
-    p.add_argument("--name", required=True, help="full customer name (no abbreviations)")
+    p.add_argument("--name", help="full customer name (no abbreviations); without it, crm new asks in the terminal")
     p.add_argument("--kind", choices=("company", "individual"), default="company")
     p.add_argument("--owner", help="handle of the responsible team member (from records/team.yaml)")
     p.add_argument("--industry", default="other", help="an industry option value (default: other)")
