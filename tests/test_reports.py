@@ -122,7 +122,7 @@ def test_crm_report(views, repo, capsys):
 
 
 def test_company_names_are_compared_without_legal_form_or_spacing():
-    from plaincrm.reports import normalised_name
+    from plaincrm.matching import normalised_name
 
     assert normalised_name("A科技有限公司") == normalised_name("A 科技") == normalised_name("Ａ科技有限责任公司")
     assert normalised_name("Meridian Logistics Pte. Ltd.") == normalised_name("meridian logistics")

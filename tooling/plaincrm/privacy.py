@@ -7,7 +7,6 @@ too), which is also far cheaper than walking every value.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,14 +133,10 @@ class Masker:
     def contact_keys(self, data: dict) -> tuple[str, ...]:
         """Hashes of the record's normalised phone numbers and e-mail addresses, taken before
         masking: duplicates can be found on a masked site without the numbers themselves."""
-        keys = set()
-        for _, how, value in self._found(data):
-            if not isinstance(value, str) or "*" in value:
-                continue  # pre-masked values identify nobody
-            normal = re.sub(r"\D", "", value) if how == "phone" else value.strip().lower()
-            if (how == "phone" and len(normal) >= 7) or (how == "email" and "@" in normal):
-                keys.add(f"{how}:" + hashlib.blake2b(normal[-11:].encode() if how == "phone" else normal.encode(), digest_size=8).hexdigest())
-        return tuple(sorted(keys))
+        from .matching import contact_key
+
+        keys = {contact_key(how, value) for _, how, value in self._found(data)}
+        return tuple(sorted(key for key in keys if key))
 
     def mask(self, data: dict) -> dict:
         """A copy of `data` with every marked value masked (the input is left as it is)."""

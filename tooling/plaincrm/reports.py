@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable
 
 from .facts import NOT_COUNTED_ORDER
+from .matching import duplicate_groups, record_keys
 from .views import Views
 
 MONTHS_BACK = 18
@@ -249,19 +248,6 @@ def follow_up_health(views: Views) -> Report:
     ])
 
 
-_LEGAL_FORMS = re.compile(
-    r"(股份)?有限(责任)?公司|集团|co\.?\s*,?\s*ltd\.?|company\s+limited|limited|ltd\.?|inc\.?|corp(oration)?\.?"
-    r"|gmbh|llc|pte\.?|s\.?a\.?|\bab\b",
-    re.IGNORECASE,
-)
-
-
-def normalised_name(name: str) -> str:
-    """A company name without legal form, spacing, punctuation or width: A科技有限公司 == A 科技."""
-    text = unicodedata.normalize("NFKC", name).lower()
-    return re.sub(r"[\W_]+", "", _LEGAL_FORMS.sub("", text))
-
-
 def data_quality(views: Views) -> Report:
     """Records missing recommended fields, and suspected duplicates (same phone, e-mail or name)."""
     missing = []
@@ -280,17 +266,10 @@ def data_quality(views: Views) -> Report:
         ]
         if gaps:
             missing.append([view.id, model.name, model.owner, ", ".join(gaps)])
-    groups: dict[str, list[str]] = {}
-    for view in views.customers.values():
-        keys = [f"name:{normalised_name(view.model.name)}"] + list(views.dataset.contact_keys.get(view.id, ()))
-        for key in keys:
-            if key != "name:":
-                groups.setdefault(key, []).append(view.id)
-    reasons = {"name": "same name", "phone": "same phone", "email": "same e-mail"}
-    duplicates = sorted(
-        [reasons[key.split(":", 1)[0]], ", ".join(ids), " / ".join(views.customers[i].model.name for i in ids)]
-        for key, ids in groups.items() if len(ids) > 1
-    )
+    duplicates = [
+        [reason, ", ".join(ids), " / ".join(views.customers[i].model.name for i in ids)]
+        for reason, ids in duplicate_groups(record_keys(views.dataset))
+    ]
     return Report("data_quality", "Data quality", [
         Table("missing", ["id", "name", "owner", "missing"], missing),
         Table("duplicates", ["reason", "ids", "names"], duplicates),
