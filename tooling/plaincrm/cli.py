@@ -265,6 +265,21 @@ def _ask_new(args, project, team) -> None:
         setattr(args, name, ask(name.capitalize(), getattr(args, name), values))
 
 
+def cmd_dupes(args) -> int:
+    from .matching import duplicate_groups, record_keys
+
+    project = _project(args)
+    views = _views(project, date.today())
+    if views is None:
+        return EXIT_PROBLEMS
+    groups = duplicate_groups(record_keys(views.dataset))
+    for reason, ids in groups:
+        print(f"{reason}: " + "  ".join(f"{i} {views.customers[i].model.name}" for i in ids))
+    print(f"crm dupes: {len(groups)} group(s) of suspected duplicates" + ("; merge with crm merge KEEP OTHER" if groups else ""),
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_show(args) -> int:
     from .show import RecordText
     from .validation import RecordChecker
@@ -592,6 +607,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="customer id")
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
     p.set_defaults(func=cmd_set)
+
+    p = sub.add_parser(
+        "dupes", parents=[common], help="list suspected duplicate customers (same name, phone or e-mail)",
+        description="Groups of records that share a company name (legal form, spacing and width ignored), a phone "
+        "number or an e-mail address: the data-quality report's duplicates, in the terminal.",
+    )
+    p.set_defaults(func=cmd_dupes)
 
     p = sub.add_parser(
         "fmt", parents=[common], help="put records in canonical key order and style (--check: only report)",

@@ -18,7 +18,7 @@ from .modelkit import unwrap
 from .problems import FileCheck, Problem, ProblemError
 from .project import Project
 from .writing import FileChanged, write_atomically
-from .yamltext import reorder
+from .yamltext import reorder, split_trailer, top_level_pieces
 
 
 def round_trip():
@@ -103,21 +103,36 @@ class EditRefused(Exception):
         self.problems = problems or []
 
 
-def check_text(project: Project, path: Path, text: str) -> list[Problem]:
-    """What `crm validate` would say of this file with `text` in it: the record's own checks,
-    and its references to team members and other customers."""
-    from .dataset import cross_check, load_team
-    from .validation import RecordChecker
+class RecordGate:
+    """What `crm validate` would say of one file with a given text: the record's own checks, and its
+    references to team members and other customers. Built once for many records (an import)."""
 
-    file = project.relative(path)
-    try:
-        check = RecordChecker(project).check_raw(parse_text(text, file, project.limits), expected_id=path.stem)
-    except ProblemError as error:
-        return error.problems
-    others = [FileCheck(project.relative(p), [], id=p.stem) for p in project.customer_files() if p != path]
-    problems = check.problems + [p for p in cross_check(project, [*others, check], set(load_team(project).members))
-                                 if p.file == file]
-    return sorted(problems)
+    def __init__(self, project: Project):
+        from .dataset import load_team
+        from .validation import RecordChecker
+
+        self.project = project
+        self.checker = RecordChecker(project)
+        self.handles = set(load_team(project).members)
+        self.ids = {p.stem: project.relative(p) for p in project.customer_files()}
+
+    def problems(self, path: Path, text: str) -> list[Problem]:
+        from .dataset import cross_check
+
+        file = self.project.relative(path)
+        try:
+            check = self.checker.check_raw(parse_text(text, file, self.project.limits), expected_id=path.stem)
+        except ProblemError as error:
+            return error.problems
+        # the records it names stand in for all the others: ids are file names, checked by their own files
+        named = {value for _, target, value in check.references if target == "customer"}
+        others = [FileCheck(self.ids[i], [], id=i) for i in named if i in self.ids and self.ids[i] != file]
+        found = cross_check(self.project, [*others, check], self.handles)
+        return sorted(check.problems + [p for p in found if p.file == file])
+
+
+def check_text(project: Project, path: Path, text: str) -> list[Problem]:
+    return RecordGate(project).problems(path, text)
 
 
 @dataclass
@@ -131,9 +146,9 @@ class Edit:
         return self.before != self.after.encode("utf-8")
 
 
-def save(project: Project, edit: Edit) -> None:
+def save(project: Project, edit: Edit, gate: RecordGate | None = None) -> None:
     """Check the edited record, then replace the file atomically; EditRefused says why not."""
-    problems = check_text(project, edit.path, edit.after)
+    problems = (gate or RecordGate(project)).problems(edit.path, edit.after)
     if problems:
         raise EditRefused(f"{project.relative(edit.path)} would not be valid; nothing written", problems)
     try:
@@ -224,3 +239,34 @@ def append_item(data: Any, list_name: str, item: dict) -> None:
     if data.get(list_name) is None:
         data[list_name] = CommentedSeq()
     data[list_name].append(CommentedMap((k, _flow(v)) for k, v in item.items()))
+
+
+# --- edits as text (many records at once) ------------------------------------------------------
+
+def edit_text(text: str, model: type[BaseModel] | None, *, fields: dict[str, Any] | None = None,
+              items: dict[str, list[dict]] | None = None) -> str:
+    """Set top-level fields and append items to top-level lists, touching no other line: fields not
+    named keep their text byte for byte, comments included. Much faster than a round-trip of the
+    whole file, which is what a bulk import needs; the result is in canonical order."""
+    head, pieces = top_level_pieces(text)
+    parts = {key: list(split_trailer(piece)) for key, piece in pieces}  # key -> [body, trailer]
+    for key, value in (fields or {}).items():
+        body = dump({key: _flow(value)}) if value is not None else ""
+        parts.setdefault(key, ["", ""])[0] = body
+    for key, new in (items or {}).items():
+        body, _ = parts.setdefault(key, ["", ""])
+        if not body or body.split(":", 1)[1].strip() in ("[]", ""):
+            flow = all(len(dump([_flow(item)])) <= 100 for item in new)
+            body = f"{key}:\n"
+        else:
+            flow = body.split("\n")[1].lstrip().startswith("- {")  # as the list's first item is written
+        rendered = dump({key: [_flow(item) if flow else _block(item) for item in new]})
+        parts[key][0] = body + rendered.split("\n", 1)[1]
+    out = head + "".join(body + trailer for body, trailer in parts.values())
+    return reorder(out, field_order(model)) if model is not None else out
+
+
+def _block(item: dict) -> Any:
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap((k, _flow(v)) for k, v in item.items())

@@ -38,6 +38,17 @@ def top_level_pieces(text: str) -> tuple[str, list[tuple[str, str]]]:
     return head, found
 
 
+def split_trailer(piece: str) -> tuple[str, str]:
+    """A piece's own lines (ending in a newline) and the column-0 comments and blank lines after
+    them, which are written above the next key and belong to it."""
+    lines = piece.splitlines(keepends=True)
+    cut = len(lines)
+    while cut > 1 and (lines[cut - 1].startswith("#") or not lines[cut - 1].strip()):
+        cut -= 1
+    body = "".join(lines[:cut])
+    return (body if body.endswith("\n") else body + "\n"), "".join(lines[cut:])
+
+
 def reorder(text: str, order: list[str]) -> str:
     """The text with its top-level fields in `order` (keys not named keep their order, after those
     named). Comment lines and blank lines above a key move with it."""
@@ -45,13 +56,9 @@ def reorder(text: str, order: list[str]) -> str:
     fields: list[tuple[str, str]] = []
     above = ""
     for key, piece in pieces:
-        lines = piece.splitlines(keepends=True)
-        cut = len(lines)
-        while cut > 1 and (lines[cut - 1].startswith("#") or not lines[cut - 1].strip()):
-            cut -= 1  # column-0 comments and blank lines at the end belong to the next key
-        body = "".join(lines[:cut])
-        fields.append((key, above + (body if body.endswith("\n") else body + "\n")))
-        above = "".join(lines[cut:])
+        body, trailer = split_trailer(piece)
+        fields.append((key, above + body))
+        above = trailer
     rank = {key: index for index, key in enumerate(order)}
     ranked = sorted(range(len(fields)), key=lambda i: (rank.get(fields[i][0], len(rank)), i))
     out = head + "".join(fields[i][1] for i in ranked) + above
