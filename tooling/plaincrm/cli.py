@@ -280,6 +280,40 @@ def cmd_dupes(args) -> int:
     return EXIT_OK
 
 
+def cmd_import(args) -> int:
+    from .importing import PROGRESS_FROM, CannotImport, progress_bar, run_import, write_rejects
+
+    project = _project(args)
+    source = Path(args.file)
+    progress = None
+    if sys.stderr.isatty():  # a bar in a terminal, for files of more than a few hundred rows
+        bar = progress_bar()
+        progress = lambda done, total: bar(done, total) if total >= PROGRESS_FROM else None  # noqa: E731
+    try:
+        outcome = run_import(
+            project, source, mapping_file=Path(args.mapping) if args.mapping else None, mode=args.mode,
+            dry_run=args.dry_run, today=args.today, owner=args.owner, progress=progress,
+        )
+    except CannotImport as error:
+        print(f"crm import: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"crm import: {source.name} with the mapping {outcome.mapping!r}" + (" (dry run: nothing written)" if args.dry_run else ""))
+    if outcome.unknown_columns:
+        print("  columns the mapping does not know (their values were added to the notes): "
+              + ", ".join(outcome.unknown_columns))
+    verb = "would be " if args.dry_run else ""
+    print(f"  {verb}created {len(outcome.created)}, {verb}updated {len(outcome.updated)}, "
+          f"unchanged {len(outcome.unchanged)}, rejected {len(outcome.rejected)}")
+    if outcome.rejected:
+        for number, _, reason in outcome.rejected[:20]:
+            print(f"  row {number}: {reason}", file=sys.stderr)
+        if not args.dry_run:
+            rejects = Path(args.rejects) if args.rejects else source.with_name(source.stem + ".rejects.csv")
+            write_rejects(rejects, outcome)
+            print(f"  rejected rows, with the reason, in {rejects}")
+    return EXIT_PROBLEMS if outcome.rejected else EXIT_OK
+
+
 def cmd_show(args) -> int:
     from .show import RecordText
     from .validation import RecordChecker
@@ -607,6 +641,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="customer id")
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
     p.set_defaults(func=cmd_set)
+
+    p = sub.add_parser(
+        "import", parents=[common, dated], help="import customers from an XLSX or CSV file (matched, never duplicated)",
+        description="Read a spreadsheet (XLSX, or CSV in UTF-8 or GBK) with a column mapping (the field guides' "
+        "templates and an English CRM export are recognised by their headers), normalise the values, match each row "
+        "to an existing record (id, then phone, then e-mail, then company name) and create or update records. "
+        "Ambiguous matches and duplicates inside the file are rejected, never merged; rejected rows go to a reject "
+        "file with the reason. Importing the same file again changes nothing.",
+    )
+    p.add_argument("file", help="the .xlsx or .csv file")
+    p.add_argument("--mapping", help="a mapping YAML (columns: {header: field}); default: the shipped one that fits")
+    p.add_argument("--mode", choices=("create", "upsert", "update"), default="upsert",
+                   help="create: only new customers; update: only existing ones; upsert (default): both")
+    p.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
+    p.add_argument("--owner", help="owner handle for rows without one")
+    p.add_argument("--rejects", help="where the rejected rows go (default: FILE.rejects.csv beside the file)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser(
         "dupes", parents=[common], help="list suspected duplicate customers (same name, phone or e-mail)",

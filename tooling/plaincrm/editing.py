@@ -201,15 +201,15 @@ def _is_text_field(model: type[BaseModel] | None, dotted: str) -> bool:
     return inner is str and not is_list
 
 
-def _flow(value: Any) -> Any:
+def inline(value: Any) -> Any:
     """Lists and mappings written inline, as the sample records write tags, participants, a size,
     a next step: `by: [li.wei]`, `next_step: {action: …, due: …}`."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(value, dict):
-        styled = CommentedMap((k, _flow(v)) for k, v in value.items())
+        styled = CommentedMap((k, inline(v)) for k, v in value.items())
     elif isinstance(value, list):
-        styled = CommentedSeq(_flow(v) for v in value)
+        styled = CommentedSeq(inline(v) for v in value)
     else:
         return value
     styled.fa.set_flow_style()
@@ -224,12 +224,12 @@ def set_field(data: Any, dotted: str, value: Any) -> None:
         if not hasattr(target.get(name), "keys"):
             if value is None:
                 return
-            target[name] = _flow({})
+            target[name] = inline({})
         target = target[name]
     if value is None:
         target.pop(last, None)
     else:
-        target[last] = _flow(value)
+        target[last] = inline(value)
 
 
 def append_item(data: Any, list_name: str, item: dict) -> None:
@@ -238,7 +238,7 @@ def append_item(data: Any, list_name: str, item: dict) -> None:
 
     if data.get(list_name) is None:
         data[list_name] = CommentedSeq()
-    data[list_name].append(CommentedMap((k, _flow(v)) for k, v in item.items()))
+    data[list_name].append(CommentedMap((k, inline(v)) for k, v in item.items()))
 
 
 # --- edits as text (many records at once) ------------------------------------------------------
@@ -251,22 +251,35 @@ def edit_text(text: str, model: type[BaseModel] | None, *, fields: dict[str, Any
     head, pieces = top_level_pieces(text)
     parts = {key: list(split_trailer(piece)) for key, piece in pieces}  # key -> [body, trailer]
     for key, value in (fields or {}).items():
-        body = dump({key: _flow(value)}) if value is not None else ""
+        body = dump({key: inline(value)}) if value is not None else ""
         parts.setdefault(key, ["", ""])[0] = body
     for key, new in (items or {}).items():
+        item_model = list_item_model(model, key)
+        if item_model is not None:  # each item's keys in its model's order
+            order = field_order(item_model)
+            new = [{k: item[k] for k in sorted(item, key=lambda k: order.index(k) if k in order else len(order))}
+                   for item in new]
         body, _ = parts.setdefault(key, ["", ""])
         if not body or body.split(":", 1)[1].strip() in ("[]", ""):
-            flow = all(len(dump([_flow(item)])) <= 100 for item in new)
+            flow = all(len(dump([inline(item)])) <= 80 for item in new)  # short items inline, as contacts are
             body = f"{key}:\n"
         else:
             flow = body.split("\n")[1].lstrip().startswith("- {")  # as the list's first item is written
-        rendered = dump({key: [_flow(item) if flow else _block(item) for item in new]})
+        rendered = dump({key: [inline(item) if flow else _block(item) for item in new]})
         parts[key][0] = body + rendered.split("\n", 1)[1]
     out = head + "".join(body + trailer for body, trailer in parts.values())
     return reorder(out, field_order(model)) if model is not None else out
 
 
+def list_item_model(model: type[BaseModel] | None, name: str) -> type[BaseModel] | None:
+    info = model.model_fields.get(name) if model is not None else None
+    if info is None:
+        return None
+    inner, _, is_list = unwrap(info.annotation)
+    return inner if is_list and isinstance(inner, type) and issubclass(inner, BaseModel) else None
+
+
 def _block(item: dict) -> Any:
     from ruamel.yaml.comments import CommentedMap
 
-    return CommentedMap((k, _flow(v)) for k, v in item.items())
+    return CommentedMap((k, inline(v)) for k, v in item.items())
