@@ -537,6 +537,8 @@ def _changes(current: BaseModel, incoming: Incoming) -> tuple[dict[str, Any], di
         if name in ("id", "kind"):
             continue
         now = getattr(current, name, None)
+        if name == "name" and name_key(value) == name_key(now or ""):
+            continue  # the same name spelt otherwise (A 科技 for A科技有限公司): keep the record's
         if isinstance(value, list):
             have = list(now or [])
             new = [v for v in value if v not in have]
