@@ -87,7 +87,7 @@ def test_matching_updates_by_phone_and_refuses_ambiguity_and_duplicates(repo, tm
     assert rejects[0][:3] == ["row", "reason", "客户编号"]
     reasons = {row[0]: row[1] for row in rejects[1:]}
     assert reasons["3"] == "matches C20240501002, C20240501003 by phone: ambiguous, not merged (crm dupes)"
-    assert reasons["4"] == "duplicate of row 2 in this file (same phone)"
+    assert reasons["4"] == "duplicate of row 2 in this file (both are C20240501001)"
     assert reasons["5"].startswith("industry: '火星业' is not one of")
     assert rejects[1][2:6] == ["", "新公司", "某人", "13900009999"]  # the row as it was, to fix and import again
 
@@ -134,3 +134,17 @@ def test_a_mapping_that_names_no_field_is_refused(repo, tmp_path):
     source = write_csv(tmp_path / "s.csv", [["客户名称", "电话"], ["A公司", "1"]])
     code, _, err = _crm(repo.root, "import", str(source), "--mapping", str(tmp_path / "map.yaml"), "--owner", "li.wei")
     assert code == 2 and "'contact.fone' is not a field of a contact" in err and records(repo) == {}
+
+
+def test_two_new_rows_for_one_customer_are_one_too_many(repo, tmp_path):
+    source = write_csv(tmp_path / "s.csv", [
+        LEDGER_HEADERS,
+        ["", "E物流有限公司", "周经理", "13600001111", "物流", "展会", "", "", "li.wei", "", "未合作", ""],
+        ["", "E 物流", "周经理", "", "物流", "展会", "", "", "li.wei", "", "未合作", ""],
+        ["C20240601009", "F物流有限公司", "", "", "物流", "展会", "", "", "li.wei", "", "未合作", ""],
+        ["C20240601010", "F物流有限公司", "", "", "物流", "展会", "", "", "li.wei", "", "未合作", ""],
+    ])
+    code, out, _ = _crm(repo.root, "import", str(source), "--today", "2024-06-01")
+    assert "created 2, updated 0, unchanged 0, rejected 2" in out
+    rejects = (tmp_path / "s.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "duplicate of row 2 in this file (same name)" in rejects and "duplicate of row 4 in this file (same name)" in rejects

@@ -323,29 +323,31 @@ def read_row(number: int, cells: list[Any], sheet: Sheet, mapping: Mapping, valu
 # --- matching -----------------------------------------------------------------------------------
 
 class Matcher:
-    """Finds the record a row is, by the first rule that finds any; refuses an ambiguous answer."""
+    """Finds the record a row is, by the first rule that finds any; refuses an ambiguous answer,
+    and a row that is the same customer as an earlier row of the file."""
 
     def __init__(self, index: dict[str, list[str]]):
         self.index = index  # key -> record ids
-        self.rows: dict[str, int] = {}  # key -> the earlier row of this file that has it
+        self.targets: dict[str, int] = {}  # record id -> the row of this file that already changes it
+        self.new_keys: dict[str, int] = {}  # key of a customer this file creates -> its row
 
     def match(self, incoming: Incoming) -> str | None:
         keys = incoming.keys
-        for rule, key in keys:
-            if key in self.rows:
-                raise RowError(f"duplicate of row {self.rows[key]} in this file (same {rule})")
         for rule, key in keys:
             if key in self.index:
                 ids = sorted(set(self.index[key]))
                 if len(ids) > 1:
                     raise RowError(f"matches {', '.join(ids)} by {rule}: ambiguous, not merged (crm dupes)")
-                found = ids[0]
-                break
-        else:
-            found = None
+                if ids[0] in self.targets:
+                    raise RowError(f"duplicate of row {self.targets[ids[0]]} in this file (both are {ids[0]})")
+                self.targets[ids[0]] = incoming.row
+                return ids[0]
+        for rule, key in keys:  # a new customer: is it one an earlier row creates?
+            if key in self.new_keys:
+                raise RowError(f"duplicate of row {self.new_keys[key]} in this file (same {rule})")
         for _, key in keys:
-            self.rows.setdefault(key, incoming.row)
-        return found
+            self.new_keys[key] = incoming.row
+        return None
 
 
 # --- planning, rendering, writing ---------------------------------------------------------------
