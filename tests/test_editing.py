@@ -129,3 +129,19 @@ def test_new_asks_in_a_terminal_and_refuses_without_one(repo, monkeypatch):
     text = (repo.root / out.strip()).read_text(encoding="utf-8")
     assert "name: C制造有限公司" in text and "owner: li.wei" in text and "source: exhibition" in text
     assert "category: new" in text and "please choose one of the values listed" in err and "required" in err
+
+
+@pytest.mark.parametrize("value", [
+    "li.wei", "A科技有限公司", "not_started", "Yes", "NULL", "off", "~", "e1", ".inf", ".5", "a:", "a #b", "a#b", "-a",
+    "0x1f", "1e3", "1_000", "12:30", "2024-05-10", "13812345678", "多行\n文本", "tab\there", "'quoted'", '"dq"',
+    "[x]", "{y}", "a, b", "&anchor", "*alias", "!tag", "% x", "@at", "`tick", "| pipe", "> fold", " lead", "trail ",
+])
+def test_written_values_read_back_as_written(value):
+    """What `yamltext` writes (fast path or libyaml) reads back unchanged, in a field, inline and in an item."""
+    from plaincrm.loading import parse_text
+    from plaincrm.yamltext import field_text, item_text
+
+    text = field_text("a", value) + field_text("b", [value, "x"]) + "c:\n" + item_text({"k": value, "m": {"n": value}}, False)
+    text += item_text({"k": value}, True)
+    data = parse_text(text, "t.yaml").data
+    assert data == {"a": value, "b": [value, "x"], "c": [{"k": value, "m": {"n": value}}, {"k": value}]}

@@ -6,6 +6,7 @@ only if nobody changed the file since it was read.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from .modelkit import unwrap
 from .problems import FileCheck, Problem, ProblemError
 from .project import Project
 from .writing import FileChanged, write_atomically
-from .yamltext import reorder, split_trailer, top_level_pieces
+from .yamltext import field_text, item_text, reorder, split_trailer, top_level_pieces
 
 
 def round_trip():
@@ -32,18 +33,28 @@ def round_trip():
     return yaml
 
 
+_YAML: list = []  # one round-trip instance per process (making one costs more than a small dump)
+
+
+def _round_trip():
+    if not _YAML:
+        _YAML.append(round_trip())
+    return _YAML[0]
+
+
 def load(text: str) -> Any:
-    return round_trip().load(text)
+    return _round_trip().load(text)
 
 
 def dump(data: Any) -> str:
     out = io.StringIO()
-    round_trip().dump(data, out)
+    _round_trip().dump(data, out)
     return out.getvalue()
 
 
 # --- canonical order ------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=64)
 def field_order(model: type[BaseModel]) -> list[str]:
     """The profile first (fields that are not lists of sub-records), then those lists (contacts,
     interactions, …), each in the order the model declares them."""
@@ -247,12 +258,12 @@ def edit_text(text: str, model: type[BaseModel] | None, *, fields: dict[str, Any
               items: dict[str, list[dict]] | None = None) -> str:
     """Set top-level fields and append items to top-level lists, touching no other line: fields not
     named keep their text byte for byte, comments included. Much faster than a round-trip of the
-    whole file, which is what a bulk import needs; the result is in canonical order."""
+    whole file (written with `yamltext`, not ruamel), which is what a bulk import needs; the result
+    is in canonical order."""
     head, pieces = top_level_pieces(text)
     parts = {key: list(split_trailer(piece)) for key, piece in pieces}  # key -> [body, trailer]
     for key, value in (fields or {}).items():
-        body = dump({key: inline(value)}) if value is not None else ""
-        parts.setdefault(key, ["", ""])[0] = body
+        parts.setdefault(key, ["", ""])[0] = field_text(key, value) if value is not None else ""
     for key, new in (items or {}).items():
         item_model = list_item_model(model, key)
         if item_model is not None:  # each item's keys in its model's order
@@ -261,12 +272,12 @@ def edit_text(text: str, model: type[BaseModel] | None, *, fields: dict[str, Any
                    for item in new]
         body, _ = parts.setdefault(key, ["", ""])
         if not body or body.split(":", 1)[1].strip() in ("[]", ""):
-            flow = all(len(dump([inline(item)])) <= 80 for item in new)  # short items inline, as contacts are
+            # short items inline, as contacts and key dates are; an interaction (5 fields and more) in block style
+            flow = all(len(item) <= 4 and not any(isinstance(v, dict) for v in item.values()) for item in new)
             body = f"{key}:\n"
         else:
             flow = body.split("\n")[1].lstrip().startswith("- {")  # as the list's first item is written
-        rendered = dump({key: [inline(item) if flow else _block(item) for item in new]})
-        parts[key][0] = body + rendered.split("\n", 1)[1]
+        parts[key][0] = body + "".join(item_text(item, flow) for item in new)
     out = head + "".join(body + trailer for body, trailer in parts.values())
     return reorder(out, field_order(model)) if model is not None else out
 

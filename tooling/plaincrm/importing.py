@@ -28,11 +28,12 @@ from typing import Any, Callable
 import yaml
 from pydantic import BaseModel
 
-from .editing import RecordGate, inline, list_item_model, dump, edit_text, field_order
+from .editing import RecordGate, edit_text, field_order, list_item_model
 from .matching import contact_key, name_key
 from .modelkit import OptionRef, marker, unwrap
 from .project import Project
 from .scaffold import schema_comment
+from .yamltext import field_text
 from .writing import FileChanged, create_new_file, write_atomically
 
 SPECIAL_TARGETS = {"person", "company", "notes+", "ignore"}
@@ -514,22 +515,20 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes, list]:
 
 
 def _new_text(project: Project, record_id: str, incoming: Incoming, model: type[BaseModel]) -> str:
-    from ruamel.yaml.comments import CommentedMap
-
     data = {"id": record_id, **{k: v for k, v in incoming.fields.items() if k != "id"}}
     for name, default in (("industry", "other"), ("source", "other"), ("category", "new"), ("cooperation", "not_started")):
         if name in model.model_fields:
             data.setdefault(name, default)
     if incoming.notes:
         data["notes"] = "\n".join(filter(None, [data.get("notes"), *incoming.notes]))
-    head = CommentedMap((k, inline(data[k])) for k in field_order(model) if k in data)
+    head = "".join(field_text(k, data[k]) for k in field_order(model) if k in data)
     items: dict[str, list[dict]] = {}
     if incoming.contact:
         items["contacts"] = [incoming.contact]
     if incoming.interaction:
         items["interactions"] = [incoming.interaction]
         items["key_dates"] = [{"kind": "first_contact", "date": incoming.interaction["date"]}]
-    return edit_text(schema_comment(project) + dump(head), model, items=items)
+    return edit_text(schema_comment(project) + head, model, items=items)
 
 
 def _changes(current: BaseModel, incoming: Incoming) -> tuple[dict[str, Any], dict[str, list[dict]]]:

@@ -7,7 +7,10 @@ whole fields (with the comments written above them) without a YAML library rearr
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import date
+from typing import Any
 
 TOP_LEVEL = re.compile(r"^(?=[^\s#\-.%])", re.M)  # a line starting a top-level key
 KEY = re.compile(r"^([^:#\s][^:#]*?)\s*:(?:\s|$)")
@@ -63,3 +66,60 @@ def reorder(text: str, order: list[str]) -> str:
     ranked = sorted(range(len(fields)), key=lambda i: (rank.get(fields[i][0], len(rank)), i))
     out = head + "".join(fields[i][1] for i in ranked) + above
     return out if text.endswith("\n") or not out.endswith("\n") else out
+
+
+# --- writing fields ----------------------------------------------------------------------------
+# Text for the few shapes a record's fields take (a scalar, an inline list or mapping, a list of
+# items), in the style of the sample records. libyaml's emitter quotes each value: it knows when
+# text would read back as a number, a date, a boolean or as YAML syntax.
+
+def _emit(value: Any, flow: bool) -> str:
+    import yaml
+
+    text = yaml.dump(value, Dumper=_DUMPER, default_flow_style=flow, allow_unicode=True, width=1 << 30, sort_keys=False)
+    return text.removesuffix("\n...\n").removesuffix("\n")
+
+
+_PLAIN = re.compile(r"[^\W\d_][\w.\-]*(?: [\w.\-]+)*")  # a word first, no YAML syntax anywhere
+_WORDS_OF_YAML = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
+
+
+def scalar(value: Any) -> str:
+    if isinstance(value, str):
+        if _PLAIN.fullmatch(value) and value.lower() not in _WORDS_OF_YAML:
+            return value  # most values (names, handles, option values): no need to ask libyaml
+        if any(ch in value for ch in "\n\r\t\x85\u2028\u2029"):
+            return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    elif isinstance(value, date):
+        return value.isoformat()
+    return _emit(value, False)
+
+
+def inline(value: Any) -> str:
+    """A value on one line: [a, b], {name: 李总, phone: '139…'}, or a scalar."""
+    if isinstance(value, (list, dict)):
+        return _emit(value, True)
+    return scalar(value)
+
+
+def field_text(key: str, value: Any, *, inline_items: bool = True) -> str:
+    """One top-level field; a list of mappings as a block list of items (inline when short)."""
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return f"{scalar(key)}:\n" + "".join(item_text(item, inline_items) for item in value)
+    return f"{scalar(key)}: {inline(value)}\n"
+
+
+def item_text(item: dict, inline_item: bool) -> str:
+    if inline_item:
+        return f"  - {inline(item)}\n"
+    lines = [f"{scalar(key)}: {inline(value)}" for key, value in item.items()]
+    return "  - " + "\n    ".join(lines) + "\n"
+
+
+def _dumper():
+    import yaml
+
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+_DUMPER = _dumper()
