@@ -372,25 +372,45 @@ class Outcome:
     headers: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Existing:
+    """The repository's records as plain data (read on every core; matching needs no models)."""
+
+    data: dict[str, dict]  # id -> plain data
+    files: dict[str, str]  # id -> path relative to the root
+    index: dict[str, list[str]]  # matching key -> ids
+
+
+def read_existing(project: Project) -> Existing:
+    from .dataset import iter_checks
+    from .validation import RecordChecker
+
+    data, files, index = {}, {}, {}
+    checker = RecordChecker(project, validate=False)
+    for check in iter_checks(project, project.customer_files(), keep_data=True, checker=checker):
+        if check.problems or check.data is None:
+            raise CannotImport(f"{check.file} cannot be read ({check.problems[0].message if check.problems else 'empty'}); "
+                               "run crm validate and fix the repository first")
+        record_id = check.id or Path(check.file).stem
+        data[record_id], files[record_id] = check.data, check.file
+        keys = [f"id:{record_id}", *check.contact_keys]
+        if check.data.get("kind") == "company":  # people share names; only companies match by name
+            keys.append(name_key(str(check.data.get("name", ""))) or "")
+        for key in filter(None, keys):
+            index.setdefault(key, []).append(record_id)
+    return Existing(data, files, index)
+
+
 def run_import(project: Project, source: Path, *, mapping_file: Path | None = None, mode: str = "upsert",
                dry_run: bool = False, today: date | None = None, owner: str | None = None,
                progress: Callable[[int, int], None] | None = None) -> Outcome:
-    from .dataset import load_dataset
-    from .matching import record_keys
-
     today = today or date.today()
     sheet = read_sheet(source)
     mapping = choose_mapping(sheet.headers, mapping_file)
     check_targets(project, mapping)
     values = Values(project, mapping)
-    dataset = load_dataset(project)  # unmasked: the contacts are compared, not shown
-    index: dict[str, list[str]] = {f"id:{i}": [i] for i in dataset.customers}
-    for record_id, keys in record_keys(dataset).items():
-        for key in keys:
-            if key.startswith("name:") and getattr(dataset.customers[record_id], "kind", None) != "company":
-                continue  # people share names; only companies match by name
-            index.setdefault(key, []).append(record_id)
-    matcher = Matcher(index)
+    existing = read_existing(project)
+    matcher = Matcher(existing.index)
     outcome = Outcome(mapping=mapping.name, headers=sheet.headers)
     unknown: set[str] = set()
     ids = _IdAllocator(project, today)
@@ -407,12 +427,12 @@ def run_import(project: Project, source: Path, *, mapping_file: Path | None = No
             else:
                 if mode == "create":
                     raise RowError(f"already in the repository as {found} (--mode upsert updates it)")
-                plans.append(Plan(incoming, found, project.root / dataset.files[found], False))
+                plans.append(Plan(incoming, found, project.root / existing.files[found], False))
         except RowError as error:
             outcome.rejected.append((number, dict(zip(sheet.headers, cells)), str(error)))
     outcome.unknown_columns = sorted(unknown)
     global _job
-    _job = (project, dataset, today)
+    _job = (project, existing, today)
     try:
         rendered = _render_all(plans, progress)
     finally:
@@ -456,7 +476,7 @@ class _IdAllocator:
         return found
 
 
-_job: tuple | None = None  # (project, dataset, today): what forked workers inherit
+_job: tuple | None = None  # (project, existing, today): what forked workers inherit
 
 
 def _render_all(plans: list[Plan], progress) -> list[tuple[str | None, bytes, list]]:
@@ -498,7 +518,7 @@ def _render_chunk(plans: list[Plan]) -> list[tuple[str | None, bytes, list]]:
 
 
 def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes, list]:
-    project, dataset, today = _job
+    project, existing, today = _job
     incoming = plan.incoming
     model = project.customer_models[incoming.fields["kind"]]
     gate.ids.setdefault(plan.record_id, project.relative(plan.path))
@@ -507,9 +527,9 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes, list]:
         text = _new_text(project, plan.record_id, incoming, model)
     else:
         before = plan.path.read_bytes()
-        fields, items = _changes(dataset.customers[plan.record_id], incoming)
+        fields, items = _changes(existing.data[plan.record_id], incoming)
         if not fields and not items:
-            return None, before, []
+            return None, b"", []  # nothing to write: nothing to send back
         text = edit_text(before.decode("utf-8"), model, fields=fields, items=items)
     return text, before, gate.problems(plan.path, text)
 
@@ -531,44 +551,50 @@ def _new_text(project: Project, record_id: str, incoming: Incoming, model: type[
     return edit_text(schema_comment(project) + head, model, items=items)
 
 
-def _changes(current: BaseModel, incoming: Incoming) -> tuple[dict[str, Any], dict[str, list[dict]]]:
-    """What the row adds to or changes in an existing record; nothing when it already says so."""
+def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[str, list[dict]]]:
+    """What the row adds to or changes in an existing record (its plain data); nothing when it
+    already says so."""
     fields: dict[str, Any] = {}
     for name, value in incoming.fields.items():
         if name in ("id", "kind"):
             continue
-        now = getattr(current, name, None)
-        if name == "name" and name_key(value) == name_key(now or ""):
+        now = current.get(name)
+        if name == "name" and name_key(value) == name_key(str(now or "")):
             continue  # the same name spelt otherwise (A 科技 for A科技有限公司): keep the record's
         if isinstance(value, list):
             have = list(now or [])
             new = [v for v in value if v not in have]
             if new:
                 fields[name] = have + new
-        elif value != now and str(value) != str(now):
+        elif _plain(value) != _plain(now):
             fields[name] = value
-    notes = getattr(current, "notes", None) or ""
+    notes = str(current.get("notes") or "")
     extra = [line for line in incoming.notes if line not in notes]
-    if extra and "notes" in type(current).model_fields:
+    if extra:
         fields["notes"] = "\n".join(filter(None, [fields.get("notes", notes), *extra]))
     items: dict[str, list[dict]] = {}
     contact = incoming.contact
     if contact:
-        known = getattr(current, "contacts", None) or []
         keys = {contact_key("phone", contact.get("phone")), contact_key("email", contact.get("email"))} - {None}
         same = any(
-            _cell_text(c.name) == _cell_text(contact.get("name"))
-            or keys & {contact_key("phone", c.phone), contact_key("email", getattr(c, "email", None))}
-            for c in known
+            _cell_text(c.get("name")) == _cell_text(contact.get("name"))
+            or keys & {contact_key("phone", c.get("phone")), contact_key("email", c.get("email"))}
+            for c in current.get("contacts") or [] if isinstance(c, dict)
         )
         if not same:
             items["contacts"] = [contact]
     interaction = incoming.interaction
     if interaction:
-        known = getattr(current, "interactions", None) or []
-        if not any(i.date == interaction["date"] and _cell_text(i.summary) == _cell_text(interaction["summary"]) for i in known):
+        day, summary = _plain(interaction["date"]), _cell_text(interaction["summary"])
+        if not any(_plain(i.get("date")) == day and _cell_text(i.get("summary")) == summary
+                   for i in current.get("interactions") or [] if isinstance(i, dict)):
             items["interactions"] = [interaction]
     return fields, items
+
+
+def _plain(value: Any) -> str:
+    """A value as the record's plain data holds it (dates are text there)."""
+    return value.isoformat() if isinstance(value, date) else "" if value is None else str(value)
 
 
 # --- the reject file ------------------------------------------------------------------------------
