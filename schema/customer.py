@@ -112,6 +112,9 @@ class CustomerBase(Record):
     satisfaction: Satisfaction | None = labelled("Satisfaction", "满意度评分", None)
     notes: str | None = labelled("Notes", "备注", None)
     referred_by: CustomerRef | None = labelled("Referred by", "推荐人", None)
+    merged_into: CustomerRef | None = labelled(
+        "Merged into", "已合并至", None, description="set by crm merge: this record is a duplicate kept for its links"
+    )
     contacts: list[Contact] = labelled("Contacts", "联系人", [])
     interactions: list[Interaction] = labelled("Interactions", "互动记录", [])
     key_dates: list[KeyDate] = labelled("Key dates", "关键节点", [])

@@ -145,3 +145,32 @@ def test_written_values_read_back_as_written(value):
     text += item_text({"k": value}, True)
     data = parse_text(text, "t.yaml").data
     assert data == {"a": value, "b": [value, "x"], "c": [{"k": value, "m": {"n": value}}, {"k": value}]}
+
+
+def test_dupes_and_merge_leave_a_redirect(repo):
+    from datetime import date
+
+    from plaincrm.site.build import build_for_site
+
+    repo.good("C20240501001", "A科技有限公司")
+    repo.good("C20240501002", "A 科技", **{"tags: [高意向]": "tags: [VIP]", "客户对方案满意": "第二次沟通", "张经理": "李工"})
+    code, out, _ = _crm(repo.root, "dupes")
+    assert out.splitlines() == [
+        "same e-mail: C20240501001 A科技有限公司  C20240501002 A 科技",
+        "same name: C20240501001 A科技有限公司  C20240501002 A 科技",
+        "same phone: C20240501001 A科技有限公司  C20240501002 A 科技",
+    ]
+    assert _crm(repo.root, "merge", "C20240501001", "C20240501001")[0] == 1
+    code, _, err = _crm(repo.root, "merge", "C20240501001", "C20240501002")
+    assert code == 0, err
+    keep = (repo.customers / "C20240501001.yaml").read_text(encoding="utf-8")
+    other = (repo.customers / "C20240501002.yaml").read_text(encoding="utf-8")
+    assert "tags: [高意向, VIP]\n" in keep and keep.count("  - date: 2024-05-10\n") == 2 and "name: 李工" in keep
+    assert keep.count("{kind: first_contact, date: 2024-05-01}") == 1  # an item KEEP has already is not repeated
+    assert other.endswith("owner: li.wei\nmerged_into: C20240501001\n") and "contacts" not in other
+    assert _crm(repo.root, "validate")[0] == 0 and _crm(repo.root, "dupes")[1] == ""
+    assert _crm(repo.root, "merge", "C20240501001", "C20240501002")[0] == 1  # merged already
+    site = build_for_site(repo.root, today=date(2024, 6, 1))[1]
+    assert site.customer_ids == ["C20240501001"]
+    redirect = site.files["customers/C20240501002.html"].decode()
+    assert '<meta http-equiv="refresh" content="0; url=C20240501001.html">' in redirect

@@ -314,6 +314,27 @@ def cmd_import(args) -> int:
     return EXIT_PROBLEMS if outcome.rejected else EXIT_OK
 
 
+def cmd_merge(args) -> int:
+    from .editing import EditRefused, RecordGate, merge_records, save
+
+    project = _project(args)
+    try:
+        keep, other = merge_records(project, args.keep, args.other)
+        gate = RecordGate(project)
+        for edit in (keep, other):  # both checked before either is written
+            problems = gate.problems(edit.path, edit.after)
+            if problems:
+                print(render(problems), file=sys.stderr)
+                raise EditRefused(f"{project.relative(edit.path)} would not be valid; nothing written")
+        save(project, keep, gate)  # KEEP first: if the second write failed, nothing would be lost
+        save(project, other, gate)
+    except EditRefused as error:
+        print(f"crm merge: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"{args.other} merged into {args.keep}: {project.relative(keep.path)}, {project.relative(other.path)}")
+    return EXIT_OK
+
+
 def cmd_show(args) -> int:
     from .show import RecordText
     from .validation import RecordChecker
@@ -665,6 +686,16 @@ def build_parser() -> argparse.ArgumentParser:
         "number or an e-mail address: the data-quality report's duplicates, in the terminal.",
     )
     p.set_defaults(func=cmd_dupes)
+
+    p = sub.add_parser(
+        "merge", parents=[common], help="merge a duplicate into the record to keep: crm merge KEEP OTHER",
+        description="Move OTHER's contacts, interactions, key dates, orders, service cases and tags into KEEP "
+        "(items KEEP already has are not repeated) and leave OTHER as a small record with merged_into: KEEP, "
+        "so its old links on the site lead to KEEP. Both files are validated before either is written.",
+    )
+    p.add_argument("keep", help="the id to keep")
+    p.add_argument("other", help="the duplicate's id")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser(
         "fmt", parents=[common], help="put records in canonical key order and style (--check: only report)",

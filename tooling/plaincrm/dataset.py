@@ -217,6 +217,7 @@ class Dataset:
     files: dict[str, str]  # id -> path relative to the repository root
     team: dict[str, Any]  # handle -> TeamMember
     contact_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> hashed phones/e-mails
+    merged: dict[str, str] = field(default_factory=dict)  # id of a merged record -> the id it was merged into
 
     def inbound(self, field_name: str) -> dict[str, list[str]]:
         """id -> ids of the customers whose `field_name` names it (referrals, branches)."""
@@ -267,8 +268,12 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
     problems.extend(cross_check(project, checks, set(team.members)))
     if problems:
         raise ProblemError(sorted(problems))
+    from .modelkit import MERGED_FIELD
+
     ordered = sorted(checks, key=lambda check: check.id)
+    merged = {check.id: target for check in ordered if (target := getattr(results[check.file][1], MERGED_FIELD, None))}
+    ordered = [check for check in ordered if check.id not in merged]  # a merged record is a redirect, not a customer
     customers = {check.id: results[check.file][1] for check in ordered}
     files = {check.id: check.file for check in ordered}
     keys = {check.id: check.contact_keys for check in ordered}
-    return Dataset(project, customers, files, team.members, keys)
+    return Dataset(project, customers, files, team.members, keys, merged)

@@ -294,3 +294,60 @@ def _block(item: dict) -> Any:
     from ruamel.yaml.comments import CommentedMap
 
     return CommentedMap((k, inline(v)) for k, v in item.items())
+
+
+# --- merging duplicates ------------------------------------------------------------------------
+
+def merge_records(project: Project, keep_id: str, other_id: str) -> tuple[Edit, Edit]:
+    """KEEP takes OTHER's contacts, interactions, key dates, orders, cases (every list of sub-records)
+    and tags, items it already has left out; OTHER keeps only what a record must have, plus
+    `merged_into: KEEP`, so links to it still lead somewhere. Neither is saved here."""
+    from .modelkit import MERGED_FIELD
+
+    if keep_id == other_id:
+        raise EditRefused("a record cannot be merged into itself")
+    other_path = record_path(project, other_id)
+    other_before = other_path.read_bytes()
+    other = load(other_before.decode("utf-8"))
+    if other.get(MERGED_FIELD):
+        raise EditRefused(f"{other_id} was merged into {other[MERGED_FIELD]} already")
+    model = customer_model(project, other)
+    if model is None or MERGED_FIELD not in model.model_fields:
+        raise EditRefused(f"the schema has no {MERGED_FIELD!r} field to mark a merged record with (see schema/customer.py)")
+
+    def take(keep: Any) -> None:
+        if keep.get(MERGED_FIELD):
+            raise EditRefused(f"{keep_id} was itself merged into {keep[MERGED_FIELD]}; merge into that one")
+        keep_model = customer_model(project, keep)
+        for name in field_order(keep_model) if keep_model else []:
+            value = other.get(name)
+            if not isinstance(value, list) or not value:
+                continue
+            if list_item_model(keep_model, name) is None and name != "tags":
+                continue
+            have = keep.get(name)
+            if have is None:
+                keep[name] = inline([]) if name == "tags" else _block_list()
+                have = keep[name]
+            for item in value:
+                if item not in have:
+                    have.append(item)
+
+    keep_edit = edit_record(project, keep_id, take)
+
+    def shrink(data: Any) -> None:
+        required = [name for name, info in model.model_fields.items() if info.is_required()]
+        for key in list(data):
+            if key not in required:
+                del data[key]
+        data[MERGED_FIELD] = keep_id
+
+    other_after = load(other_before.decode("utf-8"))
+    shrink(other_after)
+    return keep_edit, Edit(other_path, other_before, canonical_dump(project, other_after))
+
+
+def _block_list() -> Any:
+    from ruamel.yaml.comments import CommentedSeq
+
+    return CommentedSeq()

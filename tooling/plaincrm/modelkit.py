@@ -52,6 +52,9 @@ class OptionRef:
     name: str
 
 
+MERGED_FIELD = "merged_into"  # a record merged into another (crm merge) names it here; views leave it out
+
+
 @dataclass(frozen=True)
 class Masked:
     """Marks contact details that readers see masked: `phone` or `email`."""

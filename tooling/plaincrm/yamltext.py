@@ -64,8 +64,7 @@ def reorder(text: str, order: list[str]) -> str:
         above = trailer
     rank = {key: index for index, key in enumerate(order)}
     ranked = sorted(range(len(fields)), key=lambda i: (rank.get(fields[i][0], len(rank)), i))
-    out = head + "".join(fields[i][1] for i in ranked) + above
-    return out if text.endswith("\n") or not out.endswith("\n") else out
+    return head + "".join(fields[i][1] for i in ranked) + above
 
 
 # --- writing fields ----------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from datetime import date
 from pathlib import Path
 
 from ..loading import parse_text
+from ..modelkit import MERGED_FIELD
 from ..problems import ProblemError
 from ..project import Project
 from .changes import ChangeWords
 from .gitlog import GitError, git
 
-MERGED_FIELD = "merged_into"
 
 
 @dataclass

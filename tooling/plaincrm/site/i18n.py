@@ -70,6 +70,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "generated_on": ("Figures as of", "数据截至"),
     "follow_up": ("Follow-up", "跟进回访"),
     "reports": ("Reports", "分析报表"),
+    "merged_into": ("was merged into", "已合并至"),
     "as_of": ("Records as of", "记录截至"),
     "history": ("History", "变更记录"),
     "changes": ("Recent changes", "最近变更"),

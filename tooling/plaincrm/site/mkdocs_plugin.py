@@ -34,7 +34,7 @@ from ..history.gitlog import GitError
 from ..problems import ProblemError, render
 from .background import Deferred
 from .build import build_for_site
-from .pages import Page, customer_src, page_url
+from .pages import Page, customer_src, page_url, url_file
 from .i18n import text
 from .search import search_entry
 
@@ -189,7 +189,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         started = time.perf_counter()
         site_dir = Path(config.site_dir)
         shell_url = page_url(SHELL_SRC, self.directory_urls)
-        (site_dir / _file_of(shell_url)).unlink(missing_ok=True)
+        (site_dir / url_file(shell_url)).unlink(missing_ok=True)
         search = _search_index(config)
         parts = _split_shell(self.shell, shell_url)
         if getattr(self, "serving", False):
@@ -222,7 +222,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         todo = [cid for cid in site.customer_ids if self.rendered.get(cid, (None,))[0] != keys[cid]]
         fresh = _CustomerJob(site, parts, pages_dir, self.directory_urls, with_search).run_all(todo)
         for gone in set(self.rendered) - set(keys):
-            (pages_dir / _file_of(page_url(customer_src(gone), self.directory_urls))).unlink(missing_ok=True)
+            (pages_dir / url_file(page_url(customer_src(gone), self.directory_urls))).unlink(missing_ok=True)
         self.rendered = {cid: self.rendered[cid] for cid in site.customer_ids if cid in self.rendered}
         self.rendered.update({cid: (keys[cid], entry) for cid, entry in zip(todo, fresh)})
         # One link for the whole folder: what MkDocs wrote there this time moves in beside the pages.
@@ -254,8 +254,6 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
 _TITLE, _CONTENT, _URL = "\0title", "\0content", "\0url"  # placeholders in the cut-up prototype page
 
 
-def _file_of(url: str) -> str:
-    return url + "index.html" if url.endswith("/") else url
 
 
 _current_job: "_CustomerJob | None" = None  # what forked workers inherit
@@ -297,7 +295,7 @@ class _CustomerJob:
             url = page_url(page.src, self.directory_urls)
             title = html.escape(page.title, quote=True)
             fill = {_TITLE: title, _CONTENT: page.html, _URL: url}
-            target = self.site_dir / _file_of(url)
+            target = self.site_dir / url_file(url)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text("".join(fill.get(part, part) for part in self.parts), encoding="utf-8")
             entries.append(search_entry(url, page.title, page.search_text) if self.with_search and page.search_text else None)

@@ -92,6 +92,11 @@ def page_url(src: str, directory_urls: bool) -> str:
     return stem[: -len("index")] if stem.endswith("/index") else stem + "/"
 
 
+def url_file(url: str) -> str:
+    """The file a published URL is served from (a folder URL serves its index.html)."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
 def relative_url(from_url: str, to_url: str) -> str:
     """A link from the page published at `from_url` to `to_url` (both site-relative)."""
     base = from_url if (from_url == "" or from_url.endswith("/")) else posixpath.dirname(from_url)
@@ -281,6 +286,7 @@ class SiteBuilder:
         pages.append(changes)
         files.update({f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS})
         files[INDEX_DATA] = self.index_data()
+        files.update(self.merged_redirects())
         customers = self.views.customers
         return Site(
             pages, list(customers), lambda cid: self.customer_page(customers[cid]),
@@ -548,6 +554,22 @@ class SiteBuilder:
     def _options(self, list_name: str) -> list[str]:
         options = self.project.options
         return list(options[list_name].values) if list_name in options else []
+
+    def merged_redirects(self) -> dict[str, bytes]:
+        """A merged record's page sends its old links on to the record it was merged into."""
+        out = {}
+        for old, target in self.views.dataset.merged.items():
+            if target not in self.views.customers:
+                continue
+            here = page_url(customer_src(old), self.options.directory_urls)
+            href = escape(relative_url(here, page_url(customer_src(target), self.options.directory_urls)))
+            out[url_file(here)] = (
+                f'<!doctype html><html><head><meta charset="utf-8"><title>{escape(old)} → {escape(target)}</title>'
+                f'<meta http-equiv="refresh" content="0; url={href}"><link rel="canonical" href="{href}"></head>'
+                f'<body><p>{escape(old)} {escape(text("merged_into", self.lang))} <a href="{href}">{escape(target)}</a></p>'
+                "</body></html>\n"
+            ).encode("utf-8")
+        return out
 
     # --- the audit trail ---------------------------------------------------------------------
 
