@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_validate.py --customers 10000
 	$(BIN)/python benchmarks/bench_site.py --customers 10000
 	$(BIN)/python benchmarks/bench_history.py --customers 10000
+	$(BIN)/python benchmarks/bench_import.py --customers 10000
 
 ## Regenerate schema/*.schema.json after changing the models.
 schema: $(STAMP)
