@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from .editing import RecordGate, edit_text, field_order, list_item_model
 from .matching import contact_key, name_key
-from .modelkit import OptionRef, marker, unwrap
+from .modelkit import Masked, OptionRef, marker, unwrap
 from .project import Project
 from .scaffold import schema_comment
 from .yamltext import field_text
@@ -160,6 +160,13 @@ def _cell_text(value: Any) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value))).strip()
 
 
+def _phone(value: Any) -> str:
+    """A phone number without spacing or brackets: 139 0000 2222 and (010) 8888-8888 as 13900002222, 010 88888888."""
+    text = _cell_text(value)
+    text = re.sub(r"^\((\d+)\)\s*", r"\1-", text)  # (010) 8888 8888: the area code
+    return re.sub(r"[\s.()]+", "", text)
+
+
 def _fold(text: Any) -> str:
     return _cell_text(text).casefold()
 
@@ -224,6 +231,9 @@ class Values:
             return self.option(name, option.name, value)
         if inner is date:
             return self.day(value)
+        masked = marker(info, Masked)
+        if masked is not None and masked.how == "phone":
+            return _phone(value)
         if inner is int:
             try:
                 return int(float(_cell_text(value)))
@@ -486,7 +496,7 @@ def _render_all(plans: list[Plan], progress) -> list[tuple[str | None, bytes, li
         out = []
         for done, plan in enumerate(plans, 1):
             out.append(_render(plan, _gate()))
-            if progress and done % 50 == 0:
+            if progress and (done % 50 == 0 or done == len(plans)):
                 progress(done, len(plans))
         return out
     from concurrent.futures import ProcessPoolExecutor
