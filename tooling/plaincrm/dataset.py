@@ -10,7 +10,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .cache import CheckCache, file_digest
 from .gcpause import gc_paused
@@ -70,27 +70,34 @@ def load_team(project: Project) -> Team:
 _worker_checker = None  # a validation.RecordChecker, set before forking
 
 
-def _check_chunk(args: tuple[list[Path], bool]) -> list[FileCheck]:
+_worker_summary = None  # what a worker sends back of each check (see iter_checks), set before forking
+
+
+def _check_chunk(args: tuple[list[Path], bool]) -> list[Any]:
     paths, keep_data = args  # the checker itself is inherited from the parent by fork
     with gc_paused():
-        return [_worker_checker.check_file(p, keep_data=keep_data) for p in paths]
+        checks = [_worker_checker.check_file(p, keep_data=keep_data) for p in paths]
+        return [_worker_summary(c) for c in checks] if _worker_summary is not None else checks
 
 
 def iter_checks(project: Project, paths: list[Path], *, jobs: int | None = None, keep_data: bool = False,
-                checker=None) -> Iterator[FileCheck]:
+                checker=None, summary: Callable[[FileCheck], Any] | None = None) -> Iterator[Any]:
     """Check files in order, spread over the machine's cores when there are many.
 
     Results arrive chunk by chunk, so a caller can work on them while the rest are checked.
+    `summary`, applied where the file was checked, sends back only what the caller needs.
     """
     if not paths:
         return
     from .validation import RecordChecker  # pydantic and the models load only when a file needs checking
 
     jobs = jobs or os.cpu_count() or 1
-    global _worker_checker
+    global _worker_checker, _worker_summary
     _worker_checker = checker or RecordChecker(project)  # built before forking, so workers inherit it
+    _worker_summary = summary
     if jobs == 1 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (_worker_checker.check_file(p, keep_data=keep_data) for p in paths)
+        checks = (_worker_checker.check_file(p, keep_data=keep_data) for p in paths)
+        yield from (map(summary, checks) if summary is not None else checks)
         return
     size = max(50, len(paths) // (jobs * 8))
     chunks = [(paths[i : i + size], keep_data) for i in range(0, len(paths), size)]

@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel
 
 from .editing import RecordGate, edit_text, field_order, list_item_model
+from .loading import parse_text
 from .matching import contact_key, name_key
 from .modelkit import Masked, OptionRef, marker, unwrap
 from .project import Project
@@ -384,31 +385,37 @@ class Outcome:
 
 @dataclass
 class Existing:
-    """The repository's records as plain data (read on every core; matching needs no models)."""
+    """The repository's records, as far as matching needs them: where each is, and its keys."""
 
-    data: dict[str, dict]  # id -> plain data
     files: dict[str, str]  # id -> path relative to the root
     index: dict[str, list[str]]  # matching key -> ids
+
+
+def _record_summary(check) -> tuple:
+    """(problem, id, file, keys) of one file, made where it was read: the data itself stays there."""
+    data = check.data or {}
+    keys = list(check.contact_keys)
+    if data.get("kind") == "company":  # people share names; only companies match by name
+        keys.append(name_key(str(data.get("name", ""))))
+    problem = (check.problems[0].message if check.problems else "empty") if check.problems or not data else None
+    return problem, check.id, check.file, keys
 
 
 def read_existing(project: Project) -> Existing:
     from .dataset import iter_checks
     from .validation import RecordChecker
 
-    data, files, index = {}, {}, {}
+    files, index = {}, {}
     checker = RecordChecker(project, validate=False)
-    for check in iter_checks(project, project.customer_files(), keep_data=True, checker=checker):
-        if check.problems or check.data is None:
-            raise CannotImport(f"{check.file} cannot be read ({check.problems[0].message if check.problems else 'empty'}); "
-                               "run crm validate and fix the repository first")
-        record_id = check.id or Path(check.file).stem
-        data[record_id], files[record_id] = check.data, check.file
-        keys = [f"id:{record_id}", *check.contact_keys]
-        if check.data.get("kind") == "company":  # people share names; only companies match by name
-            keys.append(name_key(str(check.data.get("name", ""))) or "")
-        for key in filter(None, keys):
+    summaries = iter_checks(project, project.customer_files(), keep_data=True, checker=checker, summary=_record_summary)
+    for problem, record_id, file, keys in summaries:
+        if problem is not None:
+            raise CannotImport(f"{file} cannot be read ({problem}); run crm validate and fix the repository first")
+        record_id = record_id or Path(file).stem
+        files[record_id] = file
+        for key in filter(None, [f"id:{record_id}", *keys]):
             index.setdefault(key, []).append(record_id)
-    return Existing(data, files, index)
+    return Existing(files, index)
 
 
 def run_import(project: Project, source: Path, *, mapping_file: Path | None = None, mode: str = "upsert",
@@ -537,7 +544,8 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes, list]:
         text = _new_text(project, plan.record_id, incoming, model)
     else:
         before = plan.path.read_bytes()
-        fields, items = _changes(existing.data[plan.record_id], incoming)
+        current = parse_text(before.decode("utf-8"), project.relative(plan.path), project.limits).data
+        fields, items = _changes(current, incoming)
         if not fields and not items:
             return None, b"", []  # nothing to write: nothing to send back
         text = edit_text(before.decode("utf-8"), model, fields=fields, items=items)
