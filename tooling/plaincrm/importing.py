@@ -450,28 +450,16 @@ def run_import(project: Project, source: Path, *, mapping_file: Path | None = No
             outcome.rejected.append((number, dict(zip(sheet.headers, cells)), str(error)))
     outcome.unknown_columns = sorted(unknown)
     global _job
-    _job = (project, existing, today)
+    _job = (project, existing, dry_run)
     try:
-        rendered = _render_all(plans, progress)
+        results = _apply_all(plans, progress)
     finally:
         _job = None
-    for plan, (text, before, problems) in zip(plans, rendered):
-        if problems:
-            reason = "; ".join(f"{p.field or 'record'}: {p.message}" for p in problems)
+    for plan, (result, reason) in zip(plans, results):
+        if result == "rejected":
             outcome.rejected.append((plan.incoming.row, plan.incoming.cells, reason))
-        elif text is None:
-            outcome.unchanged.append(plan.record_id)
         else:
-            if not dry_run:
-                try:
-                    if plan.create:
-                        create_new_file(plan.path, text)
-                    else:
-                        write_atomically(plan.path, text.encode("utf-8"), expect=before)
-                except (FileExistsError, FileChanged):
-                    outcome.rejected.append((plan.incoming.row, plan.incoming.cells, f"{plan.record_id} changed meanwhile; not written"))
-                    continue
-            (outcome.created if plan.create else outcome.updated).append(plan.record_id)
+            getattr(outcome, result).append(plan.record_id)
     outcome.rejected.sort(key=lambda r: r[0])
     return outcome
 
@@ -494,16 +482,17 @@ class _IdAllocator:
         return found
 
 
-_job: tuple | None = None  # (project, existing, today): what forked workers inherit
+_job: tuple | None = None  # (project, existing, dry_run): what forked workers inherit
 
 
-def _render_all(plans: list[Plan], progress) -> list[tuple[str | None, bytes, list]]:
-    """The new text of every planned record (None: nothing to change) and its problems."""
+def _apply_all(plans: list[Plan], progress) -> list[tuple[str, str]]:
+    """Each planned record made, checked and written (on every core: writes end with an fsync each);
+    (created | updated | unchanged | rejected, the reason for a rejection) per plan."""
     jobs = os.cpu_count() or 1
     if len(plans) < PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         out = []
         for done, plan in enumerate(plans, 1):
-            out.append(_render(plan, _gate()))
+            out.append(_apply(plan, _gate()))
             if progress and (done % 50 == 0 or done == len(plans)):
                 progress(done, len(plans))
         return out
@@ -513,7 +502,7 @@ def _render_all(plans: list[Plan], progress) -> list[tuple[str | None, bytes, li
     chunks = [plans[i : i + size] for i in range(0, len(plans), size)]
     out = []
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for chunk in pool.map(_render_chunk, chunks):
+        for chunk in pool.map(_apply_chunk, chunks):
             out.extend(chunk)
             if progress:
                 progress(len(out), len(plans))
@@ -530,13 +519,34 @@ def _gate() -> RecordGate:
     return _gates[os.getpid()]
 
 
-def _render_chunk(plans: list[Plan]) -> list[tuple[str | None, bytes, list]]:
+def _apply_chunk(plans: list[Plan]) -> list[tuple[str, str]]:
     gate = _gate()
-    return [_render(plan, gate) for plan in plans]
+    return [_apply(plan, gate) for plan in plans]
 
 
-def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes, list]:
-    project, existing, today = _job
+def _apply(plan: Plan, gate: RecordGate) -> tuple[str, str]:
+    """Make one record's new text, check it, and write it (unless a dry run); what happened."""
+    project, _, dry_run = _job
+    text, before = _render(plan, gate)
+    if text is None:
+        return "unchanged", ""
+    problems = gate.problems(plan.path, text)
+    if problems:
+        return "rejected", "; ".join(f"{p.field or 'record'}: {p.message}" for p in problems)
+    if not dry_run:
+        try:
+            if plan.create:
+                create_new_file(plan.path, text)
+            else:
+                write_atomically(plan.path, text.encode("utf-8"), expect=before)
+        except (FileExistsError, FileChanged):
+            return "rejected", f"{plan.record_id} changed meanwhile; not written"
+    return ("created" if plan.create else "updated"), ""
+
+
+def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
+    """The record's new text (None: the row changes nothing) and the bytes it replaces."""
+    project = _job[0]
     incoming = plan.incoming
     model = project.customer_models[incoming.fields["kind"]]
     gate.ids.setdefault(plan.record_id, project.relative(plan.path))
@@ -548,9 +558,9 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes, list]:
         current = parse_text(before.decode("utf-8"), project.relative(plan.path), project.limits).data
         fields, items = _changes(current, incoming)
         if not fields and not items:
-            return None, b"", []  # nothing to write: nothing to send back
+            return None, before
         text = edit_text(before.decode("utf-8"), model, fields=fields, items=items)
-    return text, before, gate.problems(plan.path, text)
+    return text, before
 
 
 def _new_text(project: Project, record_id: str, incoming: Incoming, model: type[BaseModel]) -> str:
