@@ -50,15 +50,17 @@ def write_sheet(repo: Path, out: Path, seed: int = 1) -> int:
 
 def bench(repo: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="plaincrm-bench-import-") as tmp:
-        work = Path(tmp) / "repo"
-        shutil.copytree(repo, work, ignore=shutil.ignore_patterns(".cache", "build", ".git"))
+        work, spare = Path(tmp) / "repo", Path(tmp) / "spare"
+        for target in (work, spare):  # the spare copy takes the same import once more, to sample memory
+            shutil.copytree(repo, target, ignore=shutil.ignore_patterns(".cache", "build", ".git"))
         sheet = Path(tmp) / "import.xlsx"
         rows = write_sheet(work, sheet)
         print(f"{rows} rows into {rows} customers ({work})", flush=True)
+        command = ["import", str(sheet), "--today", "2026-11-23"]
         baseline, _ = run_measured([str(CRM), "--root", str(work), "validate", "--no-cache"])
-        first, peak = run_measured([str(CRM), "--root", str(work), "import", str(sheet), "--today", "2026-11-23"],
-                                   sample_memory=True)
-        again, _ = run_measured([str(CRM), "--root", str(work), "import", str(sheet), "--today", "2026-11-23"])
+        first, _ = run_measured([str(CRM), "--root", str(work), *command])
+        again, _ = run_measured([str(CRM), "--root", str(work), *command])
+        _, peak = run_measured([str(CRM), "--root", str(spare), *command], sample_memory=True)  # sampling costs CPU
         valid, _ = run_measured([str(CRM), "--root", str(work), "validate"])
         made = len(list((work / "records" / "customers").glob("*.yaml")))
     report([
@@ -69,7 +71,8 @@ def bench(repo: Path) -> None:
         ("peak memory (PSS) of the import", f"{peak / 2**20:.0f} MiB", "", "", ""),
         ("records after the import", str(made), f"{rows + rows // 2} expected", "", "pass" if made == rows + rows // 2 else "FAIL"),
     ])
-    print(f"the repository validates afterwards: {valid:.2f} s (exit 0); ratio: value / baseline")
+    print(f"the repository validates afterwards: {valid:.2f} s (exit 0); ratio: value / baseline; "
+          "memory sampled in a separate run of the same import")
 
 
 def main(argv: list[str] | None = None) -> int:
