@@ -80,6 +80,7 @@ def test_matching_updates_by_phone_and_refuses_ambiguity_and_duplicates(repo, tm
     assert "created 0, updated 1, unchanged 0, rejected 3" in out
     a = records(repo)["C20240501001"]
     assert "cooperation: active\n" in a and "summary: 电话回访\n" in a and "notes: '微信: zhang_wx'\n" in a
+    assert "category: potential\n" in a  # the mapping's default (new) is for new records, not a change to this one
     assert "name: A科技有限公司\n" in a  # the same name spelt shorter does not replace the full one
     assert records(repo)["C20240501002"] == before["C20240501002"] and records(repo)["C20240501003"] == before["C20240501003"]
     with (tmp_path / "sheet.rejects.csv").open(encoding="utf-8-sig") as handle:
@@ -95,9 +96,9 @@ def test_matching_updates_by_phone_and_refuses_ambiguity_and_duplicates(repo, tm
 def test_modes_dry_run_and_the_english_mapping(repo, tmp_path):
     repo.good("C20240501001", "A科技有限公司")
     source = write_csv(tmp_path / "export.csv", [
-        ["Account Name", "Type", "Industry", "Lead Source", "Status", "Account Owner", "Contact Name", "Email"],
-        ["A科技有限公司", "Business", "Information, software and IT services", "Web", "Customer", "li.wei", "Zhang", "zhang@example.com"],
-        ["Hoffmann GmbH", "Business", "Manufacturing", "Trade Show", "Prospect", "emma.hu", "Jonas Hoffmann", "j@hoffmann.de"],
+        ["Account Name", "Type", "Industry", "Lead Source", "Status", "Account Owner", "Contact Name", "Email", "Company"],
+        ["A科技有限公司", "Business", "Information, software and IT services", "Web", "Customer", "li.wei", "Zhang", "zhang@example.com", ""],
+        ["Hoffmann GmbH", "Business", "Manufacturing", "Trade Show", "Prospect", "emma.hu", "Jonas Hoffmann", "j@hoffmann.de", "Hoffmann Holding"],
     ])
     before = records(repo)
     code, out, _ = _crm(repo.root, "import", str(source), "--dry-run", "--today", "2024-06-01")
@@ -107,6 +108,7 @@ def test_modes_dry_run_and_the_english_mapping(repo, tmp_path):
     assert "created 1, updated 0, unchanged 0, rejected 1" in out
     assert records(repo)["C20240501001"] == before["C20240501001"]
     assert "name: Hoffmann GmbH\n" in records(repo)["C20240601001"] and "source: exhibition\n" in records(repo)["C20240601001"]
+    assert "notes: 'Company: Hoffmann Holding'\n" in records(repo)["C20240601001"]  # a second name column is kept
     code, out, _ = _crm(repo.root, "import", str(source), "--mode", "update", "--today", "2024-06-01")
     assert "created 0, updated 1, unchanged 1, rejected 0" in out
     assert "cooperation: active\n" in records(repo)["C20240501001"]

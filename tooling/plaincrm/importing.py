@@ -253,6 +253,7 @@ class Incoming:
     row: int
     cells: dict[str, Any]  # header -> cell as read (for the reject file)
     fields: dict[str, Any] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)  # the mapping's, for fields the row leaves empty: new records only
     contact: dict[str, Any] = field(default_factory=dict)
     interaction: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -288,8 +289,11 @@ def read_row(number: int, cells: list[Any], sheet: Sheet, mapping: Mapping, valu
             incoming.notes.append(f"{header}: {tidy(cell)}")
         elif target != "ignore":
             targets.setdefault(target, []).append((header, cell))
+    defaulted = set()
     for target, default in mapping.defaults.items():
-        targets.setdefault(target, [("(default)", default)])
+        if target not in targets:
+            targets[target] = [("(default)", default)]
+            defaulted.add(target)
     person = tidy(targets.pop("person", [("", "")])[0][1])
     company = tidy(targets.pop("company", [("", "")])[0][1])
     if company:
@@ -306,6 +310,9 @@ def read_row(number: int, cells: list[Any], sheet: Sheet, mapping: Mapping, valu
         raise RowError(f"kind {kind!r} has no model")
     for target, found in targets.items():
         header, cell = found[0]
+        for other, extra in found[1:]:  # two columns for one field: the first wins, the other is kept
+            if tidy(extra) != tidy(cell):
+                incoming.notes.append(f"{other}: {tidy(extra)}")
         head, _, rest = target.partition(".")
         if rest and head in ("contact", "interaction"):
             item_model = list_item_model(model, head + "s")
@@ -314,7 +321,8 @@ def read_row(number: int, cells: list[Any], sheet: Sheet, mapping: Mapping, valu
             value = values.typed(item_model, rest, cell, header)
             (incoming.contact if head == "contact" else incoming.interaction)[rest] = value
         elif target in model.model_fields:
-            incoming.fields[target] = values.typed(model, target, cell, header)
+            value = values.typed(model, target, cell, header)
+            (incoming.defaults if target in defaulted and target != "kind" else incoming.fields)[target] = value
     incoming.fields["kind"] = kind
     if not incoming.fields.get("name"):
         raise RowError("no name")
@@ -564,7 +572,7 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
 
 
 def _new_text(project: Project, record_id: str, incoming: Incoming, model: type[BaseModel]) -> str:
-    data = {"id": record_id, **{k: v for k, v in incoming.fields.items() if k != "id"}}
+    data = {"id": record_id, **incoming.defaults, **{k: v for k, v in incoming.fields.items() if k != "id"}}
     for name, default in (("industry", "other"), ("source", "other"), ("category", "new"), ("cooperation", "not_started")):
         if name in model.model_fields:
             data.setdefault(name, default)
