@@ -111,6 +111,9 @@ class CustomerBase(Record):
     preferences: str | None = labelled("Preferences", "需求与偏好", None)
     satisfaction: Satisfaction | None = labelled("Satisfaction", "满意度评分", None)
     notes: str | None = labelled("Notes", "备注", None)
+    external_ids: list[Text] = labelled(
+        "External ids", "原系统编号", [], description="ids this customer had elsewhere (C001, a CRM's record id); crm import matches them"
+    )
     referred_by: CustomerRef | None = labelled("Referred by", "推荐人", None)
     merged_into: CustomerRef | None = labelled(
         "Merged into", "已合并至", None, description="set by crm merge: this record is a duplicate kept for its links"

@@ -19,6 +19,9 @@ class TeamMember(Record):
         "Git host login", "代码托管账号", None
     )
     email: Email | None = labelled("E-mail", "电子邮箱", None)
+    aliases: list[Text] = labelled(
+        "Aliases", "别名", [], description="other ways sheets name this person (王经理, Wang F.); crm import matches them"
+    )
 
 
 class Team(Record):

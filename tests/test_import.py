@@ -73,7 +73,7 @@ def test_matching_updates_by_phone_and_refuses_ambiguity_and_duplicates(repo, tm
         ["", "另一公司", "张经理", "13812345678", "软件", "online ads", "", "", "li.wei", "", "未合作", "", ""],
         ["", "火星公司", "", "", "火星业", "online ads", "", "", "li.wei", "", "未合作", "", ""],
     ])
-    code, out, err = _crm(repo.root, "import", str(source), "--mapping", str(Path(__file__).parents[1] / "tooling/plaincrm/mappings/field_guide_ledger.yaml"),
+    code, out, err = _crm(repo.root, "import", str(source), "--mapping", str(Path(__file__).parents[1] / "tooling/plaincrm/importing/mappings/field_guide_ledger.yaml"),
                           "--today", "2024-06-02")
     assert code == 1
     assert "columns the mapping does not know (their values were added to the notes): 微信" in out
@@ -89,7 +89,7 @@ def test_matching_updates_by_phone_and_refuses_ambiguity_and_duplicates(repo, tm
     reasons = {row[0]: row[1] for row in rejects[1:]}
     assert reasons["3"] == "matches C20240501002, C20240501003 by phone: ambiguous, not merged (crm dupes)"
     assert reasons["4"] == "duplicate of row 2 in this file (both are C20240501001)"
-    assert reasons["5"].startswith("industry: '火星业' is not one of")
+    assert reasons["5"].startswith("所属行业: '火星业' is not a known industry; one of")
     assert rejects[1][2:6] == ["", "新公司", "某人", "13900009999"]  # the row as it was, to fix and import again
 
 
@@ -135,7 +135,7 @@ def test_a_mapping_that_names_no_field_is_refused(repo, tmp_path):
     (tmp_path / "map.yaml").write_text("columns: {客户名称: name, 电话: contact.fone}\n", encoding="utf-8")
     source = write_csv(tmp_path / "s.csv", [["客户名称", "电话"], ["A公司", "1"]])
     code, _, err = _crm(repo.root, "import", str(source), "--mapping", str(tmp_path / "map.yaml"), "--owner", "li.wei")
-    assert code == 2 and "'contact.fone' is not a field of a contact" in err and records(repo) == {}
+    assert code == 2 and "'contact.fone' is not a field of a customer" in err and records(repo) == {}
 
 
 def test_two_new_rows_for_one_customer_are_one_too_many(repo, tmp_path):

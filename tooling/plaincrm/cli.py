@@ -285,6 +285,8 @@ def cmd_import(args) -> int:
 
     project = _project(args)
     source = Path(args.file)
+    if args.plan:
+        return _import_plan(project, source, args)
     progress = None
     if sys.stderr.isatty():  # a bar in a terminal, for files of more than a few hundred rows
         bar = progress_bar()
@@ -295,23 +297,71 @@ def cmd_import(args) -> int:
             dry_run=args.dry_run, today=args.today, owner=args.owner, progress=progress,
         )
     except CannotImport as error:
-        print(f"crm import: {error}", file=sys.stderr)
+        print(f"crm import: {_terminal(str(error))}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"crm import: {source.name} with the mapping {outcome.mapping!r}" + (" (dry run: nothing written)" if args.dry_run else ""))
+    print(f"crm import: {_terminal(source.name)} with the mapping {_terminal(repr(outcome.mapping))}"
+          + (" (dry run: nothing written)" if args.dry_run else ""))
     if outcome.unknown_columns:
         print("  columns the mapping does not know (their values were added to the notes): "
-              + ", ".join(outcome.unknown_columns))
+              + ", ".join(_terminal(c) for c in outcome.unknown_columns))
+    if outcome.masked:
+        print(f"  {outcome.masked} phone numbers or e-mail addresses in those notes were masked; map their column "
+              "to contact.phone or contact.email to keep them whole (crm import FILE --plan)")
+    if outcome.external_ids:
+        print(f"  {len(outcome.external_ids)} ids from another system kept as external ids (matched on the next import): "
+              + ", ".join(f"{_terminal(old)} → {new}" for _, old, new in outcome.external_ids[:5])
+              + (" …" if len(outcome.external_ids) > 5 else ""))
+    if outcome.owner_fallbacks:
+        print(f"  {len(outcome.owner_fallbacks)} rows name an owner nobody in the team matches; --owner {args.owner} "
+              "stands in and the text is kept in the notes: "
+              + ", ".join(f"row {row} {_terminal(text)}" for row, text in outcome.owner_fallbacks[:5]))
     verb = "would be " if args.dry_run else ""
     print(f"  {verb}created {len(outcome.created)}, {verb}updated {len(outcome.updated)}, "
           f"unchanged {len(outcome.unchanged)}, rejected {len(outcome.rejected)}")
     if outcome.rejected:
         for number, _, reason in outcome.rejected[:20]:
-            print(f"  row {number}: {reason}", file=sys.stderr)
+            print(f"  row {number}: {_terminal(reason)}", file=sys.stderr)
+        if len(outcome.rejected) > 20:
+            print(f"  … and {len(outcome.rejected) - 20} more rows", file=sys.stderr)
         if not args.dry_run:
             rejects = Path(args.rejects) if args.rejects else source.with_name(source.stem + ".rejects.csv")
             write_rejects(rejects, outcome)
             print(f"  rejected rows, with the reason, in {rejects}")
     return EXIT_PROBLEMS if outcome.rejected else EXIT_OK
+
+
+def _import_plan(project, source: Path, args) -> int:
+    """--plan: the questions a sheet raises, and a mapping draft that answers what it can."""
+    from .importing import CannotImport, draft_text, plan_import
+    from .writing import write_atomically
+
+    try:
+        plan = plan_import(project, source, mapping_file=Path(args.mapping) if args.mapping else None, owner=args.owner)
+    except CannotImport as error:
+        print(f"crm import: {_terminal(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    draft = Path(args.draft) if args.draft else source.with_name(source.stem + ".mapping.yaml")
+    write_atomically(draft, draft_text(plan, draft).encode("utf-8"))
+    base = f"the mapping {_terminal(repr(plan.mapping.name))}" if plan.mapping.columns else "no shipped mapping"
+    print(f"crm import --plan: {_terminal(source.name)}, {plan.rows} rows, {base}; {plan.ready} rows read without a question")
+    for q in plan.columns:
+        mark = "" if q.exact else "suggested "
+        print(f"  column {_terminal(q.column)} ({q.count} rows): {mark}{_terminal(str(q.suggestion))} — {_terminal(q.why)}")
+    for q in plan.values:
+        answer = _terminal(str(q.suggestion)) if q.suggestion is not None else "undecided"
+        rows = ", ".join(map(str, q.rows)) + (" …" if q.count > len(q.rows) else "")
+        print(f"  {_terminal(q.column)} = {_terminal(repr(q.text))} ({q.count} rows: {rows}): {answer} — {_terminal(q.why)}")
+    for number, reason in plan.problems[:20]:
+        print(f"  row {number}: {_terminal(reason)}")
+    if len(plan.problems) > 20:
+        print(f"  … and {len(plan.problems) - 20} more rows with problems")
+    print(f"  mapping draft: {draft}; check it, set reviewed: true, then: crm import {source} --mapping {draft}")
+    return EXIT_OK
+
+
+def _terminal(text: str) -> str:
+    """Text from a sheet made safe for a terminal: control characters (escape sequences) shown, not run."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 def cmd_merge(args) -> int:
@@ -727,15 +777,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_set)
 
     p = sub.add_parser(
-        "import", parents=[common, dated], help="import customers from an XLSX or CSV file (matched, never duplicated)",
-        description="Read a spreadsheet (XLSX, or CSV in UTF-8 or GBK) with a column mapping (the field guides' "
+        "import", parents=[common, dated], help="import customers from a spreadsheet (matched, never duplicated)",
+        description="Read a spreadsheet (XLSX, XLS, ODS, or CSV in UTF-8, UTF-16 or GBK) with a column mapping (the field guides' "
         "templates and an English CRM export are recognised by their headers), normalise the values, match each row "
         "to an existing record (id, then phone, then e-mail, then company name) and create or update records. "
         "Ambiguous matches and duplicates inside the file are rejected, never merged; rejected rows go to a reject "
         "file with the reason. Importing the same file again changes nothing.",
     )
-    p.add_argument("file", help="the .xlsx or .csv file")
+    p.add_argument("file", help="the .xlsx, .xls, .ods or .csv file")
     p.add_argument("--mapping", help="a mapping YAML (columns: {header: field}); default: the shipped one that fits")
+    p.add_argument("--plan", action="store_true",
+                   help="write nothing but a mapping draft: every unknown column and value, counted, with suggestions")
+    p.add_argument("--draft", help="with --plan: where the draft goes (default: FILE.mapping.yaml beside the file)")
     p.add_argument("--mode", choices=("create", "upsert", "update"), default="upsert",
                    help="create: only new customers; update: only existing ones; upsert (default): both")
     p.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")

@@ -174,7 +174,7 @@ def apply(project: Project, form: Form, answers: dict[str, str], *, today: date,
 
 def _new_customer(project: Project, answers: dict[str, str], today: date) -> Path:
     from .editing import EditRefused, RecordGate, edit_text, field_order
-    from .importing import tidy
+    from .importing.values import tidy
     from .scaffold import next_free_id, schema_comment
     from .writing import create_new_file
     from .yamltext import field_text

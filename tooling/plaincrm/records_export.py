@@ -24,30 +24,46 @@ DERIVED = (("tier", "Maintenance tier", "维护层级"), ("last_contact", "Last 
            ("order_total", "Order total", "订单总额"))
 
 
-def _columns(views: Views) -> list[tuple[str, Any]]:
-    """(field name, FieldInfo) of every customer model's flat fields, first seen first."""
-    seen: dict[str, Any] = {}
-    for model in views.dataset.project.customer_models.values():
+def flat_fields(project) -> list[tuple[tuple[str, ...], tuple[Any, ...]]]:
+    """(path, FieldInfo per step) of every value that fits a cell, first seen first: the customer
+    models' fields that are not lists of sub-records, and the fields of nested models (a size's
+    employees). `crm import` reads its own export back with the same list."""
+    seen: dict[tuple[str, ...], tuple[Any, ...]] = {}
+    for model in project.customer_models.values():
         for name, info in model.model_fields.items():
             inner, _, is_list = unwrap(info.annotation)
-            if is_list and isinstance(inner, type) and issubclass(inner, BaseModel):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                if not is_list:  # one nested model: a column per field
+                    for sub, sub_info in inner.model_fields.items():
+                        seen.setdefault((name, sub), (info, sub_info))
                 continue  # timelines and contacts do not fit a row; JSON and vCard carry them
-            seen.setdefault(name, info)
+            seen.setdefault((name,), (info,))
     return list(seen.items())
+
+
+def column_headers(project, lang: str) -> list[tuple[str, str]]:
+    """(header, target) of every column of the table: field paths, then the derived columns."""
+    words = RecordText(project, lang=lang)
+    fields = [(" · ".join(words.label(i, n) for n, i in zip(path, infos)), ".".join(path)) for path, infos in flat_fields(project)]
+    return fields + [(zh if lang == "zh" else en, name) for name, en, zh in DERIVED]
 
 
 def table(views: Views, ids: Iterable[str], lang: str) -> tuple[list[str], list[list[Any]]]:
     """Header and typed rows (dates as dates, numbers as numbers)."""
-    words = RecordText(views.dataset.project, lang=lang)
-    columns = _columns(views)
-    header = [words.label(info, name) for name, info in columns] + [zh if lang == "zh" else en for _, en, zh in DERIVED]
-    tier = views.dataset.project.options["tier"] if "tier" in views.dataset.project.options else None
+    project = views.dataset.project
+    words = RecordText(project, lang=lang)
+    columns = flat_fields(project)
+    header = [h for h, _ in column_headers(project, lang)]
+    tier = project.options["tier"] if "tier" in project.options else None
     rows = []
     for customer_id in ids:
         view: CustomerView = views.customers[customer_id]
         row = []
-        for name, info in columns:
-            value = getattr(view.model, name, None)
+        for path, infos in columns:
+            value = view.model
+            for name in path:
+                value = getattr(value, name, None)
+            info = infos[-1]
             if value is None:
                 row.append("")
             elif isinstance(value, (str, list, bool, BaseModel)):

@@ -1,0 +1,422 @@
+"""Rows matched to the repository and written as records.
+
+Each row is matched by ordered rules (id, external id, phone, e-mail, company name, as `matching`
+keys them); an ambiguous match or a second row for one customer is rejected, never merged, and a
+record merged into another is followed to the one it was merged into. Records are written through
+`editing` (checked first, atomically, touching no line they do not change), on every core for
+large files, so importing a file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import BaseModel
+
+from ..editing import RecordGate, edit_text, field_order
+from ..loading import parse_text
+from ..matching import contact_key, name_key
+from ..project import Project
+from ..scaffold import schema_comment
+from ..writing import FileChanged, create_new_file, write_atomically
+from ..yamltext import field_text
+from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header
+from .rows import Incoming, RowReader, UnknownValues, external_key, owner_fallback
+from ..sheets import UnreadableSheet, read_sheet
+from .values import RowError, Values, redact, tidy
+
+MODES = ("create", "upsert", "update")
+PARALLEL_FROM = 500  # rows; fewer are rendered and checked in this process
+PROGRESS_FROM = 300  # rows; a progress bar for more
+
+
+@dataclass
+class Plan:
+    incoming: Incoming
+    record_id: str
+    path: Path
+    create: bool
+
+
+@dataclass
+class Outcome:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[tuple[int, dict[str, Any], str]] = field(default_factory=list)  # (row number, cells, reason)
+    unknown_columns: dict[str, int] = field(default_factory=dict)  # header -> rows with a value there
+    external_ids: list[tuple[int, str, str]] = field(default_factory=list)  # (row, legacy id, record id)
+    owner_fallbacks: list[tuple[int, str]] = field(default_factory=list)  # (row, the owner text --owner replaced)
+    masked: int = 0  # phone numbers and e-mail addresses masked in the notes
+    mapping: str = ""
+    headers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Existing:
+    """The repository's records, as far as matching needs them: where each is, and its keys."""
+
+    files: dict[str, str]  # id -> path relative to the root
+    index: dict[str, list[str]]  # matching key -> ids (a merged record's keys lead to the record it went into)
+
+
+def open_sheet(project: Project, source: Path, mapping_file: Path | None, owner: str | None, *, blank_ok: bool = False):
+    """The sheet, its mapping (checked) and a reader for its rows; with `blank_ok`, an empty mapping
+    when none fits (the plan asks about every column)."""
+    from ..dataset import load_team
+
+    try:
+        sheet = read_sheet(source)
+    except UnreadableSheet as error:
+        raise CannotImport(str(error)) from None
+    headers = [header(h) for h in sheet.headers]
+    try:
+        mapping = choose_mapping(project, headers, mapping_file)
+    except NoMappingFits:
+        if not blank_ok:
+            raise
+        mapping = Mapping(source.name, {}, origin=str(source))
+    targets = check_targets(project, mapping)
+    team = load_team(project)
+    if owner is not None and owner not in team.members:
+        raise CannotImport(f"--owner {owner!r} is not a handle in {project.relative(project.team_file)}")
+    reader = RowReader(project, mapping, targets, Values(project, mapping, team.members), headers, owner)
+    return sheet, mapping, reader
+
+
+def read_rows(reader: RowReader, number: int, cells: list[Any]) -> Incoming:
+    try:
+        return reader.read(number, cells)
+    except UnknownValues as error:
+        incoming = owner_fallback(reader, error, number, cells)
+        if incoming is None:
+            raise
+        return incoming
+
+
+def run_import(project: Project, source: Path, *, mapping_file: Path | None = None, mode: str = "upsert",
+               dry_run: bool = False, today: date | None = None, owner: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Outcome:
+    today = today or date.today()
+    sheet, mapping, reader = open_sheet(project, source, mapping_file, owner)
+    if not mapping.reviewed:
+        raise CannotImport(f"{mapping.origin} is a draft whose suggestions nobody has checked: check each line "
+                           "marked 'suggested', then set 'reviewed: true' in it")
+    existing = read_existing(project)
+    matcher = Matcher(existing.index)
+    outcome = Outcome(mapping=mapping.name, headers=reader.headers)
+    ids = _IdAllocator(project, today)
+    plans: list[Plan] = []
+    for number, cells in sheet.rows:
+        try:
+            incoming = read_rows(reader, number, cells)
+            found = matcher.match(incoming)
+            if found is None:
+                if mode == "update":
+                    raise RowError("no such customer in the repository (--mode update only changes existing ones)")
+                record_id = ids.take(incoming.fields.get("id"))
+                plans.append(Plan(incoming, record_id, project.customer_file(record_id), True))
+            else:
+                if mode == "create":
+                    raise RowError(f"already in the repository as {found} (--mode upsert updates it)")
+                plans.append(Plan(incoming, found, project.root / existing.files[found], False))
+        except RowError as error:
+            outcome.rejected.append((number, dict(zip(reader.headers, cells)), redact(str(error))))
+    outcome.unknown_columns = dict(reader.unknown_columns)
+    global _job
+    _job = (project, existing, dry_run)
+    try:
+        results = _apply_all(plans, progress)
+    finally:
+        _job = None
+    for plan, (result, reason) in zip(plans, results):
+        incoming = plan.incoming
+        if result == "rejected":
+            outcome.rejected.append((incoming.row, incoming.cells, redact(reason)))
+            continue
+        getattr(outcome, result).append(plan.record_id)
+        outcome.masked += incoming.masked
+        outcome.external_ids += [(incoming.row, e, plan.record_id) for e in incoming.fields.get("external_ids", [])]
+        if incoming.owner_fallback:
+            outcome.owner_fallbacks.append((incoming.row, incoming.owner_fallback))
+    outcome.rejected.sort(key=lambda r: r[0])
+    return outcome
+
+
+# --- matching -----------------------------------------------------------------------------------
+
+class Matcher:
+    """Finds the record a row is, by the first rule that finds any; refuses an ambiguous answer,
+    and a row that is the same customer as an earlier row of the file."""
+
+    def __init__(self, index: dict[str, list[str]]):
+        self.index = index  # key -> record ids
+        self.targets: dict[str, int] = {}  # record id -> the row of this file that already changes it
+        self.new_keys: dict[str, int] = {}  # key of a customer this file creates -> its row
+
+    def match(self, incoming: Incoming) -> str | None:
+        keys = incoming.keys
+        for rule, key in keys:
+            if key in self.index:
+                ids = sorted(set(self.index[key]))
+                if len(ids) > 1:
+                    raise RowError(f"matches {', '.join(ids)} by {rule}: ambiguous, not merged (crm dupes)")
+                if ids[0] in self.targets:
+                    raise RowError(f"duplicate of row {self.targets[ids[0]]} in this file (both are {ids[0]})")
+                self.targets[ids[0]] = incoming.row
+                return ids[0]
+        for rule, key in keys:  # a new customer: is it one an earlier row creates?
+            if key in self.new_keys:
+                raise RowError(f"duplicate of row {self.new_keys[key]} in this file (same {rule})")
+        for _, key in keys:
+            self.new_keys[key] = incoming.row
+        return None
+
+
+def _record_summary(check) -> tuple:
+    """(problem, id, file, keys, merged into) of one file, made where it was read: the data stays there."""
+    data = check.data or {}
+    keys = list(check.contact_keys)
+    if data.get("kind") == "company":  # people share names; only companies match by name
+        keys.append(name_key(str(data.get("name", ""))))
+    externals = data.get("external_ids")
+    if isinstance(externals, list):
+        keys += [external_key(str(e)) for e in externals]
+    problem = (check.problems[0].message if check.problems else "empty") if check.problems or not data else None
+    merged = data.get("merged_into")
+    return problem, check.id, check.file, keys, merged if isinstance(merged, str) else None
+
+
+def read_existing(project: Project) -> Existing:
+    from ..dataset import iter_checks
+    from ..validation import RecordChecker
+
+    files, index, merged = {}, {}, {}
+    checker = RecordChecker(project, validate=False)
+    summaries = iter_checks(project, project.customer_files(), keep_data=True, checker=checker, summary=_record_summary)
+    for problem, record_id, file, keys, merged_into in summaries:
+        if problem is not None:
+            raise CannotImport(f"{file} cannot be read ({problem}); run crm validate and fix the repository first")
+        record_id = record_id or Path(file).stem
+        files[record_id] = file
+        if merged_into:
+            merged[record_id] = merged_into
+        for key in filter(None, [f"id:{record_id}", *keys]):
+            index.setdefault(key, []).append(record_id)
+    for key, ids in index.items():  # a merged record stands for the one it was merged into
+        index[key] = list(dict.fromkeys(_follow(merged, i) for i in ids))
+    return Existing(files, index)
+
+
+def _follow(merged: dict[str, str], record_id: str) -> str:
+    seen = {record_id}
+    while record_id in merged and merged[record_id] not in seen:
+        record_id = merged[record_id]
+        seen.add(record_id)
+    return record_id
+
+
+class _IdAllocator:
+    def __init__(self, project: Project, today: date):
+        self.settings = project.settings
+        self.pattern = re.compile(self.settings.id_regex)
+        self.taken = {p.stem for p in project.customer_files()}
+        self.today, self.seq = today, 1
+
+    def take(self, wanted: str | None) -> str:
+        if wanted and self.pattern.match(wanted) and wanted not in self.taken:
+            self.taken.add(wanted)
+            return wanted
+        while self.settings.format_id(self.today, self.seq) in self.taken:
+            self.seq += 1
+        found = self.settings.format_id(self.today, self.seq)
+        self.taken.add(found)
+        return found
+
+
+# --- rendering and writing ------------------------------------------------------------------------
+
+_job: tuple | None = None  # (project, existing, dry_run): what forked workers inherit
+
+
+def _apply_all(plans: list[Plan], progress) -> list[tuple[str, str]]:
+    """Each planned record made, checked and written (on every core: writes end with an fsync each);
+    (created | updated | unchanged | rejected, the reason for a rejection) per plan."""
+    jobs = os.cpu_count() or 1
+    if len(plans) < PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        out = []
+        for done, plan in enumerate(plans, 1):
+            out.append(_apply(plan, _gate()))
+            if progress and (done % 50 == 0 or done == len(plans)):
+                progress(done, len(plans))
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, -(-len(plans) // (jobs * 8)))
+    chunks = [plans[i : i + size] for i in range(0, len(plans), size)]
+    out = []
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        for chunk in pool.map(_apply_chunk, chunks):
+            out.extend(chunk)
+            if progress:
+                progress(len(out), len(plans))
+    return out
+
+
+_gates: dict[int, RecordGate] = {}
+
+
+def _gate() -> RecordGate:
+    """One gate per process (it lists the team and the customer ids once)."""
+    if os.getpid() not in _gates:
+        _gates[os.getpid()] = RecordGate(_job[0])
+    return _gates[os.getpid()]
+
+
+def _apply_chunk(plans: list[Plan]) -> list[tuple[str, str]]:
+    gate = _gate()
+    return [_apply(plan, gate) for plan in plans]
+
+
+def _apply(plan: Plan, gate: RecordGate) -> tuple[str, str]:
+    """Make one record's new text, check it, and write it (unless a dry run); what happened."""
+    project, _, dry_run = _job
+    text, before = _render(plan, gate)
+    if text is None:
+        return "unchanged", ""
+    problems = gate.problems(plan.path, text)
+    if problems:
+        return "rejected", "; ".join(f"{p.field or 'record'}: {p.message}" for p in problems)
+    if not dry_run:
+        try:
+            if plan.create:
+                create_new_file(plan.path, text)
+            else:
+                write_atomically(plan.path, text.encode("utf-8"), expect=before)
+        except (FileExistsError, FileChanged):
+            return "rejected", f"{plan.record_id} changed meanwhile; not written"
+    return ("created" if plan.create else "updated"), ""
+
+
+def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
+    """The record's new text (None: the row changes nothing) and the bytes it replaces."""
+    project = _job[0]
+    incoming = plan.incoming
+    gate.ids.setdefault(plan.record_id, project.relative(plan.path))
+    if plan.create:
+        model = project.customer_models[incoming.fields["kind"]]
+        return _new_text(project, plan.record_id, incoming, model), b""
+    before = plan.path.read_bytes()
+    current = parse_text(before.decode("utf-8"), project.relative(plan.path), project.limits).data
+    model = project.customer_models.get(current.get("kind")) or project.customer_models[incoming.fields["kind"]]
+    fields, items = _changes(current, incoming)
+    if not fields and not items:
+        return None, before
+    return edit_text(before.decode("utf-8"), model, fields=fields, items=items), before
+
+
+_NEW_DEFAULTS = (("industry", "other"), ("source", "other"), ("category", "new"), ("cooperation", "not_started"))
+
+
+def _new_text(project: Project, record_id: str, incoming: Incoming, model: type[BaseModel]) -> str:
+    data = {"id": record_id, **incoming.defaults, **{k: v for k, v in incoming.fields.items() if k != "id"}}
+    for name, default in _NEW_DEFAULTS:
+        if name in model.model_fields:
+            data.setdefault(name, default)
+    if incoming.notes:
+        data["notes"] = "\n".join(filter(None, [data.get("notes"), *incoming.notes]))
+    head = "".join(field_text(k, data[k]) for k in field_order(model) if k in data)
+    items = {section: list(found) for section, found in incoming.items.items()}
+    interactions = items.get("interactions")
+    if interactions and not any(k.get("kind") == "first_contact" for k in items.get("key_dates", [])):
+        items.setdefault("key_dates", []).insert(0, {"kind": "first_contact", "date": interactions[0]["date"]})
+    return edit_text(schema_comment(project) + head, model, items=items)
+
+
+def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[str, list[dict]]]:
+    """What the row adds to or changes in an existing record (its plain data); nothing when it
+    already says so. Nothing is taken away: an empty cell leaves a field as it is."""
+    fields: dict[str, Any] = {}
+    for name, value in incoming.fields.items():
+        if name in ("id", "kind"):
+            continue
+        now = current.get(name)
+        if name == "name" and name_key(value) == name_key(str(now or "")):
+            continue  # the same name spelt otherwise (A 科技 for A科技有限公司): keep the record's
+        if isinstance(value, list):
+            have = list(now or [])
+            new = [v for v in value if v not in have]
+            if new:
+                fields[name] = have + new
+        elif isinstance(value, dict):
+            merged = {**(now if isinstance(now, dict) else {}), **{k: _plain(v) for k, v in value.items()}}
+            if merged != now:
+                fields[name] = merged
+        elif _plain(value) != _plain(now):
+            fields[name] = value
+    notes = str(current.get("notes") or "")
+    extra = [line for line in incoming.notes if line not in notes]
+    if extra:
+        fields["notes"] = "\n".join(filter(None, [fields.get("notes", notes), *extra]))
+    items: dict[str, list[dict]] = {}
+    for section, new_items in incoming.items.items():
+        have = [i for i in current.get(section) or [] if isinstance(i, dict)]
+        fresh = [item for item in new_items if not any(_same_item(section, item, old, incoming.region) for old in have)]
+        if fresh:
+            items[section] = fresh
+    return fields, items
+
+
+def _same_item(section: str, new: dict, old: dict, region: str) -> bool:
+    """Whether a list already holds this item: a contact by name, phone or e-mail; a follow-up by day
+    and summary; anything else when every field the row gives is already there."""
+    if section == "contacts":
+        keys = {contact_key(h, new.get(h), region) for h in ("phone", "email")} - {None}
+        return tidy(old.get("name")) == tidy(new.get("name")) or bool(
+            keys & {contact_key(h, old.get(h), region) for h in ("phone", "email")})
+    if section == "interactions":
+        return _plain(old.get("date")) == _plain(new.get("date")) and tidy(old.get("summary")) == tidy(new.get("summary"))
+    return all(_plain(old.get(k)) == _plain(v) for k, v in new.items())
+
+
+def _plain(value: Any) -> Any:
+    """A value as the record's plain data holds it (dates are text there)."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value.isoformat() if isinstance(value, date) else "" if value is None else str(value)
+
+
+# --- the reject file ------------------------------------------------------------------------------
+
+def write_rejects(path: Path, outcome: Outcome) -> None:
+    """The rejected rows as they were read, after their row number and the reason: fix and import again."""
+    from ..exporting import csv_bytes
+
+    rows = [["row", "reason", *outcome.headers]]
+    for number, cells, reason in outcome.rejected:
+        rows.append([number, reason, *["" if cells.get(h) is None else cells.get(h) for h in outcome.headers]])
+    write_atomically(path, csv_bytes(rows))
+
+
+def progress_bar(stream=None) -> Callable[[int, int], None]:
+    import sys
+
+    stream = stream or sys.stderr
+
+    def show(done: int, total: int) -> None:
+        filled = int(30 * done / max(total, 1))
+        stream.write(f"\r  [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} records")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+    return show
+
+
+__all__ = ["MODES", "PARALLEL_FROM", "PROGRESS_FROM", "Outcome", "run_import", "write_rejects", "progress_bar",
+           "fold", "open_sheet", "read_rows"]

@@ -1,0 +1,225 @@
+"""Column mappings: which record field each column of a sheet fills, and what its spellings mean.
+
+A mapping is YAML (the shipped ones in `mappings/`, a team's own, or a draft `crm import --plan`
+wrote). It is read as strictly as a record (no tags, no alias bombs, no duplicate keys) and every
+target is checked against the team's models before a row is read, so a typo cannot drop a column.
+
+Targets:
+- `name`, `industry`, … a customer field; `size.employees` a field of a nested model;
+- `contact.phone`, `interaction.date`, `order.amount`, … a field of one new item of a list
+  (`contact` → `contacts`); `key_date:birthday` a key date of that kind;
+- `person`, `company`, `person.given`, `person.family`: who the row is (a person, a company, or
+  both: the person becomes its contact); `notes+` adds `header: value` to the notes; `ignore`.
+
+`system` names where the sheet comes from: an id that is not one of ours is kept as `system:id`.
+`aliases` say what a spelling means per field: a value (`活跃: active`), or several fields at once
+(`潜在客户: {category: potential, cooperation: not_started}`: the guides write a category in the
+status column), or `~`: left open, so rows with it are rejected until someone decides.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..editing import list_item_model
+from ..loading import parse_text
+from ..modelkit import OptionRef, marker, unwrap
+from ..problems import ProblemError
+from ..project import Project
+
+SPECIAL_TARGETS = {"person", "company", "person.given", "person.family", "notes+", "ignore"}
+DATE_ORDERS = ("ymd", "mdy", "dmy")
+
+
+class CannotImport(Exception):
+    """The import cannot start (no such file, no mapping fits, a mapping names an unknown field)."""
+
+
+class NoMappingFits(CannotImport):
+    """No shipped mapping knows these headers (the plan then starts from a blank one)."""
+
+
+def fold(text: Any) -> str:
+    """A spelling as mappings compare it: NFKC (full-width to half-width), spacing collapsed, case folded."""
+    return header(text).casefold()
+
+
+def header(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value))).strip()
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    columns: dict[str, str]  # header -> target
+    defaults: dict[str, Any] = field(default_factory=dict)  # target -> value for rows that leave it empty
+    aliases: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> folded spelling -> value | {field: value} | None
+    dates: str = "ymd"  # how a slashed date with the year last is read: 5/20/2024 (mdy) or 20/5/2024 (dmy)
+    reviewed: bool = True  # False in a draft until someone has checked its suggestions
+    system: str = ""  # the system the sheet comes from: its ids are kept as `system:id` (HubSpot:1201)
+    origin: str = ""
+    spellings: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> folded -> spelling as written
+
+    def alias(self, target: str, text: str) -> tuple[bool, Any]:
+        """(found, meaning) of a spelling for a target."""
+        table = self.aliases.get(target, {})
+        key = fold(text)
+        return (key in table, table.get(key))
+
+
+def read_mapping(text: str, origin: str, project: Project) -> Mapping:
+    """A mapping file, or CannotImport naming the file, line and key that is wrong."""
+    try:
+        raw = parse_text(text, origin, project.limits)
+    except ProblemError as error:
+        first = error.problems[0]
+        raise CannotImport(f"{origin}:{first.line}:{first.col}: {first.message}") from None
+    data = raw.data
+
+    def refuse(path: tuple, message: str):
+        problem = raw.problem(path, message, "mapping")
+        raise CannotImport(f"{origin}:{problem.line}:{problem.col}: {message}")
+
+    unknown = set(data) - {"name", "based_on", "reviewed", "columns", "defaults", "aliases", "dates", "system"}
+    if unknown:
+        refuse((sorted(unknown)[0],), f"unknown key {sorted(unknown)[0]!r}; a mapping has name, system, columns, defaults, aliases, dates, reviewed")
+    columns = data.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        refuse((), "a mapping needs 'columns: {header: field}'")
+    for key, target in columns.items():
+        if not isinstance(target, str):
+            refuse(("columns", key), f"column {key!r}: the target must be a field name, 'notes+' or 'ignore'")
+    for key in ("defaults", "aliases"):
+        if not isinstance(data.get(key) or {}, dict):
+            refuse((key,), f"'{key}' must be a mapping")
+    aliases, spellings = {}, {}
+    for target, table in (data.get("aliases") or {}).items():
+        if not isinstance(table, dict):
+            refuse(("aliases", target), f"aliases of {target!r} must be a mapping of spelling: value")
+        for spelling, meaning in table.items():
+            if not (meaning is None or isinstance(meaning, (str, int)) or isinstance(meaning, dict)):
+                refuse(("aliases", target, spelling), f"{spelling!r}: a value, a mapping of fields, or ~ (undecided)")
+        aliases[str(target)] = {fold(s): m for s, m in table.items()}
+        spellings[str(target)] = {fold(s): header(s) for s in table}
+    dates = data.get("dates", "ymd")
+    if dates not in DATE_ORDERS:
+        refuse(("dates",), f"dates: one of {', '.join(DATE_ORDERS)}")
+    reviewed = data.get("reviewed", True)
+    if not isinstance(reviewed, bool):
+        refuse(("reviewed",), "reviewed: true or false")
+    system = data.get("system") or ""
+    if not isinstance(system, str) or not re.fullmatch(r"[\w .-]{0,40}", system):
+        refuse(("system",), "system: a short name (letters, digits, spaces, . - _)")
+    return Mapping(
+        str(data.get("name") or origin), {header(k): v.strip() for k, v in columns.items()},
+        dict(data.get("defaults") or {}), aliases, dates, reviewed, system, origin, spellings,
+    )
+
+
+def shipped_mappings(project: Project) -> dict[str, Mapping]:
+    """The mappings in `mappings/`, and plaincrm's own export in each language (made from the models,
+    so a round trip never falls behind the schema)."""
+    from .exports import export_mapping
+
+    folder = resources.files("plaincrm.importing").joinpath("mappings")
+    found = {
+        entry.name.removesuffix(".yaml"): read_mapping(entry.read_text(encoding="utf-8"), entry.name, project)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".yaml")
+    }
+    for lang in ("en", "zh"):
+        found[f"plaincrm_export_{lang}"] = export_mapping(project, lang)
+    return found
+
+
+def choose_mapping(project: Project, headers: list[str], given: Path | None) -> Mapping:
+    """The mapping asked for, else the shipped one that knows the most of these headers."""
+    if given is not None:
+        try:
+            text = given.read_bytes()
+        except OSError as error:
+            raise CannotImport(f"cannot read the mapping {given}: {error.strerror}") from None
+        if len(text) > project.limits.max_file_bytes:
+            raise CannotImport(f"{given}: {len(text)} bytes; a mapping is at most {project.limits.max_file_bytes}")
+        try:
+            return read_mapping(text.decode("utf-8-sig"), str(given), project)
+        except UnicodeDecodeError:
+            raise CannotImport(f"{given}: not UTF-8 text") from None
+    folded = {fold(h) for h in headers if h}
+    scored = sorted(
+        ((sum(fold(h) in folded for h in m.columns), -len(m.columns), key, m) for key, m in shipped_mappings(project).items()),
+        key=lambda s: s[:3], reverse=True,
+    )
+    if not scored or scored[0][0] < 2:
+        raise NoMappingFits("no shipped mapping fits these columns; run crm import FILE --plan to write one")
+    return scored[0][3]
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """Where a column goes: `field` (a customer field), `nested` (a field of a nested model),
+    `item` (a field of a new list item), `key_date` (a key date of a kind), or `special`."""
+
+    kind: str
+    name: str  # the field, the list (contacts…), or the special target
+    sub: str = ""  # the nested or item field; the key date's kind
+
+
+def parse_target(project: Project, text: str) -> Target | None:
+    """The target a mapping names, or None when no customer model has it."""
+    models = list(project.customer_models.values())
+    if text in SPECIAL_TARGETS:
+        return Target("special", text)
+    if text.startswith("key_date:"):
+        kind = text.partition(":")[2]
+        inner = [list_item_model(m, "key_dates") for m in models]
+        known = {v for i in inner if i is not None and "kind" in i.model_fields for v in _option_values(project, i, "kind")}
+        return Target("key_date", "key_dates", kind) if kind in known else None
+    head, _, rest = text.partition(".")
+    if rest:
+        for model in models:
+            item = list_item_model(model, head + "s")
+            if item is not None and rest in item.model_fields:
+                return Target("item", head + "s", rest)
+            nested = nested_model(model, head)
+            if nested is not None and rest in nested.model_fields:
+                return Target("nested", head, rest)
+        return None
+    return Target("field", text) if any(text in m.model_fields for m in models) else None
+
+
+def check_targets(project: Project, mapping: Mapping) -> dict[str, Target]:
+    """Every target of the mapping parsed; CannotImport for the first one no model has."""
+    parsed = {}
+    for text in [*mapping.columns.values(), *mapping.defaults]:
+        target = parse_target(project, text)
+        if target is None:
+            raise CannotImport(f"mapping {mapping.name!r}: {text!r} is not a field of a customer "
+                               "(nor contact.X, interaction.X, order.X, key_date:KIND, person, company, notes+, ignore)")
+        parsed[text] = target
+    return parsed
+
+
+def nested_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    info = model.model_fields.get(name)
+    if info is None:
+        return None
+    inner, _, is_list = unwrap(info.annotation)
+    return inner if not is_list and isinstance(inner, type) and issubclass(inner, BaseModel) else None
+
+
+def _option_values(project: Project, model: type[BaseModel], name: str) -> list[str]:
+    option = marker(model.model_fields[name], OptionRef)
+    return list(project.options[option.name].values) if option is not None and option.name in project.options else []

@@ -1,0 +1,277 @@
+"""One row of a sheet as a customer: its fields, the items it adds (a contact, a follow-up, an
+order, key dates), the notes it adds, and the keys that find it in the repository."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..editing import list_item_model
+from ..matching import contact_key, name_key
+from ..project import Project
+from .mapping import Mapping, Target, fold, nested_model, parse_target
+from .values import RowError, Unknown, Values, tidy
+
+
+DEFAULT = "(default)"  # the column name a mapping's default stands in
+
+
+class UnknownValues(RowError):
+    """Every spelling in a row the mapping does not decide (the plan lists them all)."""
+
+    def __init__(self, unknown: list[Unknown]):
+        self.unknown = unknown
+        super().__init__("; ".join(str(u) for u in unknown))
+
+
+@dataclass
+class Incoming:
+    row: int
+    cells: dict[str, Any]  # header -> cell as read (for the reject file)
+    fields: dict[str, Any] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)  # the mapping's, for fields the row leaves empty: new records only
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # list field -> items this row adds
+    notes: list[str] = field(default_factory=list)
+    masked: int = 0  # phone numbers and e-mail addresses masked in the notes
+    owner_fallback: str = ""  # the owner text no member matched, when --owner stood in
+
+    @property
+    def keys(self) -> list[tuple[str, str]]:
+        """(rule, key) in matching order: id, external id, phone, e-mail, company name."""
+        found = []
+        if self.fields.get("id"):
+            found.append(("id", f"id:{self.fields['id']}"))
+        found += [("external id", external_key(e)) for e in self.fields.get("external_ids", [])]
+        for contact in self.items.get("contacts", []):
+            for rule, how in (("phone", "phone"), ("e-mail", "email")):
+                key = contact_key(how, contact.get(how), self.region)
+                if key:
+                    found.append((rule, key))
+        if self.fields.get("kind") == "company" and self.fields.get("name"):
+            key = name_key(self.fields["name"])
+            if key:
+                found.append(("name", key))
+        return found
+
+    region: str = "CN"
+
+
+def external_key(value: str) -> str:
+    return "ext:" + fold(value)
+
+
+class RowReader:
+    """Reads rows with one mapping; remembers the columns it did not know."""
+
+    def __init__(self, project: Project, mapping: Mapping, targets: dict[str, Target], values: Values,
+                 headers: list[str], owner: str | None):
+        self.project, self.mapping, self.targets, self.values = project, mapping, targets, values
+        self.headers, self.owner = headers, owner
+        self.id_pattern = re.compile(project.settings.id_regex)
+        self.unknown_columns: dict[str, int] = {}  # header -> rows with a value in it
+
+    def read(self, number: int, cells: list[Any]) -> Incoming:
+        incoming = Incoming(number, {h: c for h, c in zip(self.headers, cells) if h}, region=self.values.region)
+        given = [(h, c) for h, c in zip(self.headers, cells) if h and tidy(c)]
+        assigned: dict[str, list[tuple[str, Any]]] = {}
+        for header, cell in given:
+            target = self.mapping.columns.get(header)
+            if target is None or target == "notes+":
+                if target is None:
+                    self.unknown_columns[header] = self.unknown_columns.get(header, 0) + 1
+                self._note(incoming, header, cell)
+            elif target != "ignore":
+                assigned.setdefault(target, []).append((header, cell))
+        defaulted = set()
+        for target, default in self.mapping.defaults.items():
+            if target not in assigned:
+                assigned[target] = [(DEFAULT, default)]
+                defaulted.add(target)
+        self._who(assigned)
+        unknown: list[Unknown] = []
+        kind = self._kind(assigned)
+        model = self.project.customer_models.get(kind)
+        if model is None:
+            raise RowError(f"kind {kind!r} has no model")
+        direct: dict[str, str] = {}  # field -> 'column', or the header whose alias set it
+        for target_text, found in assigned.items():
+            header, cell = found[0]
+            for other, extra in found[1:]:  # two columns for one field: the first wins, the other is kept
+                if tidy(extra) != tidy(cell):
+                    self._note(incoming, other, extra)
+            target = self._target(target_text)
+            if target is None or target.kind == "special":
+                continue
+            try:
+                self._assign(incoming, model, target_text, target, header, cell, target_text in defaulted, direct)
+            except Unknown as error:
+                unknown.append(error)
+        if unknown:
+            raise UnknownValues(unknown)
+        incoming.fields["kind"] = kind
+        self._finish(incoming, model)
+        return incoming
+
+    def _target(self, text: str) -> Target | None:
+        if text not in self.targets:  # name, kind, contact.name: filled from person / company
+            self.targets[text] = parse_target(self.project, text)
+        return self.targets[text]
+
+    def _kind(self, assigned: dict[str, list[tuple[str, Any]]]) -> str:
+        """The row's kind of customer: its kind column, else an alias that names one (the guides'
+        客户类型 column mixes 企业客户 with 潜在客户), else a company."""
+        given = assigned.get("kind", [])
+        found = [("kind", *given[0])] if given and given[0][0] != DEFAULT else []
+        for target, cells in assigned.items():
+            known, meaning = self.mapping.alias(target, tidy(cells[0][1]))
+            if known and isinstance(meaning, dict) and "kind" in meaning:
+                found.append(("kind", cells[0][0], meaning["kind"]))
+        found += [("kind", *given[0])] if given and given[0][0] == DEFAULT else []
+        for target, column, cell in found:
+            try:
+                kind = self.values.option(column, target, "customer_kind", cell)
+            except Unknown as error:
+                raise UnknownValues([error]) from None
+            kind = kind.get("kind") if isinstance(kind, dict) else kind
+            if kind:
+                return kind
+        return "company"
+
+    def _note(self, incoming: Incoming, header: str, cell: Any) -> None:
+        text, masked = self.values.note(header, cell)
+        incoming.notes.append(text)
+        incoming.masked += masked
+
+    def _who(self, assigned: dict[str, list[tuple[str, Any]]]) -> None:
+        """person / company / person.given + person.family as name, kind and contact."""
+        def text(target):
+            return tidy(assigned[target][0][1]) if target in assigned else ""
+
+        given, family = text("person.given"), text("person.family")
+        joined = (family + given if _is_cjk(family + given) else f"{given} {family}").strip()
+        person, company = text("person") or joined, text("company")
+        if company:
+            assigned["name"], assigned["kind"] = [(assigned["company"][0][0], company)], [("", "company")]
+            if person:
+                assigned.setdefault("contact.name", [("", person)])
+        elif person:
+            assigned.setdefault("name", [("", person)])
+            assigned["kind"] = [("", "individual")]
+
+    def _assign(self, incoming, model, target_text, target: Target, header, cell, defaulted: bool, direct: set) -> None:
+        if target.kind == "key_date":
+            day = self.values.day(cell, header)
+            incoming.items.setdefault("key_dates", []).append({"kind": target.sub, "date": day})
+            return
+        if target.kind == "item":
+            item_model = list_item_model(model, target.name)
+            if item_model is None or target.sub not in item_model.model_fields:
+                return None if defaulted else self._note(incoming, header, cell)  # a field this kind has not: kept
+            items = incoming.items.setdefault(target.name, [{}])
+            if defaulted:
+                items[0].setdefault(("default", target.sub), self.values.typed(item_model, target.sub, cell, header))
+            else:
+                items[0][target.sub] = self.values.typed(item_model, target.sub, cell, header)
+            return
+        if target.kind == "nested":
+            nested = nested_model(model, target.name)
+            if nested is None:  # an individual's company size: kept in the notes
+                return None if defaulted else self._note(incoming, header, cell)
+            value = self.values.typed(nested, target.sub, cell, header)
+            holder = incoming.defaults if defaulted else incoming.fields
+            holder.setdefault(target.name, {})[target.sub] = value
+            return
+        if target.name not in model.model_fields:  # a company's occupation: kept in the notes
+            return None if defaulted else self._note(incoming, header, cell)
+        if target.name == "id":
+            text = tidy(cell)
+            if self.id_pattern.match(text):
+                incoming.fields["id"] = text
+            else:  # a legacy id (C001) or another system's: kept and matched, never silently replaced
+                system = self.mapping.system
+                incoming.fields.setdefault("external_ids", []).append(f"{system}:{text}" if system else text)
+            return
+        value = self.values.typed(model, target.name, cell, header)
+        if isinstance(value, dict):  # an alias naming several fields
+            for name, meaning in value.items():
+                self._set(incoming, model, name, meaning, header, defaulted, direct, from_alias=True)
+        else:
+            self._set(incoming, model, target.name, value, header, defaulted, direct)
+
+    def _set(self, incoming: Incoming, model, name: str, value: Any, header: str, defaulted: bool, direct: dict,
+             from_alias: bool = False) -> None:
+        """One field's value; a value from an alias yields to a column that names the field itself."""
+        if from_alias:
+            if name not in model.model_fields:
+                raise RowError(f"{header}: the mapping's alias names {name!r}, which is not a customer field")
+            value = self.values.typed(model, name, "、".join(map(str, value)) if isinstance(value, list) else value, header)
+            if isinstance(value, dict):
+                raise RowError(f"{header}: the mapping's alias for {name!r} leads to another alias of several fields")
+        if defaulted and name in incoming.fields:
+            return  # a default only fills what the row leaves empty (an alias of another column counts)
+        holder = incoming.defaults if defaulted and name != "kind" else incoming.fields
+        if isinstance(value, list):
+            holder[name] = [*holder.get(name, []), *[v for v in value if v not in holder.get(name, [])]]
+            return
+        earlier = direct.get(name)
+        if earlier is not None and holder.get(name) != value:
+            if from_alias:  # the first say wins (a column naming the field, or an earlier alias); this is kept
+                incoming.notes.append(f"{header}: {name} {value}")
+                return
+            if earlier != "column":  # this column names the field: it wins over the alias, which is kept
+                incoming.notes.append(f"{earlier}: {name} {holder[name]}")
+        holder[name] = value
+        if not defaulted:
+            direct[name] = header if from_alias else "column"
+
+    def _finish(self, incoming: Incoming, model) -> None:
+        fields = incoming.fields
+        if not fields.get("name"):
+            raise RowError("no name")
+        if not fields.get("owner"):
+            if self.owner is None:
+                raise RowError("no owner: add an owner column or pass --owner")
+            fields["owner"] = self.owner
+        for section, items in list(incoming.items.items()):
+            if section == "key_dates":
+                continue
+            item = items[0]
+            given = {k: v for k, v in item.items() if not isinstance(k, tuple)}
+            if not given:  # only the mapping's defaults: the row has no such item
+                del incoming.items[section]
+                continue
+            for key in [k for k in item if isinstance(k, tuple)]:
+                given.setdefault(key[1], item[key])
+            if section == "contacts":
+                given.setdefault("name", fields["name"])  # an individual's own number
+            item_model = list_item_model(model, section)
+            if item_model is not None and "by" in item_model.model_fields:
+                given.setdefault("by", [fields["owner"]])
+            missing = [n for n, info in (item_model.model_fields.items() if item_model else []) if info.is_required() and n not in given]
+            if missing:
+                raise RowError(f"{section}: the row has {', '.join(sorted(given))} but not {', '.join(missing)}")
+            items[0] = given
+
+
+def owner_fallback(reader: RowReader, error: UnknownValues, number: int, cells: list[Any]) -> Incoming | None:
+    """With --owner, a row whose only unknown is its owner is read again with --owner standing in,
+    and the text kept in the notes."""
+    if reader.owner is None or any(u.target != "owner" for u in error.unknown):
+        return None
+    texts = {u.column: u.text for u in error.unknown}
+    headers = [h if h not in texts else "" for h in reader.headers]
+    saved, reader.headers = reader.headers, headers
+    try:
+        incoming = reader.read(number, cells)
+    finally:
+        reader.headers = saved
+    incoming.cells = {h: c for h, c in zip(saved, cells) if h}
+    for column, text in texts.items():
+        incoming.notes.append(f"{column}: {text}")
+    incoming.owner_fallback = ", ".join(texts.values())
+    return incoming
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)

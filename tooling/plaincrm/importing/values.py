@@ -1,0 +1,228 @@
+"""Cells as field values: dates in the spellings sheets use, option values by value, label or the
+mapping's aliases, owners by handle, name or alias, and free text made safe for the notes.
+
+A spelling nobody has decided about is never guessed: it raises `Unknown`, which the import turns
+into a rejected row and `--plan` into a question in the mapping draft.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..modelkit import Masked, OptionRef, Ref, marker, unwrap
+from ..privacy import find_forbidden_numbers, mask_email, mask_phone
+from ..project import Project
+from .mapping import Mapping, fold
+
+_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$")
+_YEAR_LAST = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SPLIT = re.compile(r"\s*[、,，;；|]\s*")
+_GUARD = re.compile(r"^'(?=[=+\-@])")  # the apostrophe exports put before a formula-like text
+_DATE_LIKE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")  # 2023-10-20 is not a phone number
+_EMAIL_IN_TEXT = re.compile(r"[^\s@:;,，；<>()]+@[^\s@:;,，；<>()]+\.[A-Za-z]{2,}")
+
+
+class RowError(Exception):
+    """This row cannot be imported; the message says why (it goes to the reject file)."""
+
+
+def redact(text: str) -> str:
+    """Text with every resident ID or bank card number in it replaced: messages, plans and drafts
+    quote cells, and must never repeat one."""
+    found = sorted({f.offset for f in find_forbidden_numbers(text)}, reverse=True)
+    for offset in found:
+        end = offset
+        while end < len(text) and (text[end].isdigit() or text[end] in "Xx -０１２３４５６７８９Ｘｘ"):
+            end += 1
+        while end > offset and text[end - 1] in " -":
+            end -= 1
+        text = text[:offset] + "[number removed]" + text[end:]
+    return text
+
+
+class Unknown(RowError):
+    """A spelling the mapping does not decide: which column, which field it was meant for, the text."""
+
+    def __init__(self, column: str, target: str, text: str, known: list[str]):
+        text = redact(text)
+        self.column, self.target, self.text = column, target, text
+        hint = f"; one of {', '.join(known[:12])}{', …' if len(known) > 12 else ''}" if known else ""
+        super().__init__(f"{column}: {text!r} is not a known {target}{hint} (crm import --plan writes a mapping draft)")
+
+
+def tidy(value: Any) -> str:
+    """A cell as text: full-width characters made half-width, spacing collapsed (NFKC, as matching
+    does), and the apostrophe that guards a formula-like text in exports taken off."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 13812345678.0 from a spreadsheet is a phone number
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        value = value.date()
+    return _GUARD.sub("", re.sub(r"[ \t\u3000]+", " ", unicodedata.normalize("NFKC", str(value))).strip())
+
+
+def phone_text(value: Any) -> str:
+    """A phone number without spacing or brackets: 139 0000 2222 and (010) 8888-8888 as 13900002222, 010-88888888."""
+    text = re.sub(r"^\((\d+)\)\s*", r"\1-", tidy(value))  # (010) 8888 8888: the area code
+    return re.sub(r"[\s.()]+", "", text)
+
+
+class Values:
+    """Turns cells into field values for one project and mapping."""
+
+    def __init__(self, project: Project, mapping: Mapping, team: dict[str, Any]):
+        self.project, self.mapping = project, mapping
+        self.region = getattr(project.settings, "phone_region", "CN")
+        self.options: dict[str, dict[str, str]] = {}  # option list -> folded spelling -> value
+        for name, option_list in project.options.items():
+            spellings: dict[str, str] = {}
+            for value in option_list.values:
+                labels = option_list.labels.get(value, {})
+                for spelling in (value, value.replace("_", " "), labels.get("en"), labels.get("zh")):
+                    if spelling:
+                        spellings.setdefault(fold(spelling), value)
+            self.options[name] = spellings
+        self.team = team  # handle -> member
+        self.people: dict[str, str] = {}  # folded handle, name or alias -> handle
+        for handle, member in team.items():
+            for spelling in (handle, getattr(member, "name", None), *(getattr(member, "aliases", None) or [])):
+                if spelling:
+                    self.people.setdefault(fold(spelling), handle)
+
+    # --- dates ---
+
+    def day(self, value: Any, column: str) -> date:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2_958_466:
+            return _EXCEL_EPOCH + timedelta(days=int(value))  # an Excel serial number
+        text = tidy(value)
+        if text.isdigit() and 20_000 <= int(text) <= 80_000:  # a serial number read from CSV
+            return _EXCEL_EPOCH + timedelta(days=int(text))
+        parts = None
+        match = _DAY.match(text)
+        if match:
+            parts = tuple(map(int, match.groups()))
+        else:
+            match = _YEAR_LAST.match(text)
+            if match and self.mapping.dates != "ymd":
+                first, second, year = map(int, match.groups())
+                parts = (year, first, second) if self.mapping.dates == "mdy" else (year, second, first)
+        if parts:
+            try:
+                return date(*parts)
+            except ValueError:
+                pass
+        elif match:
+            raise RowError(f"{column}: {text!r} could be day/month or month/day; say which with 'dates: mdy' or 'dates: dmy' in the mapping")
+        raise RowError(f"{column}: {text!r} is not a date (2024-05-10, 2024/5/10, 2024.5.10, 2024年5月10日)")
+
+    # --- option values and owners ---
+
+    def option(self, column: str, target: str, list_name: str, value: Any) -> Any:
+        """An option value, or what the mapping's alias says (a value or several fields)."""
+        text = tidy(value)
+        found, meaning = self.mapping.alias(target, text)
+        if found:
+            if meaning is None:
+                raise RowError(f"{column}: {text!r} is left undecided (~) in the mapping {self.mapping.name!r}")
+            return meaning
+        exact = self.options.get(list_name, {}).get(fold(text))
+        if exact is None:
+            raise Unknown(column, target, text, sorted(set(self.options.get(list_name, {}).values())))
+        return exact
+
+    def owner(self, column: str, value: Any) -> Any:
+        """A team member's handle from a handle, display name or alias (team or mapping)."""
+        text = tidy(value)
+        found, meaning = self.mapping.alias("owner", text)
+        if found:
+            if meaning is None:
+                raise RowError(f"{column}: {text!r} is left undecided (~) in the mapping {self.mapping.name!r}")
+            return meaning
+        handle = self.people.get(fold(text))
+        if handle is None:
+            raise Unknown(column, "owner", text, sorted(self.team))
+        return handle
+
+    def typed(self, model: type[BaseModel], name: str, value: Any, column: str) -> Any:
+        """A cell as the model's field `name` wants it (an alias may answer with several fields)."""
+        info = model.model_fields[name]
+        inner, _, is_list = unwrap(info.annotation)
+        option = marker(info, OptionRef)
+        member = (ref := marker(info, Ref)) is not None and ref.target == "member"
+        if is_list:
+            parts = [part for part in _SPLIT.split(tidy(value)) if part]
+            if option is not None:
+                return [self.option(column, name, option.name, p) for p in parts]
+            return [self.owner(column, p) for p in parts] if member else parts
+        if member:
+            return self.owner(column, value)
+        if option is not None:
+            return self.option(column, name, option.name, value)
+        if inner is date:
+            return self.day(value, column)
+        masked = marker(info, Masked)
+        if masked is not None and masked.how == "phone":
+            return phone_text(value)
+        if inner is Decimal:
+            return self.amount(value, column)
+        if inner is int:
+            try:
+                return int(float(tidy(value)))
+            except ValueError:
+                raise RowError(f"{column}: {tidy(value)!r} is not a whole number") from None
+        if inner is bool:
+            text = fold(value)
+            if text in ("1", "true", "yes", "y", "是", "√", "✓", "x"):
+                return True
+            if text in ("0", "false", "no", "n", "否", ""):
+                return False
+            raise RowError(f"{column}: {tidy(value)!r} is not yes or no")
+        return tidy(value)
+
+    def amount(self, value: Any, column: str) -> int | float:
+        """An amount as sheets write it: 120000, 120,000.00, ¥12万, 12.5万元 (written as a YAML number)."""
+        text = re.sub(r"[\s,¥￥元]|RMB|CNY", "", tidy(value), flags=re.IGNORECASE)
+        scale = 10_000 if text.endswith("万") else 1
+        try:
+            number = Decimal(text.removesuffix("万")) * scale
+        except InvalidOperation:
+            raise RowError(f"{column}: {tidy(value)!r} is not an amount (120000, 120,000.00, 12万)") from None
+        if not number.is_finite():
+            raise RowError(f"{column}: {tidy(value)!r} is not an amount (120000, 120,000.00, 12万)")
+        return int(number) if number == number.to_integral_value() else float(number)
+
+    # --- free text ---
+
+    def note(self, column: str, value: Any) -> tuple[str, int]:
+        """`column: value` for the notes, with phone numbers and e-mail addresses masked as the site
+        masks contact fields (map the column to contact.phone to keep them whole), and (text, count
+        masked). A resident ID or bank card number rejects the row: plaincrm never stores them."""
+        text = tidy(value) if not isinstance(value, str) else re.sub(r"[ \t\u3000]+", " ", unicodedata.normalize("NFKC", value)).strip()
+        if any(True for _ in find_forbidden_numbers(text)):
+            raise RowError(f"{column}: holds a resident ID or bank card number; plaincrm never stores them, "
+                           "take it out of the sheet (the value is not repeated here)")
+        masked = 0
+        if sum(ch.isdigit() for ch in text) >= 7:
+            import phonenumbers
+
+            found = [m for m in phonenumbers.PhoneNumberMatcher(text, self.region, leniency=phonenumbers.Leniency.VALID)
+                     if not _DATE_LIKE.match(m.raw_string)]
+            for match in reversed(found):
+                text = text[: match.start] + mask_phone(match.raw_string) + text[match.end :]
+            masked += len(found)
+        if "@" in text:
+            text, count = _EMAIL_IN_TEXT.subn(lambda m: mask_email(m.group()), text)
+            masked += count
+        return f"{column}: {text}", masked
