@@ -246,6 +246,7 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
     """
     from pydantic import ValidationError
 
+    from . import matching  # noqa: F401 - workers key contacts with it: phonenumbers and cleanco load once, before the fork
     from .validation import RecordChecker
 
     checker = RecordChecker(project, validate=False, mask=masked)

@@ -188,6 +188,10 @@ class Settings(BaseModel):
     max_file_bytes: int = layout.DEFAULT_MAX_FILE_BYTES
     max_alias_nodes: int = layout.DEFAULT_MAX_ALIAS_NODES
     default_currency: str = "CNY"
+    phone_region: str = Field(
+        "CN", pattern=r"^[A-Z]{2}$",
+        description="ISO 3166 alpha-2 country whose phone numbers are written without a country code (matching)",
+    )
     exchange_rates: dict[str, float] = Field(
         {}, description="value of one unit of another currency in the default currency, for totals"
     )

@@ -117,9 +117,11 @@ class Masker:
     customer, where copying validated models would cost a second per 10,000.
     """
 
-    def __init__(self, models: dict[str, type]):
+    def __init__(self, models: dict[str, type], phone_region: str = "CN"):
+        """`phone_region`: the country of numbers written without a country code (settings.phone_region)."""
         from .modelkit import Masked, marker_paths
 
+        self.phone_region = phone_region
         self._paths = {kind: marker_paths(model, Masked) for kind, model in models.items()}
         self._all = sorted({p for paths in self._paths.values() for p in paths}, key=lambda p: p[0])
 
@@ -131,11 +133,12 @@ class Masker:
         return [(where, hide.how, value) for path, hide in paths for where, value in walk_paths(data, path)]
 
     def contact_keys(self, data: dict) -> tuple[str, ...]:
-        """Hashes of the record's normalised phone numbers and e-mail addresses, taken before
-        masking: duplicates can be found on a masked site without the numbers themselves."""
+        """Hashes of the record's normalised phone numbers (E.164, read in the project's
+        `phone_region`) and e-mail addresses, taken before masking: duplicates can be found on a
+        masked site without the numbers themselves."""
         from .matching import contact_key
 
-        keys = {contact_key(how, value) for _, how, value in self._found(data)}
+        keys = {contact_key(how, value, self.phone_region) for _, how, value in self._found(data)}
         return tuple(sorted(key for key in keys if key))
 
     def mask(self, data: dict) -> dict:

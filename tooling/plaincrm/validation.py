@@ -30,7 +30,8 @@ class RecordChecker:
         self.models = project.customer_models
         from .privacy import Masker
 
-        self.validate, self.mask, self.masker = validate, mask, Masker(self.models)
+        self.validate, self.mask = validate, mask
+        self.masker = Masker(self.models, phone_region=project.settings.phone_region)
         self._reference_paths = {
             kind: [(path, ref.target) for path, ref in marker_paths(model, Ref)] for kind, model in self.models.items()
         }

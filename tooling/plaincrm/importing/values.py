@@ -80,7 +80,7 @@ class Values:
 
     def __init__(self, project: Project, mapping: Mapping, team: dict[str, Any]):
         self.project, self.mapping = project, mapping
-        self.region = getattr(project.settings, "phone_region", "CN")
+        self.region = project.settings.phone_region
         self.options: dict[str, dict[str, str]] = {}  # option list -> folded spelling -> value
         for name, option_list in project.options.items():
             spellings: dict[str, str] = {}
