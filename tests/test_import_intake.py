@@ -369,3 +369,16 @@ def test_arbitrary_cells_never_crash_the_import(repo, tmp_path):
             assert "11010519491231002X" not in out + err
 
     run()
+
+
+def test_a_second_phone_column_is_a_second_number_not_a_masked_note(repo, tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text('columns: {客户名称: name, 联系人: contact.name, 联系方式: contact.phone, 备用手机: contact.phone, 跟进人: owner}\n',
+                       encoding="utf-8")
+    source = write_csv(tmp_path / "s.csv", [["客户名称", "联系人", "联系方式", "备用手机", "跟进人"],
+                                            ["甲公司", "张经理", "13812345678", "13900001111", "li.wei"]])
+    code, out, err = _crm(repo.root, "import", str(source), "--mapping", str(mapping), "--today", "2024-06-01")
+    assert code == 0, err + out
+    contacts = data(repo, "C20240601001")["contacts"]
+    assert contacts == [{"name": "张经理", "phone": "13812345678"}, {"name": "张经理", "phone": "13900001111"}]
+    assert "unchanged 1" in _crm(repo.root, "import", str(source), "--mapping", str(mapping), "--today", "2024-06-01")[1]

@@ -374,12 +374,13 @@ def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[st
 
 
 def _same_item(section: str, new: dict, old: dict, region: str) -> bool:
-    """Whether a list already holds this item: a contact by name, phone or e-mail; a follow-up by day
-    and summary; anything else when every field the row gives is already there."""
-    if section == "contacts":
+    """Whether a list already holds this item: a contact by its phone and e-mail (by name when it has
+    neither); a follow-up by day and summary; anything else when every field the row gives is there."""
+    if section == "contacts":  # the same person's number or address is there (a new one is added)
         keys = {contact_key(h, new.get(h), region) for h in ("phone", "email")} - {None}
-        return tidy(old.get("name")) == tidy(new.get("name")) or bool(
-            keys & {contact_key(h, old.get(h), region) for h in ("phone", "email")})
+        if not keys:
+            return tidy(old.get("name")) == tidy(new.get("name"))
+        return keys <= {contact_key(h, old.get(h), region) for h in ("phone", "email")}
     if section == "interactions":
         return _plain(old.get("date")) == _plain(new.get("date")) and tidy(old.get("summary")) == tidy(new.get("summary"))
     return all(_plain(old.get(k)) == _plain(v) for k, v in new.items())

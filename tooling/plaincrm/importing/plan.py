@@ -63,7 +63,7 @@ def plan_import(project: Project, source: Path, *, mapping_file: Path | None = N
     sheet, mapping, reader = open_sheet(project, source, mapping_file, owner, blank_ok=True)
     plan = ImportPlan(source, mapping, reader.headers, lang=_language(reader.headers))
     questions: dict[tuple[str, str, str], Question] = {}
-    suggest = Suggester(project, reader.values)
+    suggest = Suggester(project, reader.values, plan.lang)
     for number, cells in sheet.rows:
         plan.rows += 1
         try:
@@ -105,8 +105,8 @@ def _language(headers: list[str]) -> str:
 class Suggester:
     """Nearest answers for the plan: never applied unless exact, always shown with the reason."""
 
-    def __init__(self, project: Project, values):
-        self.project, self.values = project, values
+    def __init__(self, project: Project, values, lang: str = "en"):
+        self.project, self.values, self.lang = project, values, lang
         self.labels: dict[str, list[str]] = {}  # target -> its labels and name
         for model in project.customer_models.values():
             for name, info in model.model_fields.items():
@@ -122,6 +122,13 @@ class Suggester:
                         self._add(f"{prefix}.{sub}", [f"{prefix} {sub}", *labels,
                                   *[f"{field_label(info, name, lang)} {field_label(sub_info, sub, lang)}" for lang in ("en", "zh")]])
 
+    def why(self, key: str, **words) -> str:
+        return REASONS[key][self.lang].format(**words)
+
+    def role(self, value: str) -> str:
+        roles = self.project.options.get("role")
+        return roles.label(value, self.lang) if roles else value
+
     def _add(self, target: str, labels: list[str]) -> None:
         self.labels.setdefault(target, [])
         self.labels[target] += [fold(label) for label in labels if fold(label) not in self.labels[target]]
@@ -131,18 +138,18 @@ class Suggester:
         key = fold(name)
         for target, labels in self.labels.items():
             if key in labels and not target.startswith(("service_case", "order", "interaction.next_step")):
-                return target, "its header is this field's label", True
+                return target, self.why("label"), True
         if sample:
-            for target, shape, pattern in (("contact.phone", "phone numbers", _PHONE), ("contact.email", "e-mail addresses", _EMAIL),
+            for target, shape, pattern in (("contact.phone", "phones", _PHONE), ("contact.email", "emails", _EMAIL),
                                            ("key_date:other", "dates", _DATE)):
                 hits = sum(1 for s in sample if pattern.match(s))
                 if hits >= max(1, len(sample) * 0.8):
-                    return target, f"{hits} of {len(sample)} values look like {shape}", False
+                    return target, self.why(shape, hits=hits, total=len(sample)), False
         best = max(((difflib.SequenceMatcher(None, key, label).ratio(), target) for target, labels in self.labels.items()
                     for label in labels if len(label) >= 2 and (label in key or key in label)), default=None)
         if best:
-            return best[1], "its header resembles this field's label", False
-        return "notes+", "no field fits: its values go to the notes (phone numbers and e-mails masked)", False
+            return best[1], self.why("resembles"), False
+        return "notes+", self.why("notes"), False
 
     def value(self, target: str, text: str) -> tuple[Any, str]:
         """(suggestion, why) for an unknown spelling of a target's values."""
@@ -154,19 +161,19 @@ class Suggester:
         if own:
             found = self._nearest(key, own)
             if found:
-                return found[0], f"nearest {target}: {found[1]}"
+                return found[0], self.why("nearest", field=target, label=found[1])
         for other in _CROSS_FIELDS:
             if other == target or other not in lists:
                 continue
             for spelling, value in lists[other].items():
                 if spelling == key:
-                    return {other: value}, f"{text!r} is a {other} label, not a {target}"
+                    return {other: value}, self.why("other_field", text=text, other=other, field=target)
         if own:
             for other in _CROSS_FIELDS:
                 found = self._nearest(key, lists.get(other, {})) if other != target else None
                 if found:
-                    return {other: found[0]}, f"close to the {other} label {found[1]}"
-        return None, "no close value: write one, a mapping of fields, or {tags: …} to keep it as a tag"
+                    return {other: found[0]}, self.why("close_other", other=other, label=found[1])
+        return None, self.why("no_value")
 
     def person(self, text: str) -> tuple[Any, str]:
         """A member whose name, alias or (surname and role word) the text contains."""
@@ -174,7 +181,7 @@ class Suggester:
         team = self.values.team
         hits = [h for h, m in team.items() if any(fold(s) in folded for s in [m.name, *(getattr(m, "aliases", None) or [])] if s and len(fold(s)) >= 2)]
         if len(hits) == 1:
-            return hits[0], f"the text contains {team[hits[0]].name}"
+            return hits[0], self.why("contains", name=team[hits[0]].name)
         roles = self.project.options.get("role")
         words = {value: [fold(roles.label(value, lang)) for lang in ("en", "zh")] for value in roles.values} if roles else {}
         said = [role for role, labels in words.items() if any(label and label in folded for label in labels)]
@@ -186,10 +193,10 @@ class Suggester:
             by_role = [h for h, m in team.items() if m.role in said]
             by_surname = [h for h in by_role if _surname(team[h].name) and fold(_surname(team[h].name)) in rest]
             if len(by_surname) == 1:
-                return by_surname[0], f"role word and surname: {team[by_surname[0]].name} ({team[by_surname[0]].role})"
+                return by_surname[0], self.why("surname", name=team[by_surname[0]].name, role=self.role(team[by_surname[0]].role))
             if len(by_role) == 1:
-                return by_role[0], f"the only {said[0]} in the team: {team[by_role[0]].name}"
-        return None, "nobody in the team fits; one of " + ", ".join(f"{h} ({m.name})" for h, m in team.items())
+                return by_role[0], self.why("only_role", role=self.role(said[0]), name=team[by_role[0]].name)
+        return None, self.why("nobody", team=", ".join(f"{h} ({m.name})" for h, m in team.items()))
 
     def _option_lists(self, target: str) -> dict[str, dict[str, str]]:
         out = {}
@@ -216,6 +223,26 @@ def _surname(name: str) -> str:
     if name and "\u4e00" <= name[0] <= "\u9fff":
         return name[0]
     return name.split()[-1] if " " in name else ""
+
+
+REASONS = {
+    "label": {"en": "its header is this field's label", "zh": "列名就是该字段的名称"},
+    "phones": {"en": "{hits} of {total} values look like phone numbers", "zh": "{total} 个值中 {hits} 个像电话号码"},
+    "emails": {"en": "{hits} of {total} values look like e-mail addresses", "zh": "{total} 个值中 {hits} 个像电子邮箱"},
+    "dates": {"en": "{hits} of {total} values look like dates", "zh": "{total} 个值中 {hits} 个像日期"},
+    "resembles": {"en": "its header resembles this field's label", "zh": "列名与该字段的名称相近"},
+    "notes": {"en": "no field fits: its values go to the notes (phone numbers and e-mails masked)",
+              "zh": "没有合适的字段：值写入备注（电话和邮箱打码）"},
+    "nearest": {"en": "nearest {field}: {label}", "zh": "最接近的 {field}：{label}"},
+    "other_field": {"en": "{text!r} is a {other} value, not a {field}", "zh": "“{text}”是 {other} 的选项，不是 {field}"},
+    "close_other": {"en": "close to the {other} value {label}", "zh": "接近 {other} 的选项 {label}"},
+    "no_value": {"en": "no close value: write one, a mapping of fields, or {{tags: [...]}} to keep it as a tag",
+                 "zh": "没有相近的选项：填写一个值、一组字段，或用 {{tags: [...]}} 保留为标签"},
+    "contains": {"en": "the text contains {name}", "zh": "文字中含有 {name}"},
+    "surname": {"en": "role word and surname: {name} ({role})", "zh": "职务词与姓氏：{name}（{role}）"},
+    "only_role": {"en": "the only {role} in the team: {name}", "zh": "团队中唯一的{role}：{name}"},
+    "nobody": {"en": "nobody in the team fits; one of {team}", "zh": "团队中没有对应的人；可选：{team}"},
+}
 
 
 # --- the draft --------------------------------------------------------------------------------------

@@ -97,10 +97,16 @@ class RowReader:
         direct: dict[str, str] = {}  # field -> 'column', or the header whose alias set it
         for target_text, found in assigned.items():
             header, cell = found[0]
-            for other, extra in found[1:]:  # two columns for one field: the first wins, the other is kept
-                if tidy(extra) != tidy(cell):
-                    self._note(incoming, other, extra)
             target = self._target(target_text)
+            for other, extra in found[1:]:  # two columns for one field: the first wins, the other is kept
+                if tidy(extra) == tidy(cell):
+                    continue
+                if target is not None and target.name == "contacts" and target.sub in ("phone", "email"):
+                    # a second number is a second entry for the contact: never masked away in the notes
+                    extra_model = list_item_model(self.project.customer_models.get(kind), "contacts")
+                    incoming.items.setdefault("contacts", [{}]).append({target.sub: self.values.typed(extra_model, target.sub, extra, other)})
+                else:
+                    self._note(incoming, other, extra)
             if target is None or target.kind == "special":
                 continue
             try:
@@ -236,22 +242,26 @@ class RowReader:
         for section, items in list(incoming.items.items()):
             if section == "key_dates":
                 continue
-            item = items[0]
-            given = {k: v for k, v in item.items() if not isinstance(k, tuple)}
-            if not given:  # only the mapping's defaults: the row has no such item
-                del incoming.items[section]
-                continue
-            for key in [k for k in item if isinstance(k, tuple)]:
-                given.setdefault(key[1], item[key])
-            if section == "contacts":
-                given.setdefault("name", fields["name"])  # an individual's own number
             item_model = list_item_model(model, section)
-            if item_model is not None and "by" in item_model.model_fields:
-                given.setdefault("by", [fields["owner"]])
-            missing = [n for n, info in (item_model.model_fields.items() if item_model else []) if info.is_required() and n not in given]
-            if missing:
-                raise RowError(f"{section}: the row has {', '.join(sorted(given))} but not {', '.join(missing)}")
-            items[0] = given
+            kept = []
+            for item in items:
+                given = {k: v for k, v in item.items() if not isinstance(k, tuple)}
+                if not given:  # only the mapping's defaults: the row has no such item
+                    continue
+                for key in [k for k in item if isinstance(k, tuple)]:
+                    given.setdefault(key[1], item[key])
+                if section == "contacts":  # a second number is the first contact's; a lone one, the customer's own
+                    given.setdefault("name", kept[0]["name"] if kept else fields["name"])
+                if item_model is not None and "by" in item_model.model_fields:
+                    given.setdefault("by", [fields["owner"]])
+                missing = [n for n, info in (item_model.model_fields.items() if item_model else []) if info.is_required() and n not in given]
+                if missing:
+                    raise RowError(f"{section}: the row has {', '.join(sorted(given))} but not {', '.join(missing)}")
+                kept.append(given)
+            if kept:
+                incoming.items[section] = kept
+            else:
+                del incoming.items[section]
 
 
 def owner_fallback(reader: RowReader, error: UnknownValues, number: int, cells: list[Any]) -> Incoming | None:
