@@ -1,0 +1,629 @@
+"""Reading the spreadsheet a user hands to `crm import`: the first worksheet of an XLSX/XLSM, XLS or ODS,
+or a CSV.
+
+The file comes from someone else's computer and nothing in it is trusted: a few kilobytes must not be able
+to take gigabytes of memory or minutes of time, and a CSV that would be read wrong must fail, naming the
+line, instead of importing a customer with the next three rows in one cell. What is refused, and why:
+
+- Size. The file over `max_file_bytes` (100 MB, far above any customer list). For zip containers (xlsx,
+  ods), from the zip directory before anything is inflated: members declaring more than
+  `max_uncompressed_bytes` in total (512 MB: a sheet at the cell limit is about 50 bytes of XML per cell,
+  about 250 MB with its shared strings), and any member over 8 MB claiming more than 100:1 compression
+  (real sheets compress 5-30:1; zeros compress 1000:1). Python's zipfile never inflates a member past
+  its declared size, so for openpyxl the declared sizes are a real bound.
+- Shape. At most 200,000 rows, 1,000 columns and 5,000,000 cells, counted as the rows stream in so that a
+  sheet is refused when a limit is crossed, not after it has been read: several times the largest
+  customer list a team keeps, and what fits in a few hundred MB of Python objects. In a spreadsheet the
+  limits apply to where a non-empty cell is (row 1,048,576 is refused even when it is the only one);
+  empty rows and trailing empty cells are dropped and never counted. A cell longer than Excel's own
+  32,767 characters is refused in a CSV, where it means a quote went astray.
+- XLSX tricks. The declared `<dimension>` is ignored (openpyxl would pad every row to it and yield every
+  empty row up to it). openpyxl parses with defusedxml when it is installed, which refuses entity
+  declarations (billion laughs).
+- What calamine (xls, ods) would build. calamine reads every sheet of a workbook into a dense rectangle
+  when the workbook is opened: a cell at IV65536 of an .xls is 16 million cells (1 GB), an ODS cell
+  repeated by `number-rows-repeated`/`number-columns-repeated` is as many cells as the repeats say (it
+  stops only at 100 million, several GB), and a compound-file (.xls) sector chain that loops makes it
+  allocate until the process is killed. So before calamine sees a file, the .xls compound file is walked
+  in Python with bounds and loop checks, and the ODS content.xml is scanned (defusedxml, streaming) for
+  the rectangle each sheet would make. The members calamine inflates are also read here once past their
+  declared size: calamine's zip reader only notices a member that inflates beyond it after inflating it.
+- CSV that would be read wrong: an unclosed quote, a quoted cell that swallows what look like whole rows,
+  a row with more or fewer cells than the header, a csv error; each names the line where the row starts,
+  which is the line the user's editor shows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import copy
+import csv
+import io
+import re
+import struct
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from xml.sax.handler import ContentHandler
+
+from defusedxml import DefusedXmlException
+
+EXCEL_ROWS = 1_048_576  # the last row a spreadsheet has: a row past it only comes from a crafted file
+_RATIO, _RATIO_FLOOR = 100, 8 * 2**20  # a member over 8 MB claiming more than 100:1 is a zip bomb
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls is
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+class UnreadableSheet(Exception):
+    """The file cannot be read as a sheet; str() is one clear line naming the file and, where it applies,
+    the line/row and column."""
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """What a sheet may cost; the module docstring says how each value was chosen."""
+
+    max_file_bytes: int = 100 * 2**20
+    max_uncompressed_bytes: int = 512 * 2**20
+    max_rows: int = 200_000
+    max_columns: int = 1_000
+    max_cells: int = 5_000_000
+    max_cell_chars: int = 32_767
+
+
+DEFAULT_LIMITS = SheetLimits()
+
+
+@dataclass
+class Sheet:
+    headers: list[Any]  # the first non-blank row, raw cells, without trailing empty ones
+    rows: list[tuple[int, list[Any]]]  # (the spreadsheet row, or the CSV line where the row starts; cells)
+    format: str  # "xlsx", "xls", "ods", "csv"
+    encoding: str | None = None  # for CSV: utf-8, utf-8-sig, gb18030, utf-16
+
+
+def read_sheet(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Sheet:
+    """The first worksheet of `path`, or UnreadableSheet; never another exception, whatever the bytes.
+
+    Zip and compound files are recognised by their content, whatever their suffix (WPS and web systems
+    name one as the other); anything else is CSV text, unless its name says spreadsheet."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        fmt = _format(path)
+    except OSError as error:
+        raise UnreadableSheet(f"{path}: cannot read it: {error.strerror or error}") from None
+    if size > limits.max_file_bytes:
+        raise UnreadableSheet(f"{path}: {size:,} bytes, more than the {limits.max_file_bytes:,} allowed")
+    encoding, rows = None, None
+    try:
+        if fmt == "csv":
+            text, encoding = _decode(path)
+            rows = _csv_rows(path, text, limits)
+        elif fmt == "xlsx":
+            rows = _xlsx_rows(path, limits)
+        else:
+            rows = _calamine_rows(path, fmt, limits)
+        headers, body = _collect(path, fmt, rows, limits)
+    except UnreadableSheet:
+        raise
+    except BaseException as error:  # whatever a parser raises on a corrupt file is "unreadable"
+        # pyo3 turns a panic in calamine into PanicException, which is not an Exception
+        if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
+            raise
+        raise UnreadableSheet(f"{path}: not a readable {fmt.upper()} file: {_reason(error)}") from error
+    finally:
+        if rows is not None:
+            rows.close()
+    return Sheet(headers, body, fmt, encoding)
+
+
+def _format(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(84)  # an ODS starts with its stored "mimetype" member
+    if head.startswith(_OLE2):
+        return "xls"
+    if head.startswith(b"PK\x03\x04"):
+        return "ods" if _ODS_MIME in head or path.suffix.lower() == ".ods" else "xlsx"
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        raise UnreadableSheet(f"{path}: not a spreadsheet file: neither a zip archive (XLSX, ODS) "
+                              "nor a compound file (XLS)")
+    return "csv"
+
+
+def _reason(error: BaseException) -> str:
+    cause = error
+    while cause is not None:  # openpyxl wraps the refusal in its own "invalid XML" error
+        if isinstance(cause, DefusedXmlException):
+            return "its XML declares entities (refused: a possible entity bomb)"
+        cause = cause.__cause__ or cause.__context__
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _empty(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _used(cells: Iterable[Any]) -> int:
+    """How many cells a row has up to its last non-empty one."""
+    cells = list(cells)
+    width = len(cells)
+    while width and _empty(cells[width - 1]):
+        width -= 1
+    return width
+
+
+def _letters(column: int) -> str:
+    name = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _collect(path: Path, fmt: str, rows: Iterator[tuple[int, Any]], limits: SheetLimits):
+    """The header and the body: blank rows left out, trailing empty cells cut, limits checked per row."""
+    where = "line" if fmt == "csv" else "row"
+    headers, body, count, cells = None, [], 0, 0
+    for number, row in rows:
+        width = _used(row)
+        if not width:
+            if fmt != "csv" and number > EXCEL_ROWS:  # openpyxl counts every missing row up to a far one
+                raise UnreadableSheet(f"{path}: a row numbered past {EXCEL_ROWS:,}, the last a spreadsheet has")
+            continue
+        count += 1
+        if (count if fmt == "csv" else number) > limits.max_rows:
+            raise UnreadableSheet(f"{path}: more than the {limits.max_rows:,} rows allowed ({where} {number})")
+        if width > limits.max_columns:
+            column = f"{width:,} cells" if fmt == "csv" else f"cells up to column {_letters(width)}"
+            raise UnreadableSheet(f"{path}: {where} {number} has {column}, "
+                                  f"more than the {limits.max_columns:,} columns allowed")
+        cells += width
+        if cells > limits.max_cells:
+            raise UnreadableSheet(f"{path}: more than the {limits.max_cells:,} cells allowed ({where} {number})")
+        if headers is None:
+            headers = list(row[:width])
+        else:
+            body.append((number, list(row[:width])))
+    if headers is None:
+        raise UnreadableSheet(f"{path}: the sheet is empty")
+    return headers, body
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    """UTF-8 with or without BOM, UTF-16 with BOM (Excel's "Unicode text"), else GB18030 (a superset of
+    GBK, what Excel writes as "CSV" on a Chinese Windows)."""
+    raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+    elif raw.startswith(codecs.BOM_UTF8):
+        encodings = ("utf-8-sig",)
+    else:
+        encodings = ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableSheet(f"{path}: not text in UTF-8, UTF-16 or GB18030/GBK; save it as \"CSV UTF-8\"")
+
+
+def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:
+    """(line the row starts on, cells) of each row, refusing what would be read wrong (see the module)."""
+    first = re.match(r"[^\r\n]*", text).group()
+    tabs, commas = first.count("\t"), first.count(",")
+    delimiter = "\t" if tabs > commas else ";" if ";" in first and not commas else ","
+    lines: list[str] = []  # the physical lines of the row being read
+    done = []  # [True] once the text has run out
+
+    def feed() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):  # splits at \r\n, \r and \n, as csv does
+            lines.append(line)
+            yield line
+        done.append(True)
+
+    reader = csv.reader(feed(), delimiter=delimiter, strict=True)
+    previous = csv.field_size_limit(len(text) + 1)  # every cell gets through, to be measured below
+    try:
+        end, width = 0, None  # the last line read; the header's width
+        while True:
+            lines.clear()
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                start = end + 1
+                spans = _quotes(lines, start, delimiter)
+                if done and spans and spans[-1][1] is None:
+                    raise UnreadableSheet(f"{path}: line {spans[-1][0]}: a quote opened here is never closed")
+                raise UnreadableSheet(_swallowed(path, spans, lines, start, delimiter, width, True)
+                                      or f"{path}: line {reader.line_num}: {error}") from None
+            start, end = end + 1, reader.line_num
+            used = _used(cells)
+            if not used:
+                continue
+            if width is None:
+                width = used
+            else:
+                wrong = used > width or len(cells) < width
+                if len(lines) > 1 and (problem := _swallowed(path, _quotes(lines, start, delimiter), lines, start,
+                                                             delimiter, width, wrong)):
+                    raise UnreadableSheet(problem)
+                if wrong:
+                    raise UnreadableSheet(f"{path}: line {start} has {used if used > width else len(cells)} cells, "
+                                          f"the header has {width}")
+            for column, cell in enumerate(cells, 1):
+                if len(cell) > limits.max_cell_chars:
+                    raise UnreadableSheet(f"{path}: line {start}, column {column}: a cell of {len(cell):,} characters, "
+                                          f"more than the {limits.max_cell_chars:,} a spreadsheet cell holds")
+            yield start, cells
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _quotes(lines: list[str], first: int, delimiter: str) -> list[tuple[int, int | None]]:
+    """(line it opens on, line it closes on or None) of each quoted cell in a row's lines, read as csv reads
+    them: a quote opens a cell only at its start, and "" inside one is a quote."""
+    spans, opened = [], None
+    for number, line in enumerate(lines, first):
+        at = line.find('"')
+        while at >= 0:
+            if opened is None:
+                if at == 0 or line[at - 1] == delimiter:
+                    opened = number
+            elif line.startswith('"', at + 1):
+                at += 1
+            else:
+                spans.append((opened, number))
+                opened = None
+            at = line.find('"', at + 1)
+    if opened is not None:
+        spans.append((opened, None))
+    return spans
+
+
+def _swallowed(path: Path, spans, lines: list[str], first: int, delimiter: str, width: int | None,
+               wrong: bool) -> str | None:
+    """The classic broken export: a stray quote makes the following rows one cell. It shows as a quoted cell
+    whose continued lines each have the delimiters of a whole row. A genuine multi-line note has none, or
+    (in the first column) a single continued line in a row that is otherwise right."""
+    if not width or width < 2:
+        return None
+    for opened, closed in spans:
+        if closed is None or closed == opened:
+            continue
+        continued = lines[opened + 1 - first:closed + 1 - first]
+        if (wrong or len(continued) > 1) and all(line.count(delimiter) >= width - 1 for line in continued):
+            return (f"{path}: line {opened}: a quote opened here closes only at line {closed}, "
+                    f"reading lines {opened + 1}-{closed} (which look like rows of their own) into one cell")
+    return None
+
+
+# --- XLSX (openpyxl) ---------------------------------------------------------------------------------
+
+
+def _open_zip(path: Path, limits: SheetLimits) -> zipfile.ZipFile:
+    """The archive, once its directory promises nothing a zip bomb would."""
+    archive = zipfile.ZipFile(path)
+    members = archive.infolist()
+    total = sum(member.file_size for member in members)
+    bomb = next((member for member in members
+                 if member.file_size > _RATIO_FLOOR and member.file_size > _RATIO * max(member.compress_size, 1)), None)
+    if total > limits.max_uncompressed_bytes:
+        problem = (f"its members would unpack to {total:,} bytes, "
+                   f"more than the {limits.max_uncompressed_bytes:,} allowed (a zip bomb?)")
+    elif bomb:
+        problem = f"{bomb.filename} would unpack to {bomb.file_size:,} bytes from {bomb.compress_size:,} (a zip bomb?)"
+    elif len({member.filename for member in members}) < len(members):
+        problem = "two members have the same name"  # which one would a reader take?
+    else:
+        return archive
+    archive.close()
+    raise UnreadableSheet(f"{path}: refused: {problem}")
+
+
+def _xlsx_rows(path: Path, limits: SheetLimits) -> Iterator[tuple[int, tuple]]:
+    _open_zip(path, limits).close()
+    from openpyxl import load_workbook
+
+    with path.open("rb") as handle:  # given a path ending in .xls, openpyxl would refuse it by its name
+        book = load_workbook(handle, read_only=True, data_only=True)
+        try:
+            if not book.worksheets:
+                raise UnreadableSheet(f"{path}: the workbook has no worksheet")
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # the declared <dimension> would pad every row to it
+            # from A1 explicitly: otherwise openpyxl starts at the dimension's top left and skips what is before
+            yield from enumerate(sheet.iter_rows(min_row=1, min_col=1, values_only=True), 1)
+        finally:
+            book.close()
+
+
+# --- XLS and ODS (calamine) ------------------------------------------------------------------------
+
+
+def _calamine_rows(path: Path, fmt: str, limits: SheetLimits) -> Iterator[tuple[int, list]]:
+    (_check_xls if fmt == "xls" else _check_ods)(path, limits)
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        index = next((i for i, sheet in enumerate(book.sheets_metadata) if sheet.typ == SheetTypeEnum.WorkSheet), None)
+        if index is None:
+            raise UnreadableSheet(f"{path}: the workbook has no worksheet")
+        sheet = book.get_sheet_by_index(index)
+        if sheet.start:  # None for an empty sheet, where iter_rows() panics
+            # iter_rows() yields the empty rows above the used area too, but starts the rows at its left edge
+            left = [""] * sheet.start[1]
+            for number, row in enumerate(sheet.iter_rows(), 1):
+                yield number, left + row
+    finally:
+        book.close()
+
+
+def _refuse_area(path: Path, sheet: str, rows: int, columns: int, limits: SheetLimits) -> None:
+    """calamine would hold `rows` x `columns` cells for this sheet."""
+    if rows > limits.max_rows or columns > limits.max_columns or rows * columns > limits.max_cells:
+        raise UnreadableSheet(f"{path}: sheet {sheet} spans {rows:,} rows x {columns:,} columns, more than allowed "
+                              f"({limits.max_rows:,} rows, {limits.max_columns:,} columns, {limits.max_cells:,} cells)")
+
+
+class _OdsArea(ContentHandler):
+    """Scans content.xml as calamine reads it, refusing a workbook whose non-empty cells, repeats expanded,
+    span more than the limits in a sheet (calamine stores every row from the first to the last non-empty
+    one, each as wide as the widest), or whose text, repeats expanded, is more than a zip may unpack to
+    (calamine copies a repeated cell's text into each copy). Element names are matched with their usual
+    prefixes, as calamine matches them."""
+
+    def __init__(self, path: Path, limits: SheetLimits):
+        super().__init__()
+        self.path, self.limits, self.text = path, limits, 0
+        self.name, self.row, self.top, self.bottom, self.right = "", 0, None, 0, 0
+        self.repeat = self.column = self.span = self.chars = self.row_text = 0
+        self.in_cell = self.cell_filled = self.row_filled = False
+
+    def startElement(self, name, attrs):
+        if name == "table:table":
+            self.name, self.row, self.top, self.bottom, self.right = attrs.get("table:name", ""), 0, None, 0, 0
+        elif name == "table:table-row":
+            self.repeat = int(attrs.get("table:number-rows-repeated", 1))
+            self.column, self.row_text, self.row_filled = 0, 0, False
+        elif name in ("table:table-cell", "table:covered-table-cell"):
+            self.span, self.in_cell = int(attrs.get("table:number-columns-repeated", 1)), True
+            values = [attrs.getValue(key) for key in attrs.getNames()
+                      if key.startswith("office:") or key == "table:formula"]  # a value, or a type calamine reads
+            self.cell_filled, self.chars = bool(values), sum(map(len, values))
+        elif self.in_cell:  # text or a note in the cell
+            self.cell_filled = True
+            if name == "text:s":  # spaces, as many as it says
+                self.chars += int(attrs.get("text:c", 1))
+
+    def characters(self, content):
+        if self.in_cell:
+            self.chars += len(content)
+
+    def endElement(self, name):
+        if name in ("table:table-cell", "table:covered-table-cell"):
+            self.column += self.span
+            if self.cell_filled:
+                self.right, self.row_filled = max(self.right, self.column), True
+                self.row_text += self.chars * self.span
+            self.in_cell = False
+        elif name == "table:table-row":
+            if self.row_filled:
+                self.top = self.row if self.top is None else self.top
+                self.bottom = self.row + self.repeat
+                _refuse_area(self.path, repr(self.name), self.bottom - self.top, self.right, self.limits)
+                self.text += self.row_text * self.repeat
+                _refuse_text(self.path, self.text, self.limits)
+            self.row += self.repeat
+
+
+def _check_ods(path: Path, limits: SheetLimits) -> None:
+    from defusedxml.sax import parse
+
+    with _open_zip(path, limits) as archive:
+        for name in ("META-INF/manifest.xml", "content.xml"):  # what calamine inflates whole
+            if name not in archive.NameToInfo:
+                continue  # calamine says it is missing
+            # one byte past the declared size: a member that inflates further fails its CRC here
+            member = copy.copy(archive.getinfo(name))
+            member.file_size += 1
+            with archive.open(member) as stream:
+                if name == "content.xml":
+                    parse(stream, _OdsArea(path, limits))
+                else:
+                    while stream.read(2**20):
+                        pass
+
+
+_END, _MARKERS, _DIFSECT = 0xFFFFFFFE, 0xFFFFFFFA, 0xFFFFFFFC  # end of chain; ids from here are not sectors
+_CELL_RECORDS = {0x0006, 0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD}  # Formula, Number, Label, RString,
+# BoolErr, RK, LabelSst: the records calamine turns into a cell (row, column first); MulRk (0x00BD) is a run
+
+
+def _u32s(data: bytes) -> tuple[int, ...]:
+    return struct.unpack_from(f"<{len(data) // 4}I", data)
+
+
+def _workbook_stream(data: bytes) -> bytes:
+    """The Workbook stream of a compound file, read as calamine reads it but refusing what would make it
+    loop, panic or allocate without bound: counts past the file, chains that loop or leave their table."""
+    shift, mini_shift = struct.unpack_from("<HH", data, 30)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise ValueError("not a compound file (sector size)")
+    size = 1 << shift
+    sectors = (len(data) - 1) // size  # after the header, which takes one sector; the last may be short
+    fat_count, directory, _, _, minifat_start, minifat_count, difat_next = struct.unpack_from("<7I", data, 44)
+    if fat_count > sectors or minifat_count > sectors:
+        raise ValueError("the header counts more sectors than the file has")
+    if struct.unpack_from("<I", data, 62)[0] > 2**24:  # calamine reserves this many sectors (it reads the DIFAT
+        raise ValueError("a header field out of range")  # count 10 bytes early); real files have a few
+
+    def sector(number: int) -> bytes:
+        if number >= sectors:
+            raise ValueError(f"sector {number} is past the end of the file")
+        return data[(number + 1) * size:(number + 2) * size]
+
+    def chain(first: int, table: tuple[int, ...]) -> list[int]:
+        numbers = []
+        while first != _END:
+            if first >= len(table) or len(numbers) >= len(table):
+                raise ValueError("a sector chain leaves its table or loops")
+            numbers.append(first)
+            first = table[first]
+        return numbers
+
+    difat = list(_u32s(data[76:512]))
+    for _ in range(sectors + 1):
+        if difat_next >= _MARKERS:
+            break
+        *more, difat_next = _u32s(sector(difat_next))
+        difat += more
+    else:
+        raise ValueError("the sector allocation chain loops")
+    fat = _u32s(b"".join(sector(number) for number in difat if number < _DIFSECT))
+    entries = b"".join(sector(number) for number in chain(directory, fat))
+    entries = [entries[at:at + 128] for at in range(0, len(entries) - 127, 128)]
+    if not entries:
+        raise ValueError("no directory")
+
+    def stream(entry: bytes, mini: tuple[bytes, tuple[int, ...]] | None = None) -> bytes:
+        first, = struct.unpack_from("<I", entry, 116)
+        length, = struct.unpack_from("<I" if size == 512 else "<Q", entry, 120)
+        if mini is None:
+            return b"".join(sector(number) for number in chain(first, fat))[:length]
+        ministream, minifat = mini
+        numbers = chain(first, minifat)
+        if any((number + 1) * 64 > len(ministream) for number in numbers):
+            raise ValueError("a mini sector past the mini stream")
+        return b"".join(ministream[number * 64:(number + 1) * 64] for number in numbers)[:length]
+
+    mini = None
+    if minifat_count:  # calamine reads the mini stream whenever there is one
+        minifat = _u32s(b"".join(sector(number) for number in chain(minifat_start, fat)))
+        mini = (stream(entries[0]), minifat)
+    names = {entry[:64].decode("utf-16-le", "replace").split("\0")[0]: entry for entry in reversed(entries)}
+    for name in ("Workbook", "Book", "WORKBOOK", "BOOK"):
+        if name in names:
+            entry = names[name]
+            small = struct.unpack_from("<I", entry, 120)[0] < 4096
+            if small and mini is None:
+                raise ValueError("a small stream and no mini stream")
+            return stream(entry, mini if small else None)
+    raise ValueError("no Workbook stream")
+
+
+def _records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
+    while at + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, at)
+        yield kind, stream[at + 4:at + 4 + length]
+        at += 4 + length
+
+
+def _check_xls(path: Path, limits: SheetLimits) -> None:
+    """Refuses an .xls that calamine would blow up when it opens it: a Dimensions record declaring a huge
+    range (calamine reserves it), cells spanning a huge rectangle (calamine makes it dense), and a shared
+    string referred to by many cells (calamine copies it into each): for every sheet, as calamine reads them all."""
+    stream = _workbook_stream(path.read_bytes())
+    starts, strings, in_strings = [], [], False
+    for kind, data in _records(stream, 0):
+        if kind == 0x000A:  # EOF of the workbook globals
+            break
+        if kind == 0x0085 and len(data) >= 4:  # BoundSheet: where a sheet's records start
+            starts.append(struct.unpack_from("<I", data)[0])
+        in_strings = kind == 0x00FC or (in_strings and kind == 0x003C)  # SST and its Continue records
+        if kind == 0x00FC:
+            strings = []
+        if in_strings:
+            strings.append(data)
+    lengths, text = _string_lengths(strings) if strings else [], 0
+    for number, start in enumerate(starts, 1):
+        top = left = 1 << 32
+        bottom = right = count = depth = 0
+        for kind, data in _records(stream, start):
+            if kind == 0x0809:  # BOF: the sheet's own, then those of embedded charts
+                depth += 1
+            elif kind == 0x000A:
+                depth -= 1
+                if depth <= 0:
+                    break
+            elif depth > 1:
+                continue
+            elif kind == 0x0200 and len(data) in (10, 14):  # Dimensions, computed as calamine does (u32 wrap)
+                first_row, last_row = struct.unpack_from("<HH" if len(data) == 10 else "<II", data)
+                first_column, last_column = struct.unpack_from("<HH", data, len(data) - 6)
+                if first_column > 0xFF or last_column < first_column:
+                    first_column = 0
+                end_row, end_column = (last_row - 1, last_column - 1) if last_row and last_column else (first_row, first_column)
+                rows, columns = (end_row - first_row + 1) % 2**32, (end_column - first_column + 1) % 2**32
+                _refuse_area(path, str(number), rows, columns, limits)
+            elif (kind in _CELL_RECORDS and len(data) >= 4) or (kind == 0x00BD and len(data) >= 6):
+                row, column = struct.unpack_from("<HH", data)
+                last = struct.unpack_from("<H", data, len(data) - 2)[0] if kind == 0x00BD else column
+                top, bottom, left, right = min(top, row), max(bottom, row), min(left, column, last), max(right, column, last)
+                count += last - column + 1 if last >= column else 1
+                if count > limits.max_cells:  # calamine lists them all before it places them
+                    raise UnreadableSheet(f"{path}: sheet {number} has more than the {limits.max_cells:,} cells allowed")
+                if kind == 0x00FD and len(data) >= 10:  # LabelSst: a shared string, copied into the cell
+                    index = struct.unpack_from("<I", data, 6)[0]
+                    text += lengths[index] if index < len(lengths) else 0
+                    _refuse_text(path, text, limits)
+        if count:
+            _refuse_area(path, str(number), bottom - top + 1, right - left + 1, limits)
+
+
+def _refuse_text(path: Path, characters: int, limits: SheetLimits) -> None:
+    """The text calamine would hold, strings repeated into every cell that has them, is bounded like the
+    unpacked size of a zip."""
+    if characters > limits.max_uncompressed_bytes:
+        raise UnreadableSheet(f"{path}: its cells would hold more than {limits.max_uncompressed_bytes:,} characters "
+                              "of text (one text repeated into many cells?)")
+
+
+def _string_lengths(records: list[bytes]) -> list[int]:
+    """The length of each shared string (SST and Continue records, MS-XLS 2.4.265), read as calamine reads
+    them: when characters go on into the next record, it starts with a byte saying how wide they are."""
+    queue = collections.deque(memoryview(record) for record in records)
+    data, lengths = queue.popleft()[8:], []  # after the two string counts
+
+    def following() -> memoryview:
+        if not queue:
+            raise ValueError("the shared strings run past their records")
+        return queue.popleft()
+
+    while data or queue:
+        if not data:
+            data = queue.popleft()
+            if not data:
+                lengths.append(0)
+                continue
+        count, flags = struct.unpack_from("<HB", data)
+        data, runs, extra = data[3:], 0, 0
+        if flags & 8:  # formatting runs
+            runs, data = struct.unpack_from("<H", data)[0], data[2:]
+        if flags & 4:  # phonetic data
+            extra, data = struct.unpack_from("<i", data)[0], data[4:]
+        left, width = count, 2 if flags & 1 else 1
+        while True:
+            chars = min(left, len(data) // width)
+            data, left = data[chars * width:], left - chars
+            if not left:
+                break
+            data = following()
+            data, width = data[1:], 2 if data[0] & 1 else 1
+        for size in (4 * runs, extra):
+            if size < 0:
+                raise ValueError("a negative size in the shared strings")
+            while size:
+                data = data or following()
+                used = min(size, len(data))
+                data, size = data[used:], size - used
+        lengths.append(count)
+    return lengths
