@@ -83,7 +83,7 @@ def refusal(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> str:
 
 
 MEASURE = """
-import json, resource, sys, time
+import json, re, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))  # a regression fails here, not on the machine
 from pathlib import Path
 from plaincrm.sheets import UnreadableSheet, read_sheet
@@ -93,8 +93,12 @@ try:
     error = None
 except UnreadableSheet as refused:
     error = str(refused)
-print(json.dumps({"error": error, "seconds": round(time.perf_counter() - start, 3),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+seconds = time.perf_counter() - start
+try:  # this process's own peak: ru_maxrss would include pytest's, from before the exec, on Linux
+    peak_kb = int(re.search(r"VmHWM:\\s*(\\d+)", open("/proc/self/status").read()).group(1))
+except OSError:
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"error": error, "seconds": round(seconds, 3), "peak_mb": peak_kb // 1024}))
 """
 
 
@@ -213,9 +217,14 @@ def test_what_is_not_an_xlsx_is_refused_clearly(tmp_path):
 
 
 def test_a_spreadsheet_is_read_by_its_content_whatever_its_suffix(tmp_path):
-    """WPS and web systems save XLSX named .xls and the other way round."""
+    """WPS and web systems save XLSX named .xls; calamine picks its reader by the suffix, so an XLS or ODS
+    by another name is refused, saying what to name it."""
     path = write_xlsx(tmp_path / "named.xls", [["名称"], ["A公司"]])
     assert read_sheet(path) == Sheet(["名称"], [(2, ["A公司"])], "xlsx")
+    xls = write_xls(tmp_path / "plain.xls", {(0, 0): "名称"}).rename(tmp_path / "named.xlsx")
+    assert refusal(xls) == "an XLS file by its content: name it .xls to import it"
+    ods = write_ods(tmp_path / "named.csv", f'<table:table-row>{ods_cell("名称")}</table:table-row>')
+    assert refusal(ods) == "an ODS file by its content: name it .ods to import it"
 
 
 # --- XLS ---------------------------------------------------------------------------------------
@@ -250,6 +259,16 @@ def test_xls_cell_at_the_far_corner_is_refused_before_calamine_makes_it_dense(tm
     """calamine would hold 65,536 x 256 cells (1 GB) for this 6 KB file."""
     path = write_xls(tmp_path / "far.xls", {(0, 0): "名称", (1, 0): "A公司", (65535, 255): "far"})
     message = "sheet 1 spans 65,536 rows x 256 columns, more than allowed (200,000 rows, 1,000 columns, 5,000,000 cells)"
+    assert refusal(path) == message
+    assert measured(path)["error"].endswith(message)
+
+
+def test_xls_shared_string_in_many_cells_is_refused(tmp_path):
+    """calamine copies a shared string into every cell that refers to it: 5,000 cells of 30,000 characters
+    are 450 MB of UTF-8 from a 130 KB file."""
+    cells = {(row, 0): "长" * 30_000 for row in range(1, 5_000)}
+    path = write_xls(tmp_path / "strings.xls", {(0, 0): "名称", **cells})
+    message = "its cells would hold more than 134,217,728 characters of text (one text repeated into many cells?)"
     assert refusal(path) == message
     assert measured(path)["error"].endswith(message)
 
@@ -324,6 +343,17 @@ def test_ods_repeating_a_cell_hugely_is_refused_before_calamine_expands_it(tmp_p
     path = write_ods(tmp_path / "repeat.ods", header + f'<table:table-row table:number-rows-repeated="{rows}">'
                                                       f'{ods_cell("x", columns)}</table:table-row>')
     message += ", more than allowed (200,000 rows, 1,000 columns, 5,000,000 cells)"
+    assert refusal(path) == message
+    assert measured(path)["error"].endswith(message)
+
+
+@pytest.mark.parametrize("cell", [
+    ods_cell("长" * 10_000, 1_000),  # a long text repeated: 100 rows x 1,000 cells x 10,000 characters
+    '<table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/></text:p></table:table-cell>',
+])
+def test_ods_text_that_calamine_would_multiply_is_refused(tmp_path, cell):
+    path = write_ods(tmp_path / "text.ods", f'<table:table-row table:number-rows-repeated="100">{cell}</table:table-row>')
+    message = "its cells would hold more than 134,217,728 characters of text (one text repeated into many cells?)"
     assert refusal(path) == message
     assert measured(path)["error"].endswith(message)
 

@@ -326,7 +326,7 @@ def cmd_import(args) -> int:
         if not args.dry_run:
             rejects = Path(args.rejects) if args.rejects else source.with_name(source.stem + ".rejects.csv")
             write_rejects(rejects, outcome)
-            print(f"  rejected rows, with the reason, in {rejects}")
+            print(f"  rejected rows, with the reason, in {_terminal(str(rejects))}")
     return EXIT_PROBLEMS if outcome.rejected else EXIT_OK
 
 
@@ -355,7 +355,8 @@ def _import_plan(project, source: Path, args) -> int:
         print(f"  row {number}: {_terminal(reason)}")
     if len(plan.problems) > 20:
         print(f"  … and {len(plan.problems) - 20} more rows with problems")
-    print(f"  mapping draft: {draft}; check it, set reviewed: true, then: crm import {source} --mapping {draft}")
+    print(f"  mapping draft: {_terminal(str(draft))}; check it, set reviewed: true, then: "
+          f"crm import {_terminal(str(source))} --mapping {_terminal(str(draft))}")
     return EXIT_OK
 
 

@@ -73,12 +73,30 @@ def find_forbidden_numbers(text: str) -> Iterator[Finding]:
         if any(start <= match.start() < end for start, end in id_spans):
             continue
         digits = re.sub(r"[ -]", "", match.group())
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        if 13 <= len(digits) <= 19 and luhn_valid(digits) and not _international_phone(text, match.start(), digits):
             yield Finding(
                 match.start(), "privacy.bank-card",
                 f"looks like a bank card number ({len(digits)} digits passing the Luhn check); "
                 "plaincrm never stores bank details — remove it",
             )
+
+
+def _international_phone(text: str, start: int, digits: str) -> bool:
+    """+8613812345678 and 008613812345678 are mobile numbers with their country code, not cards
+    (about one in ten passes the Luhn check): a card number is never written after + or 00."""
+    before = text[:start].rstrip(" (")
+    if before.endswith(("+", "＋")):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    else:
+        return False
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse("+" + international, None))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def mask_phone(phone: str) -> str:

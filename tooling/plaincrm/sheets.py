@@ -3,36 +3,37 @@ or a CSV.
 
 The file comes from someone else's computer and nothing in it is trusted: a few kilobytes must not be able
 to take gigabytes of memory or minutes of time, and a CSV that would be read wrong must fail, naming the
-line, instead of importing a customer with the next three rows in one cell. What is refused, and why:
+line, rather than import a customer with the next three rows in one cell. What is refused, and why:
 
 - Size. The file over `max_file_bytes` (100 MB, far above any customer list). For zip containers (xlsx,
   ods), from the zip directory before anything is inflated: members declaring more than
-  `max_uncompressed_bytes` in total (512 MB: a sheet at the cell limit is about 50 bytes of XML per cell,
-  about 250 MB with its shared strings), and any member over 8 MB claiming more than 100:1 compression
-  (real sheets compress 5-30:1; zeros compress 1000:1). Python's zipfile never inflates a member past
-  its declared size, so for openpyxl the declared sizes are a real bound.
-- Shape. At most 200,000 rows, 1,000 columns and 5,000,000 cells, counted as the rows stream in so that a
-  sheet is refused when a limit is crossed, not after it has been read: several times the largest
-  customer list a team keeps, and what fits in a few hundred MB of Python objects. In a spreadsheet the
-  limits apply to where a non-empty cell is (row 1,048,576 is refused even when it is the only one);
-  empty rows and trailing empty cells are dropped and never counted. A cell longer than Excel's own
-  32,767 characters is refused in a CSV, where it means a quote went astray.
+  `max_uncompressed_bytes` in total (512 MB: a sheet at the cell limit is some 50 bytes of XML a cell,
+  250 MB, plus its shared strings), and a member over 8 MB claiming more than 100:1 (real sheets
+  compress 5-30:1, zeros 1000:1). Python's zipfile never inflates a member past its declared size, so for
+  openpyxl the declared sizes are a real bound.
+- Shape. At most 200,000 rows, 1,000 columns and 5,000,000 cells: several times the largest customer
+  list a team keeps, and what fits in a few hundred MB of Python objects. They are counted as rows stream
+  in, so a sheet is refused when a limit is crossed, not after it has been read. In a spreadsheet they
+  apply to where a non-empty cell is (a cell in row 1,048,576 is refused even alone); empty rows and
+  trailing empty cells are dropped, not counted. In a CSV a cell over Excel's own 32,767 characters is
+  refused too: it means a quote went astray.
 - XLSX tricks. The declared `<dimension>` is ignored (openpyxl would pad every row to it and yield every
   empty row up to it). openpyxl parses with defusedxml when it is installed, which refuses entity
   declarations (billion laughs).
-- What calamine (xls, ods) would build. calamine reads every sheet of a workbook into a dense rectangle
-  when the workbook is opened: a cell at IV65536 of an .xls is 16 million cells (1 GB), an ODS cell
-  repeated by `number-rows-repeated`/`number-columns-repeated` is as many cells as the repeats say (it
-  stops only at 100 million, several GB), and a compound-file (.xls) sector chain that loops makes it
-  allocate until the process is killed. So before calamine sees a file, the .xls compound file is walked
-  in Python with bounds and loop checks, and the ODS content.xml is scanned (defusedxml, streaming) for
-  the rectangle each sheet would make. The members calamine inflates are also read here once past their
-  declared size: calamine's zip reader only notices a member that inflates beyond it after inflating it.
+- What calamine (xls, ods) would build when it opens a workbook: every sheet as a dense rectangle, and
+  each cell's text copied into it. A cell at IV65536 of an .xls is 16 million cells (1 GB); an ODS cell
+  with `number-rows-repeated`/`number-columns-repeated` becomes as many cells as they say (calamine stops
+  at 100 million: several GB); a shared string in every cell of an .xls, or a long text repeated in an
+  ODS, is copied each time; a huge Dimensions record or a looping sector chain in an .xls makes it
+  allocate until the process aborts. So before calamine sees a file, the .xls compound file is walked in
+  Python with bounds and loop checks, and the ODS content.xml is scanned (defusedxml, streaming), for the
+  rectangle of every sheet and for the text all cells would hold, bounded like an unpacked zip (at 4
+  bytes a character). The ODS members calamine inflates are read here one byte past their declared size:
+  calamine's zip reader notices a member that inflates further only after inflating all of it.
 - CSV that would be read wrong: an unclosed quote, a quoted cell that swallows what look like whole rows,
   a row with more or fewer cells than the header, a csv error; each names the line where the row starts,
   which is the line the user's editor shows.
 """
-
 from __future__ import annotations
 
 import codecs
@@ -45,12 +46,12 @@ import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator, Sequence
 from xml.sax.handler import ContentHandler
 
 from defusedxml import DefusedXmlException
 
-EXCEL_ROWS = 1_048_576  # the last row a spreadsheet has: a row past it only comes from a crafted file
+_EXCEL_ROWS = 1_048_576  # the last row a spreadsheet has: a row past it only comes from a crafted file
 _RATIO, _RATIO_FLOOR = 100, 8 * 2**20  # a member over 8 MB claiming more than 100:1 is a zip bomb
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls is
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -121,16 +122,23 @@ def read_sheet(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Sheet:
 
 
 def _format(path: Path) -> str:
+    """Zip and compound files by their content, as WPS and web systems save an XLSX named .xls; but calamine
+    picks its reader by the suffix, so an XLS or ODS must be named as one."""
+    suffix = path.suffix.lower()
     with path.open("rb") as handle:
-        head = handle.read(84)  # an ODS starts with its stored "mimetype" member
+        head = handle.read(84)  # an ODS starts with its "mimetype" member, stored
     if head.startswith(_OLE2):
-        return "xls"
-    if head.startswith(b"PK\x03\x04"):
-        return "ods" if _ODS_MIME in head or path.suffix.lower() == ".ods" else "xlsx"
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        fmt = "xls"
+    elif head.startswith(b"PK\x03\x04"):
+        fmt = "ods" if _ODS_MIME in head or suffix == ".ods" else "xlsx"
+    elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         raise UnreadableSheet(f"{path}: not a spreadsheet file: neither a zip archive (XLSX, ODS) "
                               "nor a compound file (XLS)")
-    return "csv"
+    else:
+        return "csv"
+    if fmt != "xlsx" and suffix != f".{fmt}":
+        raise UnreadableSheet(f"{path}: an {fmt.upper()} file by its content: name it .{fmt} to import it")
+    return fmt
 
 
 def _reason(error: BaseException) -> str:
@@ -146,9 +154,8 @@ def _empty(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _used(cells: Iterable[Any]) -> int:
+def _used(cells: Sequence[Any]) -> int:
     """How many cells a row has up to its last non-empty one."""
-    cells = list(cells)
     width = len(cells)
     while width and _empty(cells[width - 1]):
         width -= 1
@@ -170,8 +177,8 @@ def _collect(path: Path, fmt: str, rows: Iterator[tuple[int, Any]], limits: Shee
     for number, row in rows:
         width = _used(row)
         if not width:
-            if fmt != "csv" and number > EXCEL_ROWS:  # openpyxl counts every missing row up to a far one
-                raise UnreadableSheet(f"{path}: a row numbered past {EXCEL_ROWS:,}, the last a spreadsheet has")
+            if fmt != "csv" and number > _EXCEL_ROWS:  # openpyxl counts every missing row up to a far one
+                raise UnreadableSheet(f"{path}: a row numbered past {_EXCEL_ROWS:,}, the last a spreadsheet has")
             continue
         count += 1
         if (count if fmt == "csv" else number) > limits.max_rows:
@@ -215,7 +222,8 @@ def _decode(path: Path) -> tuple[str, str]:
 
 def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:
     """(line the row starts on, cells) of each row, refusing what would be read wrong (see the module)."""
-    first = re.match(r"[^\r\n]*", text).group()
+    found = re.search(r"[^\r\n]*\S[^\r\n]*", text)  # the first line that is not blank
+    first = found.group() if found else ""
     tabs, commas = first.count("\t"), first.count(",")
     delimiter = "\t" if tabs > commas else ";" if ";" in first and not commas else ","
     lines: list[str] = []  # the physical lines of the row being read
@@ -242,7 +250,7 @@ def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Iterator[tuple[int,
                 spans = _quotes(lines, start, delimiter)
                 if done and spans and spans[-1][1] is None:
                     raise UnreadableSheet(f"{path}: line {spans[-1][0]}: a quote opened here is never closed")
-                raise UnreadableSheet(_swallowed(path, spans, lines, start, delimiter, width, True)
+                raise UnreadableSheet(_swallowed(path, lines, start, delimiter, width, True)
                                       or f"{path}: line {reader.line_num}: {error}") from None
             start, end = end + 1, reader.line_num
             used = _used(cells)
@@ -252,8 +260,7 @@ def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Iterator[tuple[int,
                 width = used
             else:
                 wrong = used > width or len(cells) < width
-                if len(lines) > 1 and (problem := _swallowed(path, _quotes(lines, start, delimiter), lines, start,
-                                                             delimiter, width, wrong)):
+                if len(lines) > 1 and (problem := _swallowed(path, lines, start, delimiter, width, wrong)):
                     raise UnreadableSheet(problem)
                 if wrong:
                     raise UnreadableSheet(f"{path}: line {start} has {used if used > width else len(cells)} cells, "
@@ -288,14 +295,14 @@ def _quotes(lines: list[str], first: int, delimiter: str) -> list[tuple[int, int
     return spans
 
 
-def _swallowed(path: Path, spans, lines: list[str], first: int, delimiter: str, width: int | None,
+def _swallowed(path: Path, lines: list[str], first: int, delimiter: str, width: int | None,
                wrong: bool) -> str | None:
     """The classic broken export: a stray quote makes the following rows one cell. It shows as a quoted cell
     whose continued lines each have the delimiters of a whole row. A genuine multi-line note has none, or
     (in the first column) a single continued line in a row that is otherwise right."""
     if not width or width < 2:
         return None
-    for opened, closed in spans:
+    for opened, closed in _quotes(lines, first, delimiter):
         if closed is None or closed == opened:
             continue
         continued = lines[opened + 1 - first:closed + 1 - first]
@@ -354,7 +361,8 @@ def _calamine_rows(path: Path, fmt: str, limits: SheetLimits) -> Iterator[tuple[
 
     book = CalamineWorkbook.from_path(str(path))
     try:
-        index = next((i for i, sheet in enumerate(book.sheets_metadata) if sheet.typ == SheetTypeEnum.WorkSheet), None)
+        kinds = [sheet.typ for sheet in book.sheets_metadata]
+        index = kinds.index(SheetTypeEnum.WorkSheet) if SheetTypeEnum.WorkSheet in kinds else None
         if index is None:
             raise UnreadableSheet(f"{path}: the workbook has no worksheet")
         sheet = book.get_sheet_by_index(index)
@@ -377,9 +385,9 @@ def _refuse_area(path: Path, sheet: str, rows: int, columns: int, limits: SheetL
 class _OdsArea(ContentHandler):
     """Scans content.xml as calamine reads it, refusing a workbook whose non-empty cells, repeats expanded,
     span more than the limits in a sheet (calamine stores every row from the first to the last non-empty
-    one, each as wide as the widest), or whose text, repeats expanded, is more than a zip may unpack to
+    one, each as wide as the widest), or whose text, repeats expanded, is over the bound of _refuse_text
     (calamine copies a repeated cell's text into each copy). Element names are matched with their usual
-    prefixes, as calamine matches them."""
+    prefixes, as calamine matches them, not by namespace."""
 
     def __init__(self, path: Path, limits: SheetLimits):
         super().__init__()
@@ -494,16 +502,18 @@ def _workbook_stream(data: bytes) -> bytes:
     if not entries:
         raise ValueError("no directory")
 
+    def length(entry: bytes) -> int:
+        return struct.unpack_from("<I" if size == 512 else "<Q", entry, 120)[0]
+
     def stream(entry: bytes, mini: tuple[bytes, tuple[int, ...]] | None = None) -> bytes:
-        first, = struct.unpack_from("<I", entry, 116)
-        length, = struct.unpack_from("<I" if size == 512 else "<Q", entry, 120)
+        first = struct.unpack_from("<I", entry, 116)[0]
         if mini is None:
-            return b"".join(sector(number) for number in chain(first, fat))[:length]
+            return b"".join(sector(number) for number in chain(first, fat))[:length(entry)]
         ministream, minifat = mini
         numbers = chain(first, minifat)
         if any((number + 1) * 64 > len(ministream) for number in numbers):
             raise ValueError("a mini sector past the mini stream")
-        return b"".join(ministream[number * 64:(number + 1) * 64] for number in numbers)[:length]
+        return b"".join(ministream[number * 64:(number + 1) * 64] for number in numbers)[:length(entry)]
 
     mini = None
     if minifat_count:  # calamine reads the mini stream whenever there is one
@@ -513,24 +523,26 @@ def _workbook_stream(data: bytes) -> bytes:
     for name in ("Workbook", "Book", "WORKBOOK", "BOOK"):
         if name in names:
             entry = names[name]
-            small = struct.unpack_from("<I", entry, 120)[0] < 4096
+            small = length(entry) < 4096  # calamine's cut-off, whatever the header says
             if small and mini is None:
                 raise ValueError("a small stream and no mini stream")
             return stream(entry, mini if small else None)
     raise ValueError("no Workbook stream")
 
 
-def _records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
-    while at + 4 <= len(stream):
-        kind, length = struct.unpack_from("<HH", stream, at)
-        yield kind, stream[at + 4:at + 4 + length]
+def _records(stream: bytes, at: int) -> Iterator[tuple[int, memoryview]]:
+    """(type, data) of each BIFF record from `at` on."""
+    view = memoryview(stream)
+    while at + 4 <= len(view):
+        kind, length = struct.unpack_from("<HH", view, at)
+        yield kind, view[at + 4:at + 4 + length]
         at += 4 + length
 
 
 def _check_xls(path: Path, limits: SheetLimits) -> None:
-    """Refuses an .xls that calamine would blow up when it opens it: a Dimensions record declaring a huge
-    range (calamine reserves it), cells spanning a huge rectangle (calamine makes it dense), and a shared
-    string referred to by many cells (calamine copies it into each): for every sheet, as calamine reads them all."""
+    """Refuses an .xls that calamine would blow up when it opens it, checking every sheet as calamine reads
+    them all: a Dimensions record declaring a huge range (calamine reserves it), cells spanning a huge
+    rectangle (calamine makes it dense), a shared string in many cells (calamine copies it into each)."""
     stream = _workbook_stream(path.read_bytes())
     starts, strings, in_strings = [], [], False
     for kind, data in _records(stream, 0):
@@ -548,7 +560,7 @@ def _check_xls(path: Path, limits: SheetLimits) -> None:
         top = left = 1 << 32
         bottom = right = count = depth = 0
         for kind, data in _records(stream, start):
-            if kind == 0x0809:  # BOF: the sheet's own, then those of embedded charts
+            if kind == 0x0809:  # BOF: the sheet's own, then those of embedded charts, which calamine skips
                 depth += 1
             elif kind == 0x000A:
                 depth -= 1
@@ -556,18 +568,13 @@ def _check_xls(path: Path, limits: SheetLimits) -> None:
                     break
             elif depth > 1:
                 continue
-            elif kind == 0x0200 and len(data) in (10, 14):  # Dimensions, computed as calamine does (u32 wrap)
-                first_row, last_row = struct.unpack_from("<HH" if len(data) == 10 else "<II", data)
-                first_column, last_column = struct.unpack_from("<HH", data, len(data) - 6)
-                if first_column > 0xFF or last_column < first_column:
-                    first_column = 0
-                end_row, end_column = (last_row - 1, last_column - 1) if last_row and last_column else (first_row, first_column)
-                rows, columns = (end_row - first_row + 1) % 2**32, (end_column - first_column + 1) % 2**32
-                _refuse_area(path, str(number), rows, columns, limits)
+            elif kind == 0x0200 and len(data) in (10, 14):
+                _refuse_area(path, str(number), *_declared(data), limits)
             elif (kind in _CELL_RECORDS and len(data) >= 4) or (kind == 0x00BD and len(data) >= 6):
                 row, column = struct.unpack_from("<HH", data)
                 last = struct.unpack_from("<H", data, len(data) - 2)[0] if kind == 0x00BD else column
-                top, bottom, left, right = min(top, row), max(bottom, row), min(left, column, last), max(right, column, last)
+                top, bottom = min(top, row), max(bottom, row)
+                left, right = min(left, column, last), max(right, column, last)
                 count += last - column + 1 if last >= column else 1
                 if count > limits.max_cells:  # calamine lists them all before it places them
                     raise UnreadableSheet(f"{path}: sheet {number} has more than the {limits.max_cells:,} cells allowed")
@@ -579,12 +586,22 @@ def _check_xls(path: Path, limits: SheetLimits) -> None:
             _refuse_area(path, str(number), bottom - top + 1, right - left + 1, limits)
 
 
+def _declared(data: memoryview) -> tuple[int, int]:
+    """The rows and columns of a Dimensions record, computed as calamine does (in u32, wrapping)."""
+    first_row, last_row = struct.unpack_from("<HH" if len(data) == 10 else "<II", data)
+    first_column, last_column = struct.unpack_from("<HH", data, len(data) - 6)
+    if first_column > 0xFF or last_column < first_column:
+        first_column = 0
+    end_row, end_column = (last_row - 1, last_column - 1) if last_row and last_column else (first_row, first_column)
+    return (end_row - first_row + 1) % 2**32, (end_column - first_column + 1) % 2**32
+
+
 def _refuse_text(path: Path, characters: int, limits: SheetLimits) -> None:
-    """The text calamine would hold, strings repeated into every cell that has them, is bounded like the
-    unpacked size of a zip."""
-    if characters > limits.max_uncompressed_bytes:
-        raise UnreadableSheet(f"{path}: its cells would hold more than {limits.max_uncompressed_bytes:,} characters "
-                              "of text (one text repeated into many cells?)")
+    """The text calamine would hold, strings copied into every cell that has them, is bounded like the
+    unpacked size of a zip, at 4 bytes a character (the most UTF-8 takes)."""
+    if 4 * characters > limits.max_uncompressed_bytes:
+        raise UnreadableSheet(f"{path}: its cells would hold more than {limits.max_uncompressed_bytes // 4:,} "
+                              "characters of text (one text repeated into many cells?)")
 
 
 def _string_lengths(records: list[bytes]) -> list[int]:

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from ..editing import RecordGate, edit_text, field_order
 from ..loading import parse_text
 from ..matching import contact_key, name_key
+from ..privacy import find_forbidden_numbers
 from ..project import Project
 from ..scaffold import schema_comment
 from ..writing import FileChanged, create_new_file, write_atomically
@@ -75,7 +76,13 @@ def open_sheet(project: Project, source: Path, mapping_file: Path | None, owner:
         sheet = read_sheet(source)
     except UnreadableSheet as error:
         raise CannotImport(str(error)) from None
-    headers = [header(h) for h in sheet.headers]
+    from openpyxl.utils import get_column_letter
+
+    headers = [header(h) or f"({get_column_letter(i)})" for i, h in enumerate(sheet.headers, 1)]  # values kept
+    for index, name in enumerate(headers, 1):
+        if any(True for _ in find_forbidden_numbers(name)):
+            raise CannotImport(f"{source}: the header of column {get_column_letter(index)} holds a resident ID or bank "
+                               "card number; plaincrm never stores them: take it out of the sheet")
     try:
         mapping = choose_mapping(project, headers, mapping_file)
     except NoMappingFits:
@@ -120,6 +127,10 @@ def run_import(project: Project, source: Path, *, mapping_file: Path | None = No
             if found is None:
                 if mode == "update":
                     raise RowError("no such customer in the repository (--mode update only changes existing ones)")
+                if not incoming.fields.get("name"):
+                    raise RowError("no name (a new customer needs one)")
+                if not incoming.fields.get("owner"):
+                    raise RowError("no owner: add an owner column or pass --owner")
                 record_id = ids.take(incoming.fields.get("id"))
                 plans.append(Plan(incoming, record_id, project.customer_file(record_id), True))
             else:
@@ -162,15 +173,24 @@ class Matcher:
 
     def match(self, incoming: Incoming) -> str | None:
         keys = incoming.keys
+        found: dict[str, str] = {}  # record id -> the first rule that finds it
         for rule, key in keys:
-            if key in self.index:
-                ids = sorted(set(self.index[key]))
-                if len(ids) > 1:
-                    raise RowError(f"matches {', '.join(ids)} by {rule}: ambiguous, not merged (crm dupes)")
-                if ids[0] in self.targets:
-                    raise RowError(f"duplicate of row {self.targets[ids[0]]} in this file (both are {ids[0]})")
-                self.targets[ids[0]] = incoming.row
-                return ids[0]
+            ids = sorted(set(self.index.get(key, ())))
+            if len(ids) > 1:
+                raise RowError(f"matches {', '.join(ids)} by {rule}: ambiguous, not merged (crm dupes)")
+            if ids:
+                found.setdefault(ids[0], rule)
+                if rule in ("id", "external id"):
+                    break  # an id says which record; other keys may differ (a new phone number)
+        if len(found) > 1:
+            said = ", ".join(f"{i} by {rule}" for i, rule in found.items())
+            raise RowError(f"matches {said}: ambiguous, not merged (crm dupes)")
+        if found:
+            (record_id,) = found
+            if record_id in self.targets:
+                raise RowError(f"duplicate of row {self.targets[record_id]} in this file (both are {record_id})")
+            self.targets[record_id] = incoming.row
+            return record_id
         for rule, key in keys:  # a new customer: is it one an earlier row creates?
             if key in self.new_keys:
                 raise RowError(f"duplicate of row {self.new_keys[key]} in this file (same {rule})")
@@ -315,6 +335,10 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
     before = plan.path.read_bytes()
     current = parse_text(before.decode("utf-8"), project.relative(plan.path), project.limits).data
     model = project.customer_models.get(current.get("kind")) or project.customer_models[incoming.fields["kind"]]
+    for item in incoming.items.get("interactions", []):
+        item.setdefault("by", [current.get("owner")])  # a row without an owner: the record's
+    for item in incoming.items.get("contacts", []):
+        item.setdefault("name", current.get("name"))
     fields, items = _changes(current, incoming)
     if not fields and not items:
         return None, before

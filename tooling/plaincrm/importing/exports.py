@@ -12,4 +12,6 @@ _DERIVED = {name for name, _, _ in DERIVED}
 
 def export_mapping(project: Project, lang: str) -> Mapping:
     columns = {header(h): ("ignore" if target in _DERIVED else target) for h, target in column_headers(project, lang)}
-    return Mapping(f"plaincrm export ({lang})", columns, origin=f"crm export --lang {lang}")
+    # lists are written joined by ", " (show.RecordText.value): split on exactly that, so a tag with
+    # a comma or 、 in it comes back whole
+    return Mapping(f"plaincrm export ({lang})", columns, origin=f"crm export --lang {lang}", list_separator=", ")

@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from ..editing import list_item_model
@@ -52,11 +53,13 @@ def fold(text: Any) -> str:
 
 
 def header(value: Any) -> str:
+    """A header or spelling as written, width and spacing normalised, control characters removed."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value))).strip()
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]", " ", unicodedata.normalize("NFKC", str(value)))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Mapping:
     dates: str = "ymd"  # how a slashed date with the year last is read: 5/20/2024 (mdy) or 20/5/2024 (dmy)
     reviewed: bool = True  # False in a draft until someone has checked its suggestions
     system: str = ""  # the system the sheet comes from: its ids are kept as `system:id` (HubSpot:1201)
+    list_separator: str = ""  # how a cell lists several values; "" for any of 、,，;；|
     origin: str = ""
     spellings: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> folded -> spelling as written
 
@@ -85,6 +89,11 @@ def read_mapping(text: str, origin: str, project: Project) -> Mapping:
     except ProblemError as error:
         first = error.problems[0]
         raise CannotImport(f"{origin}:{first.line}:{first.col}: {first.message}") from None
+    except yaml.YAMLError as error:  # a character YAML may not hold (a raw control character)
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        reason = getattr(error, "reason", None) or "not readable as YAML"
+        raise CannotImport(f"{origin}{where}: {reason}; a mapping is plain UTF-8 text") from None
     data = raw.data
 
     def refuse(path: tuple, message: str):
@@ -123,7 +132,7 @@ def read_mapping(text: str, origin: str, project: Project) -> Mapping:
         refuse(("system",), "system: a short name (letters, digits, spaces, . - _)")
     return Mapping(
         str(data.get("name") or origin), {header(k): v.strip() for k, v in columns.items()},
-        dict(data.get("defaults") or {}), aliases, dates, reviewed, system, origin, spellings,
+        dict(data.get("defaults") or {}), aliases, dates, reviewed, system, "", origin, spellings,
     )
 
 

@@ -267,9 +267,13 @@ _WORDS = {
 }
 
 
+_UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _q(value: Any) -> str:
-    """A YAML scalar or flow collection that reads back as exactly this (JSON is YAML's subset)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML scalar or flow collection that reads back as exactly this: JSON (YAML's subset), with
+    what YAML may not hold raw (DEL, C1 controls, U+FFFE) escaped too."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def _comment(text: str) -> str:
@@ -292,9 +296,11 @@ def draft_text(plan: ImportPlan, draft_path: Path) -> str:
         lines.append(f"system: {_q(mapping.system)}")
     lines.append("columns:")
     asked = {q.column: q for q in plan.columns}
+    written = set()
     for name in plan.headers:
-        if not name:
-            continue
+        if not name or name in written:
+            continue  # a header twice in the sheet is one entry: both columns go to its target
+        written.add(name)
         if name in asked:
             q = asked[name]
             mark = "" if q.exact else f"{words['suggested']}: "

@@ -80,7 +80,7 @@ class RowReader:
             if target is None or target == "notes+":
                 if target is None:
                     self.unknown_columns[header] = self.unknown_columns.get(header, 0) + 1
-                self._note(incoming, header, cell)
+                self.note(incoming, header, cell)
             elif target != "ignore":
                 assigned.setdefault(target, []).append((header, cell))
         defaulted = set()
@@ -106,7 +106,7 @@ class RowReader:
                     extra_model = list_item_model(self.project.customer_models.get(kind), "contacts")
                     incoming.items.setdefault("contacts", [{}]).append({target.sub: self.values.typed(extra_model, target.sub, extra, other)})
                 else:
-                    self._note(incoming, other, extra)
+                    self.note(incoming, other, extra)
             if target is None or target.kind == "special":
                 continue
             try:
@@ -144,7 +144,7 @@ class RowReader:
                 return kind
         return "company"
 
-    def _note(self, incoming: Incoming, header: str, cell: Any) -> None:
+    def note(self, incoming: Incoming, header: str, cell: Any) -> None:
         text, masked = self.values.note(header, cell)
         incoming.notes.append(text)
         incoming.masked += masked
@@ -173,7 +173,7 @@ class RowReader:
         if target.kind == "item":
             item_model = list_item_model(model, target.name)
             if item_model is None or target.sub not in item_model.model_fields:
-                return None if defaulted else self._note(incoming, header, cell)  # a field this kind has not: kept
+                return None if defaulted else self.note(incoming, header, cell)  # a field this kind has not: kept
             items = incoming.items.setdefault(target.name, [{}])
             if defaulted:
                 items[0].setdefault(("default", target.sub), self.values.typed(item_model, target.sub, cell, header))
@@ -183,13 +183,13 @@ class RowReader:
         if target.kind == "nested":
             nested = nested_model(model, target.name)
             if nested is None:  # an individual's company size: kept in the notes
-                return None if defaulted else self._note(incoming, header, cell)
+                return None if defaulted else self.note(incoming, header, cell)
             value = self.values.typed(nested, target.sub, cell, header)
             holder = incoming.defaults if defaulted else incoming.fields
             holder.setdefault(target.name, {})[target.sub] = value
             return
         if target.name not in model.model_fields:  # a company's occupation: kept in the notes
-            return None if defaulted else self._note(incoming, header, cell)
+            return None if defaulted else self.note(incoming, header, cell)
         if target.name == "id":
             text = tidy(cell)
             if self.id_pattern.match(text):
@@ -233,12 +233,13 @@ class RowReader:
 
     def _finish(self, incoming: Incoming, model) -> None:
         fields = incoming.fields
-        if not fields.get("name"):
-            raise RowError("no name")
-        if not fields.get("owner"):
-            if self.owner is None:
-                raise RowError("no owner: add an owner column or pass --owner")
+        if not fields.get("owner") and self.owner is not None:
             fields["owner"] = self.owner
+        later = set()  # filled from the record a row updates (a new customer needs a name and an owner)
+        if not fields.get("name"):
+            later.add("name")
+        if not fields.get("owner"):
+            later.add("by")
         for section, items in list(incoming.items.items()):
             if section == "key_dates":
                 continue
@@ -250,11 +251,12 @@ class RowReader:
                     continue
                 for key in [k for k in item if isinstance(k, tuple)]:
                     given.setdefault(key[1], item[key])
-                if section == "contacts":  # a second number is the first contact's; a lone one, the customer's own
-                    given.setdefault("name", kept[0]["name"] if kept else fields["name"])
-                if item_model is not None and "by" in item_model.model_fields:
+                if section == "contacts" and (kept or fields.get("name")):  # a second number is the first
+                    given.setdefault("name", kept[0]["name"] if kept else fields["name"])  # contact's; a lone one the customer's own
+                if item_model is not None and "by" in item_model.model_fields and fields.get("owner"):
                     given.setdefault("by", [fields["owner"]])
-                missing = [n for n, info in (item_model.model_fields.items() if item_model else []) if info.is_required() and n not in given]
+                missing = [n for n, info in (item_model.model_fields.items() if item_model else [])
+                           if info.is_required() and n not in given and n not in later]
                 if missing:
                     raise RowError(f"{section}: the row has {', '.join(sorted(given))} but not {', '.join(missing)}")
                 kept.append(given)
@@ -270,15 +272,17 @@ def owner_fallback(reader: RowReader, error: UnknownValues, number: int, cells: 
     if reader.owner is None or any(u.target != "owner" for u in error.unknown):
         return None
     texts = {u.column: u.text for u in error.unknown}
+    originals = {h: c for h, c in zip(reader.headers, cells) if h in texts}
     headers = [h if h not in texts else "" for h in reader.headers]
-    saved, reader.headers = reader.headers, headers
+    saved, counted = reader.headers, dict(reader.unknown_columns)  # the row's columns are counted already
+    reader.headers = headers
     try:
         incoming = reader.read(number, cells)
     finally:
-        reader.headers = saved
+        reader.headers, reader.unknown_columns = saved, counted
     incoming.cells = {h: c for h, c in zip(saved, cells) if h}
-    for column, text in texts.items():
-        incoming.notes.append(f"{column}: {text}")
+    for column, cell in originals.items():  # kept as any note is: masked, or the row refused
+        reader.note(incoming, column, cell)
     incoming.owner_fallback = ", ".join(texts.values())
     return incoming
 

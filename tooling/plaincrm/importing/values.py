@@ -57,21 +57,36 @@ class Unknown(RowError):
         super().__init__(f"{column}: {text!r} is not a known {target}{hint} (crm import --plan writes a mapping draft)")
 
 
+# Full-width letters and digits (typed with a Chinese IME) and the ideographic space become ASCII;
+# full-width punctuation (，；：（）) is the writer's choice and stays. Control characters go: a NUL or
+# an escape sequence from a pasted cell is not part of any value.
+_WIDTH = {**{cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)},
+          0x3000: 0x20, 0x09: 0x20}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
 def tidy(value: Any) -> str:
-    """A cell as text: full-width characters made half-width, spacing collapsed (NFKC, as matching
-    does), and the apostrophe that guards a formula-like text in exports taken off."""
+    """A cell as text: control characters removed, full-width letters and digits made ASCII,
+    spacing collapsed, and the apostrophe that guards a formula-like text in exports taken off."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 13812345678.0 from a spreadsheet is a phone number
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         value = value.date()
-    return _GUARD.sub("", re.sub(r"[ \t\u3000]+", " ", unicodedata.normalize("NFKC", str(value))).strip())
+    text = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).translate(_WIDTH)
+    return _GUARD.sub("", re.sub(r" +", " ", text).strip())
+
+
+def same_text(a: Any, b: Any) -> bool:
+    """Whether two texts say the same (width, spacing and case of Latin letters aside): a sheet that
+    writes a record's value otherwise does not rewrite it."""
+    return fold(tidy(a)) == fold(tidy(b))
 
 
 def phone_text(value: Any) -> str:
     """A phone number without spacing or brackets: 139 0000 2222 and (010) 8888-8888 as 13900002222, 010-88888888."""
-    text = re.sub(r"^\((\d+)\)\s*", r"\1-", tidy(value))  # (010) 8888 8888: the area code
+    text = re.sub(r"^\((\d+)\)\s*", r"\1-", unicodedata.normalize("NFKC", tidy(value)))  # (010) 8888 8888: the area code
     return re.sub(r"[\s.()]+", "", text)
 
 
@@ -106,7 +121,7 @@ class Values:
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2_958_466:
             return _EXCEL_EPOCH + timedelta(days=int(value))  # an Excel serial number
-        text = tidy(value)
+        text = unicodedata.normalize("NFKC", tidy(value))
         if text.isdigit() and 20_000 <= int(text) <= 80_000:  # a serial number read from CSV
             return _EXCEL_EPOCH + timedelta(days=int(text))
         parts = None
@@ -162,7 +177,9 @@ class Values:
         option = marker(info, OptionRef)
         member = (ref := marker(info, Ref)) is not None and ref.target == "member"
         if is_list:
-            parts = [part for part in _SPLIT.split(tidy(value)) if part]
+            text = tidy(value)
+            separator = self.mapping.list_separator
+            parts = [p.strip() for p in (text.split(separator) if separator else _SPLIT.split(text)) if p.strip()]
             if option is not None:
                 return [self.option(column, name, option.name, p) for p in parts]
             return [self.owner(column, p) for p in parts] if member else parts
@@ -193,7 +210,7 @@ class Values:
 
     def amount(self, value: Any, column: str) -> int | float:
         """An amount as sheets write it: 120000, 120,000.00, ¥12万, 12.5万元 (written as a YAML number)."""
-        text = re.sub(r"[\s,¥￥元]|RMB|CNY", "", tidy(value), flags=re.IGNORECASE)
+        text = re.sub(r"[\s,¥元]|RMB|CNY", "", unicodedata.normalize("NFKC", tidy(value)), flags=re.IGNORECASE)
         scale = 10_000 if text.endswith("万") else 1
         try:
             number = Decimal(text.removesuffix("万")) * scale
@@ -209,7 +226,7 @@ class Values:
         """`column: value` for the notes, with phone numbers and e-mail addresses masked as the site
         masks contact fields (map the column to contact.phone to keep them whole), and (text, count
         masked). A resident ID or bank card number rejects the row: plaincrm never stores them."""
-        text = tidy(value) if not isinstance(value, str) else re.sub(r"[ \t\u3000]+", " ", unicodedata.normalize("NFKC", value)).strip()
+        text = f"{column}: {tidy(value)}"
         if any(True for _ in find_forbidden_numbers(text)):
             raise RowError(f"{column}: holds a resident ID or bank card number; plaincrm never stores them, "
                            "take it out of the sheet (the value is not repeated here)")
@@ -225,4 +242,4 @@ class Values:
         if "@" in text:
             text, count = _EMAIL_IN_TEXT.subn(lambda m: mask_email(m.group()), text)
             masked += count
-        return f"{column}: {text}", masked
+        return text, masked
