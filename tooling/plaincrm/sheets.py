@@ -177,7 +177,7 @@ def _collect(path: Path, fmt: str, rows: Iterator[tuple[int, Any]], limits: Shee
     for number, row in rows:
         width = _used(row)
         if not width:
-            if fmt != "csv" and number > _EXCEL_ROWS:  # openpyxl counts every missing row up to a far one
+            if fmt != "csv" and number > _EXCEL_ROWS:  # openpyxl yields every missing row up to a far one
                 raise UnreadableSheet(f"{path}: a row numbered past {_EXCEL_ROWS:,}, the last a spreadsheet has")
             continue
         count += 1
@@ -471,8 +471,10 @@ def _workbook_stream(data: bytes) -> bytes:
     fat_count, directory, _, _, minifat_start, minifat_count, difat_next = struct.unpack_from("<7I", data, 44)
     if fat_count > sectors or minifat_count > sectors:
         raise ValueError("the header counts more sectors than the file has")
-    if struct.unpack_from("<I", data, 62)[0] > 2**24:  # calamine reserves this many sectors (it reads the DIFAT
-        raise ValueError("a header field out of range")  # count 10 bytes early); real files have a few
+    # calamine reserves room for as many sector numbers as the u32 at 62 says (it reads the DIFAT count there,
+    # not at 72); in real files that is half the mini FAT's start and half its count, well under 2**24
+    if struct.unpack_from("<I", data, 62)[0] > 2**24:
+        raise ValueError("a header field out of range")
 
     def sector(number: int) -> bytes:
         if number >= sectors:
@@ -577,7 +579,8 @@ def _check_xls(path: Path, limits: SheetLimits) -> None:
                 left, right = min(left, column, last), max(right, column, last)
                 count += last - column + 1 if last >= column else 1
                 if count > limits.max_cells:  # calamine lists them all before it places them
-                    raise UnreadableSheet(f"{path}: sheet {number} has more than the {limits.max_cells:,} cells allowed")
+                    raise UnreadableSheet(f"{path}: sheet {number} has more than the {limits.max_cells:,} cells "
+                                          "allowed")
                 if kind == 0x00FD and len(data) >= 10:  # LabelSst: a shared string, copied into the cell
                     index = struct.unpack_from("<I", data, 6)[0]
                     text += lengths[index] if index < len(lengths) else 0

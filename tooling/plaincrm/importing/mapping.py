@@ -19,6 +19,7 @@ status column), or `~`: left open, so rows with it are rejected until someone de
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class NoMappingFits(CannotImport):
     """No shipped mapping knows these headers (the plan then starts from a blank one)."""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: Any) -> str:
     """A spelling as mappings compare it: NFKC (full-width to half-width), spacing collapsed, case folded."""
     return header(text).casefold()

@@ -70,10 +70,17 @@ class RowReader:
         self.headers, self.owner = headers, owner
         self.id_pattern = re.compile(project.settings.id_regex)
         self.unknown_columns: dict[str, int] = {}  # header -> rows with a value in it
+        self._item_models: dict[tuple, Any] = {}
+        self._fields: dict[Any, dict] = {}
+        self.kind_aliases = {  # target -> folded spelling -> the kind its alias names
+            target: {s: m["kind"] for s, m in table.items() if isinstance(m, dict) and "kind" in m}
+            for target, table in mapping.aliases.items()
+        }
+        self.kind_aliases = {t: s for t, s in self.kind_aliases.items() if s}
 
     def read(self, number: int, cells: list[Any]) -> Incoming:
-        incoming = Incoming(number, {h: c for h, c in zip(self.headers, cells) if h}, region=self.values.region)
-        given = [(h, c) for h, c in zip(self.headers, cells) if h and tidy(c)]
+        incoming = Incoming(number, dict(zip(self.headers, cells)), region=self.values.region)
+        given = [(h, c) for h, c in zip(self.headers, cells) if h and c is not None and c != "" and tidy(c)]
         assigned: dict[str, list[tuple[str, Any]]] = {}
         for header, cell in given:
             target = self.mapping.columns.get(header)
@@ -103,7 +110,7 @@ class RowReader:
                     continue
                 if target is not None and target.name == "contacts" and target.sub in ("phone", "email"):
                     # a second number is a second entry for the contact: never masked away in the notes
-                    extra_model = list_item_model(self.project.customer_models.get(kind), "contacts")
+                    extra_model = self.item_model(model, "contacts")
                     incoming.items.setdefault("contacts", [{}]).append({target.sub: self.values.typed(extra_model, target.sub, extra, other)})
                 else:
                     self.note(incoming, other, extra)
@@ -119,6 +126,20 @@ class RowReader:
         self._finish(incoming, model)
         return incoming
 
+    def fields_of(self, model) -> dict:
+        if model not in self._fields:  # pydantic's model_fields is a property: read it once
+            self._fields[model] = dict(model.model_fields)
+        return self._fields[model]
+
+    def required_of(self, model) -> list[str]:
+        return [n for n, info in self.fields_of(model).items() if info.is_required()] if model is not None else []
+
+    def item_model(self, model, section: str):
+        key = (model, section)
+        if key not in self._item_models:
+            self._item_models[key] = list_item_model(model, section)
+        return self._item_models[key]
+
     def _target(self, text: str) -> Target | None:
         if text not in self.targets:  # name, kind, contact.name: filled from person / company
             self.targets[text] = parse_target(self.project, text)
@@ -129,10 +150,11 @@ class RowReader:
         客户类型 column mixes 企业客户 with 潜在客户), else a company."""
         given = assigned.get("kind", [])
         found = [("kind", *given[0])] if given and given[0][0] != DEFAULT else []
-        for target, cells in assigned.items():
-            known, meaning = self.mapping.alias(target, tidy(cells[0][1]))
-            if known and isinstance(meaning, dict) and "kind" in meaning:
-                found.append(("kind", cells[0][0], meaning["kind"]))
+        for target, spellings in self.kind_aliases.items():
+            cells = assigned.get(target)
+            kind = spellings.get(fold(tidy(cells[0][1]))) if cells else None
+            if kind is not None:
+                found.append(("kind", cells[0][0], kind))
         found += [("kind", *given[0])] if given and given[0][0] == DEFAULT else []
         for target, column, cell in found:
             try:
@@ -171,8 +193,8 @@ class RowReader:
             incoming.items.setdefault("key_dates", []).append({"kind": target.sub, "date": day})
             return
         if target.kind == "item":
-            item_model = list_item_model(model, target.name)
-            if item_model is None or target.sub not in item_model.model_fields:
+            item_model = self.item_model(model, target.name)
+            if item_model is None or target.sub not in self.fields_of(item_model):
                 return None if defaulted else self.note(incoming, header, cell)  # a field this kind has not: kept
             items = incoming.items.setdefault(target.name, [{}])
             if defaulted:
@@ -188,7 +210,7 @@ class RowReader:
             holder = incoming.defaults if defaulted else incoming.fields
             holder.setdefault(target.name, {})[target.sub] = value
             return
-        if target.name not in model.model_fields:  # a company's occupation: kept in the notes
+        if target.name not in self.fields_of(model):  # a company's occupation: kept in the notes
             return None if defaulted else self.note(incoming, header, cell)
         if target.name == "id":
             text = tidy(cell)
@@ -209,7 +231,7 @@ class RowReader:
              from_alias: bool = False) -> None:
         """One field's value; a value from an alias yields to a column that names the field itself."""
         if from_alias:
-            if name not in model.model_fields:
+            if name not in self.fields_of(model):
                 raise RowError(f"{header}: the mapping's alias names {name!r}, which is not a customer field")
             value = self.values.typed(model, name, "、".join(map(str, value)) if isinstance(value, list) else value, header)
             if isinstance(value, dict):
@@ -243,7 +265,7 @@ class RowReader:
         for section, items in list(incoming.items.items()):
             if section == "key_dates":
                 continue
-            item_model = list_item_model(model, section)
+            item_model = self.item_model(model, section)
             kept = []
             for item in items:
                 given = {k: v for k, v in item.items() if not isinstance(k, tuple)}
@@ -253,10 +275,9 @@ class RowReader:
                     given.setdefault(key[1], item[key])
                 if section == "contacts" and (kept or fields.get("name")):  # a second number is the first
                     given.setdefault("name", kept[0]["name"] if kept else fields["name"])  # contact's; a lone one the customer's own
-                if item_model is not None and "by" in item_model.model_fields and fields.get("owner"):
+                if item_model is not None and "by" in self.fields_of(item_model) and fields.get("owner"):
                     given.setdefault("by", [fields["owner"]])
-                missing = [n for n, info in (item_model.model_fields.items() if item_model else [])
-                           if info.is_required() and n not in given and n not in later]
+                missing = [n for n in self.required_of(item_model) if n not in given and n not in later]
                 if missing:
                     raise RowError(f"{section}: the row has {', '.join(sorted(given))} but not {', '.join(missing)}")
                 kept.append(given)
@@ -280,7 +301,7 @@ def owner_fallback(reader: RowReader, error: UnknownValues, number: int, cells: 
         incoming = reader.read(number, cells)
     finally:
         reader.headers, reader.unknown_columns = saved, counted
-    incoming.cells = {h: c for h, c in zip(saved, cells) if h}
+    incoming.cells = dict(zip(saved, cells))
     for column, cell in originals.items():  # kept as any note is: masked, or the row refused
         reader.note(incoming, column, cell)
     incoming.owner_fallback = ", ".join(texts.values())

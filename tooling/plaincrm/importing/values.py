@@ -7,6 +7,7 @@ into a rejected row and `--plan` into a question in the mapping draft.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -62,14 +63,18 @@ class Unknown(RowError):
 # an escape sequence from a pasted cell is not part of any value.
 _WIDTH = {**{cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)},
           0x3000: 0x20, 0x09: 0x20}
+_WIDE_OR_GUARDED = re.compile(r"[\uff10-\uff5a\u3000]|  |^\s*'")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a sheet repeats its values (industries, owners, statuses)
 def tidy(value: Any) -> str:
     """A cell as text: control characters removed, full-width letters and digits made ASCII,
     spacing collapsed, and the apostrophe that guards a formula-like text in exports taken off."""
     if value is None:
         return ""
+    if type(value) is str and value.isprintable() and not _WIDE_OR_GUARDED.search(value):
+        return value.strip()  # most cells: nothing to change but the ends
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 13812345678.0 from a spreadsheet is a phone number
     if isinstance(value, datetime) and value.time() == datetime.min.time():
@@ -105,6 +110,7 @@ class Values:
                     if spelling:
                         spellings.setdefault(fold(spelling), value)
             self.options[name] = spellings
+        self._shapes: dict[tuple, tuple] = {}
         self.team = team  # handle -> member
         self.people: dict[str, str] = {}  # folded handle, name or alias -> handle
         for handle, member in team.items():
@@ -170,12 +176,20 @@ class Values:
             raise Unknown(column, "owner", text, sorted(self.team))
         return handle
 
+    def _shape(self, model: type[BaseModel], name: str) -> tuple:
+        """(inner type, is a list, option marker, names a member, masked how) of a field, once."""
+        key = (model, name)
+        if key not in self._shapes:
+            info = model.model_fields[name]
+            inner, _, is_list = unwrap(info.annotation)
+            ref, masked = marker(info, Ref), marker(info, Masked)
+            self._shapes[key] = (inner, is_list, marker(info, OptionRef), ref is not None and ref.target == "member",
+                                 masked.how if masked is not None else None)
+        return self._shapes[key]
+
     def typed(self, model: type[BaseModel], name: str, value: Any, column: str) -> Any:
         """A cell as the model's field `name` wants it (an alias may answer with several fields)."""
-        info = model.model_fields[name]
-        inner, _, is_list = unwrap(info.annotation)
-        option = marker(info, OptionRef)
-        member = (ref := marker(info, Ref)) is not None and ref.target == "member"
+        inner, is_list, option, member, masked = self._shape(model, name)
         if is_list:
             text = tidy(value)
             separator = self.mapping.list_separator
@@ -189,8 +203,7 @@ class Values:
             return self.option(column, name, option.name, value)
         if inner is date:
             return self.day(value, column)
-        masked = marker(info, Masked)
-        if masked is not None and masked.how == "phone":
+        if masked == "phone":
             return phone_text(value)
         if inner is Decimal:
             return self.amount(value, column)
