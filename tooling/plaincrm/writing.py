@@ -41,3 +41,56 @@ def write_atomically(path: Path, data: bytes, *, expect: bytes | None = None) ->
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+class Batch:
+    """Many files put in place with one flush to disk, for bulk writes (an import).
+
+    Each file is written beside its place first; `commit` syncs them all at once and then puts each
+    in place, so a crash still leaves every file old or new, never half, as above. One fsync per
+    file costs the disk a round trip each: at 10,000 records that was half of an import.
+    """
+
+    def __init__(self):
+        self._staged: list[tuple[Path, str, bytes | None, bool]] = []  # (path, temporary file, expected, new)
+
+    def create(self, path: Path, text: str) -> None:
+        """`path` must not exist when the batch is committed (as `create_new_file`)."""
+        self._stage(path, text.encode("utf-8"), None, True)
+
+    def replace(self, path: Path, data: bytes, *, expect: bytes | None = None) -> None:
+        """`path` must still hold `expect` when the batch is committed (as `write_atomically`)."""
+        self._stage(path, data, expect, False)
+
+    def _stage(self, path: Path, data: bytes, expect: bytes | None, new: bool) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        self._staged.append((path, tmp, expect, new))
+
+    def commit(self) -> list[Exception | None]:
+        """Flush every staged file, then put each in place; per file, None or the FileExistsError /
+        FileChanged that kept it out (the others are written all the same)."""
+        os.sync()  # waits until every staged file is on disk
+        results: list[Exception | None] = []
+        for path, tmp, expect, new in self._staged:
+            try:
+                if new:
+                    os.link(tmp, path)  # fails with FileExistsError instead of overwriting
+                elif expect is not None and path.read_bytes() != expect:
+                    raise FileChanged(str(path))
+                else:
+                    os.replace(tmp, path)
+                results.append(None)
+            except (FileExistsError, FileChanged) as error:
+                results.append(error)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        self._staged = []
+        return results

@@ -25,7 +25,7 @@ from ..matching import contact_key, name_key
 from ..privacy import find_forbidden_numbers
 from ..project import Project
 from ..scaffold import schema_comment
-from ..writing import FileChanged, create_new_file, write_atomically
+from ..writing import Batch, write_atomically
 from ..yamltext import field_text
 from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header
 from .rows import Incoming, RowReader, UnknownValues, external_key, owner_fallback
@@ -266,7 +266,7 @@ _job: tuple | None = None  # (project, existing, dry_run): what forked workers i
 
 
 def _apply_all(plans: list[Plan], progress) -> list[tuple[str, str]]:
-    """Each planned record made, checked and written (on every core: writes end with an fsync each);
+    """Each planned record made, checked and written (on every core; each chunk flushed to disk once);
     (created | updated | unchanged | rejected, the reason for a rejection) per plan."""
     jobs = os.cpu_count() or 1
     if len(plans) < PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
@@ -290,7 +290,6 @@ def _apply_all(plans: list[Plan], progress) -> list[tuple[str, str]]:
 
 
 _gates: dict[int, RecordGate] = {}
-WRITERS = 4  # threads per process that write and fsync while the next records are made and checked
 
 
 def _gate() -> RecordGate:
@@ -301,20 +300,23 @@ def _gate() -> RecordGate:
 
 
 def _apply_chunk(plans: list[Plan]) -> list[tuple[str, str]]:
-    """Make and check each record, and hand its write to a thread: an fsync waits for the disk
-    (half the time of an import), and waiting in a thread lets the next record be made meanwhile."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """Make and check each record, then write the chunk's records with one flush to disk."""
     gate, dry_run = _gate(), _job[2]
-    with ThreadPoolExecutor(WRITERS) as writers:
-        pending = []
-        for plan in plans:
-            outcome, text, before = _check(plan, gate)
-            if text is None or dry_run:
-                pending.append(outcome)
+    batch, staged = Batch(), []
+    out = []
+    for index, plan in enumerate(plans):
+        outcome, text, before = _check(plan, gate)
+        out.append(outcome)
+        if text is not None and not dry_run:
+            if plan.create:
+                batch.create(plan.path, text)
             else:
-                pending.append(writers.submit(_write, plan, text, before))
-        return [p.result() if hasattr(p, "result") else p for p in pending]
+                batch.replace(plan.path, text.encode("utf-8"), expect=before)
+            staged.append(index)
+    for index, error in zip(staged, batch.commit() if staged else []):
+        if error is not None:
+            out[index] = ("rejected", f"{plans[index].record_id} changed meanwhile; not written")
+    return out
 
 
 def _check(plan: Plan, gate: RecordGate) -> tuple[tuple[str, str], str | None, bytes]:
@@ -326,17 +328,6 @@ def _check(plan: Plan, gate: RecordGate) -> tuple[tuple[str, str], str | None, b
     if problems:
         return ("rejected", "; ".join(f"{p.field or 'record'}: {p.message}" for p in problems)), None, before
     return (("created" if plan.create else "updated"), ""), text, before
-
-
-def _write(plan: Plan, text: str, before: bytes) -> tuple[str, str]:
-    try:
-        if plan.create:
-            create_new_file(plan.path, text)
-        else:
-            write_atomically(plan.path, text.encode("utf-8"), expect=before)
-    except (FileExistsError, FileChanged):
-        return "rejected", f"{plan.record_id} changed meanwhile; not written"
-    return ("created" if plan.create else "updated"), ""
 
 
 def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
