@@ -153,7 +153,7 @@ def test_two_new_rows_for_one_customer_are_one_too_many(repo, tmp_path):
 
 
 def test_progress_is_reported_on_large_files(repo, tmp_path):
-    from plaincrm.importing import run_import
+    from plaincrm.importing.apply import run_import
 
     rows = [LEDGER_HEADERS] + [["", f"客户{i}有限公司", "", f"(010) 8888 {i:04d}", "物流", "展会", "", "", "li.wei", "", "未合作", ""]
                                for i in range(320)]

@@ -382,3 +382,16 @@ def test_a_second_phone_column_is_a_second_number_not_a_masked_note(repo, tmp_pa
     contacts = data(repo, "C20240601001")["contacts"]
     assert contacts == [{"name": "张经理", "phone": "13812345678"}, {"name": "张经理", "phone": "13900001111"}]
     assert "unchanged 1" in _crm(repo.root, "import", str(source), "--mapping", str(mapping), "--today", "2024-06-01")[1]
+
+
+def test_a_header_that_is_one_fields_label_is_read_as_that_field(repo, tmp_path):
+    source = write_csv(tmp_path / "s.csv", [
+        GUIDE_HEADERS + ["所在城市", "日期"],
+        ["", "甲公司", "张经理", "13812345678", "软件", "线上推广", "", "", "li.wei", "", "未合作", "", "杭州", "2024-05-01"],
+    ])
+    code, out, err = _crm(repo.root, "import", str(source), "--today", "2024-06-01")
+    assert code == 0, err + out
+    assert "columns read as the one field their header names: 所在城市 → city" in out
+    record = data(repo, "C20240601001")
+    assert record["city"] == "杭州" and "日期: 2024-05-01" in record["notes"]  # 日期 names several fields: kept, reported
+    assert "columns the mapping does not know (their values were added to the notes): 日期" in out

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from plaincrm.sheets import DEFAULT_LIMITS, Sheet, SheetLimits, UnreadableSheet, read_sheet
+from plaincrm.importing.sheets import DEFAULT_LIMITS, Sheet, SheetLimits, UnreadableSheet, read_sheet
 
 SHEET_XML = "xl/worksheets/sheet1.xml"
 ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -116,7 +116,7 @@ MEASURE = r"""
 import json, re, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))  # a regression fails here, not on the machine
 from pathlib import Path
-from plaincrm.sheets import UnreadableSheet, read_sheet
+from plaincrm.importing.sheets import UnreadableSheet, read_sheet
 start = time.perf_counter()
 try:
     read_sheet(Path(sys.argv[1]))

@@ -281,7 +281,7 @@ def cmd_dupes(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .importing import PROGRESS_FROM, CannotImport, progress_bar, run_import, write_rejects
+    from .importing.apply import PROGRESS_FROM, CannotImport, progress_bar, run_import, write_rejects
 
     project = _project(args)
     source = Path(args.file)
@@ -301,6 +301,9 @@ def cmd_import(args) -> int:
         return EXIT_USAGE
     print(f"crm import: {_terminal(source.name)} with the mapping {_terminal(repr(outcome.mapping))}"
           + (" (dry run: nothing written)" if args.dry_run else ""))
+    if outcome.labelled_columns:
+        print("  columns read as the one field their header names: "
+              + ", ".join(f"{_terminal(h)} → {t}" for h, t in outcome.labelled_columns.items()))
     if outcome.unknown_columns:
         print("  columns the mapping does not know (their values were added to the notes): "
               + ", ".join(_terminal(c) for c in outcome.unknown_columns))
@@ -332,7 +335,8 @@ def cmd_import(args) -> int:
 
 def _import_plan(project, source: Path, args) -> int:
     """--plan: the questions a sheet raises, and a mapping draft that answers what it can."""
-    from .importing import CannotImport, draft_text, plan_import
+    from .importing.mapping import CannotImport
+    from .importing.plan import draft_text, plan_import
     from .writing import write_atomically
 
     try:

@@ -27,9 +27,9 @@ from ..project import Project
 from ..scaffold import schema_comment
 from ..writing import Batch, write_atomically
 from ..yamltext import field_text
-from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header
+from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header, with_labelled_columns
 from .rows import Incoming, RowReader, UnknownValues, external_key, owner_fallback
-from ..sheets import UnreadableSheet, read_sheet
+from .sheets import UnreadableSheet, read_sheet
 from .values import RowError, Values, redact, same_text, tidy
 
 MODES = ("create", "upsert", "update")
@@ -52,6 +52,7 @@ class Outcome:
     unchanged: list[str] = field(default_factory=list)
     rejected: list[tuple[int, dict[str, Any], str]] = field(default_factory=list)  # (row number, cells, reason)
     unknown_columns: dict[str, int] = field(default_factory=dict)  # header -> rows with a value there
+    labelled_columns: dict[str, str] = field(default_factory=dict)  # header -> the one target it is the label of
     external_ids: list[tuple[int, str, str]] = field(default_factory=list)  # (row, legacy id, record id)
     owner_fallbacks: list[tuple[int, str]] = field(default_factory=list)  # (row, the owner text --owner replaced)
     masked: int = 0  # phone numbers and e-mail addresses masked in the notes
@@ -89,11 +90,13 @@ def open_sheet(project: Project, source: Path, mapping_file: Path | None, owner:
         if not blank_ok:
             raise
         mapping = Mapping(source.name, {}, origin=str(source))
+    mapping, labelled = with_labelled_columns(project, mapping, headers)
     targets = check_targets(project, mapping)
     team = load_team(project)
     if owner is not None and owner not in team.members:
         raise CannotImport(f"--owner {owner!r} is not a handle in {project.relative(project.team_file)}")
     reader = RowReader(project, mapping, targets, Values(project, mapping, team.members), headers, owner)
+    reader.labelled = labelled
     return sheet, mapping, reader
 
 
@@ -140,6 +143,7 @@ def run_import(project: Project, source: Path, *, mapping_file: Path | None = No
         except RowError as error:
             outcome.rejected.append((number, dict(zip(reader.headers, cells)), redact(str(error))))
     outcome.unknown_columns = dict(reader.unknown_columns)
+    outcome.labelled_columns = dict(reader.labelled)
     global _job
     _job = (project, existing, dry_run)
     try:

@@ -19,6 +19,7 @@ status column), or `~`: left open, so rows with it are rejected until someone de
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -209,6 +210,47 @@ def parse_target(project: Project, text: str) -> Target | None:
                 return Target("nested", head, rest)
         return None
     return Target("field", text) if any(text in m.model_fields for m in models) else None
+
+
+def target_labels(project: Project) -> dict[str, list[str]]:
+    """Every target a column can have, with its name and its labels in both languages, folded:
+    `needs` with 核心需求; `contact.phone` with 联系电话 and 联系人 联系电话."""
+    from ..modelkit import field_label
+
+    labels: dict[str, list[str]] = {}
+
+    def add(target: str, spellings: list[str]) -> None:
+        known = labels.setdefault(target, [])
+        known += [s for s in dict.fromkeys(fold(s) for s in spellings) if s and s not in known]
+
+    for model in project.customer_models.values():
+        for name, info in model.model_fields.items():
+            add(name, [name, field_label(info, name, "en"), field_label(info, name, "zh")])
+            for sub_model, prefix in ((list_item_model(model, name), name.removesuffix("s")), (nested_model(model, name), name)):
+                for sub, sub_info in (sub_model.model_fields.items() if sub_model is not None else ()):
+                    add(f"{prefix}.{sub}", [f"{prefix} {sub}", field_label(sub_info, sub, "en"), field_label(sub_info, sub, "zh"),
+                                            *[f"{field_label(info, name, lang)} {field_label(sub_info, sub, lang)}" for lang in ("en", "zh")]])
+    return labels
+
+
+def label_index(project: Project) -> dict[str, set[str]]:
+    """Folded label -> the targets it names. A header that names one target and no other is read as
+    that target without asking (all 联系电话 can mean is a contact's phone); 日期 names several."""
+    index: dict[str, set[str]] = {}
+    for target, spellings in target_labels(project).items():
+        for spelling in spellings:
+            index.setdefault(spelling, set()).add(target)
+    return index
+
+
+def with_labelled_columns(project: Project, mapping: Mapping, headers: list[str]) -> tuple[Mapping, dict[str, str]]:
+    """The mapping, plus the headers it does not know that are exactly one target's label; and those."""
+    index = label_index(project)
+    found = {h: next(iter(index[fold(h)])) for h in headers
+             if h and h not in mapping.columns and len(index.get(fold(h), ())) == 1}
+    if not found:
+        return mapping, {}
+    return dataclasses.replace(mapping, columns={**mapping.columns, **found}), found
 
 
 def check_targets(project: Project, mapping: Mapping) -> dict[str, Target]:

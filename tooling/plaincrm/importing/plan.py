@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..editing import list_item_model
-from ..modelkit import OptionRef, field_label, marker, unwrap
+from ..modelkit import OptionRef, marker
 from ..project import Project
 from .apply import open_sheet, read_rows
-from .mapping import Mapping, fold, nested_model
+from .mapping import Mapping, fold, label_index, target_labels
 from .rows import UnknownValues
 from .values import RowError, redact, tidy
 
@@ -107,20 +106,8 @@ class Suggester:
 
     def __init__(self, project: Project, values, lang: str = "en"):
         self.project, self.values, self.lang = project, values, lang
-        self.labels: dict[str, list[str]] = {}  # target -> its labels and name
-        for model in project.customer_models.values():
-            for name, info in model.model_fields.items():
-                self._add(name, [name, field_label(info, name, "en"), field_label(info, name, "zh")])
-                inner, _, is_list = unwrap(info.annotation)
-                item = list_item_model(model, name)
-                nested = nested_model(model, name)
-                for sub_model, prefix in ((item, name.removesuffix("s")), (nested, name)):
-                    if sub_model is None:
-                        continue
-                    for sub, sub_info in sub_model.model_fields.items():
-                        labels = [field_label(sub_info, sub, "en"), field_label(sub_info, sub, "zh")]
-                        self._add(f"{prefix}.{sub}", [f"{prefix} {sub}", *labels,
-                                  *[f"{field_label(info, name, lang)} {field_label(sub_info, sub, lang)}" for lang in ("en", "zh")]])
+        self.labels = target_labels(project)  # target -> its labels and name, folded
+        self.exact = label_index(project)
 
     def why(self, key: str, **words) -> str:
         return REASONS[key][self.lang].format(**words)
@@ -129,16 +116,11 @@ class Suggester:
         roles = self.project.options.get("role")
         return roles.label(value, self.lang) if roles else value
 
-    def _add(self, target: str, labels: list[str]) -> None:
-        self.labels.setdefault(target, [])
-        self.labels[target] += [fold(label) for label in labels if fold(label) not in self.labels[target]]
-
     def column(self, name: str, sample: list[str]) -> tuple[str, str, bool]:
         """(target, why, exact) for an unknown column."""
         key = fold(name)
-        for target, labels in self.labels.items():
-            if key in labels and not target.startswith(("service_case", "order", "interaction.next_step")):
-                return target, self.why("label"), True
+        if len(self.exact.get(key, ())) == 1:
+            return next(iter(self.exact[key])), self.why("label"), True
         if sample:
             for target, shape, pattern in (("contact.phone", "phones", _PHONE), ("contact.email", "emails", _EMAIL),
                                            ("key_date:other", "dates", _DATE)):

@@ -70,6 +70,7 @@ class RowReader:
         self.headers, self.owner = headers, owner
         self.id_pattern = re.compile(project.settings.id_regex)
         self.unknown_columns: dict[str, int] = {}  # header -> rows with a value in it
+        self.labelled: dict[str, str] = {}  # headers the mapping did not name, read as the field they label
         self._item_models: dict[tuple, Any] = {}
         self._fields: dict[Any, dict] = {}
         self.kind_aliases = {  # target -> folded spelling -> the kind its alias names
