@@ -395,3 +395,20 @@ def test_a_header_that_is_one_fields_label_is_read_as_that_field(repo, tmp_path)
     record = data(repo, "C20240601001")
     assert record["city"] == "杭州" and "日期: 2024-05-01" in record["notes"]  # 日期 names several fields: kept, reported
     assert "columns the mapping does not know (their values were added to the notes): 日期" in out
+
+
+def test_a_sheet_no_mapping_knows_gets_a_draft_from_its_headers_and_values(repo, tmp_path):
+    source = tmp_path / "de.csv"
+    source.write_text("Kundenname,Telefon,E-Mail,Betreuer,Notiz\nMüller GmbH,+49 30 1234567,info@mueller.de,Emma Hu,wichtig\n",
+                      encoding="utf-8")
+    assert _crm(repo.root, "import", str(source))[0] == 2  # no shipped mapping fits: nothing guessed
+    code, out, _ = _crm(repo.root, "import", str(source), "--plan")
+    assert code == 0 and "no shipped mapping" in out
+    draft = yaml.safe_load((tmp_path / "de.mapping.yaml").read_text(encoding="utf-8"))
+    assert draft["reviewed"] is False and "based_on" not in draft
+    assert draft["columns"] == {"Kundenname": "name", "Telefon": "contact.phone", "E-Mail": "contact.email",
+                                "Betreuer": "owner", "Notiz": "notes+"}
+    nameless = tmp_path / "x.csv"
+    nameless.write_text("Telefon,Notiz\n13812345678,x\n", encoding="utf-8")
+    _, out, _ = _crm(repo.root, "import", str(nameless), "--plan")
+    assert "no column gives the customer's name" in out and "no column gives the owner" in out

@@ -346,7 +346,7 @@ def _import_plan(project, source: Path, args) -> int:
         return EXIT_USAGE
     draft = Path(args.draft) if args.draft else source.with_name(source.stem + ".mapping.yaml")
     write_atomically(draft, draft_text(plan, draft).encode("utf-8"))
-    base = f"the mapping {_terminal(repr(plan.mapping.name))}" if plan.mapping.columns else "no shipped mapping"
+    base = "no shipped mapping" if plan.mapping.origin == str(source) else f"the mapping {_terminal(repr(plan.mapping.name))}"
     print(f"crm import --plan: {_terminal(source.name)}, {plan.rows} rows, {base}; {plan.ready} rows read without a question")
     for q in plan.columns:
         mark = "" if q.exact else "suggested "
@@ -355,6 +355,8 @@ def _import_plan(project, source: Path, args) -> int:
         answer = _terminal(str(q.suggestion)) if q.suggestion is not None else "undecided"
         rows = ", ".join(map(str, q.rows)) + (" …" if q.count > len(q.rows) else "")
         print(f"  {_terminal(q.column)} = {_terminal(repr(q.text))} ({q.count} rows: {rows}): {answer} — {_terminal(q.why)}")
+    for missing in plan.missing:
+        print(f"  {_terminal(missing)}")
     for number, reason in plan.problems[:20]:
         print(f"  row {number}: {_terminal(reason)}")
     if len(plan.problems) > 20:

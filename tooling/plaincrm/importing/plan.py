@@ -55,6 +55,7 @@ class ImportPlan:
     columns: list[Question] = field(default_factory=list)  # unknown columns
     values: list[Question] = field(default_factory=list)  # unknown values, per column
     problems: list[tuple[int, str]] = field(default_factory=list)  # other row errors (a bad date…)
+    missing: list[str] = field(default_factory=list)  # what no column gives (a name, an owner)
     lang: str = "en"
 
 
@@ -82,6 +83,11 @@ def plan_import(project: Project, source: Path, *, mapping_file: Path | None = N
             plan.problems.append((number, redact(str(error))))
     plan.values = sorted(questions.values(), key=lambda q: (reader.headers.index(q.column) if q.column in reader.headers else 999, -q.count))
     plan.columns = _column_questions(suggest, reader.headers, reader.unknown_columns, sheet.rows)
+    chosen = {*mapping.columns.values(), *mapping.defaults, *(str(q.suggestion) for q in plan.columns)}
+    if not chosen & {"name", "person", "company", "person.given", "person.family"}:
+        plan.missing.append(suggest.why("no_name"))
+    if "owner" not in chosen and owner is None:
+        plan.missing.append(suggest.why("no_owner"))
     return plan
 
 
@@ -122,6 +128,9 @@ class Suggester:
         if len(self.exact.get(key, ())) == 1:
             return next(iter(self.exact[key])), self.why("label"), True
         if sample:
+            people = sum(1 for s in sample if fold(s) in self.values.people)
+            if people >= max(1, len(sample) * 0.8):
+                return "owner", self.why("people", hits=people, total=len(sample)), False
             for target, shape, pattern in (("contact.phone", "phones", _PHONE), ("contact.email", "emails", _EMAIL),
                                            ("key_date:other", "dates", _DATE)):
                 hits = sum(1 for s in sample if pattern.match(s))
@@ -212,6 +221,12 @@ REASONS = {
     "phones": {"en": "{hits} of {total} values look like phone numbers", "zh": "{total} 个值中 {hits} 个像电话号码"},
     "emails": {"en": "{hits} of {total} values look like e-mail addresses", "zh": "{total} 个值中 {hits} 个像电子邮箱"},
     "dates": {"en": "{hits} of {total} values look like dates", "zh": "{total} 个值中 {hits} 个像日期"},
+    "people": {"en": "{hits} of {total} values are team members (name, handle or alias)",
+               "zh": "{total} 个值中 {hits} 个是团队成员（姓名、账号或别名）"},
+    "no_name": {"en": "no column gives the customer's name: map one to name, person or company",
+                "zh": "没有列给出客户名称：把一列映射为 name、person 或 company"},
+    "no_owner": {"en": "no column gives the owner: map one to owner, or pass --owner",
+                 "zh": "没有列给出跟进人：把一列映射为 owner，或使用 --owner"},
     "resembles": {"en": "its header resembles this field's label", "zh": "列名与该字段的名称相近"},
     "notes": {"en": "no field fits: its values go to the notes (phone numbers and e-mails masked)",
               "zh": "没有合适的字段：值写入备注（电话和邮箱打码）"},
@@ -269,7 +284,8 @@ def draft_text(plan: ImportPlan, draft_path: Path) -> str:
              f"# {words['todo']}",
              f"#   crm import {_comment(str(plan.source))} --mapping {_comment(str(draft_path))}",
              f"name: {_q(plan.source.name)}"]
-    if mapping.columns:
+    lines += [f"# {_comment(m)}" for m in plan.missing]
+    if mapping.origin != str(plan.source):  # a shipped or given mapping, not a blank one
         lines.append(f"based_on: {_q(mapping.name)}")
     needs_review = bool(plan.values) or any(not q.exact for q in plan.columns)
     lines.append(f"reviewed: {'false' if needs_review else 'true'}")
