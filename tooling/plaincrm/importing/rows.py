@@ -188,7 +188,7 @@ class RowReader:
             assigned.setdefault("name", [("", person)])
             assigned["kind"] = [("", "individual")]
 
-    def _assign(self, incoming, model, target_text, target: Target, header, cell, defaulted: bool, direct: set) -> None:
+    def _assign(self, incoming, model, target_text, target: Target, header, cell, defaulted: bool, direct: dict) -> None:
         if target.kind == "key_date":
             day = self.values.day(cell, header)
             incoming.items.setdefault("key_dates", []).append({"kind": target.sub, "date": day})
@@ -234,7 +234,10 @@ class RowReader:
         if from_alias:
             if name not in self.fields_of(model):
                 raise RowError(f"{header}: the mapping's alias names {name!r}, which is not a customer field")
-            value = self.values.typed(model, name, "、".join(map(str, value)) if isinstance(value, list) else value, header)
+            if isinstance(value, list):  # {tags: [跟进中, 高意向]}: each item as the field reads one
+                value = [v for item in value for v in self.values.typed(model, name, str(item), header)]
+            else:
+                value = self.values.typed(model, name, value, header)
             if isinstance(value, dict):
                 raise RowError(f"{header}: the mapping's alias for {name!r} leads to another alias of several fields")
         if defaulted and name in incoming.fields:
