@@ -412,3 +412,15 @@ def test_a_sheet_no_mapping_knows_gets_a_draft_from_its_headers_and_values(repo,
     nameless.write_text("Telefon,Notiz\n13812345678,x\n", encoding="utf-8")
     _, out, _ = _crm(repo.root, "import", str(nameless), "--plan")
     assert "no column gives the customer's name" in out and "no column gives the owner" in out
+
+
+def test_a_pipe_or_a_device_is_refused_not_waited_for(repo, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "sheet.csv")
+    os.mkfifo(tmp_path / "mapping.yaml")
+    sheet = write_csv(tmp_path / "s.csv", [["客户名称", "跟进人"], ["甲公司", "li.wei"]])
+    for args in ([str(tmp_path / "sheet.csv")], ["/dev/zero"], [str(sheet), "--mapping", str(tmp_path / "mapping.yaml")]):
+        code, _, err = _crm(repo.root, "import", *args)
+        assert code == 2 and ("not a file" in err or "named pipe" in err), err
+    assert records(repo) == {}

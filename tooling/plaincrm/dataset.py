@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .cache import CheckCache, file_digest
+from .cache import CheckCache, content_digest, file_digest
 from .gcpause import gc_paused
-from .loading import compose, node_position, read_record
+from .loading import compose, decode_record, node_position, read_bounded, real_prefix
 from .problems import FieldPath, FileCheck, Problem, ProblemError, format_field_path
 from .project import Project
 
@@ -36,22 +36,28 @@ class CheckReport:
 class Team:
     members: dict[str, Any]  # handle -> TeamMember model (or the raw mapping when invalid)
     problems: list[Problem]
+    digest: str = ""  # hash of the bytes judged, the cache key ("" when they could not be read)
 
 
 def load_team(project: Project) -> Team:
     path = project.team_file
     file = project.relative(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         return Team({}, [Problem(file, 1, 1, "", "the team file is missing; list the team's members there", "team.missing")])
     try:
-        raw = read_record(path, file, project.limits)
+        content = read_bounded(path, file, project.limits.max_file_bytes, inside=real_prefix(project.root))
     except ProblemError as error:
         return Team({}, error.problems)
+    digest = content_digest(content)
+    try:
+        raw = decode_record(content, file, project.limits)
+    except ProblemError as error:
+        return Team({}, error.problems, digest)
     from pydantic import ValidationError
 
     try:
         team = project.team_adapter.validate_python(raw.data)
-        return Team({m.handle: m for m in team.members}, [])
+        return Team({m.handle: m for m in team.members}, [], digest)
     except ValidationError as error:
         problems = [
             raw.problem(tuple(e["loc"]), e["msg"].removeprefix("Value error, "), "team." + e["type"],
@@ -62,7 +68,7 @@ def load_team(project: Project) -> Team:
         handles = {
             m["handle"]: m for m in members if isinstance(m, dict) and isinstance(m.get("handle"), str)
         } if isinstance(members, list) else {}
-        return Team(handles, problems)
+        return Team(handles, problems, digest)
 
 
 # --- per-file checks, in parallel --------------------------------------------------
@@ -123,7 +129,8 @@ class _Locator:
     def problem(self, file: str, where: FieldPath, message: str, code: str) -> Problem:
         if file not in self.roots:
             try:
-                self.roots[file] = compose((self.project.root / file).read_text(encoding="utf-8-sig"))
+                content = read_bounded(self.project.root / file, file, self.project.limits.max_file_bytes)
+                self.roots[file] = compose(content.decode("utf-8-sig"))
             except Exception:  # noqa: BLE001 - the file's own problems are reported elsewhere
                 self.roots[file] = None
         line, col = node_position(self.roots[file], where)
@@ -196,11 +203,12 @@ def _check_project(project: Project, *, only: list[Path] | None, jobs: int | Non
     cached_team = cache.lookup_team() if cache is not None else None
     if cached_team is None:
         team = load_team(project)
-        team_problems, handles = team.problems, set(team.members)
+        team_problems, handles, team_digest = team.problems, set(team.members), team.digest
     else:
         team_problems, handles = cached_team
+        team_digest = cache.digest(project.team_file)
     if cache is not None and (missing or cached_team is None):
-        cache.store(paths, checks, team_problems, handles)
+        cache.store(checks, team_digest, team_problems, handles)
     problems = list(team_problems)
     for check in checks:
         problems.extend(check.problems)
@@ -252,7 +260,7 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
     checker = RecordChecker(project, validate=False, mask=masked)
     adapter = project.customer_adapter
     paths = project.customer_files()
-    keys = [(project.relative(path), file_digest(path)) for path in paths] if memo is not None else []
+    keys = [(project.relative(path), file_digest(path, project.limits.max_file_bytes)) for path in paths] if memo is not None else []
     known = memo or {}
     results: dict[str, tuple[FileCheck, Any]] = {key[0]: known[key] for key in keys if key in known}
     todo = [path for path in paths if project.relative(path) not in results]
@@ -265,9 +273,9 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
                 check.problems.extend(checker.schema_problems(check.file, error, check.data.get("kind")))
             check.data = None  # the model holds it now
         results[check.file] = (check, model)
-    if memo is not None:
+    if memo is not None:  # each result under the digest of the bytes it judged, as in cache.CheckCache.store
         memo.clear()
-        memo.update({key: results[key[0]] for key in keys if key[0] in results})
+        memo.update({(file, result[0].digest): result for file, result in results.items() if result[0].digest})
     checks = [check for check, _ in results.values()]
     team = load_team(project)
     problems = list(team.problems)

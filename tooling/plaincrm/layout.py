@@ -12,6 +12,9 @@ from pathlib import Path
 
 import yaml
 
+from .loading import read_bounded
+from .problems import ProblemError
+
 DEFAULT_CUSTOMERS_DIR = "records/customers"
 DEFAULT_TEAM_FILE = "records/team.yaml"
 DEFAULT_MAX_FILE_BYTES = 1_048_576
@@ -30,11 +33,23 @@ class Layout:
     max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES
 
 
-def read_layout(settings_file: Path) -> Layout:
-    """The layout keys of schema/settings.yaml (the models validate the whole file when loaded)."""
+def read_schema_text(path: Path) -> str:
+    """A YAML file of schema/ (settings, options), read as records are (`loading.read_bounded`):
+    a link, a FIFO or a device is refused, and at most the default file limit is read."""
     try:
-        raw = yaml.load(settings_file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError):
+        return read_bounded(path, str(path), DEFAULT_MAX_FILE_BYTES).decode("utf-8")
+    except ProblemError as error:
+        raise SchemaConfigError(f"{path}: {error.problems[0].message}") from None
+    except UnicodeDecodeError:
+        raise SchemaConfigError(f"{path}: the file is not valid UTF-8; save it as UTF-8") from None
+
+
+def read_layout(settings_file: Path) -> Layout:
+    """The layout keys of schema/settings.yaml (the models validate the whole file when loaded,
+    and say what is wrong with it)."""
+    try:
+        raw = yaml.load(read_schema_text(settings_file), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (SchemaConfigError, yaml.YAMLError):
         return Layout()
     raw = raw if isinstance(raw, dict) else {}
     defaults = Layout()

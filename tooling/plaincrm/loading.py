@@ -12,6 +12,7 @@ composes the text again on demand, which only happens when there is something to
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -111,10 +112,15 @@ def _number(constructor, node: ScalarNode):
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds that keep a hostile or broken file from costing more than a normal one."""
+    """Bounds that keep a hostile or broken file from costing more than a normal one.
+
+    `max_depth` stays far below Python's recursion limit (the builder recurses about three
+    frames a level), so deep nesting is refused by its own rule, never by a RecursionError.
+    """
 
     max_file_bytes: int = 1_048_576
     max_alias_nodes: int = 1_000
+    max_depth: int = 64
 
 
 class _LoadError(Exception):
@@ -138,7 +144,8 @@ class _Builder:
         self.alias_nodes = 0
         self.duplicates: list[tuple[str, Any]] = []
 
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node, room: int) -> Any:
+        """Plain data for `node`; `room`: how many more levels of lists and mappings may open."""
         cls, tag = node.__class__, node.tag
         if cls is ScalarNode:
             if self.has_aliases:
@@ -153,20 +160,26 @@ class _Builder:
             if tag == FLOAT:
                 return _number(yaml.constructor.SafeConstructor.construct_yaml_float, node)
             self._refuse_tag(node)
+        if not room:
+            raise _LoadError(
+                "yaml.too-deep",
+                f"lists and mappings are nested more than {self.limits.max_depth} levels deep; a record needs a few",
+                node.start_mark,
+            )
         if not self.has_aliases:
-            return self._collection(node, cls, tag)
+            return self._collection(node, cls, tag, room - 1)
         key = self._visit(node)
         self.active.add(key)
         try:
-            return self._collection(node, cls, tag)
+            return self._collection(node, cls, tag, room - 1)
         finally:
             self.active.discard(key)
 
-    def _collection(self, node: Node, cls: type, tag: str) -> Any:
+    def _collection(self, node: Node, cls: type, tag: str, room: int) -> Any:
         if cls is MappingNode and tag == MAP:
-            return self._mapping(node)
+            return self._mapping(node, room)
         if cls is SequenceNode and tag == SEQ:
-            return [self.build(child) for child in node.value]
+            return [self.build(child, room) for child in node.value]
         self._refuse_tag(node)
 
     def _visit(self, node: Node) -> int:
@@ -186,14 +199,14 @@ class _Builder:
             self.built.add(key)
         return key
 
-    def _mapping(self, node: MappingNode) -> dict:
+    def _mapping(self, node: MappingNode, room: int) -> dict:
         result: dict = {}
         merged: list[dict] = []
         for key_node, value_node in node.value:
             if key_node.tag == MERGE:
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
-                    value = self.build(source)
+                    value = self.build(source, room)
                     if not isinstance(value, dict):
                         raise _LoadError("yaml.merge", "a merge key (<<) must refer to a mapping", source.start_mark)
                     merged.append(value)
@@ -208,7 +221,7 @@ class _Builder:
             key = key_node.value
             if key in result:
                 self.duplicates.append((key, key_node.start_mark))
-            result[key] = self.build(value_node)
+            result[key] = self.build(value_node, room)
         for source in merged:  # explicit keys win over merged ones, as YAML specifies
             for key, value in source.items():
                 result.setdefault(key, value)
@@ -329,6 +342,12 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
 
     try:
         root = compose(text)
+    except (yaml.reader.ReaderError, UnicodeEncodeError):  # a character YAML does not allow (libyaml cannot encode a lone surrogate)
+        offset, message = _unacceptable_character(text)
+        line, col = _text_position(text, offset)
+        raise ProblemError([Problem(file, line, col, "", message, "yaml.character")]) from None
+    except RecursionError:  # only the pure-Python composer recurses; libyaml stops at 1,000 levels itself
+        fail("yaml.too-deep", f"lists and mappings are nested more than {limits.max_depth} levels deep; a record needs a few")
     except ComposerError as error:
         if error.context and "single document" in error.context:
             fail(
@@ -339,6 +358,8 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
         fail("yaml.syntax", _yaml_message(error), error.problem_mark)
     except MarkedYAMLError as error:
         fail("yaml.syntax", _yaml_message(error), error.problem_mark)
+    except yaml.YAMLError as error:  # any other parser refusal: still a problem, never a traceback
+        fail("yaml.syntax", f"YAML syntax: {error}")
     if root is None:
         fail("yaml.empty", "the file is empty; a record is a mapping of fields such as 'id: …'")
     if not isinstance(root, MappingNode):
@@ -346,7 +367,7 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
         fail("yaml.not-mapping", f"a record must be a mapping of fields (key: value), found {found}", root.start_mark)
     builder = _Builder(limits, has_aliases=_may_have_aliases(text))
     try:
-        data = builder.build(root)
+        data = builder.build(root, limits.max_depth)
     except _LoadError as error:
         fail(error.code, error.message, error.mark)
     except (ValueError, KeyError) as error:  # a scalar that matched a type but does not convert
@@ -369,20 +390,106 @@ def _yaml_message(error: MarkedYAMLError) -> str:
     return "YAML syntax: " + "; ".join(p for p in parts if p)
 
 
-def read_record(path: Path, file: str, limits: Limits = Limits()) -> RawRecord:
-    """Read and parse one record file, checking size and encoding before parsing."""
-    size = os.stat(path).st_size
-    if size > limits.max_file_bytes:
-        raise ProblemError(
-            [
-                Problem(
-                    file, 1, 1, "",
-                    f"the file is {size:,} bytes; a record may be at most {limits.max_file_bytes:,} bytes",
-                    "file.too-large",
-                )
-            ]
-        )
-    raw = path.read_bytes()
+_CONTROL_NAMES = {
+    "\x00": "a NUL byte", "\x08": "a backspace", "\x0b": "a vertical tab (often pasted from Word)",
+    "\x0c": "a form feed", "\x1b": "an escape character", "\x7f": "a delete character",
+}
+
+
+def _unacceptable_character(text: str) -> tuple[int, str]:
+    """Offset and description of the first character YAML refuses (the reader's own rule)."""
+    match = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if match is None:  # pragma: no cover - the parser refused a character this rule accepts
+        return 0, "the file holds a character YAML does not allow"
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":
+        what = "a broken character (a lone surrogate, left by a wrong conversion)"
+    elif char in ("\ufffe", "\uffff"):
+        what = "a non-character"
+    else:
+        what = _CONTROL_NAMES.get(char, "a control character")
+    return match.start(), f"the file holds {what}, U+{ord(char):04X}, which YAML does not allow; delete it"
+
+
+def _text_position(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def read_bounded(path: Path, file: str, max_bytes: int, *, inside: str | None = None) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`, or ProblemError saying why not.
+
+    Every file plaincrm reads from a repository comes through here. A FIFO would block
+    forever and a device (a symlink to /dev/zero) never ends, so only regular files are
+    opened, and at most `max_bytes + 1` bytes are read whatever the file claims. Symbolic
+    links are refused outright (O_NOFOLLOW): git stores a link as its target path, so a
+    reviewer never sees what it would make plaincrm read, and what it reads would differ
+    from machine to machine. `inside` (a real path ending in a separator) also refuses a
+    file reached through a linked folder that leads out of the repository.
+    """
+
+    def refuse(code: str, message: str):
+        raise ProblemError([Problem(file, 1, 1, "", message, code)])
+
+    try:
+        before = os.lstat(path)
+        if stat.S_ISLNK(before.st_mode):
+            refuse("file.symlink", f"the file is a symbolic link (to {os.readlink(path)}); records are plain files, not links")
+        if not stat.S_ISREG(before.st_mode):
+            refuse("file.not-regular", f"this is {_file_kind(before.st_mode)}, not a file; plaincrm reads only plain files")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        refuse("file.read", f"cannot read the file: {error.strerror}")
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
+            refuse("file.changed", "the file was replaced while it was being read; run the command again")
+        if inside is not None and not _real_path(fd, path).startswith(inside):
+            refuse("file.outside", "the file lies outside the repository (through a linked folder); keep records in it")
+        if opened.st_size > max_bytes:
+            refuse("file.too-large", f"the file is {opened.st_size:,} bytes; {_MAX_SIZE.format(max_bytes)}")
+        chunks, left = [], max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as error:
+        refuse("file.read", f"cannot read the file: {error.strerror}")
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:  # it grew after fstat
+        refuse("file.too-large", f"the file is over {max_bytes:,} bytes; {_MAX_SIZE.format(max_bytes)}")
+    return data
+
+
+_MAX_SIZE = "a file may be at most {:,} bytes (max_file_bytes in schema/settings.yaml)"
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def real_prefix(folder: Path) -> str:
+    """`folder`'s real path ending in a separator: the `inside` of `read_bounded`."""
+    return os.path.join(os.path.realpath(folder), "")
+
+
+def _real_path(fd: int, path: Path) -> str:
+    """Where an open file really is: from the descriptor where the system tells (Linux), else resolved."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
+
+
+def decode_record(raw: bytes, file: str, limits: Limits = Limits()) -> RawRecord:
+    """Parse a record file's bytes: UTF-8 (a BOM allowed), then `parse_text`."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -400,3 +507,7 @@ def read_record(path: Path, file: str, limits: Limits = Limits()) -> RawRecord:
         text = text[1:]
     return parse_text(text, file, limits)
 
+
+def read_record(path: Path, file: str, limits: Limits = Limits(), *, inside: str | None = None) -> RawRecord:
+    """Read (`read_bounded`) and parse one record file."""
+    return decode_record(read_bounded(path, file, limits.max_file_bytes, inside=inside), file, limits)

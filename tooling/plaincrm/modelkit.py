@@ -124,7 +124,7 @@ class Options(Mapping[str, OptionList]):
 
     @classmethod
     def from_yaml(cls, path: Path) -> "Options":
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(layout.read_schema_text(path)) or {}
         lists = {}
         for name, entries in raw.items():
             if not isinstance(entries, dict) or not entries:
@@ -195,13 +195,16 @@ class Settings(BaseModel):
     exchange_rates: dict[str, float] = Field(
         {}, description="value of one unit of another currency in the default currency, for totals"
     )
+    mask_fields: list[str] = Field(
+        [], description="further fields readers see masked (first character, then ***), as dotted paths: contacts.im"
+    )
     tiers: TierRules = TierRules()
 
     @classmethod
     def from_yaml(cls, path: Path) -> "Settings":
         if not path.exists():
             return cls()
-        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        return cls.model_validate(yaml.safe_load(layout.read_schema_text(path)) or {})
 
     def _template_parts(self) -> list[tuple[str, str | None, str]]:
         parts = []
@@ -344,6 +347,33 @@ def walk_paths(data: Any, path: RefPath, where: tuple = ()):
                 yield from walk_paths(item, rest, where + (index,))
     elif isinstance(data, dict) and head in data:
         yield from walk_paths(data[head], rest, where + (head,))
+
+
+def resolve_field_paths(models: dict[str, type[BaseModel]], dotted: list[str], setting: str) -> dict[str, list[RefPath]]:
+    """Per kind of customer, the marker-style paths ("*" for each list item) of dotted field
+    names such as `contacts.im`; a name no model has is a schema error, never silently ignored."""
+    found: dict[str, list[RefPath]] = {kind: [] for kind in models}
+    for name in dotted:
+        hits = 0
+        for kind, model in models.items():
+            path = _field_path(model, name.split("."))
+            if path is not None:
+                found[kind].append(path)
+                hits += 1
+        if not hits:
+            raise SchemaConfigError(f"settings.yaml: {setting}: {name!r} is not a field of the models (write it as contacts.im)")
+    return found
+
+
+def _field_path(model: type[BaseModel], names: list[str]) -> RefPath | None:
+    path: RefPath = ()
+    for name in names:
+        info = model.model_fields.get(name) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if info is None:
+            return None
+        model, _, is_list = unwrap(info.annotation)
+        path += (name,) + (("*",) if is_list else ())
+    return path
 
 
 def field_markers(info: FieldInfo) -> list[Any]:

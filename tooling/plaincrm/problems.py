@@ -7,6 +7,7 @@ path inside the record, so an editor can jump straight to it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -24,8 +25,26 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        """One line for a terminal: what a record put into it is shown escaped (`terminal_safe`)."""
+        where = f"{terminal_safe(self.file)}:{self.line}:{self.col}"
+        message = terminal_safe(self.message)
+        return f"{where}: {terminal_safe(self.field)}: {message}" if self.field else f"{where}: {message}"
+
+
+# What a terminal or a log viewer would act on instead of showing: C0 and C1 controls
+# (escape sequences, carriage returns that overwrite a line), bidirectional overrides and
+# isolates that reverse what follows them, line separators, lone surrogates, non-characters.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every unsafe character written as a visible escape (\\x1b, \\u202e)."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 Reference = tuple[FieldPath, str, str]  # (where, "member" | "customer", the value)
@@ -42,6 +61,7 @@ class FileCheck:
     model: Any = None  # the validated model, when asked for and valid
     data: dict | None = None  # the parsed plain data, when asked for and valid (cheap to send between processes)
     contact_keys: tuple[str, ...] = ()  # hashed phones and e-mails, with the data (privacy.Masker.contact_keys)
+    digest: str = ""  # hash of the bytes checked ("" when they could not be read): the cache key (cache.content_digest)
 
 
 class ProblemError(Exception):
@@ -80,9 +100,9 @@ def render(problems: Iterable[Problem], fmt: str = "text") -> str:
         lines = []
         for p in problems:
             props = ",".join(
-                f"{k}={_github_escape(str(v), property=True)}"
+                f"{k}={_github_escape(terminal_safe(str(v)), property=True)}"
                 for k, v in (("file", p.file), ("line", p.line), ("col", p.col), ("title", p.field or p.code))
             )
-            lines.append(f"::{p.severity}{' ' if props else ''}{props}::{_github_escape(p.message)}")
+            lines.append(f"::{p.severity}{' ' if props else ''}{props}::{_github_escape(terminal_safe(p.message))}")
         return "\n".join(lines)
     return "\n".join(str(p) for p in problems)

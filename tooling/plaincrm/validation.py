@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .loading import RawRecord, node_path_at, read_record
+from .cache import content_digest
+from .loading import RawRecord, decode_record, node_path_at, read_bounded, read_record, real_prefix
 from .modelkit import ISO_DAY, OptionRef, Ref, marker, marker_paths, unwrap, walk_paths
-from .privacy import find_forbidden_numbers
+from .privacy import find_in_record
 from .problems import FieldPath, FileCheck, Problem, ProblemError, Reference, format_field_path
 from .project import Project
 
@@ -31,7 +32,8 @@ class RecordChecker:
         from .privacy import Masker
 
         self.validate, self.mask = validate, mask
-        self.masker = Masker(self.models, phone_region=project.settings.phone_region)
+        self.masker = Masker(self.models, phone_region=project.settings.phone_region, fields=project.settings.mask_fields)
+        self.inside = real_prefix(project.root)  # files reached through a linked folder out of the repository are refused
         self._reference_paths = {
             kind: [(path, ref.target) for path, ref in marker_paths(model, Ref)] for kind, model in self.models.items()
         }
@@ -40,12 +42,17 @@ class RecordChecker:
     def check_file(self, path: Path, *, keep_model: bool = False, keep_data: bool = False) -> FileCheck:
         file = self.project.relative(path)
         try:
-            raw = read_record(path, file, self.project.limits)
+            content = read_bounded(path, file, self.project.limits.max_file_bytes, inside=self.inside)
         except ProblemError as error:
             return FileCheck(file, error.problems)
-        except OSError as error:
-            return FileCheck(file, [Problem(file, 1, 1, "", f"cannot read the file: {error.strerror}", "file.read")])
-        return self.check_raw(raw, expected_id=path.stem, keep_model=keep_model, keep_data=keep_data)
+        digest = content_digest(content)
+        try:
+            raw = decode_record(content, file, self.project.limits)
+        except ProblemError as error:
+            return FileCheck(file, error.problems, digest=digest)
+        check = self.check_raw(raw, expected_id=path.stem, keep_model=keep_model, keep_data=keep_data)
+        check.digest = digest
+        return check
 
     def check_raw(
         self, raw: RawRecord, *, expected_id: str | None, keep_model: bool = False, keep_data: bool = False
@@ -84,7 +91,7 @@ class RecordChecker:
 
     def schema_problems(self, file: str, error: ValidationError, kind: Any) -> list[Problem]:
         """Problems for a validation the caller ran itself; the file is read again for positions."""
-        raw = read_record(self.project.root / file, file, self.project.limits)
+        raw = read_record(self.project.root / file, file, self.project.limits, inside=self.inside)
         return self._schema_problems(raw, error, kind)
 
     # --- references for the cross-record rules --------------------------------------
@@ -146,12 +153,22 @@ class RecordChecker:
 
 
 def privacy_problems(raw: RawRecord) -> list[Problem]:
+    """ID and card numbers in the text as written (comments too) and in the values as YAML reads
+    them: an escape ("\\x31…"), a line continuation or a folded line hides a number from the text."""
     problems = []
-    for finding in find_forbidden_numbers(raw.text):
+    in_text, in_values = find_in_record(raw.text, raw.data)
+    for finding in in_text:
         line = raw.text.count("\n", 0, finding.offset) + 1
         col = finding.offset - (raw.text.rfind("\n", 0, finding.offset) + 1) + 1
         where = node_path_at(raw.root, line, col)
         problems.append(Problem(raw.file, line, col, format_field_path(where), finding.message, finding.code))
+    seen = {(p.field, p.code) for p in problems}
+    for where, is_key, finding in in_values:
+        shown = where[:-1] if is_key else where  # a key's number, like one found in the text, is its mapping's
+        if (format_field_path(shown), finding.code) not in seen:
+            seen.add((format_field_path(shown), finding.code))
+            line, col = raw.position(where, at_key=is_key)
+            problems.append(Problem(raw.file, line, col, format_field_path(shown), finding.message, finding.code))
     return problems
 
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from pydantic import BaseModel
 
 from ..editing import RecordGate, edit_text, field_order
-from ..loading import parse_text
+from ..loading import parse_text, read_bounded
 from ..matching import contact_key, name_key
 from ..privacy import find_forbidden_numbers
 from ..project import Project
@@ -342,7 +342,7 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
     if plan.create:
         model = project.customer_models[incoming.fields["kind"]]
         return _new_text(project, plan.record_id, incoming, model), b""
-    before = plan.path.read_bytes()
+    before = read_bounded(plan.path, project.relative(plan.path), project.limits.max_file_bytes)
     current = parse_text(before.decode("utf-8"), project.relative(plan.path), project.limits).data
     model = project.customer_models.get(current.get("kind")) or project.customer_models[incoming.fields["kind"]]
     for item in incoming.items.get("interactions", []):

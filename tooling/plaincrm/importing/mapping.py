@@ -32,7 +32,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..editing import list_item_model
-from ..loading import parse_text
+from ..loading import parse_text, read_bounded
 from ..modelkit import OptionRef, marker, unwrap
 from ..problems import ProblemError
 from ..project import Project
@@ -157,12 +157,10 @@ def shipped_mappings(project: Project) -> dict[str, Mapping]:
 def choose_mapping(project: Project, headers: list[str], given: Path | None) -> Mapping:
     """The mapping asked for, else the shipped one that knows the most of these headers."""
     if given is not None:
-        try:
-            text = given.read_bytes()
-        except OSError as error:
-            raise CannotImport(f"cannot read the mapping {given}: {error.strerror}") from None
-        if len(text) > project.limits.max_file_bytes:
-            raise CannotImport(f"{given}: {len(text)} bytes; a mapping is at most {project.limits.max_file_bytes}")
+        try:  # a plain file of at most the records' size limit (never a FIFO, a device or a link)
+            text = read_bounded(given, str(given), project.limits.max_file_bytes)
+        except ProblemError as error:
+            raise CannotImport(f"{given}: {error.problems[0].message}") from None
         try:
             return read_mapping(text.decode("utf-8-sig"), str(given), project)
         except UnicodeDecodeError:

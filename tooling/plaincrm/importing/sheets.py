@@ -42,6 +42,7 @@ import copy
 import csv
 import io
 import re
+import stat
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -92,7 +93,10 @@ def read_sheet(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Sheet:
     name one as the other); anything else is CSV text, unless its name says spreadsheet."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+            raise UnreadableSheet(f"{path}: not a file (a folder, a pipe or a device); give the spreadsheet file itself")
+        size = info.st_size
         fmt = _format(path)
     except OSError as error:
         raise UnreadableSheet(f"{path}: cannot read it: {error.strerror or error}") from None
