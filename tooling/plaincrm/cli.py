@@ -282,6 +282,7 @@ def cmd_dupes(args) -> int:
 
 def cmd_import(args) -> int:
     from .importing.apply import PROGRESS_FROM, CannotImport, progress_bar, run_import, write_rejects
+    from .problems import terminal_safe
 
     project = _project(args)
     source = Path(args.file)
@@ -297,39 +298,39 @@ def cmd_import(args) -> int:
             dry_run=args.dry_run, today=args.today, owner=args.owner, progress=progress,
         )
     except CannotImport as error:
-        print(f"crm import: {_terminal(str(error))}", file=sys.stderr)
+        print(f"crm import: {terminal_safe(str(error))}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"crm import: {_terminal(source.name)} with the mapping {_terminal(repr(outcome.mapping))}"
+    print(f"crm import: {terminal_safe(source.name)} with the mapping {terminal_safe(repr(outcome.mapping))}"
           + (" (dry run: nothing written)" if args.dry_run else ""))
     if outcome.labelled_columns:
         print("  columns read as the one field their header names: "
-              + ", ".join(f"{_terminal(h)} → {t}" for h, t in outcome.labelled_columns.items()))
+              + ", ".join(f"{terminal_safe(h)} → {t}" for h, t in outcome.labelled_columns.items()))
     if outcome.unknown_columns:
         print("  columns the mapping does not know (their values were added to the notes): "
-              + ", ".join(_terminal(c) for c in outcome.unknown_columns))
+              + ", ".join(terminal_safe(c) for c in outcome.unknown_columns))
     if outcome.masked:
         print(f"  {outcome.masked} phone numbers or e-mail addresses in those notes were masked; map their column "
               "to contact.phone or contact.email to keep them whole (crm import FILE --plan)")
     if outcome.external_ids:
         print(f"  {len(outcome.external_ids)} ids from another system kept as external ids (matched on the next import): "
-              + ", ".join(f"{_terminal(old)} → {new}" for _, old, new in outcome.external_ids[:5])
+              + ", ".join(f"{terminal_safe(old)} → {new}" for _, old, new in outcome.external_ids[:5])
               + (" …" if len(outcome.external_ids) > 5 else ""))
     if outcome.owner_fallbacks:
         print(f"  {len(outcome.owner_fallbacks)} rows name an owner nobody in the team matches; --owner {args.owner} "
               "stands in and the text is kept in the notes: "
-              + ", ".join(f"row {row} {_terminal(text)}" for row, text in outcome.owner_fallbacks[:5]))
+              + ", ".join(f"row {row} {terminal_safe(text)}" for row, text in outcome.owner_fallbacks[:5]))
     verb = "would be " if args.dry_run else ""
     print(f"  {verb}created {len(outcome.created)}, {verb}updated {len(outcome.updated)}, "
           f"unchanged {len(outcome.unchanged)}, rejected {len(outcome.rejected)}")
     if outcome.rejected:
         for number, _, reason in outcome.rejected[:20]:
-            print(f"  row {number}: {_terminal(reason)}", file=sys.stderr)
+            print(f"  row {number}: {terminal_safe(reason)}", file=sys.stderr)
         if len(outcome.rejected) > 20:
             print(f"  … and {len(outcome.rejected) - 20} more rows", file=sys.stderr)
         if not args.dry_run:
             rejects = Path(args.rejects) if args.rejects else source.with_name(source.stem + ".rejects.csv")
             write_rejects(rejects, outcome)
-            print(f"  rejected rows, with the reason, in {_terminal(str(rejects))}")
+            print(f"  rejected rows, with the reason, in {terminal_safe(str(rejects))}")
     return EXIT_PROBLEMS if outcome.rejected else EXIT_OK
 
 
@@ -337,38 +338,34 @@ def _import_plan(project, source: Path, args) -> int:
     """--plan: the questions a sheet raises, and a mapping draft that answers what it can."""
     from .importing.mapping import CannotImport
     from .importing.plan import draft_text, plan_import
+    from .problems import terminal_safe
     from .writing import write_atomically
 
     try:
         plan = plan_import(project, source, mapping_file=Path(args.mapping) if args.mapping else None, owner=args.owner)
     except CannotImport as error:
-        print(f"crm import: {_terminal(str(error))}", file=sys.stderr)
+        print(f"crm import: {terminal_safe(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     draft = Path(args.draft) if args.draft else source.with_name(source.stem + ".mapping.yaml")
     write_atomically(draft, draft_text(plan, draft).encode("utf-8"))
-    base = "no shipped mapping" if plan.mapping.origin == str(source) else f"the mapping {_terminal(repr(plan.mapping.name))}"
-    print(f"crm import --plan: {_terminal(source.name)}, {plan.rows} rows, {base}; {plan.ready} rows read without a question")
+    base = "no shipped mapping" if plan.mapping.origin == str(source) else f"the mapping {terminal_safe(repr(plan.mapping.name))}"
+    print(f"crm import --plan: {terminal_safe(source.name)}, {plan.rows} rows, {base}; {plan.ready} rows read without a question")
     for q in plan.columns:
         mark = "" if q.exact else "suggested "
-        print(f"  column {_terminal(q.column)} ({q.count} rows): {mark}{_terminal(str(q.suggestion))} — {_terminal(q.why)}")
+        print(f"  column {terminal_safe(q.column)} ({q.count} rows): {mark}{terminal_safe(str(q.suggestion))} — {terminal_safe(q.why)}")
     for q in plan.values:
-        answer = _terminal(str(q.suggestion)) if q.suggestion is not None else "undecided"
+        answer = terminal_safe(str(q.suggestion)) if q.suggestion is not None else "undecided"
         rows = ", ".join(map(str, q.rows)) + (" …" if q.count > len(q.rows) else "")
-        print(f"  {_terminal(q.column)} = {_terminal(repr(q.text))} ({q.count} rows: {rows}): {answer} — {_terminal(q.why)}")
+        print(f"  {terminal_safe(q.column)} = {terminal_safe(repr(q.text))} ({q.count} rows: {rows}): {answer} — {terminal_safe(q.why)}")
     for missing in plan.missing:
-        print(f"  {_terminal(missing)}")
+        print(f"  {terminal_safe(missing)}")
     for number, reason in plan.problems[:20]:
-        print(f"  row {number}: {_terminal(reason)}")
+        print(f"  row {number}: {terminal_safe(reason)}")
     if len(plan.problems) > 20:
         print(f"  … and {len(plan.problems) - 20} more rows with problems")
-    print(f"  mapping draft: {_terminal(str(draft))}; check it, set reviewed: true, then: "
-          f"crm import {_terminal(str(source))} --mapping {_terminal(str(draft))}")
+    print(f"  mapping draft: {terminal_safe(str(draft))}; check it, set reviewed: true, then: "
+          f"crm import {terminal_safe(str(source))} --mapping {terminal_safe(str(draft))}")
     return EXIT_OK
-
-
-def _terminal(text: str) -> str:
-    """Text from a sheet made safe for a terminal: control characters (escape sequences) shown, not run."""
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 def cmd_merge(args) -> int:
@@ -393,26 +390,24 @@ def cmd_merge(args) -> int:
 
 
 def cmd_codeowners(args) -> int:
-    from .codeowners import PATH, codeowners_text
+    from .codeowners import PATH, codeowners_text, write_codeowners
     from .dataset import load_dataset
     from .problems import ProblemError
-    from .writing import write_atomically
 
     project = _project(args)
     try:
-        text = codeowners_text(load_dataset(project))
+        dataset = load_dataset(project)
+        text = codeowners_text(dataset)
     except ProblemError as error:
         print(render(error.problems), file=sys.stderr)
         return EXIT_PROBLEMS
-    target = project.root / PATH
-    current = target.read_text(encoding="utf-8") if target.exists() else None
     if args.check:
-        if current != text:
+        target = project.root / PATH
+        if (target.read_text(encoding="utf-8") if target.exists() else None) != text:
             print(f"crm codeowners: {PATH} is stale (owners changed); run crm codeowners and commit it", file=sys.stderr)
             return EXIT_PROBLEMS
         return EXIT_OK
-    if current != text:
-        write_atomically(target, text.encode("utf-8"))
+    if write_codeowners(dataset) is not None:
         print(f"wrote {PATH}")
     return EXIT_OK
 
@@ -438,6 +433,7 @@ def cmd_forms(args) -> int:
 
 def cmd_from_issue(args) -> int:
     from .issue_forms import FormError, apply, form_by_name, parse_body
+    from .problems import terminal_safe
 
     project = _project(args)
     try:
@@ -447,11 +443,18 @@ def cmd_from_issue(args) -> int:
         return EXIT_USAGE
     body = Path(args.body_file).read_text(encoding="utf-8") if args.body_file != "-" else sys.stdin.read()
     try:
-        path = apply(project, form, parse_body(body, form), today=args.today or date.today(), author_login=args.author)
+        entry = apply(project, form, parse_body(body, form), today=args.today or date.today(), author_login=args.author)
     except FormError as error:
-        print(f"{error}")  # stdout: the workflow posts it as a comment on the issue
+        if args.markdown:
+            Path(args.markdown).write_text(error.markdown(), encoding="utf-8")
+        print(f"crm from-issue: {terminal_safe(str(error))}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(project.relative(path))
+    if args.markdown:
+        Path(args.markdown).write_text(entry.markdown(), encoding="utf-8")
+    for file in entry.files:
+        print(file)
+    for warning in entry.warnings:
+        print(f"warning: {terminal_safe(warning)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -515,15 +518,17 @@ def cmd_report(args) -> int:
     today = args.today or date.today()
     if args.as_of:
         from .history.gitlog import GitError
-        from .history.snapshot import at
+        from .history.snapshot import UNTRUSTED_NOTE, at
+        from .problems import terminal_safe
 
         try:
-            snapshot = at(project, args.as_of)
+            snapshot = at(project, args.as_of, trust_revision=args.trust_revision)
         except GitError as error:
-            print(f"crm report: {error}", file=sys.stderr)
+            print(f"crm report: {terminal_safe(str(error))}", file=sys.stderr)
             return EXIT_USAGE
         project, today = snapshot.project, args.today or snapshot.day
-        print(f"# as of {args.as_of}: commit {snapshot.sha[:12]}, reports for {today}", file=sys.stderr)
+        print(f"# as of {terminal_safe(args.as_of)}: commit {snapshot.sha[:12]}, reports for {today}"
+              + ("" if args.trust_revision else f"; {UNTRUSTED_NOTE}"), file=sys.stderr)
     views = _views(project, today)
     if views is None:
         return EXIT_PROBLEMS
@@ -550,6 +555,7 @@ def cmd_report(args) -> int:
 
 def cmd_history(args) -> int:
     from .history.audit import read_history
+    from .problems import terminal_safe
 
     project = _project(args)
     path = next((p for p in project.customer_files() if p.stem == args.id), None)  # records may sit in subfolders
@@ -563,11 +569,11 @@ def cmd_history(args) -> int:
     if not entries:
         print(f"crm history: no history for {args.id}", file=sys.stderr)
         return EXIT_OK
-    for entry in entries[: args.limit] if args.limit else entries:
+    for entry in entries[: args.limit] if args.limit else entries:  # author, subject and lines come from commits
         pr = f" (#{entry.pull_request})" if entry.pull_request is not None else ""
-        print(f"{entry.day}  {entry.sha[:7]}  {entry.author}: {entry.subject}{pr}")
+        print(terminal_safe(f"{entry.day}  {entry.sha[:7]}  {entry.author}: {entry.subject}{pr}"))
         for line in entry.lines:
-            print(f"    {line}")
+            print(f"    {terminal_safe(line)}")
     return EXIT_OK
 
 
@@ -575,20 +581,21 @@ def cmd_diff(args) -> int:
     from .history.changes import ChangeWords
     from .history.compare import compare, default_base, read_side
     from .history.gitlog import GitError, resolve
-    from .history.snapshot import extract
-    from .project import Project
+    from .history.snapshot import project_at
+    from .problems import terminal_safe
 
     project = _project(args)
 
     def at(revision: str, label: str):
-        return read_side(Project(extract(project, resolve(project.root, revision))), label)
+        sha = resolve(project.root, revision)
+        return read_side(project_at(project, sha, trust_revision=args.trust_revision), label)
 
     try:
         base = args.base or default_base(project.root)
         old = at(base, base if args.base else f"merge base {base[:12]}")
         new = at(args.head, args.head) if args.head else read_side(project, "the working tree")
     except GitError as error:
-        print(f"crm diff: {error}", file=sys.stderr)
+        print(f"crm diff: {terminal_safe(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     result = compare(old, new, today=args.today or date.today(), words=ChangeWords(project.customer_models))
     sys.stdout.write(result.markdown() if args.format == "markdown" else result.text())
@@ -724,7 +731,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "high_value, satisfaction, follow_up, data_quality")
     p.add_argument("--format", choices=("text", "csv"), default="text")
     p.add_argument("--as-of", metavar="DATE|REV", help="the records as they were on a date (YYYY-MM-DD: the last commit "
-                   "of that day) or at a tag such as 2024Q1; --today defaults to that date")
+                   "of that day) or at a tag such as 2024Q1, read with today's schema; --today defaults to that date")
+    p.add_argument("--trust-revision", action="store_true", help="read the --as-of records with that revision's own "
+                   "schema (this runs the Python in its schema/: only for revisions you trust)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
@@ -746,6 +755,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("head", nargs="?", help="revision to compare to (default: the working tree)")
     p.add_argument("--format", choices=("text", "markdown"), default="text",
                    help="markdown: for a pull request's summary ($GITHUB_STEP_SUMMARY)")
+    p.add_argument("--trust-revision", action="store_true", help="read each revision with its own schema instead of "
+                   "today's (this runs the Python in its schema/: never for a contributor's branch)")
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
@@ -840,12 +851,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "from-issue", parents=[common, dated], help="make the change a submitted issue form asks for",
         description="Parse a submitted issue form's body (GitHub writes each answer under its label) and create the "
-        "record or log the interaction, validated. Prints the file written, or (exit 1) what is wrong, for the "
-        "quick-entry workflow to open a pull request or comment on the issue.",
+        "record or log the interaction, validated (a new customer also brings CODEOWNERS up to date). Prints the "
+        "files written, one a line, or (exit 1, on standard error) what is wrong, for the quick-entry workflow to "
+        "open a pull request or comment on the issue.",
     )
     p.add_argument("--form", required=True, help="new-customer or log-interaction (or the issue's crm:… label)")
     p.add_argument("--body-file", required=True, help="the issue body (- for standard input)")
     p.add_argument("--author", help="the issue author's git host login (the participant, when in the team)")
+    p.add_argument("--markdown", metavar="FILE", help="write there what the workflow posts, every answer shown as "
+                   "code: the pull request's body (with likely duplicates), or the comment saying what is wrong")
     p.set_defaults(func=cmd_from_issue)
 
     p = sub.add_parser(

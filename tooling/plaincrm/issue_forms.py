@@ -5,6 +5,11 @@ with the problems).
 
 The forms are generated from the schema's option lists (`crm forms`), so a dropdown never
 offers a value validation would refuse; CI fails when the committed forms are stale.
+
+An issue body is written by anyone who can open an issue, so every answer is checked before any
+file is touched (an id is an id, never a path), and whatever is posted back (the pull request's
+body, the comment saying what is wrong) shows the answers as code, where no link, image,
+heading or @mention can start.
 """
 
 from __future__ import annotations
@@ -137,9 +142,43 @@ def parse_body(body: str, form: Form) -> dict[str, str]:
 class FormError(Exception):
     """The answers cannot make a valid change; the message is for the person who filled the form."""
 
+    def markdown(self) -> str:
+        """The comment on the issue: the message line by line as code (it quotes the answers)."""
+        return "\n".join([
+            "The form could not be turned into a change:", "", *_code_lines(str(self)), "",
+            "Edit the issue to fix it; this check runs again.",
+        ]) + "\n"
 
-def apply(project: Project, form: Form, answers: dict[str, str], *, today: date, author_login: str | None = None) -> Path:
-    """Make the change the form asks for (validated; nothing written on a problem) and return the file."""
+
+@dataclass(frozen=True)
+class Entry:
+    """What a form changed: the files to commit (the record first, then generated files it brought
+    up to date) and what its reviewer should look at before merging."""
+
+    files: tuple[str, ...]  # relative to the repository root
+    warnings: tuple[str, ...] = ()
+
+    def markdown(self) -> str:
+        """The pull request's body: the files, then the warnings, every text from a record as code."""
+        out = ["Changes " + ", ".join(_code(f) for f in self.files) + "."]
+        if self.warnings:
+            out += ["", "**Check before merging:**", "", *_code_lines("\n".join(self.warnings))]
+        return "\n".join(out) + "\n"
+
+
+def _code(text: str) -> str:
+    from .history.compare import markdown_code  # the one Markdown rule for untrusted text (crm diff's too)
+
+    return markdown_code(text)
+
+
+def _code_lines(text: str) -> list[str]:
+    """Each non-blank line of `text` as a list item in code (a code span cannot hold a line break)."""
+    return [f"- {_code(line)}" for line in text.split("\n") if line.strip()]
+
+
+def apply(project: Project, form: Form, answers: dict[str, str], *, today: date, author_login: str | None = None) -> Entry:
+    """Make the change the form asks for (validated; nothing written on a problem) and say what changed."""
     from .editing import EditRefused, RecordGate, append_item, edit_record, save
     from .problems import render
 
@@ -148,7 +187,8 @@ def apply(project: Project, form: Form, answers: dict[str, str], *, today: date,
         raise FormError("missing: " + ", ".join(missing))
     try:
         if form.name == "new-customer":
-            return _new_customer(project, answers, today)
+            return _after_new_customer(project, _new_customer(project, answers, today))
+        record_id = _existing_id(project, answers["id"])
         interaction: dict[str, Any] = {
             "date": _day(answers["date"]), "channel": answers["channel"], "topic": answers["topic"],
             "summary": answers["summary"],
@@ -157,17 +197,18 @@ def apply(project: Project, form: Form, answers: dict[str, str], *, today: date,
             interaction["feedback"] = answers["feedback"]
         if bool(answers.get("next")) != bool(answers.get("due")):
             raise FormError("a next step needs its due date, and a due date its next step")
+        next_step = {"action": answers["next"], "due": _day(answers["due"])} if answers.get("next") else None
         handle = _handle(project, author_login)
 
         def change(data):
             interaction["by"] = [handle or data.get("owner")]
-            if answers.get("next"):
-                interaction["next_step"] = {"action": answers["next"], "due": _day(answers["due"])}
+            if next_step:
+                interaction["next_step"] = next_step
             append_item(data, "interactions", interaction)
 
-        edit = edit_record(project, answers["id"].strip(), change)
+        edit = edit_record(project, record_id, change)
         save(project, edit, RecordGate(project))
-        return edit.path
+        return Entry((project.relative(edit.path),))
     except EditRefused as error:
         raise FormError(str(error) + ("\n\n" + render(error.problems) if error.problems else "")) from None
 
@@ -207,6 +248,51 @@ def _new_customer(project: Project, answers: dict[str, str], today: date) -> Pat
     except FileExistsError:
         raise EditRefused(f"{project.relative(path)} appeared meanwhile; submit again") from None
     return path
+
+
+def _existing_id(project: Project, answer: str) -> str:
+    """The id of an existing customer, from an answer that must be nothing else: the configured id
+    form (so no `../`, no absolute path) naming a plain file inside the customers folder (so no
+    link leading out of it), as `read_bounded` reads records."""
+    from .editing import record_path
+    from .loading import read_bounded, real_prefix
+    from .problems import ProblemError, render
+
+    record_id = answer.strip()
+    settings = project.settings
+    if not re.fullmatch(settings.id_regex, record_id):
+        example = settings.format_id(date(2024, 5, 1), 1)
+        raise FormError(f"{record_id!r} is not a customer id; ids look like {example}")
+    path = record_path(project, record_id)
+    try:
+        read_bounded(path, project.relative(path), project.limits.max_file_bytes, inside=real_prefix(project.customers_dir))
+    except ProblemError as error:
+        raise FormError(render(error.problems)) from None
+    return record_id
+
+
+def _after_new_customer(project: Project, path: Path) -> Entry:
+    """The new record with CODEOWNERS brought up to date, and a warning for each existing customer
+    it may repeat, by the keys `crm dupes` compares (plaincrm.matching)."""
+    from .codeowners import write_codeowners
+    from .dataset import load_dataset
+    from .matching import duplicate_groups, record_keys
+    from .problems import ProblemError, render
+
+    try:
+        dataset = load_dataset(project)
+    except ProblemError as error:  # the repository was invalid before: nothing to review against
+        path.unlink()
+        raise FormError("the records have problems; fix them first:\n\n" + render(error.problems)) from None
+    record_id = path.stem
+    warnings = [
+        f"{record_id} may be the same customer as {other} {dataset.customers[other].name} ({reason})"
+        for reason, ids in duplicate_groups(record_keys(dataset)) if record_id in ids
+        for other in ids if other != record_id
+    ]
+    codeowners = write_codeowners(dataset)
+    files = (path, codeowners) if codeowners else (path,)
+    return Entry(tuple(project.relative(p) for p in files), tuple(warnings))
 
 
 def _day(text: str) -> date:

@@ -1,7 +1,9 @@
 """Where a plaincrm repository is, and what its team's schema/ says.
 
 The team's models are imported from `schema/` by path, so a repository carries its own
-fields and option lists and the engine needs no configuration to find them.
+fields and option lists and the engine needs no configuration to find them. A view of another
+revision (`history.snapshot`) reads that revision's records with today's `schema/`: importing
+the schema runs its code, and a branch under review must not run code on a reviewer's machine.
 """
 
 from __future__ import annotations
@@ -21,6 +23,34 @@ from .layout import Layout, read_layout
 from .loading import Limits
 
 ENGINE_DIR = Path(__file__).resolve().parent
+_engine: tuple[tuple, bytes] | None = None  # (every engine file's stat, their digest): read once per process
+
+
+def _files(folder: Path) -> list[Path]:
+    """Every file below `folder` that can change a result: all but caches and hidden files, sorted."""
+    found = []
+    for here, subfolders, names in os.walk(folder):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__" and not d.startswith("."))
+        found.extend(Path(here, name) for name in sorted(names) if not name.startswith(".") and not name.endswith(".pyc"))
+    return found
+
+
+def _digest(folder: Path, files: list[Path]) -> bytes:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def engine_digest() -> bytes:
+    """The whole engine package (every module, sub-package, template and asset), hashed again only when
+    a file's size or time changed: `crm validate` pays a stat per file, `mkdocs serve` sees edits."""
+    global _engine
+    files = _files(ENGINE_DIR)
+    stats = tuple((str(path), (st := path.stat()).st_size, st.st_mtime_ns) for path in files)
+    if _engine is None or _engine[0] != stats:
+        _engine = (stats, _digest(ENGINE_DIR, files))
+    return _engine[1]
 
 
 class ProjectNotFound(Exception):
@@ -30,6 +60,7 @@ class ProjectNotFound(Exception):
 @dataclass(frozen=True, eq=False)
 class Project:
     root: Path
+    schema_root: Path | None = None  # the folder whose schema/ is used (default: root); see `history.snapshot`
 
     @classmethod
     def find(cls, start: Path | None = None) -> "Project":
@@ -42,12 +73,16 @@ class Project:
 
     # --- the team's schema ---------------------------------------------------------
 
+    @property
+    def schema_dir(self) -> Path:
+        return (self.schema_root or self.root) / "schema"
+
     @cached_property
     def schema(self) -> ModuleType:
-        init = self.root / "schema" / "__init__.py"
+        init = self.schema_dir / "__init__.py"
         # Named by folder and content, so a changed schema is imported afresh in a long-lived
         # process (mkdocs serve) while an unchanged one is shared.
-        name = f"plaincrm_schema_{hashlib.sha1(str(self.root).encode()).hexdigest()[:12]}_{self.fingerprint[:12]}"
+        name = f"plaincrm_schema_{hashlib.sha1(str(self.schema_dir).encode()).hexdigest()[:12]}_{self.fingerprint[:12]}"
         if name in sys.modules:
             return sys.modules[name]
         spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])
@@ -91,7 +126,7 @@ class Project:
 
     @cached_property
     def layout(self) -> Layout:
-        return read_layout(self.root / "schema" / "settings.yaml")
+        return read_layout(self.schema_dir / "settings.yaml")
 
     @cached_property
     def limits(self) -> Limits:
@@ -131,10 +166,9 @@ class Project:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Changes whenever the engine or the schema could judge a file differently."""
-        digest = hashlib.sha256()
-        for folder in (ENGINE_DIR, self.root / "schema"):
-            for path in sorted(folder.glob("*.py")) + sorted(folder.glob("*.yaml")):
-                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        """Changes whenever the engine or the schema could judge a file differently: any file of the
+        engine package or of schema/ (sub-packages, option lists, settings), Python or pydantic."""
+        digest = hashlib.sha256(engine_digest())
+        digest.update(_digest(self.schema_dir, _files(self.schema_dir)))
         digest.update(sys.version.encode() + importlib.metadata.version("pydantic").encode())
         return digest.hexdigest()[:20]

@@ -3,6 +3,8 @@
 Read in one pass over the log (see `gitlog`), described by `changes.ChangeWords`, and kept
 in `.cache/` under the commit it was read at: the next build reads only the commits made
 since (none: it costs a file read), and a history of 10,000 records is described on every core.
+The cache also names what else decides it: the engine and schema (`Project.fingerprint`) and
+the clone's shallow boundary, so `git fetch --unshallow` reads the whole history again.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .gitlog import (
 
 log = logging.getLogger("plaincrm.history")
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 PARALLEL_FROM = 2_000  # changed files; fewer are described in this process
 SHALLOW_NOTE = "history before this commit is not in this clone (a shallow clone: fetch with fetch-depth: 0)"
 
@@ -83,14 +85,15 @@ def read_history(project: Project, *, use_cache: bool = True, jobs: int | None =
     folder = prefix + project.relative(project.customers_dir)
     boundary = shallow_boundary(root)
     cache = _cache_file(project)
-    state = _load_state(cache, project) if use_cache else None
+    key = {"fingerprint": project.fingerprint, "shallow": sorted(boundary)}
+    state = _load_state(cache, key) if use_cache else None
     if state is not None and state["head"] == tip:
         return _history(state, boundary)
     since = None
     if state is not None and _is_ancestor(root, state["head"], tip):
         since = state["head"]
     else:
-        state = {"head": None, "fingerprint": project.fingerprint, "lineage": {}, "entries": {}, "recent": []}
+        state = {"head": None, **key, "lineage": {}, "entries": {}, "recent": []}
     commits = read_log(root, paths=[folder], since=since, revision=tip)
     _describe(project, commits, state, boundary, jobs, folder, prefix)
     state["head"] = tip
@@ -144,7 +147,7 @@ def _lines_for(project: Project, pairs: list[tuple[str, str, str]], jobs: int | 
     """The change in words for each (old blob, new blob, status), on every core when there are many."""
     if not pairs:
         return []
-    blobs = read_blobs(project.root, [b for old, new, _ in pairs for b in (old, new)])
+    blobs = read_blobs(project.root, [b for old, new, _ in pairs for b in (old, new)], project.limits.max_file_bytes)
     global _job
     _job = (ChangeWords(project.customer_models), blobs, project.limits)
     jobs = jobs or os.cpu_count() or 1
@@ -174,6 +177,10 @@ def _describe_pair(words: ChangeWords, blobs: dict[str, bytes], limits, memo: di
         return ("deleted",)
     if status == "A" or old_blob == NULL_BLOB:
         return ("created",)
+    if _too_large(blobs, new_blob, limits):
+        return (f"the file is too large to compare at this commit (over {limits.max_file_bytes:,} bytes)",)
+    if _too_large(blobs, old_blob, limits):
+        return ("changed (the version before is too large to compare)",)
     try:
         old_text, new_text = blobs[old_blob].decode("utf-8"), blobs[new_blob].decode("utf-8")
         return tuple(words.record(*changed_parts(old_text, new_text, memo)))
@@ -185,6 +192,11 @@ def _describe_pair(words: ChangeWords, blobs: dict[str, bytes], limits, memo: di
     if isinstance(old, _unreadable):
         return ("changed (the version before could not be read)",)
     return tuple(words.record(old, new))
+
+
+def _too_large(blobs: dict[str, bytes], blob: str, limits) -> bool:
+    """Over the limit `crm validate` reads files with: never parsed (`read_blobs` kept only its start)."""
+    return len(blobs.get(blob, b"")) > limits.max_file_bytes
 
 
 def _whole(blobs: dict[str, bytes], blob: str, limits) -> object:
@@ -208,14 +220,15 @@ def _cache_file(project: Project) -> Path:
     return project.root / ".cache" / "plaincrm" / "history.marshal"
 
 
-def _load_state(path: Path, project: Project) -> dict | None:
+def _load_state(path: Path, key: dict) -> dict | None:
+    """The cached state, if it was read under `key` (engine, schema, shallow boundary)."""
     try:
         state = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if not isinstance(state, dict) or state.get("version") != CACHE_VERSION or state.get("fingerprint") != project.fingerprint:
+    if not isinstance(state, dict) or state.get("version") != CACHE_VERSION:
         return None
-    return state
+    return state if all(state.get(name) == value for name, value in key.items()) else None
 
 
 def _save_state(path: Path, state: dict) -> None:

@@ -1,20 +1,25 @@
 """`crm diff`: what a pull request changes, in the words of the audit trail, plus the derived
 effects a reviewer cares about (a customer changing tier, follow-ups becoming overdue).
 
-Two sides are compared: a revision (extracted with `snapshot`) and a revision or the working
-tree. Records are paired by id; an id that changed inside a file is an error, because ids
-are stable and links, history and reports depend on them.
+Two sides are compared: a revision (extracted with `snapshot`, read with today's schema) and a
+revision or the working tree. Records are paired by id; an id that changed inside a file is an
+error, because ids are stable and links, history and reports depend on them.
+
+Every text from a record, a commit or a revision name is untrusted: the terminal shows its control
+characters escaped, and Markdown (a pull request's job summary) shows it as code, where no link,
+image, heading, HTML or @mention can start.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..loading import parse_text
+from ..loading import parse_text, read_bounded
 from ..modelkit import MERGED_FIELD
-from ..problems import ProblemError
+from ..problems import ProblemError, terminal_safe
 from ..project import Project
 from .changes import ChangeWords
 from .gitlog import GitError, git
@@ -51,19 +56,15 @@ class Comparison:
             out.append("Effects:")
             out.extend(f"  {line}" for line in self.effects)
         out += [f"error: {line}" for line in self.errors] + [f"note: {line}" for line in self.notes]
-        return "\n".join(out) + "\n"
+        return "".join(terminal_safe(line) + "\n" for line in out)
 
     def markdown(self) -> str:
-        from html import escape
-
-        def md(value: str) -> str:  # record text is untrusted: no Markdown, no HTML from it
-            return escape(value, quote=False).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
-
+        md = markdown_code
         counts = {}
         for change in self.records:
             counts[change.kind] = counts.get(change.kind, 0) + 1
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "no record changed"
-        out = [f"### Customer records: {summary}", "", f"From `{self.base}` to `{self.head}`.", ""]
+        out = [f"### Customer records: {summary}", "", f"From {md(self.base)} to {md(self.head)}.", ""]
         for change in self.records:
             out.append(f"- {md(_headline(change))}")
             out.extend(f"  - {md(line)}" for line in change.lines)
@@ -74,6 +75,20 @@ class Comparison:
         if self.notes:
             out += [""] + [f"> {md(line)}" for line in self.notes]
         return "\n".join(out) + "\n"
+
+
+_BACKTICKS = re.compile("`+")
+
+
+def markdown_code(text: str) -> str:
+    """`text` as a Markdown code span: shown as written, never read as Markdown or HTML (no link,
+    image, heading, emphasis, @mention or autolink), control and bidi characters escaped."""
+    text = terminal_safe(text)
+    if not text:
+        return ""
+    fence = "`" * (max(map(len, _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if (text[0] in "` " or text[-1] in "` ") and text.strip(" ") else ""  # the reader strips one each side
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _headline(change: RecordChange) -> str:
@@ -97,7 +112,8 @@ def read_side(project: Project, label: str) -> Side:
     for path in project.customer_files():
         relative = project.relative(path)
         try:
-            data = parse_text(path.read_text(encoding="utf-8"), relative, project.limits).data
+            text = read_bounded(path, relative, project.limits.max_file_bytes).decode("utf-8")
+            data = parse_text(text, relative, project.limits).data
         except (ProblemError, UnicodeDecodeError):
             data = {}
         record_id = data.get("id") if isinstance(data.get("id"), str) else path.stem
@@ -151,6 +167,9 @@ def compare(old: Side, new: Side, *, today: date, words: ChangeWords) -> Compari
     return Comparison(old.label, new.label, changes, effects, errors, notes)
 
 
+SHOWN_PROBLEMS = 10  # a side's validation problems named in the notes
+
+
 def _name(data: dict) -> str:
     name = data.get("name")
     return str(name) if name is not None else ""
@@ -165,8 +184,11 @@ def _effects(old: Side, new: Side, today: date) -> tuple[list[str], list[str]]:
         try:
             views.append(_views(side.project, today))
         except ProblemError as error:
-            return [], [f"{side.label} has {len(error.problems)} validation problem(s): derived effects not computed "
-                        "(run crm validate)"]
+            shown = [f"{side.label}: {problem}" for problem in error.problems[:SHOWN_PROBLEMS]]
+            more = len(error.problems) - len(shown)
+            return [], [f"{side.label} has {len(error.problems)} validation problem(s) under today's schema (fields "
+                        "its records lack or have extra, or errors): derived effects not computed", *shown,
+                        *([f"… and {more} more (crm validate)"] if more > 0 else [])]
     before, after = views
     label = before.dataset.project.options["tier"].label if "tier" in before.dataset.project.options else (lambda v: v)
     effects = []

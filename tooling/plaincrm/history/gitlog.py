@@ -3,12 +3,17 @@
 One `git log --raw` lists every commit with the blobs each file had before and after it,
 so no process is started per file or per commit; `git cat-file --batch` then streams
 every blob asked for through one process.
+
+Everything in git's output that a user wrote (subjects, bodies, author names, paths) may hold
+any byte but NUL, so the output is read NUL-separated and field by field, never cut at a
+character a commit message could contain; and a blob is read only up to a size limit.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -17,8 +22,7 @@ NULL_BLOB = "0" * 40
 _PR_PATTERNS = (
     re.compile(r"^Merge pull request #(\d+)\b"),  # GitHub merge commits
     re.compile(r"\(#(\d+)\)\s*$"),  # GitHub squash and rebase merges: "Subject (#12)"
-    re.compile(r"^Merge branch '.*' into .*\n.*See merge request .*!(\d+)", re.S),  # GitLab
-    re.compile(r"See merge request [^\s!]*!(\d+)"),
+    re.compile(r"See merge request [^\s!]*!(\d+)"),  # GitLab (linear: no two unbounded runs in sequence)
 )
 
 
@@ -106,8 +110,9 @@ def commit_before(root: Path, day: str, revision: str = "HEAD") -> str | None:
     return out or None
 
 
-_RECORD_SEP, _FIELD_SEP = "\x1e", "\x1f"
-_FORMAT = _RECORD_SEP + _FIELD_SEP.join(["%H", "%P", "%an", "%ae", "%aI", "%s", "%b"]) + _FIELD_SEP
+_FIELDS = ["%H", "%P", "%an", "%ae", "%aI", "%s", "%b"]
+_FORMAT = "%x00".join(_FIELDS) + "%x00"  # with -z: each field ends in NUL, the raw entries follow NUL-separated
+_SHA = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1 or SHA-256
 
 
 def read_log(root: Path, *, paths: Iterable[str] = (), since: str | None = None, revision: str = "HEAD") -> list[Commit]:
@@ -117,34 +122,36 @@ def read_log(root: Path, *, paths: Iterable[str] = (), since: str | None = None,
     out = git(root, "log", "--raw", "-M", "--no-abbrev", "-z", "--date-order", f"--format={_FORMAT}", spec, "--")
     wanted = tuple(p.rstrip("/") + "/" for p in paths)
     commits = []
-    for chunk in out.decode("utf-8", errors="replace").split(_RECORD_SEP)[1:]:
-        sha, parents, author, email, date, subject, body, raw = chunk.split(_FIELD_SEP, 7)
+    for fields, changes in _log_entries(out.split(b"\0")):
+        sha, parents, author, email, date, subject, body = (f.decode("utf-8", errors="replace") for f in fields)
         commit = Commit(sha, tuple(parents.split()), author, email, date, subject, body.strip())
-        commit.changes = [c for c in _raw_changes(raw) if not wanted or c.path.startswith(wanted) or c.old_path.startswith(wanted)]
+        commit.changes = [c for c in changes if not wanted or c.path.startswith(wanted) or c.old_path.startswith(wanted)]
         commits.append(commit)
     _assign_pull_requests(commits)
     return commits
 
 
-def _raw_changes(raw: str) -> list[FileChange]:
-    """Parse `--raw -z` output: ":old_mode new_mode old new STATUS\\0path\\0[new_path\\0]"."""
-    parts = raw.lstrip("\n").split("\0")
-    changes, i = [], 0
-    while i < len(parts):
-        meta = parts[i].strip("\n")
-        if not meta.startswith(":"):
-            i += 1
-            continue
-        _, _, old_blob, new_blob, status = meta[1:].split(" ", 4)
-        kind = status[:1]
-        if kind in "RC":
-            old_path, path = parts[i + 1], parts[i + 2]
-            i += 3
-        else:
-            old_path = path = parts[i + 1]
-            i += 2
-        changes.append(FileChange(kind, path, old_path, old_blob, new_blob))
-    return changes
+def _log_entries(tokens: list[bytes]):
+    """(the format's fields, the changes) per commit, from `git log -z --raw` split at NUL: each commit
+    is its fields (none holds a NUL), an empty token, then per changed file ":modes blobs STATUS" and
+    its one or two paths. Read by position, so no subject, name or path can look like a boundary."""
+    i, count = 0, len(_FIELDS)
+    while i < len(tokens) and tokens[i]:
+        fields = tokens[i : i + count]
+        if len(fields) < count or not _SHA.fullmatch(fields[0]):
+            raise GitError("git log gave output plaincrm cannot read")
+        i += count
+        while i < len(tokens) and not tokens[i]:
+            i += 1  # the empty token between a commit's fields and its files
+        changes = []
+        while i < len(tokens) and tokens[i].startswith((b":", b"\n:")):
+            _, _, old_blob, new_blob, status = tokens[i].lstrip(b"\n")[1:].decode("ascii").split(" ", 4)
+            kind = status[:1]
+            names = tokens[i + 1 : i + (3 if kind in "RC" else 2)]
+            i += 1 + len(names)
+            old_path, path = names[0].decode("utf-8", errors="replace"), names[-1].decode("utf-8", errors="replace")
+            changes.append(FileChange(kind, path, old_path, old_blob, new_blob))
+        yield fields, changes
 
 
 def _assign_pull_requests(commits: list[Commit]) -> None:
@@ -171,34 +178,55 @@ def _assign_pull_requests(commits: list[Commit]) -> None:
             stack.extend(current.parents)
 
 
-def read_blobs(root: Path, blobs: Iterable[str]) -> dict[str, bytes]:
-    """The contents of many blobs through one `git cat-file --batch`."""
+def read_blobs(root: Path, blobs: Iterable[str], max_bytes: int) -> dict[str, bytes]:
+    """The contents of many blobs through one `git cat-file --batch`, each read up to `max_bytes + 1`
+    bytes (the rest is skipped unread into memory): a longer value means "too large"."""
     wanted = [b for b in dict.fromkeys(blobs) if b and b != NULL_BLOB]
     if not wanted:
         return {}
-    out = git(root, "cat-file", "--batch", input=("\n".join(wanted) + "\n").encode())
-    found, at = {}, 0
-    for blob in wanted:
-        end = out.index(b"\n", at)
-        header = out[at:end].split()
-        at = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        found[blob] = out[at : at + size]
-        at += size + 1
+    try:
+        process = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    feeder = threading.Thread(target=_feed, args=(process.stdin, ("\n".join(wanted) + "\n").encode()), daemon=True)
+    feeder.start()
+    found, out = {}, process.stdout
+    with process:
+        for blob in wanted:
+            header = out.readline().split()
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            size = int(header[2])
+            found[blob] = out.read(min(size, max_bytes + 1))
+            left = size - len(found[blob]) + 1  # and the newline after the contents
+            while left > 0 and (chunk := out.read(min(left, 1 << 20))):
+                left -= len(chunk)
+        out.read()
+    feeder.join()
+    if process.returncode != 0:
+        raise GitError("git cat-file failed")
     return found
 
 
+def _feed(pipe, data: bytes) -> None:
+    try:
+        with pipe:
+            pipe.write(data)
+    except BrokenPipeError:
+        pass  # git stopped early: its exit status says why
+
+
 def tree_files(root: Path, revision: str, folder: str) -> dict[str, str]:
-    """path -> blob of every file under `folder` at `revision`."""
+    """path -> blob of every regular file under `folder` at `revision` (links and submodules left out:
+    a committed link would make a reader open whatever it points to)."""
     out = git(root, "ls-tree", "-r", "-z", "--full-tree", revision, "--", folder)
     files = {}
     for entry in out.decode("utf-8", errors="replace").split("\0"):
         if not entry:
             continue
         meta, path = entry.split("\t", 1)
-        _, kind, blob = meta.split()
-        if kind == "blob":
+        mode, kind, blob = meta.split()
+        if kind == "blob" and mode in ("100644", "100755"):
             files[path] = blob
     return files

@@ -245,7 +245,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         gc.freeze()
 
     def on_serve(self, server, config, builder):
-        for path in (self.project.customers_dir, self.project.team_file, self.project.root / "schema"):
+        for path in (self.project.customers_dir, self.project.team_file, self.project.schema_dir):
             if path.exists():
                 server.watch(str(path))
         return server
