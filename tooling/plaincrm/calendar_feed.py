@@ -15,17 +15,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Callable, Iterable
 
+from .exporting import escape_text
 from .reminders import ANNOUNCE_DAYS, Reminder
 
 PRODID = "-//plaincrm//customer reminders//EN"
-
-
-def escape_text(value: str) -> str:
-    """TEXT value escaping (RFC 5545 3.3.11)."""
-    return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-    )
 
 
 def fold(line: str) -> str:

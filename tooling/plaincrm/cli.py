@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .problems import Problem, render
+from .problems import Problem, render, terminal_safe
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -274,7 +274,7 @@ def cmd_dupes(args) -> int:
         return EXIT_PROBLEMS
     groups = duplicate_groups(record_keys(views.dataset))
     for reason, ids in groups:
-        print(f"{reason}: " + "  ".join(f"{i} {views.customers[i].model.name}" for i in ids))
+        print(terminal_safe(f"{reason}: " + "  ".join(f"{i} {views.customers[i].model.name}" for i in ids)))
     print(f"crm dupes: {len(groups)} group(s) of suspected duplicates" + ("; merge with crm merge KEEP OTHER" if groups else ""),
           file=sys.stderr)
     return EXIT_OK
@@ -282,7 +282,6 @@ def cmd_dupes(args) -> int:
 
 def cmd_import(args) -> int:
     from .importing.apply import PROGRESS_FROM, CannotImport, progress_bar, run_import, write_rejects
-    from .problems import terminal_safe
 
     project = _project(args)
     source = Path(args.file)
@@ -338,7 +337,6 @@ def _import_plan(project, source: Path, args) -> int:
     """--plan: the questions a sheet raises, and a mapping draft that answers what it can."""
     from .importing.mapping import CannotImport
     from .importing.plan import draft_text, plan_import
-    from .problems import terminal_safe
     from .writing import write_atomically
 
     try:
@@ -433,7 +431,6 @@ def cmd_forms(args) -> int:
 
 def cmd_from_issue(args) -> int:
     from .issue_forms import FormError, apply, form_by_name, parse_body
-    from .problems import terminal_safe
 
     project = _project(args)
     try:
@@ -496,14 +493,14 @@ def cmd_remind(args) -> int:
         mine = [r for r in found if r.owner == handle]
         if not mine:
             continue
-        print(f"{member.name} ({handle})")
+        print(terminal_safe(f"{member.name} ({handle})"))
         for r in mine:
             what = {
                 "follow_up": f"follow-up, {label('tier', r.what)}",
                 "key_date": label("key_date_kind", r.what),
             }.get(r.kind, r.what)
             flag = "OVERDUE " if r.overdue(today) else ""
-            print(f"  {flag}{r.due}  {r.customer_id} {r.customer_name}: {what}{' (' + r.note + ')' if r.note else ''}")
+            print(terminal_safe(f"  {flag}{r.due}  {r.customer_id} {r.customer_name}: {what}{' (' + r.note + ')' if r.note else ''}"))
     if not found:
         print("nothing due")
     return EXIT_OK
@@ -513,6 +510,7 @@ def cmd_report(args) -> int:
     import csv
 
     from .reports import all_reports
+    from .show import table_lines
 
     project = _project(args)
     today = args.today or date.today()
@@ -545,17 +543,14 @@ def cmd_report(args) -> int:
                 writer.writerows(table.rows)
                 continue
             print(f"== {report.title}: {table.title.replace('_', ' ')}")
-            cells = [table.headers] + [["" if v is None else str(v) for v in row] for row in table.rows]
-            widths = [max(len(row[i]) for row in cells) for i in range(len(table.headers))]
-            for row in cells:
-                print("  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+            for line in table_lines(table.headers, table.rows):
+                print(line)
             print()
     return EXIT_OK
 
 
 def cmd_history(args) -> int:
     from .history.audit import read_history
-    from .problems import terminal_safe
 
     project = _project(args)
     path = next((p for p in project.customer_files() if p.stem == args.id), None)  # records may sit in subfolders
@@ -582,7 +577,6 @@ def cmd_diff(args) -> int:
     from .history.compare import compare, default_base, read_side
     from .history.gitlog import GitError, resolve
     from .history.snapshot import project_at
-    from .problems import terminal_safe
 
     project = _project(args)
 
@@ -657,7 +651,12 @@ def cmd_pages(args) -> int:
         print(render(error.problems), file=sys.stderr)
         print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
-    count = write_pages(site, Path(args.out_dir))
+    try:
+        count = write_pages(site, Path(args.out_dir))
+    except ProblemError as error:  # a link or a non-file where a page goes: nothing written
+        print(render(error.problems), file=sys.stderr)
+        print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
     print(f"wrote {count} files to {args.out_dir}")
     return EXIT_OK
 

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel
 
-from .exporting import csv_bytes, xlsx_book
+from .exporting import escape_text, csv_bytes, xlsx_book
 from .modelkit import Masked, marker_paths, unwrap
 from .show import RecordText
 from .views import CustomerView, Views
@@ -93,11 +93,6 @@ def to_json(views: Views, ids: Iterable[str]) -> bytes:
     return (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _vcard_text(value: str) -> str:
-    """TEXT escaping of RFC 6350 3.4."""
-    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\r\n", "\\n").replace("\n", "\\n")
-
-
 def to_vcards(views: Views, ids: Iterable[str]) -> bytes:
     """A vCard 4.0 per contact person (the lists of sub-records with phone or e-mail fields)."""
     cards = []
@@ -111,14 +106,14 @@ def to_vcards(views: Views, ids: Iterable[str]) -> bytes:
             for person in getattr(model, list_name, None) or []:
                 data = person.model_dump(mode="json", exclude_none=True)
                 name = str(next(iter(data.values()), "")) if data else ""
-                lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{_vcard_text(name)}",
-                         f"ORG:{_vcard_text(str(model.name))}", f"UID:urn:plaincrm:{customer_id}:{list_name}:{_vcard_text(name)}"]
+                lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{escape_text(name)}",
+                         f"ORG:{escape_text(str(model.name))}", f"UID:urn:plaincrm:{customer_id}:{list_name}:{escape_text(name)}"]
                 if isinstance(data.get("title"), str):
-                    lines.append(f"TITLE:{_vcard_text(data['title'])}")
+                    lines.append(f"TITLE:{escape_text(data['title'])}")
                 for field_name, kind in how.items():
                     value = data.get(field_name)
                     if isinstance(value, str) and value:
-                        lines.append(f"{'TEL' if kind == 'phone' else 'EMAIL'}:{_vcard_text(value)}")
-                lines += [f"NOTE:{_vcard_text(customer_id)}", "END:VCARD"]
+                        lines.append(f"{'TEL' if kind == 'phone' else 'EMAIL'}:{escape_text(value)}")
+                lines += [f"NOTE:{escape_text(customer_id)}", "END:VCARD"]
                 cards.append("\r\n".join(lines) + "\r\n")
     return "".join(cards).encode("utf-8")

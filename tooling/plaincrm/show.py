@@ -1,18 +1,29 @@
 """A record as readable text for the terminal, labelled from the team's schema.
 
 Nothing here names a field: whatever the team adds to schema/ shows up, labelled in
-the reader's language. Masking is done before, once (privacy.Masker).
+the reader's language. Masking is done before, once (privacy.Masker). Everything printed
+from a record goes through `problems.terminal_safe`: a terminal runs escape sequences and shows
+bidi overrides, so a record could otherwise clear the screen, rewrite a line or reverse one.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Sequence
 
 from pydantic import BaseModel
 
 from .modelkit import OptionRef, field_label, marker
+from .problems import terminal_safe
 from .project import Project
+
+
+def table_lines(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """A table for the terminal: cells made safe (`terminal_safe`), columns padded to their widest cell."""
+    cells = [[terminal_safe(str(h)) for h in headers]]
+    cells += [["" if v is None else terminal_safe(str(v)) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return ["  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip() for row in cells]
 
 
 class RecordText:
@@ -68,7 +79,7 @@ class RecordText:
                 lines.extend(f"  - {self.inline(item)}" for item in items)
             elif name not in ("id", "name"):
                 lines.append(f"{label}: {self.value(info, value)}")
-        return "\n".join(lines) + "\n"
+        return "".join(terminal_safe(line) + "\n" for line in lines)
 
 
 def _newest_first(item: Any) -> tuple:

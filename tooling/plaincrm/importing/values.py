@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..exporting import FORMULA_GUARD, FORMULA_START
 from ..modelkit import Masked, OptionRef, Ref, marker, unwrap
 from ..privacy import find_forbidden_numbers, mask_email, mask_phone
 from ..project import Project
@@ -25,7 +26,8 @@ _DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _YEAR_LAST = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SPLIT = re.compile(r"\s*[、,，;；|]\s*")
-_GUARD = re.compile(r"^'(?=[=+\-@])")  # the apostrophe exports put before a formula-like text
+# the apostrophe exports put before a text a spreadsheet could run (exporting's one rule)
+_GUARD = re.compile("^" + re.escape(FORMULA_GUARD) + "(?=" + FORMULA_START.pattern + ")")
 _DATE_LIKE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")  # 2023-10-20 is not a phone number
 _EMAIL_IN_TEXT = re.compile(r"[^\s@:;,，；<>()]+@[^\s@:;,，；<>()]+\.[A-Za-z]{2,}")
 
@@ -80,7 +82,7 @@ def tidy(value: Any) -> str:
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         value = value.date()
     text = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).translate(_WIDTH)
-    return _GUARD.sub("", re.sub(r" +", " ", text).strip())
+    return _GUARD.sub("", re.sub(r" +", " ", text).strip()).strip()
 
 
 def same_text(a: Any, b: Any) -> bool:

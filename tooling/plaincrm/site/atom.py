@@ -1,13 +1,28 @@
-"""The Atom feed (RFC 4287) of the latest changes to records, so a reviewer can subscribe."""
+"""The Atom feed (RFC 4287) of the latest changes to records, so a reviewer can subscribe.
+
+Commit subjects, authors and record names are anyone's text: each is written without the
+characters XML 1.0 forbids (a pasted control character would make the whole feed unreadable)
+and, where two texts share a line, bidi-isolated (a right-to-left override in a name must not
+reverse the subject after it in a feed reader)."""
 
 from __future__ import annotations
 
 from typing import Callable
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 
+from ..exporting import xml_text
 from ..history.audit import Entry
+from .i18n import isolated
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def escape(text: str) -> str:
+    return _escape(xml_text(text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(xml_text(text))
 
 
 def atom_feed(entries: list[Entry], *, title: str, feed_id: str, page_url: str,
@@ -29,7 +44,7 @@ def atom_feed(entries: list[Entry], *, title: str, feed_id: str, page_url: str,
         summary = "\n".join(entry.lines)
         out += [
             "<entry>",
-            f"<title>{escape(f'{name}: {entry.subject}')}</title>",
+            f"<title>{escape(f'{isolated(name)}: {isolated(entry.subject)}')}</title>",
             f"<id>{escape(f'urn:plaincrm:change:{entry.sha}:{entry.path}')}</id>",
             f"<updated>{escape(entry.date)}</updated>",
             f"<author><name>{escape(entry.author)}</name></author>",

@@ -1,12 +1,21 @@
-"""Write generated pages to a folder, for a static site engine other than MkDocs."""
+"""Write generated pages to a folder, for a static site engine other than MkDocs.
+
+OUT_DIR may hold other files, and anyone who can write there could plant a symbolic link or
+edit the manifest. So every path is walked one folder at a time, relative to an open folder
+and without following links (`O_NOFOLLOW`), a link met on the way is refused before anything is
+written, and only regular files this tool wrote are ever removed: a manifest entry that is
+absolute, climbs out with `..` or passes through a link is ignored."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
+import stat
+from pathlib import Path, PurePosixPath
 
+from ..problems import Problem, ProblemError
 from .background import resolve
-from .pages import Site
+from .pages import Site, customer_src
 
 
 def page_file_text(title: str, html: str) -> str:
@@ -15,26 +24,134 @@ def page_file_text(title: str, html: str) -> str:
 
 
 MANIFEST = ".plaincrm-pages"  # what the last run wrote: only those files are ever removed
+MANIFEST_LIMIT = 64 << 20  # bytes: far more than the names of 100,000 pages
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
+def _parts(path: str) -> tuple[str, ...] | None:
+    """A manifest or site path as its folder names and file name; None unless it is relative and stays below OUT."""
+    if not path or "\\" in path or "\0" in path or path.startswith("/"):
+        return None
+    parts = PurePosixPath(path).parts
+    return parts if parts and all(p not in ("", ".", "..") for p in parts) else None
+
+
+class _Out:
+    """OUT_DIR, opened once; folders below it opened relative to their parent, never through a link."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.fds = {(): os.open(root, os.O_RDONLY | _DIRECTORY)}
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+
+    def folder(self, parts: tuple[str, ...], create: bool) -> int | None:
+        """The open folder OUT/parts; None when it is missing (and not to be created) or is not a real folder."""
+        if parts in self.fds:
+            return self.fds[parts]
+        parent = self.folder(parts[:-1], create)
+        if parent is None:
+            return None
+        if create:
+            try:
+                os.mkdir(parts[-1], dir_fd=parent)
+            except FileExistsError:
+                pass
+        try:
+            fd = os.open(parts[-1], os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=parent)
+        except (FileNotFoundError, NotADirectoryError, OSError):
+            return None  # missing, a file, or a link (ELOOP): nothing of ours is there
+        self.fds[parts] = fd
+        return fd
+
+    def blocked(self, parts: tuple[str, ...]) -> str | None:
+        """Why `parts` cannot be written without going through a link or replacing a folder, or None."""
+        for depth in range(1, len(parts) + 1):
+            try:
+                mode = os.lstat(self.root.joinpath(*parts[:depth])).st_mode
+            except FileNotFoundError:
+                return None
+            if stat.S_ISLNK(mode):
+                return "is a symbolic link; pages are written only as real files inside the folder: remove the link"
+            if depth < len(parts) and not stat.S_ISDIR(mode):
+                return "is in the way of a folder of pages"
+            if depth == len(parts) and not stat.S_ISREG(mode):
+                return "is not a regular file; pages are written only as real files inside the folder"
+        return None
+
+    def write(self, parts: tuple[str, ...], data: bytes) -> None:
+        folder = self.folder(parts[:-1], create=True)
+        if folder is None:
+            raise _refused(self.root, parts, "changed while the pages were written: a folder became a link or a file")
+        try:
+            fd = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o644, dir_fd=folder)
+        except OSError as error:
+            raise _refused(self.root, parts, f"cannot be written: {error.strerror}") from None
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+
+    def read(self, parts: tuple[str, ...], limit: int) -> bytes | None:
+        folder = self.folder(parts[:-1], create=False)
+        if folder is None:
+            return None
+        try:
+            fd = os.open(parts[-1], os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=folder)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None  # a FIFO or a device is nothing this tool wrote
+            data = file.read(limit + 1)
+        return data if len(data) <= limit else None
+
+    def remove(self, parts: tuple[str, ...]) -> None:
+        """Remove OUT/parts if it is a regular file reached without a link; anything else stays."""
+        folder = self.folder(parts[:-1], create=False)
+        if folder is None:
+            return
+        try:
+            if stat.S_ISREG(os.stat(parts[-1], dir_fd=folder, follow_symlinks=False).st_mode):
+                os.unlink(parts[-1], dir_fd=folder)
+        except FileNotFoundError:
+            pass
+
+
+def _refused(root: Path, parts: tuple[str, ...], why: str) -> ProblemError:
+    return ProblemError([Problem(str(root.joinpath(*parts)), 1, 1, "", why, "pages.unsafe-target")])
 
 
 def write_pages(site: Site, out_dir: Path) -> int:
     """Write every page and file; remove what an earlier run wrote and this one did not
-    (a deleted customer's page must not stay published). Nothing else in OUT_DIR is touched."""
-    manifest = out_dir / MANIFEST
-    before = set(manifest.read_text(encoding="utf-8").splitlines()) if manifest.exists() else set()
-    written = []
-    for page in [*site.pages, *site.customer_pages()]:
-        target = out_dir / page.src
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page_file_text(page.title, page.html), encoding="utf-8")
-        written.append(page.src)
-    for path, data in site.files.items():
-        target = out_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(resolve(data))
-        written.append(path)
-    for stale in sorted(before - set(written)):
-        if ".." not in Path(stale).parts:
-            (out_dir / stale).unlink(missing_ok=True)
-    manifest.write_text("\n".join(sorted(written)) + "\n", encoding="utf-8")
+    (a deleted customer's page must not stay published). Nothing else in OUT_DIR is touched;
+    a link or a non-file where a page goes stops the run before anything is written (ProblemError)."""
+    sources = [page.src for page in site.pages] + [customer_src(i) for i in site.customer_ids] + [*site.files, MANIFEST]
+    targets = [(src, _parts(src)) for src in sources]
+    unsafe = [src for src, parts in targets if parts is None]
+    if unsafe:  # `pages.slug` makes every generated path safe: this would be a bug, never a record's doing
+        raise ValueError(f"unsafe generated paths: {unsafe[:5]}")
+    out = _Out(out_dir)
+    try:
+        problems = [_refused(out_dir, parts, why).problems[0] for _, parts in targets if (why := out.blocked(parts))]
+        if problems:
+            raise ProblemError(problems)
+        manifest = out.read((MANIFEST,), MANIFEST_LIMIT)
+        before = set(manifest.decode("utf-8", "replace").splitlines()) if manifest is not None else set()
+        written = []
+        for page in [*site.pages, *site.customer_pages()]:
+            out.write(_parts(page.src), page_file_text(page.title, page.html).encode("utf-8"))
+            written.append(page.src)
+        for path, data in site.files.items():
+            out.write(_parts(path), resolve(data))
+            written.append(path)
+        for stale in sorted(before - set(written)):
+            parts = _parts(stale)
+            if parts is not None and parts != (MANIFEST,):
+                out.remove(parts)
+        out.write((MANIFEST,), ("\n".join(sorted(written)) + "\n").encode("utf-8"))
+    finally:
+        out.close()
     return len(written)

@@ -2,7 +2,10 @@
 
 Nothing here knows about MkDocs. Every string from a record reaches HTML through
 Jinja2's autoescaping (or `html.escape` for titles the adapter places itself), and
-no record text is ever treated as Markdown or as a template.
+no record text is ever treated as Markdown or as a template. Every string a template prints
+has its bidi controls balanced (`i18n.bidi_balanced`, Jinja's `finalize`), and record text
+that shares a line with other text is isolated in a `<bdi>` (the `bdi` filter); a table
+cell or heading holding only that text is a bidi paragraph of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import hashlib
 import json
 import posixpath
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,7 +30,7 @@ from pydantic import BaseModel
 from ..calendar_feed import feeds
 from .atom import atom_feed
 from .background import Background, Deferred
-from ..exporting import report_csv, report_xlsx
+from ..exporting import FORMULA_START, report_csv, report_xlsx
 from ..reports import Report, Table, all_reports
 from .charts import bar_chart, line_chart, pareto_chart
 from ..facts import NOT_COUNTED_ORDER
@@ -37,7 +41,7 @@ from ..scaffold import new_record_text, next_free_id
 from ..segments import SEGMENT_FIELDS
 from ..show import RecordText
 from ..views import CustomerView, Views
-from .i18n import TEXT, text
+from .i18n import BIDI_CONTROL, TEXT, bidi_balanced, text
 
 ASSET_DIR = "assets/plaincrm"
 ASSETS = ("plaincrm.css", "plaincrm.js")
@@ -45,7 +49,7 @@ INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not w
 INDEX_SRC = "customers/index.md"
 PAGE_ROWS = 100
 OWNER_LIST_ROWS = 100  # an owner's overdue steps and follow-ups shown first; the follow-up report has them all
-RESERVED = {"index", "team"}  # names of generated overview pages and feeds: a value named so gets a suffix  # long report tables show their first rows; the downloads have them all
+RESERVED = {"index", "team", "readme"}  # names of generated pages and feeds (MkDocs reads README as index)
 
 
 @dataclass(frozen=True)
@@ -127,17 +131,41 @@ class Site:
         return (self.render_customer(customer_id) for customer_id in self.customer_ids)
 
 
+# A segment readable as it is: word characters, dots only between them (no hidden file, no
+# trailing dot, which Windows drops); the hash a changed value gets (below) never ends it.
+_PLAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
+_HASHED = re.compile(r"(?:^|-)[0-9a-f]{16}$", re.IGNORECASE)
+_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", "conin$", "conout$",
+                    *(f"{port}{n}" for port in ("com", "lpt") for n in "0123456789¹²³")}
+SEGMENT_BYTES = 96  # a readable name's limit, well inside 255 bytes and a shared folder's 260-character paths
+
+
 @functools.lru_cache(maxsize=200_000)  # every link to a customer goes through here
-def slug(value: str) -> str:
-    """A path segment for any value: readable where safe, unique always."""
-    cleaned = re.sub(r"[^\w.-]+", "-", value, flags=re.UNICODE).strip("-")[:60]
-    if cleaned == value and cleaned and not cleaned.startswith(".") and cleaned.lower() not in RESERVED:
-        return cleaned
-    return f"{cleaned}-{hashlib.sha1(value.encode()).hexdigest()[:8]}".lstrip(".-")
+def slug(value: str, upper: bool = False) -> str:
+    """The one path segment for a value (customer ids, segment values, owner handles, calendar feeds):
+    valid on Windows, macOS and Linux file systems, and distinct from every other value's even where
+    names are compared without case (NTFS, APFS) or Unicode normalisation (APFS). A value is used as it
+    is when it is plain: word characters, NFC, in its folder's case (lower by default; `upper` for
+    customer ids, which templates write in capitals), not a Windows device name (CON, aux.txt) nor a
+    generated page's name, short, and not ending like a hash. Any other value becomes a readable
+    part plus 16 hex digits of its hash, so VIP and vip, or CON, never meet a plain name."""
+    canonical = value.lower().upper() if upper else value.upper().lower()
+    stem = value.partition(".")[0].lower()
+    if (
+        value == canonical and _PLAIN.fullmatch(value) and unicodedata.is_normalized("NFC", value)
+        and stem not in _WINDOWS_DEVICES and stem not in RESERVED and len(value.encode("utf-8")) <= SEGMENT_BYTES
+        and not _HASHED.search(value)
+    ):
+        return value
+    readable = re.sub(r"\W+", "-", unicodedata.normalize("NFC", value[: SEGMENT_BYTES * 2])).strip("-")[:SEGMENT_BYTES]
+    while len(readable.encode("utf-8")) > SEGMENT_BYTES - 17:  # characters of up to 4 bytes: a few steps
+        readable = readable[:-1]
+    digest = hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{readable.rstrip('-')}-{digest}" if readable else digest
 
 
 def customer_src(customer_id: str) -> str:
-    return f"customers/{slug(customer_id)}.md"
+    return f"customers/{slug(customer_id, upper=True)}.md"
 
 
 def segment_src(name: str, value: str) -> str:
@@ -188,8 +216,9 @@ class SiteBuilder:
         self.env = Environment(
             loader=PackageLoader("plaincrm.site", "templates"),
             autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            bytecode_cache=bytecode_cache,
+            bytecode_cache=bytecode_cache, finalize=_balanced,
         )
+        self.env.filters["bdi"] = bdi
         self.env.globals.update(
             t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount, table_rows=self.table_rows
         )
@@ -374,10 +403,10 @@ class SiteBuilder:
 
     def segment_page(self, name: str, value: str) -> Page:
         src = segment_src(name, value)
-        label = self.segment_label(name, value)
-        title = f"{text(f'segment_field.{name}', self.lang)}: {label}"
+        label, field = self.segment_label(name, value), text(f"segment_field.{name}", self.lang)
         rows = self.rows(self.views.groups[name][value])
-        return Page(src, title, self.render("segment.html", src, title=title, rows=rows, views=self.views))
+        html = self.render("segment.html", src, field=field, label=label, rows=rows, views=self.views)
+        return Page(src, f"{field}: {bidi_balanced(label)}", html)
 
     def owners_overview(self) -> Page:
         members = [
@@ -402,7 +431,7 @@ class SiteBuilder:
             upcoming=[r for r in due if r.kind == "key_date"],
             calendar=calendar_src(handle), shown=OWNER_LIST_ROWS, follow_up_report=report_src("follow_up"),
         )
-        return Page(src, f"{member.name} ({handle})", html)
+        return Page(src, f"{bidi_balanced(member.name)} ({bidi_balanced(handle)})", html)
 
     # --- one customer -------------------------------------------------------------------
 
@@ -427,7 +456,7 @@ class SiteBuilder:
             edit_url=self.edit_url(view.file), log_snippet=self.log_snippet(view),
             today=self.options.today, history=self.history_of(view), pr_url=self.pull_request_url,
         )
-        return Page(src, f"{model.name} · {view.id}", html, search_text=self.search_text(view))
+        return Page(src, f"{bidi_balanced(model.name)} · {view.id}", html, search_text=self.search_text(view))
 
     def history_of(self, view: CustomerView) -> list[Entry]:
         history = self.views.history
@@ -452,7 +481,7 @@ class SiteBuilder:
             cells = []
             for n, i in used:
                 cell = getattr(item, n)
-                cells.append(escape(value(i, cell)) if cell not in (None, [], False) else "")
+                cells.append(escape(value(i, cell)) if cell not in (None, [], False) else "")  # a cell: its own bidi paragraph
             rows.append("<tr><td>" + "</td><td>".join(cells) + "</td></tr>")
         totals: dict[str, Decimal] = {}
         if "amount" in fields:
@@ -498,7 +527,7 @@ class SiteBuilder:
         parts += list(getattr(model, "tags", None) or [])
         parts += [getattr(model, "needs", None) or "", getattr(model, "city", None) or ""]
         parts.append(self.option_label("industry", model.industry))
-        return " ".join(p for p in parts if p)
+        return " ".join(bidi_balanced(p) for p in parts if p)  # an override in one part stops at its end
 
     # --- reports ------------------------------------------------------------------------------
 
@@ -611,7 +640,8 @@ class SiteBuilder:
 
     def index_data(self) -> bytes:
         labels = {
-            name: {value: self.segment_label(name, value) for value in self.views.groups[name]} for name in SEGMENT_FIELDS
+            name: {value: bidi_balanced(self.segment_label(name, value)) for value in self.views.groups[name]}
+            for name in SEGMENT_FIELDS
         }
         rows = []
         for view in self.views.customers.values():
@@ -620,7 +650,7 @@ class SiteBuilder:
                 " ".join(filter(None, (c.name, c.title, c.phone, c.email))) for c in getattr(model, "contacts", None) or []
             )
             rows.append([
-                view.id, model.name, self.link(INDEX_SRC, customer_src(view.id)), contacts,
+                view.id, bidi_balanced(model.name), self.link(INDEX_SRC, customer_src(view.id)), contacts,
                 view.facts.last_contact.isoformat() if view.facts.last_contact else "",
                 view.freshness, round(view.facts.order_total, 2),
                 *[view.segments[name] for name in SEGMENT_FIELDS],
@@ -633,12 +663,25 @@ class SiteBuilder:
             "freshness_labels": {v: self.option_label("freshness", v) for v in ("green", "amber", "red", "grey")},
             "text": {k: text(k, self.lang) for k in TEXT},
             "rows": rows,
+            "formula": FORMULA_START.pattern,  # the CSV of the current view is guarded as every export is
         }
         # JSON.parse of a string, not an object literal: a tag named "__proto__" stays a plain key;
         # "<" escaped keeps the file inert even if someone inlines it.
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         literal = json.dumps(payload, ensure_ascii=False).replace("<", "\\u003c")
         return b"window.plaincrmIndex = JSON.parse(" + literal.encode() + b");\n"
+
+
+def _balanced(value: Any) -> Any:
+    """Jinja's `finalize`: every printed text with its bidi controls balanced (attributes too)."""
+    if isinstance(value, str) and BIDI_CONTROL.search(value):  # Markup is a str: only bidi controls change
+        return Markup(bidi_balanced(value)) if isinstance(value, Markup) else bidi_balanced(value)
+    return value
+
+
+def bdi(value: Any) -> Markup:
+    """Record text isolated from the text beside it on the same line."""
+    return Markup(f"<bdi>{escape(bidi_balanced(str(value)))}</bdi>")  # not Markup.format: 20x slower
 
 
 def fmt_amount(value: Any) -> str:

@@ -3,7 +3,7 @@
  * The data comes from customers/index-data.js, loaded by the page (a script, so the site
  * also works opened from a folder). Rows are drawn in pages of PAGE_SIZE and only after typing pauses, so
  * 10,000 customers stay responsive. Every value is put in the page with textContent:
- * nothing from a record is parsed as HTML.
+ * nothing from a record is parsed as HTML; record text beside other text is in a <bdi>.
  */
 (function () {
   "use strict";
@@ -149,7 +149,9 @@
           self.update();
         });
         label.appendChild(box2);
-        label.appendChild(document.createTextNode(" " + data.labels[facet][value] + " "));
+        label.appendChild(document.createTextNode(" "));
+        label.appendChild(el("bdi", null, data.labels[facet][value])); // a label's bidi controls stay inside it
+        label.appendChild(document.createTextNode(" "));
         label.appendChild(el("span", "pcrm-count", String(counts[value] || 0)));
         box.appendChild(label);
       });
@@ -194,10 +196,15 @@
       tr.appendChild(cell(null, r[self.col.id]));
       var a = document.createElement("a");
       a.href = r[self.col.url];
-      a.textContent = r[self.col.name];
+      a.appendChild(el("bdi", null, r[self.col.name]));
       tr.appendChild(cell(a));
       ["cooperation", "tier", "owner"].forEach(function (facet) {
-        tr.appendChild(cell(null, r[self.col[facet]].map(function (v) { return data.labels[facet][v]; }).join(", ")));
+        var td = cell(null, "");
+        r[self.col[facet]].forEach(function (v, i) {
+          if (i) td.appendChild(document.createTextNode(", "));
+          td.appendChild(el("bdi", null, data.labels[facet][v]));
+        });
+        tr.appendChild(td);
       });
       tr.appendChild(cell(null, r[self.col.last_contact] || data.text.never));
       var amount = cell(null, Number(r[self.col.order_total]).toLocaleString());
@@ -219,6 +226,12 @@
     var facets = data.facets;
     var header = [data.text.id, data.text.name].concat(facets.map(function (f) { return data.facet_titles[f]; }))
       .concat([data.text.last_contact, data.text.order_total, data.text.freshness]);
+    var formula = new RegExp("^(?:" + data.formula + ")");
+    function csvCell(value) {
+      var text = value === null || value === undefined ? "" : String(value);
+      if (formula.test(text)) text = "'" + text; // no formulas in a spreadsheet
+      return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+    }
     var lines = [header.map(csvCell).join(",")];
     this.matched.forEach(function (e) {
       var r = e.row;
@@ -237,12 +250,6 @@
     link.click();
     setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 0);
   };
-
-  function csvCell(value) {
-    var text = value === null || value === undefined ? "" : String(value);
-    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text; // no formulas in a spreadsheet
-    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
-  }
 
   function el(tag, className, textValue) {
     var node = document.createElement(tag);
