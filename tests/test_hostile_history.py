@@ -260,3 +260,24 @@ def test_pull_requests_are_still_found_in_github_and_gitlab_messages():
     assert pull_request("Merge pull request #7 from carol/phone") == 7
     assert pull_request("Log the signing visit (#3)") == 3
     assert pull_request("Merge branch 'phone' into 'main'", "New phone\n\nSee merge request team/crm!12") == 12
+
+
+def test_pages_as_of_a_branch_run_its_schema_only_when_trusted(hostile_branch, tmp_path):
+    repo, marker = hostile_branch
+    code, _, err = _crm(repo.root, "pages", str(tmp_path / "out"), "--as-of", "theirs", "--today", "2024-07-01")
+    assert code != 0 and "loyalty_points" in err and not marker.exists()
+    _crm(repo.root, "pages", str(tmp_path / "out2"), "--as-of", "theirs", "--trust-revision", "--today", "2024-07-01")
+    assert marker.exists()
+
+
+def test_history_masks_the_fields_the_team_masks(tmp_path):
+    from plaincrm.history.changes import ChangeWords
+
+    from .conftest import make_repo
+
+    project = make_repo(tmp_path / "repo").project
+    words = ChangeWords(project.customer_models, project.settings.mask_fields)
+    old = {"contacts": [{"name": "张经理", "im": "wx_zhang_2024"}]}
+    new = {"contacts": [{"name": "张经理", "im": "wx_zhang_2025"}]}
+    said = "\n".join(words.record(old, new))
+    assert "contacts.im" in project.settings.mask_fields and "wx_zhang" not in said and "w***" in said

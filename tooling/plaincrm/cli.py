@@ -591,7 +591,7 @@ def cmd_diff(args) -> int:
     except GitError as error:
         print(f"crm diff: {terminal_safe(str(error))}", file=sys.stderr)
         return EXIT_USAGE
-    result = compare(old, new, today=args.today or date.today(), words=ChangeWords(project.customer_models))
+    result = compare(old, new, today=args.today or date.today(), words=ChangeWords(project.customer_models, project.settings.mask_fields))
     sys.stdout.write(result.markdown() if args.format == "markdown" else result.text())
     return EXIT_PROBLEMS if result.errors else EXIT_OK
 
@@ -643,6 +643,7 @@ def cmd_pages(args) -> int:
         _, site = build_for_site(
             project.root, today=args.today, lang=_lang(args), masked=not args.unmasked,
             repo_url=args.repo_url, branch=args.branch, directory_urls=args.directory_urls, as_of=args.as_of,
+            trust_revision=args.trust_revision,
         )
     except GitError as error:
         print(f"crm pages: {error}", file=sys.stderr)
@@ -895,6 +896,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--directory-urls", action="store_true", help="link pages as folder/ instead of page.html")
     p.add_argument("--unmasked", action="store_true", help="do not mask phone numbers and e-mail addresses")
     p.add_argument("--as-of", metavar="DATE|REV", help="the records as they were on a date or at a tag (as crm report)")
+    p.add_argument("--trust-revision", action="store_true",
+                   help="read the --as-of records with that revision's own schema (this runs the Python in its schema/)")
     p.set_defaults(func=cmd_pages)
     return parser
 

@@ -93,6 +93,9 @@ def to_json(views: Views, ids: Iterable[str]) -> bytes:
     return (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+_VCARD_PROPERTY = {"phone": "TEL", "email": "EMAIL"}
+
+
 def to_vcards(views: Views, ids: Iterable[str]) -> bytes:
     """A vCard 4.0 per contact person (the lists of sub-records with phone or e-mail fields)."""
     cards = []
@@ -112,8 +115,8 @@ def to_vcards(views: Views, ids: Iterable[str]) -> bytes:
                     lines.append(f"TITLE:{escape_text(data['title'])}")
                 for field_name, kind in how.items():
                     value = data.get(field_name)
-                    if isinstance(value, str) and value:
-                        lines.append(f"{'TEL' if kind == 'phone' else 'EMAIL'}:{escape_text(value)}")
+                    if isinstance(value, str) and value and kind in _VCARD_PROPERTY:  # another kind has no property
+                        lines.append(f"{_VCARD_PROPERTY[kind]}:{escape_text(value)}")
                 lines += [f"NOTE:{escape_text(customer_id)}", "END:VCARD"]
                 cards.append("\r\n".join(lines) + "\r\n")
     return "".join(cards).encode("utf-8")

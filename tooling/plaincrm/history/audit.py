@@ -149,7 +149,7 @@ def _lines_for(project: Project, pairs: list[tuple[str, str, str]], jobs: int | 
         return []
     blobs = read_blobs(project.root, [b for old, new, _ in pairs for b in (old, new)], project.limits.max_file_bytes)
     global _job
-    _job = (ChangeWords(project.customer_models), blobs, project.limits)
+    _job = (ChangeWords(project.customer_models, project.settings.mask_fields), blobs, project.limits)
     jobs = jobs or os.cpu_count() or 1
     if len(pairs) < PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return _describe_chunk(pairs)

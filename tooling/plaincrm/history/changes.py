@@ -24,11 +24,18 @@ LONG = 60  # longer texts are named as changed, not quoted
 class ChangeWords:
     """Describes changes between versions of records of one schema (masked paths learnt once)."""
 
-    def __init__(self, models: dict[str, type] | None = None):
+    def __init__(self, models: dict[str, type] | None = None, mask_fields: list[str] | None = None):
+        """`mask_fields`: the team's further masked fields (settings.mask_fields), masked as text, as
+        every other output masks them."""
+        from ..modelkit import resolve_field_paths
+
         self._masked: dict[tuple[str, ...], str] = {}
         for model in (models or {}).values():
             for path, marker in marker_paths(model, Masked):
                 self._masked[tuple(p for p in path if p != "*")] = marker.how
+        for paths in resolve_field_paths(models or {}, mask_fields or [], "mask_fields").values():
+            for path in paths:
+                self._masked.setdefault(tuple(p for p in path if p != "*"), "text")
 
     # --- one record ---------------------------------------------------------------------
 

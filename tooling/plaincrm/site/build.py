@@ -22,14 +22,16 @@ def build_for_site(
     root: Path, *, today: date | None, lang: str = "en", masked: bool = True, repo_url: str | None = None,
     branch: str = "main", directory_urls: bool = False, site_url: str | None = None, memo: dict | None = None,
     carry_before: dict | None = None, bytecode_cache=None, history: bool = True, as_of: str | None = None,
+    trust_revision: bool = False,
 ) -> tuple[Project, Site]:
     """Load and validate the records (ProblemError if any problem) and generate every page.
     `as_of` (a date or a revision such as the tag 2024Q1) builds from the records as they were then;
-    `today` then defaults to that date, else to the build date."""
+    `today` then defaults to that date, else to the build date. The old records are read with today's
+    schema; `trust_revision` imports that revision's own (its Python runs)."""
     project = history_project = Project(root)
     revision = None
     if as_of:
-        snapshot = at(project, as_of)  # GitError when there is no such point
+        snapshot = at(project, as_of, trust_revision=trust_revision)  # GitError when there is no such point
         project, revision, today = snapshot.project, snapshot.sha, today or snapshot.day
         log.info(f"plaincrm: records as of {as_of} (commit {revision[:12]}), today {today}")
     today = today or date.today()

@@ -56,6 +56,7 @@ class PlaincrmConfig(Config):
     today = c.Type(str, default="")  # YYYY-MM-DD; default: $PLAINCRM_TODAY or the build date
     branch = c.Type(str, default="main")  # for "Edit this record" links on the git host
     as_of = c.Type(str, default="")  # build from the records as they were: a date or a tag (default: $PLAINCRM_AS_OF)
+    trust_revision = c.Type(bool, default=False)  # read them with that revision's own schema (its Python runs)
     history = c.Type(bool, default=True)  # each record's history and the recent changes, read from git
 
 
@@ -92,7 +93,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
             self.project, self.site = build_for_site(
                 root, today=today, lang=self.lang,
                 masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
-                directory_urls=config.use_directory_urls, site_url=config.site_url, history=self.config.history, as_of=as_of, memo=self.memo if getattr(self, "serving", False) else None,
+                directory_urls=config.use_directory_urls, site_url=config.site_url, history=self.config.history, as_of=as_of, trust_revision=self.config.trust_revision, memo=self.memo if getattr(self, "serving", False) else None,
                 carry_before=getattr(self, "site", None) and self.site.carry if getattr(self, "serving", False) else None,
                 bytecode_cache=self._bytecode_cache(root),
             )
