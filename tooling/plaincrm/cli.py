@@ -180,6 +180,8 @@ def cmd_log(args) -> int:
     try:
         edit = edit_record(project, args.id, change)
     except EditRefused as error:
+        if error.problems:
+            print(render(error.problems), file=sys.stderr)
         print(f"crm log: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
     return _save_edit(project, edit, "log")
@@ -206,13 +208,17 @@ def cmd_set(args) -> int:
     try:
         edit = edit_record(project, args.id, change)
     except EditRefused as error:
+        if error.problems:
+            print(render(error.problems), file=sys.stderr)
         print(f"crm set: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
     return _save_edit(project, edit, "set")
 
 
 def cmd_fmt(args) -> int:
-    from .editing import canonical_text
+    from .editing import EditRefused, canonical_text
+    from .loading import read_bounded
+    from .problems import ProblemError
     from .writing import FileChanged, write_atomically
 
     project = _project(args)
@@ -221,12 +227,17 @@ def cmd_fmt(args) -> int:
              if not wanted or any(p == w or w in p.parents for w in wanted)]
     untidy, unreadable = [], []
     for path in paths:
-        before = path.read_bytes()
+        try:
+            before = read_bounded(path, project.relative(path), project.limits.max_file_bytes)
+        except ProblemError as error:  # a link, a pipe, a file over the limit: validate says the same
+            unreadable.append(f"{project.relative(path)}: {terminal_safe(error.problems[0].message)}")
+            continue
         try:
             text = before.decode("utf-8")
             after = canonical_text(project, text)
         except Exception as error:  # noqa: BLE001 - not YAML at all: `crm validate` says where
-            unreadable.append(f"{project.relative(path)}: cannot be formatted ({type(error).__name__}); run crm validate")
+            unreadable.append(f"{project.relative(path)}: " + (terminal_safe(str(error)) if isinstance(error, EditRefused) else
+                                                                 f"cannot be formatted ({type(error).__name__}); run crm validate"))
             continue
         if after == text:
             continue
@@ -384,6 +395,8 @@ def cmd_merge(args) -> int:
         print(f"crm merge: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"{args.other} merged into {args.keep}: {project.relative(keep.path)}, {project.relative(other.path)}")
+    for line in keep.report:  # what moved, and what went into the notes
+        print(f"  {terminal_safe(line)}")
     return EXIT_OK
 
 

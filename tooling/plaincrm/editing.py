@@ -14,23 +14,103 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .loading import parse_text
+from .loading import _MAX_SIZE, STR, parse_text
 from .modelkit import unwrap
 from .problems import FileCheck, Problem, ProblemError
 from .project import Project
 from .writing import FileChanged, write_atomically
-from .yamltext import field_text, item_text, reorder, split_trailer, top_level_pieces
+from .yamltext import field_text, item_text, plain_tag, reorder, split_trailer, text_style, top_level_pieces
+from .yamltext import inline as inline_text
 
 
 def round_trip():
-    """The YAML reader/writer of edits, set to the style of the sample records (which it reproduces byte for byte)."""
+    """The YAML reader/writer of edits, set to the style of the sample records (which it reproduces byte
+    for byte). It reads and writes scalars as the project's loader does (`_components`)."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
+    yaml.Scanner, yaml.Resolver, yaml.Constructor, yaml.Representer, yaml.Emitter = _components()
     yaml.preserve_quotes = True
-    yaml.width = 4096  # never fold a long summary onto a second line
+    yaml.width = 1 << 30  # never fold a long summary onto a second line
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
+
+
+@functools.lru_cache(maxsize=1)
+def _components():
+    """ruamel's round trip, made to agree with the project's loader (libyaml, YAML 1.1):
+
+    - a tab separates tokens after a key or value, as libyaml allows (`city: 杭州\t# note`); ruamel's
+      round-trip scanner takes only spaces there and refused such a (valid) record;
+    - plain scalars get the loader's tags (`yes` a boolean, `10:30` a number), so a text is quoted
+      whenever the loader would read it otherwise (ruamel, YAML 1.2, wrote `needs: yes` plain);
+      numbers are the loader's where ruamel's YAML 1.2 reading differs (`10:30`, `017`);
+    - text is quoted by `yamltext.text_style`, the rule of every writer, where ruamel would write it
+      plain or in single quotes; a character YAML refuses is refused (ruamel would escape it; the
+      loader refuses it in a file).
+    """
+    import yaml as pyyaml
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.emitter import RoundTripEmitter
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.representer import RoundTripRepresenter
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.scanner import RoundTripScanner
+    from ruamel.yaml.tag import Tag
+
+    class Scanner(RoundTripScanner):
+        def scan_to_next_token(self):
+            reader = self.reader
+            if not self.flow_level and reader.peek() == "\t" and reader.buffer[reader.pointer - reader.column : reader.pointer].strip(" -"):
+                while reader.peek() in " \t":  # not in the indentation nor after a "- ", where libyaml refuses tabs too
+                    reader.forward()
+            return super().scan_to_next_token()
+
+    class Resolver(VersionedResolver):
+        def resolve(self, kind, value, implicit):
+            if kind is ScalarNode and implicit[0]:
+                return Tag(suffix=plain_tag(value))
+            return super().resolve(kind, value, implicit)
+
+    class Constructor(RoundTripConstructor):
+        def construct_yaml_int(self, node):
+            return self._as_loaded(node, super().construct_yaml_int, pyyaml.constructor.SafeConstructor.construct_yaml_int)
+
+        def construct_yaml_float(self, node):
+            return self._as_loaded(node, super().construct_yaml_float, pyyaml.constructor.SafeConstructor.construct_yaml_float)
+
+        @staticmethod
+        def _as_loaded(node, ruamel_reading, loader_reading):
+            loaded = loader_reading(pyyaml.constructor.SafeConstructor(), pyyaml.nodes.ScalarNode("", node.value))
+            try:
+                value = ruamel_reading(node)
+            except ValueError:
+                return loaded
+            return value if value == loaded or value != value else loaded  # ruamel's keeps the spelling (0x1F)
+
+    Constructor.add_constructor("tag:yaml.org,2002:int", Constructor.construct_yaml_int)
+    Constructor.add_constructor("tag:yaml.org,2002:float", Constructor.construct_yaml_float)
+
+    class Representer(RoundTripRepresenter):
+        def represent_str(self, data):
+            refused = pyyaml.reader.Reader.NON_PRINTABLE.search(data)
+            if refused:
+                raise EditRefused(f"{data[:40]!r} holds U+{ord(refused.group()):04X}, a control character a record "
+                                  "cannot hold; delete it")
+            return super().represent_str(data)
+
+    Representer.add_representer(str, Representer.represent_str)
+
+    class Emitter(RoundTripEmitter):
+        def choose_scalar_style(self):
+            style = super().choose_scalar_style()
+            if style in ("", "'") and self.event.tag == STR:
+                ours = text_style(self.event.value, bool(self.flow_level))
+                if ours == '"' or (style == "" and ours):
+                    return ours
+            return style
+
+    return Scanner, Resolver, Constructor, Representer, Emitter
 
 
 _YAML: list = []  # one round-trip instance per process (making one costs more than a small dump)
@@ -43,12 +123,26 @@ def _round_trip():
 
 
 def load(text: str) -> Any:
-    return _round_trip().load(text)
+    """Round-trip data of a record's text; EditRefused (with the position) where ruamel cannot read it."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return _round_trip().load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise EditRefused(f"{where}plaincrm cannot edit this layout ({error.problem}); write that line more simply") from None
+    except YAMLError as error:
+        raise EditRefused(f"plaincrm cannot edit this file ({error})") from None
 
 
 def dump(data: Any) -> str:
     out = io.StringIO()
-    _round_trip().dump(data, out)
+    try:
+        _round_trip().dump(data, out)
+    except BaseException:
+        _YAML.clear()  # a dump stopped half way (a refused character) leaves ruamel's emitter unusable
+        raise
     return out.getvalue()
 
 
@@ -131,6 +225,9 @@ class RecordGate:
         from .dataset import cross_check
 
         file = self.project.relative(path)
+        size, limit = len(text.encode("utf-8", "surrogatepass")), self.project.limits.max_file_bytes
+        if size > limit:  # what `read_bounded` refuses to read
+            return [Problem(file, 1, 1, "", f"the record would be {size:,} bytes; {_MAX_SIZE.format(limit)}", "file.too-large")]
         try:
             check = self.checker.check_raw(parse_text(text, file, self.project.limits), expected_id=path.stem)
         except ProblemError as error:
@@ -152,9 +249,11 @@ class Edit:
     before: bytes  # the file as read; the edit is refused if it is no longer so
     after: str
 
+    report: tuple[str, ...] = ()  # what the edit did beyond the obvious, for the user (a merge's moved fields)
+
     @property
     def changed(self) -> bool:
-        return self.before != self.after.encode("utf-8")
+        return self.before != self.after.encode("utf-8", "surrogatepass")  # a lone surrogate: the check refuses it
 
 
 def save(project: Project, edit: Edit, gate: RecordGate | None = None) -> None:
@@ -183,23 +282,44 @@ def record_path(project: Project, record_id: str) -> Path:
 
 def edit_record(project: Project, record_id: str, change) -> Edit:
     """Read a record, apply `change(data)` to its round-trip data, and return the edit (not saved)."""
+    from .modelkit import MERGED_FIELD
+
     path = record_path(project, record_id)
-    before = path.read_bytes()
-    data = load(before.decode("utf-8"))
+    before, text = _read(project, path)
+    data = load(text)
+    if hasattr(data, "get") and data.get(MERGED_FIELD):  # its new entries would never be shown
+        raise EditRefused(f"{record_id} was merged into {data[MERGED_FIELD]}; write to that one")
     change(data)
     return Edit(path, before, canonical_dump(project, data))
 
 
+def _read(project: Project, path: Path) -> tuple[bytes, str]:
+    """A record's bytes and text, read as `crm validate` reads them (a plain file, within the limit, UTF-8)."""
+    from .loading import read_bounded
+
+    try:
+        before = read_bounded(path, project.relative(path), project.limits.max_file_bytes)
+        return before, before.decode("utf-8")
+    except ProblemError as error:
+        raise EditRefused(f"{project.relative(path)} cannot be read", error.problems) from None
+    except UnicodeDecodeError:
+        raise EditRefused(f"{project.relative(path)} is not UTF-8; run crm validate") from None
+
+
 def parse_value(model: type[BaseModel] | None, dotted: str, text: str) -> Any:
     """A value from the command line: text for a text field (a phone number stays text), else as
-    YAML reads it (4 a number, 2024-05-10 a date, [a, b] a list). Empty or `null`: remove the field."""
+    YAML reads it (4 a number, 2024-05-10 a date, [a, b] a list). Empty: remove the field (so does
+    `null` for a field that is not text; in a text field it is the word)."""
     from ruamel.yaml import YAML
 
-    if text == "" or text == "null":
+    if text == "":
         return None
     if _is_text_field(model, dotted):
         return text
-    return YAML(typ="safe").load(text)
+    try:
+        return YAML(typ="safe").load(text)
+    except Exception as error:  # noqa: BLE001 - any YAML the user typed that does not read as a value
+        raise EditRefused(f"{dotted}={text}: not a value ({type(error).__name__}); quote text, write lists as [a, b]") from None
 
 
 def _is_text_field(model: type[BaseModel] | None, dotted: str) -> bool:
@@ -299,41 +419,73 @@ def _block(item: dict) -> Any:
 # --- merging duplicates ------------------------------------------------------------------------
 
 def merge_records(project: Project, keep_id: str, other_id: str) -> tuple[Edit, Edit]:
-    """KEEP takes OTHER's contacts, interactions, key dates, orders, cases (every list of sub-records)
-    and tags, items it already has left out; OTHER keeps only what a record must have, plus
-    `merged_into: KEEP`, so links to it still lead somewhere. Neither is saved here."""
+    """KEEP takes what OTHER holds: every list's items it lacks (contacts, interactions, … tags,
+    external ids), every field it lacks (city, needs, size.employees …); a field both hold with
+    different values stays KEEP's, and OTHER's is written into KEEP's notes as "from OTHER: field:
+    value", so nothing is dropped. OTHER keeps only what a record must have, plus `merged_into: KEEP`,
+    so links to it still lead somewhere. Neither is saved here; KEEP's edit reports what moved."""
     from .modelkit import MERGED_FIELD
 
     if keep_id == other_id:
         raise EditRefused("a record cannot be merged into itself")
     other_path = record_path(project, other_id)
-    other_before = other_path.read_bytes()
-    other = load(other_before.decode("utf-8"))
+    other_before, other_text = _read(project, other_path)
+    other = load(other_text)
     if other.get(MERGED_FIELD):
         raise EditRefused(f"{other_id} was merged into {other[MERGED_FIELD]} already")
     model = customer_model(project, other)
     if model is None or MERGED_FIELD not in model.model_fields:
         raise EditRefused(f"the schema has no {MERGED_FIELD!r} field to mark a merged record with (see schema/customer.py)")
+    try:
+        shown = parse_text(other_text, project.relative(other_path), project.limits).data  # values as the loader reads them
+    except ProblemError as error:
+        raise EditRefused(f"{project.relative(other_path)} is not valid; fix it first", error.problems) from None
+    moved: list[str] = []
+    differing: list[str] = []
 
     def take(keep: Any) -> None:
-        if keep.get(MERGED_FIELD):
-            raise EditRefused(f"{keep_id} was itself merged into {keep[MERGED_FIELD]}; merge into that one")
         keep_model = customer_model(project, keep)
-        for name in field_order(keep_model) if keep_model else []:
-            value = other.get(name)
-            if not isinstance(value, list) or not value:
+        for name, value in other.items():
+            if name in ("id", "kind", MERGED_FIELD) or value is None or value == []:
                 continue
-            if list_item_model(keep_model, name) is None and name != "tags":
-                continue
-            have = keep.get(name)
-            if have is None:
-                keep[name] = inline([]) if name == "tags" else _block_list()
-                have = keep[name]
-            for item in value:
-                if item not in have:
-                    have.append(item)
+            if keep_model is None or name not in keep_model.model_fields:
+                differing.append(f"{name}: {_shown(shown.get(name))}")
+            elif isinstance(value, list):
+                have = keep.get(name)
+                if have is None:
+                    keep[name] = _block_list() if list_item_model(keep_model, name) else inline([])
+                    have = keep[name]
+                new = [item for item in value if item not in have]
+                have.extend(new)
+                if new:
+                    moved.append(name)
+            elif hasattr(value, "items") and hasattr(keep.get(name), "items"):
+                for key, item in value.items():
+                    _take_field(keep[name], key, item, f"{name}.{key}", shown.get(name, {}).get(key))
+            else:
+                _take_field(keep, name, value, name, shown.get(name))
 
-    keep_edit = edit_record(project, keep_id, take)
+    def _take_field(target: Any, key: str, value: Any, label: str, as_read: Any) -> None:
+        if target.get(key) is None:
+            target[key] = value
+            moved.append(label)
+        elif target[key] != value:
+            differing.append(f"{label}: {_shown(as_read)}")
+
+    def note(keep: Any) -> None:
+        take(keep)
+        if not differing:
+            return
+        keep_model = customer_model(project, keep)
+        if keep_model is None or _NOTES not in keep_model.model_fields:
+            raise EditRefused(f"{keep_id} and {other_id} differ in " + "; ".join(differing)
+                              + f", and {keep_id} has no {_NOTES!r} field to keep {other_id}'s values in; settle them first")
+        lines = [f"from {other_id}: {line}" for line in differing]
+        keep[_NOTES] = "\n".join(([str(keep[_NOTES])] if keep.get(_NOTES) else []) + lines)
+
+    keep_edit = edit_record(project, keep_id, note)
+    keep_edit.report = tuple([f"moved from {other_id}: {', '.join(moved)}"] if moved else []) + tuple(
+        f"kept in {keep_id}'s notes (they differ): {line}" for line in differing)
 
     def shrink(data: Any) -> None:
         required = [name for name, info in model.model_fields.items() if info.is_required()]
@@ -342,9 +494,16 @@ def merge_records(project: Project, keep_id: str, other_id: str) -> tuple[Edit, 
                 del data[key]
         data[MERGED_FIELD] = keep_id
 
-    other_after = load(other_before.decode("utf-8"))
+    other_after = load(other_text)
     shrink(other_after)
     return keep_edit, Edit(other_path, other_before, canonical_dump(project, other_after))
+
+
+_NOTES = "notes"  # the free-text field a merge keeps the duplicate's differing values in (as import does)
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else inline_text(value)
 
 
 def _block_list() -> Any:

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from .project import Project
+from .yamltext import quote
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema={}\n"
 
@@ -26,14 +27,6 @@ def schema_comment(project: Project) -> str:
     return SCHEMA_COMMENT.format(target.replace(os.sep, "/"))
 
 
-def _scalar(value: str) -> str:
-    """A YAML scalar that reads back as the same text (quoted when plain would not)."""
-    import yaml
-
-    dumped = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000)
-    return dumped.removesuffix("\n...\n").removesuffix("\n")
-
-
 def new_record_text(
     project: Project, *, record_id: str, kind: str, name: str, owner: str, today: date,
     industry: str = "other", source: str = "other", category: str = "new",
@@ -42,12 +35,12 @@ def new_record_text(
         schema_comment(project)
         + f"id: {record_id}\n"
         + f"kind: {kind}\n"
-        + f"name: {_scalar(name)}\n"
+        + f"name: {quote(name)}\n"
         + f"industry: {industry}\n"
         + f"source: {source}\n"
         + f"category: {category}\n"
         + "cooperation: not_started\n"
-        + f"owner: {_scalar(owner)}\n"
+        + f"owner: {quote(owner)}\n"
         + "tags: []\n"
         + "contacts: []\n"
         + "interactions: []\n"

@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks; the expect-check still runs
+    fcntl = None
+
+
+@contextlib.contextmanager
+def locked(folder: Path):
+    """Hold an exclusive lock on `folder` while a file in it is checked and put in place, so that two
+    writers (two `crm log`, a log during an import) cannot both pass the check before either renames.
+    The folder itself is locked: no lock file is left among the records."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def create_new_file(path: Path, text: str) -> None:
@@ -16,7 +38,8 @@ def create_new_file(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.link(tmp, path)  # fails with FileExistsError instead of overwriting
+        with locked(path.parent):
+            os.link(tmp, path)  # fails with FileExistsError instead of overwriting
     finally:
         os.unlink(tmp)
 
@@ -35,9 +58,10 @@ def write_atomically(path: Path, data: bytes, *, expect: bytes | None = None) ->
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if expect is not None and path.read_bytes() != expect:
-            raise FileChanged(str(path))
-        os.replace(tmp, path)
+        with locked(path.parent):
+            if expect is not None and path.read_bytes() != expect:
+                raise FileChanged(str(path))
+            os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
@@ -80,12 +104,13 @@ class Batch:
         results: list[Exception | None] = []
         for path, tmp, expect, new in self._staged:
             try:
-                if new:
-                    os.link(tmp, path)  # fails with FileExistsError instead of overwriting
-                elif expect is not None and path.read_bytes() != expect:
-                    raise FileChanged(str(path))
-                else:
-                    os.replace(tmp, path)
+                with locked(path.parent):
+                    if new:
+                        os.link(tmp, path)  # fails with FileExistsError instead of overwriting
+                    elif expect is not None and path.read_bytes() != expect:
+                        raise FileChanged(str(path))
+                    else:
+                        os.replace(tmp, path)
                 results.append(None)
             except (FileExistsError, FileChanged) as error:
                 results.append(error)

@@ -7,13 +7,15 @@ whole fields (with the comments written above them) without a YAML library rearr
 
 from __future__ import annotations
 
-import json
+import functools
 import re
 from datetime import date
 from typing import Any
 
 TOP_LEVEL = re.compile(r"^(?=[^\s#\-.%])", re.M)  # a line starting a top-level key
-KEY = re.compile(r"^([^:#\s][^:#]*?)\s*:(?:\s|$)")
+# The key's line up to its first ':' or '#' (greedy and on one line, so a long line costs its length
+# once: a lazy key followed by `\s*:` tried every split of a line of spaces, quadratic in its length).
+KEY = re.compile(r"([^:#\s][^:#\n]*):(?=\s|$)")
 
 
 class NotBlockMapping(ValueError):
@@ -33,7 +35,7 @@ def top_level_pieces(text: str) -> tuple[str, list[tuple[str, str]]]:
         match = KEY.match(piece)
         if match is None:
             raise NotBlockMapping(f"not a key: {piece.splitlines()[0]!r}")
-        key = match.group(1).strip("'\"")
+        key = match.group(1).rstrip().strip("'\"")
         if key in seen:
             raise NotBlockMapping(f"the key {key!r} is written twice")
         seen.add(key)
@@ -69,36 +71,115 @@ def reorder(text: str, order: list[str]) -> str:
 
 # --- writing fields ----------------------------------------------------------------------------
 # Text for the few shapes a record's fields take (a scalar, an inline list or mapping, a list of
-# items), in the style of the sample records. libyaml's emitter quotes each value: it knows when
-# text would read back as a number, a date, a boolean or as YAML syntax.
+# items), in the style of the sample records. Every writer quotes text by one rule, `text_style`.
 
-def _emit(value: Any, flow: bool) -> str:
+def _emit(value: Any) -> str:
+    """A number, a boolean or null, as libyaml writes it."""
     import yaml
 
-    text = yaml.dump(value, Dumper=_DUMPER, default_flow_style=flow, allow_unicode=True, width=1 << 30, sort_keys=False)
+    text = yaml.dump(value, Dumper=_DUMPER, default_flow_style=False, allow_unicode=True, width=1 << 30)
     return text.removesuffix("\n...\n").removesuffix("\n")
 
 
 _PLAIN = re.compile(r"[^\W\d_][\w.\-]*(?: [\w.\-]+)*")  # a word first, no YAML syntax anywhere
-_WORDS_OF_YAML = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
+_NEEDS_ESCAPES = re.compile("[\t\n\r\x85\u2028\u2029]")  # what single quotes would fold or break on
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+STR = "tag:yaml.org,2002:str"  # as loading names it
 
 
-def scalar(value: Any) -> str:
+def plain_tag(text: str) -> str:
+    """The tag a plain scalar gets when read: the project's loader's (YAML 1.1 booleans, numbers and
+    null; never a date), or a timestamp where a YAML 1.1 reader such as ruamel or an editor would
+    take it for a date."""
+    from yaml.nodes import ScalarNode
+
+    tag = _loader_resolver().resolve(ScalarNode, text, (True, False))
+    if tag == STR and text[:1].isdigit() and _timestamp().match(text):
+        return TIMESTAMP
+    return tag
+
+
+@functools.lru_cache(maxsize=1)
+def _loader_resolver():
+    from .loading import _StrictResolver
+
+    return _StrictResolver()
+
+
+def text_style(text: str, flow: bool = False) -> str:
+    """The one quoting rule of every writer: '' (plain) only when the project's loader reads the text
+    written plain back as the same text (as a value and as a key; `flow`: also in a flow list and
+    mapping) and no reader takes it for a date; else "'", or '"' for text with tabs or line breaks
+    (which single quotes would fold), escaped."""
+    if _plain_reads_back(text, flow):
+        return ""
+    return '"' if _NEEDS_ESCAPES.search(text) else "'"
+
+
+def _plain_reads_back(text: str, flow: bool) -> bool:
+    if plain_tag(text) != STR:
+        return False
+    if _PLAIN.fullmatch(text):
+        return True  # most values (names, handles, option values): no need to parse
+    if not text or _NEEDS_ESCAPES.search(text) or text != text.strip(" "):
+        return False
+    return _probe(text, flow) if len(text) > 200 else _probe_cached(text, flow)
+
+
+def _probe(text: str, flow: bool) -> bool:
+    from .loading import parse_text
+    from .problems import ProblemError
+
+    probe, expected = f"a: {text}\nb:\n  {text}: x\n", {"a": text, "b": {text: "x"}}
+    if flow:
+        probe, expected = probe + f"c: [{text}]\nd: {{k: {text}}}\n", {**expected, "c": [text], "d": {"k": text}}
+    try:
+        return parse_text(probe, "").data == expected
+    except ProblemError:
+        return False
+
+
+_probe_cached = functools.lru_cache(maxsize=4096)(_probe)
+
+
+@functools.lru_cache(maxsize=1)
+def _timestamp():
+    import yaml
+
+    return next(regexp for tag, regexp in yaml.resolver.Resolver.yaml_implicit_resolvers["0"] if tag == TIMESTAMP)
+
+
+def quote(text: str, flow: bool = False) -> str:
+    """`text` as a YAML scalar that reads back as itself (see `text_style`). A character YAML refuses
+    (a control character) is written as it is, so the record's check names it and its position."""
+    style = text_style(text, flow)
+    if style == "":
+        return text
+    if style == "'":
+        return "'" + text.replace("'", "''") + "'"
+    return '"' + "".join(_ESCAPES.get(ch, ch) for ch in text) + '"'
+
+
+def scalar(value: Any, flow: bool = False) -> str:
     if isinstance(value, str):
-        if _PLAIN.fullmatch(value) and value.lower() not in _WORDS_OF_YAML:
-            return value  # most values (names, handles, option values): no need to ask libyaml
-        if any(ch in value for ch in "\n\r\t\x85\u2028\u2029"):
-            return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
-    elif isinstance(value, date):
+        return quote(value, flow)
+    if isinstance(value, date):
         return value.isoformat()
-    return _emit(value, False)
+    return _emit(value)
 
 
 def inline(value: Any) -> str:
     """A value on one line: [a, b], {name: 李总, phone: '139…'}, or a scalar."""
-    if isinstance(value, (list, dict)):
-        return _emit(value, True)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{scalar(key, True)}: {_in_flow(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_in_flow(item) for item in value) + "]"
     return scalar(value)
+
+
+def _in_flow(value: Any) -> str:
+    return inline(value) if isinstance(value, (list, dict)) else scalar(value, True)
 
 
 def field_text(key: str, value: Any, *, inline_items: bool = True) -> str:
