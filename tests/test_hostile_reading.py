@@ -320,3 +320,17 @@ def test_control_and_bidi_characters_reach_the_terminal_escaped(repo):
     for unsafe in ("\x1b", "\u202e", "\r"):
         assert unsafe not in result.stdout
         assert unsafe not in render([Problem("f\x1b", 1, 1, "a\u202e", "m\r")], "github")
+
+
+def test_a_link_to_a_device_in_schema_is_refused_not_read(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import make_repo
+
+    repo = make_repo(tmp_path / "repo")
+    (repo.root / "schema" / "notes.txt").symlink_to("/dev/zero")
+    limit = "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+    run = subprocess.run([sys.executable, "-c", limit + "from plaincrm.cli import main; sys.exit(main(sys.argv[1:]))",
+                          "--root", str(repo.root), "validate"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "notes.txt" in run.stderr and "symbolic link" in run.stderr

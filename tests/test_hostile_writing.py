@@ -280,3 +280,20 @@ def test_random_text_to_the_writers_gives_a_refusal_or_a_valid_file(text, field)
         assert path.read_text(encoding="utf-8") == _FUZZ_BASE
         return
     assert check_project(project, use_cache=False).ok
+
+
+def test_an_id_given_to_log_or_set_is_never_a_path(tmp_path):
+    from .conftest import make_repo
+    from .test_history import _crm
+
+    repo = make_repo(tmp_path / "repo")
+    repo.good()
+    outside = tmp_path / "C20240501001.yaml"
+    outside.write_text(repo.customers.joinpath("C20240501001.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    before = outside.read_bytes()
+    for record_id in ("../../C20240501001", str(outside.with_suffix("")), "C2024050100\n1"):
+        code, _, err = _crm(repo.root, "set", record_id, "city=杭州")
+        assert code != 0 and "is not a customer id" in err, err
+        code, _, err = _crm(repo.root, "log", record_id, "--channel", "phone", "--topic", "t", "--summary", "s")
+        assert code != 0
+    assert outside.read_bytes() == before

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import io
+import re
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -268,7 +270,9 @@ def save(project: Project, edit: Edit, gate: RecordGate | None = None) -> None:
 
 
 def record_path(project: Project, record_id: str) -> Path:
-    """The file of a customer, wherever it sits below the customers folder."""
+    """The file of a customer, wherever it sits below the customers folder; an id is never a path."""
+    if not re.match(project.settings.id_regex, record_id):
+        raise EditRefused(f"{record_id!r} is not a customer id (ids look like {project.settings.format_id(date.today(), 1)})")
     path = project.customer_file(record_id)
     if path.is_file():
         return path

@@ -36,9 +36,19 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _digest(folder: Path, files: list[Path]) -> bytes:
+    """The files' names and bytes, each read as every repository file is (no links, pipes or
+    devices; bounded): schema/ comes from the repository, and a link there to /dev/zero must not hang."""
+    from .layout import DEFAULT_MAX_FILE_BYTES, SchemaConfigError
+    from .loading import read_bounded
+    from .problems import ProblemError
+
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        try:
+            data = read_bounded(path, str(path), 4 * DEFAULT_MAX_FILE_BYTES)
+        except ProblemError as error:
+            raise SchemaConfigError(f"{path}: {error.problems[0].message}") from None
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + data + b"\0")
     return digest.digest()
 
 
