@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import make_repo
+from .sheetkit import records, write_csv
 from .test_history import _crm
 
 DATA = Path(__file__).parent / "data"
@@ -20,14 +21,6 @@ def repo(tmp_path):
     return make_repo(tmp_path / "repo")
 
 
-def records(repo) -> dict[str, str]:
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(repo.customers.glob("*.yaml"))}
-
-
-def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
 
 
 def test_the_field_guides_ledger_xlsx_imports_and_reimports_as_nothing(repo):

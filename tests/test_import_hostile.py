@@ -4,14 +4,13 @@ each passing one is something that held and is cheap to keep checking."""
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
 import pytest
-import yaml
 
 from .conftest import make_repo
+from .sheetkit import data, write_csv, write_xlsx
 from .test_history import _crm
 
 GUIDE_HEADERS = ["客户编号", "客户名称", "联系人", "联系方式", "所属行业", "客户来源", "核心需求", "最近跟进日期",
@@ -29,24 +28,7 @@ def records(repo) -> dict[str, bytes]:
     return {p.stem: p.read_bytes() for p in sorted(repo.customers.glob("*.yaml"))}
 
 
-def data(repo, record_id: str) -> dict:
-    return yaml.safe_load((repo.customers / f"{record_id}.yaml").read_text(encoding="utf-8"))
 
-
-def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
-def write_xlsx(path: Path, rows: list[list]) -> Path:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
 
 
 def crm(repo, *args):

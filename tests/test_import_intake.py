@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from .conftest import make_repo
+from .sheetkit import data, records, write_csv, write_xlsx
 from .test_history import _crm
 
 GUIDE_HEADERS = ["客户编号", "客户名称", "联系人", "联系方式", "所属行业", "客户来源", "核心需求", "最近跟进日期",
@@ -32,28 +33,8 @@ def repo(tmp_path):
     return make_repo(tmp_path / "repo")
 
 
-def records(repo) -> dict[str, str]:
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(repo.customers.glob("*.yaml"))}
 
 
-def data(repo, record_id: str) -> dict:
-    return yaml.safe_load((repo.customers / f"{record_id}.yaml").read_text(encoding="utf-8"))
-
-
-def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
-def write_xlsx(path: Path, rows: list[list]) -> Path:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
 
 
 def rejects(path: Path) -> dict[str, str]:

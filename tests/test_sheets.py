@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from plaincrm.importing.sheets import DEFAULT_LIMITS, Sheet, SheetLimits, UnreadableSheet, read_sheet
 
+from .sheetkit import write_xlsx
+
 SHEET_XML = "xl/worksheets/sheet1.xml"
 ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
@@ -36,15 +38,6 @@ TOO_MUCH_TEXT = "its cells would hold more than 134,217,728 characters of text (
 
 # --- builders and probes ---------------------------------------------------------------------------
 
-
-def write_xlsx(path: Path, rows: list[list]) -> Path:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
 
 
 def rewrite_zip(source: Path, target: Path, change: dict[str, object]) -> Path:
