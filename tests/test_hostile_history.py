@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from plaincrm import project as project_module
 from plaincrm.history.audit import read_history
 from plaincrm.history.blocks import _ANCHOR
-from plaincrm.history.compare import markdown_code
+from plaincrm.escaping import markdown_code
 from plaincrm.history.gitlog import _PR_PATTERNS, read_blobs, read_log, tree_files
-from plaincrm.problems import terminal_safe
+from plaincrm.escaping import terminal_safe
 from plaincrm.project import Project
 
 from .conftest import GOOD_RECORD, make_repo

@@ -19,17 +19,17 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from plaincrm.calendar_feed import calendar, events
-from plaincrm.exporting import FORMULA_START, csv_bytes, xlsx_book
+from plaincrm.escaping import FORMULA_START, bidi_balanced
+from plaincrm.exporting import csv_bytes, xlsx_book
 from plaincrm.history.audit import Entry
 from plaincrm.problems import ProblemError
 from plaincrm.records_export import to_vcards
 from plaincrm.reminders import Reminder
-from plaincrm.problems import terminal_safe as terminal_text
+from plaincrm.escaping import terminal_safe as terminal_text
 from plaincrm.show import RecordText, table_lines
 from plaincrm.site.atom import atom_feed
 from plaincrm.site.build import build_for_site
 from plaincrm.site.export import MANIFEST, write_pages
-from plaincrm.site.i18n import bidi_balanced
 from plaincrm.site.pages import slug
 
 from .conftest import make_repo

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Callable, Iterable
 
-from .exporting import escape_text
+from .escaping import escape_text
 from .reminders import ANNOUNCE_DAYS, Reminder
 
 PRODID = "-//plaincrm//customer reminders//EN"

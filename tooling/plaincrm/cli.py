@@ -12,7 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .problems import Problem, render, terminal_safe
+from .escaping import terminal_safe
+from .problems import Problem, render
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -530,7 +531,6 @@ def cmd_report(args) -> int:
     if args.as_of:
         from .history.gitlog import GitError
         from .history.snapshot import UNTRUSTED_NOTE, at
-        from .problems import terminal_safe
 
         try:
             snapshot = at(project, args.as_of, trust_revision=args.trust_revision)

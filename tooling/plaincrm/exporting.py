@@ -6,47 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date, datetime, time
 from typing import Iterable
 
+from .escaping import formula_guarded, xml_text
 from .modelkit import ISO_DAY
 from .reports import Report
-
-# A spreadsheet reads a cell as a formula when it starts with = + - @, also after leading
-# whitespace, and some readers drop a leading TAB, CR or LF first (OWASP, CSV injection).
-FORMULA_START = re.compile(r"[\t\r\n]|\s*[=+\-@]")
-FORMULA_GUARD = "'"  # `crm import` takes it off again (importing.values)
-
-
-def formula_guarded(value: str) -> str:
-    """The one guard of CSV and XLSX cells: a text a spreadsheet could run as a formula gets an
-    apostrophe in front, so it is shown as text (and openpyxl stores it as text, not as a formula)."""
-    return FORMULA_GUARD + value if FORMULA_START.match(value) else value
-
-
-# XML 1.0 (section 2.2) allows only these characters; XLSX and Atom are XML.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_text(value: str) -> str:
-    """The text without the characters XML 1.0 forbids (C0 controls, lone surrogates, U+FFFE/FFFF):
-    a control character pasted into a record must not make a feed or a workbook unreadable."""
-    return _NOT_XML.sub("", value)
-
-
-# Every way text can break a line: a bare CR or LF, NEL and the Unicode separators too, since
-# readers split content lines on any of them (RFC 5545 3.1, RFC 6350 3.2).
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_NOT_CONTENT = re.compile("[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def escape_text(value: str) -> str:
-    """TEXT value escaping of iCalendar (RFC 5545 3.3.11) and vCard (RFC 6350 3.4), which agree:
-    backslash, comma and semicolon escaped, every line break written as \\n, control characters
-    dropped, so no text can start a property line of its own."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return _NOT_CONTENT.sub("", _LINE_BREAK.sub("\\\\n", value))
 
 
 def report_csv(report: Report) -> bytes:

@@ -167,7 +167,7 @@ class Entry:
 
 
 def _code(text: str) -> str:
-    from .history.compare import markdown_code  # the one Markdown rule for untrusted text (crm diff's too)
+    from .escaping import markdown_code  # the one Markdown rule for untrusted text (crm diff's too)
 
     return markdown_code(text)
 

@@ -7,9 +7,10 @@ path inside the record, so an editor can jump straight to it.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Sequence
+
+from .escaping import terminal_safe
 
 FieldPath = tuple[str | int, ...]
 
@@ -29,22 +30,6 @@ class Problem:
         where = f"{terminal_safe(self.file)}:{self.line}:{self.col}"
         message = terminal_safe(self.message)
         return f"{where}: {terminal_safe(self.field)}: {message}" if self.field else f"{where}: {message}"
-
-
-# What a terminal or a log viewer would act on instead of showing: C0 and C1 controls
-# (escape sequences, carriage returns that overwrite a line), bidirectional overrides and
-# isolates that reverse what follows them, line separators, lone surrogates, non-characters.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]")
-
-
-def terminal_safe(text: str) -> str:
-    """`text` with every unsafe character written as a visible escape (\\x1b, \\u202e)."""
-    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
-
-
-def _escape(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 Reference = tuple[FieldPath, str, str]  # (where, "member" | "customer", the value)

@@ -15,7 +15,8 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel
 
-from .exporting import escape_text, csv_bytes, xlsx_book
+from .escaping import escape_text
+from .exporting import csv_bytes, xlsx_book
 from .modelkit import Masked, marker_paths, unwrap
 from .show import RecordText
 from .views import CustomerView, Views

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from pydantic import BaseModel
 
 from .modelkit import OptionRef, field_label, marker
-from .problems import terminal_safe
+from .escaping import terminal_safe
 from .project import Project
 
 

@@ -12,14 +12,14 @@ image, heading, HTML or @mention can start.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from ..loading import parse_text, read_bounded
 from ..modelkit import MERGED_FIELD
-from ..problems import ProblemError, terminal_safe
+from ..escaping import markdown_code, terminal_safe
+from ..problems import ProblemError
 from ..project import Project
 from .changes import ChangeWords
 from .gitlog import GitError, git
@@ -75,20 +75,6 @@ class Comparison:
         if self.notes:
             out += [""] + [f"> {md(line)}" for line in self.notes]
         return "\n".join(out) + "\n"
-
-
-_BACKTICKS = re.compile("`+")
-
-
-def markdown_code(text: str) -> str:
-    """`text` as a Markdown code span: shown as written, never read as Markdown or HTML (no link,
-    image, heading, emphasis, @mention or autolink), control and bidi characters escaped."""
-    text = terminal_safe(text)
-    if not text:
-        return ""
-    fence = "`" * (max(map(len, _BACKTICKS.findall(text)), default=0) + 1)
-    pad = " " if (text[0] in "` " or text[-1] in "` ") and text.strip(" ") else ""  # the reader strips one each side
-    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _headline(change: RecordChange) -> str:

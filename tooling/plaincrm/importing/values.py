@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..exporting import FORMULA_GUARD, FORMULA_START
+from ..escaping import FORMULA_GUARD, FORMULA_START
 from ..modelkit import Masked, OptionRef, Ref, marker, unwrap
 from ..privacy import find_forbidden_numbers, mask_email, mask_phone
 from ..project import Project

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Callable
 from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 
-from ..exporting import xml_text
+from ..escaping import isolated, xml_text
 from ..history.audit import Entry
-from .i18n import isolated
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 

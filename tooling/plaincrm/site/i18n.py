@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 TEXT: dict[str, tuple[str, str]] = {
     "home": ("Home", "首页"),
@@ -131,49 +130,3 @@ def text(key: str, lang: str, default: str | None = None) -> str:
     return pair[1] if lang == "zh" else pair[0]
 
 
-# --- right-to-left text -----------------------------------------------------------------------
-# A record's text may carry bidi controls (UAX #9): an override (U+202E) reverses what follows it
-# until it is closed, which a name could use to make the text after it read backwards. Record text
-# is isolated wherever it shares a line with other text (<bdi> in HTML, FSI…PDI in plain text), and
-# its own controls are balanced so that nothing it opens stays open and nothing it closes is not
-# its own: a stray PDI would otherwise end the isolate around it.
-_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
-            "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
-BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def bidi_balanced(value: str) -> str:
-    """The text with every embedding, override and isolate it opens closed at its end, and every
-    closer without its opener dropped (the matching rules of UAX #9, X6a and X7)."""
-    if BIDI_CONTROL.search(value) is None:
-        return value  # nearly every text: nothing to do
-    out: list[str] = []
-    open_: list[str] = []  # the openers in force, innermost last
-    isolates = 0  # how many of them are isolates (a count, so that a long text stays linear)
-    for char in value:
-        if char in _OPENERS:
-            open_.append(char)
-            isolates += _OPENERS[char] == "\u2069"
-        elif char == "\u202c":  # PDF: closes an embedding or override, never an isolate
-            if not open_ or _OPENERS[open_[-1]] != "\u202c":
-                continue
-            open_.pop()
-        elif char == "\u2069":  # PDI: closes the innermost isolate and whatever is open inside it
-            if not isolates:
-                continue
-            while _OPENERS[open_.pop()] != "\u2069":
-                pass
-            isolates -= 1
-        out.append(char)
-    out.extend(_OPENERS[o] for o in reversed(open_))
-    return "".join(out)
-
-
-_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u061c\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def isolated(value: str) -> str:
-    """Plain text (a title, a feed entry) isolated from the text around it: FSI, the balanced text,
-    PDI; only where it holds right-to-left letters or bidi controls, so that an ordinary name is
-    copied from a feed reader without invisible characters."""
-    return "\u2068" + bidi_balanced(value) + "\u2069" if _RIGHT_TO_LEFT.search(value) else value

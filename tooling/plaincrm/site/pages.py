@@ -3,7 +3,7 @@
 Nothing here knows about MkDocs. Every string from a record reaches HTML through
 Jinja2's autoescaping (or `html.escape` for titles the adapter places itself), and
 no record text is ever treated as Markdown or as a template. Every string a template prints
-has its bidi controls balanced (`i18n.bidi_balanced`, Jinja's `finalize`), and record text
+has its bidi controls balanced (`escaping.bidi_balanced`, Jinja's `finalize`), and record text
 that shares a line with other text is isolated in a `<bdi>` (the `bdi` filter); a table
 cell or heading holding only that text is a bidi paragraph of its own.
 """
@@ -30,7 +30,8 @@ from pydantic import BaseModel
 from ..calendar_feed import feeds
 from .atom import atom_feed
 from .background import Background, Deferred
-from ..exporting import FORMULA_START, report_csv, report_xlsx
+from ..escaping import BIDI_CONTROL, FORMULA_START, bidi_balanced
+from ..exporting import report_csv, report_xlsx
 from ..reports import Report, Table, all_reports
 from .charts import bar_chart, line_chart, pareto_chart
 from ..facts import NOT_COUNTED_ORDER
@@ -41,7 +42,7 @@ from ..scaffold import new_record_text, next_free_id
 from ..segments import SEGMENT_FIELDS
 from ..show import RecordText
 from ..views import CustomerView, Views
-from .i18n import BIDI_CONTROL, TEXT, bidi_balanced, text
+from .i18n import TEXT, text
 
 ASSET_DIR = "assets/plaincrm"
 ASSETS = ("plaincrm.css", "plaincrm.js")
