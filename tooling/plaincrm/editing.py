@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .loading import _MAX_SIZE, STR, parse_text
+from .loading import MAX_SIZE_MESSAGE, STR, parse_text
 from .modelkit import unwrap
 from .problems import FileCheck, Problem, ProblemError
 from .project import Project
@@ -229,7 +229,7 @@ class RecordGate:
         file = self.project.relative(path)
         size, limit = len(text.encode("utf-8", "surrogatepass")), self.project.limits.max_file_bytes
         if size > limit:  # what `read_bounded` refuses to read
-            return [Problem(file, 1, 1, "", f"the record would be {size:,} bytes; {_MAX_SIZE.format(limit)}", "file.too-large")]
+            return [Problem(file, 1, 1, "", f"the record would be {size:,} bytes; {MAX_SIZE_MESSAGE.format(limit)}", "file.too-large")]
         try:
             check = self.checker.check_raw(parse_text(text, file, self.project.limits), expected_id=path.stem)
         except ProblemError as error:

@@ -52,7 +52,7 @@ STR, INT, FLOAT, BOOL, NULL, MAP, SEQ, MERGE = (
 _KEPT_IMPLICIT = {BOOL, INT, FLOAT, NULL, MERGE}
 
 
-class _StrictResolver(BaseResolver):
+class StrictResolver(BaseResolver):
     """YAML 1.1 implicit types minus timestamps and the exotic value/yaml tags.
 
     `resolve` runs for every node, so it is a short version of PyYAML's (no path
@@ -93,10 +93,10 @@ def _resolve_plain(value: str, resolvers: dict) -> str:
     return STR
 
 
-class _Composer(_Parser, _StrictResolver):
+class _Composer(_Parser, StrictResolver):
     def __init__(self, text: str):
         _Parser.__init__(self, text)
-        _StrictResolver.__init__(self)
+        StrictResolver.__init__(self)
 
 
 _SCALARS = {
@@ -446,7 +446,7 @@ def read_bounded(path: Path, file: str, max_bytes: int, *, inside: str | None = 
         if inside is not None and not _real_path(fd, path).startswith(inside):
             refuse("file.outside", "the file lies outside the repository (through a linked folder); keep records in it")
         if opened.st_size > max_bytes:
-            refuse("file.too-large", f"the file is {opened.st_size:,} bytes; {_MAX_SIZE.format(max_bytes)}")
+            refuse("file.too-large", f"the file is {opened.st_size:,} bytes; {MAX_SIZE_MESSAGE.format(max_bytes)}")
         chunks, left = [], max_bytes + 1
         while left > 0:
             chunk = os.read(fd, left)
@@ -460,11 +460,11 @@ def read_bounded(path: Path, file: str, max_bytes: int, *, inside: str | None = 
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > max_bytes:  # it grew after fstat
-        refuse("file.too-large", f"the file is over {max_bytes:,} bytes; {_MAX_SIZE.format(max_bytes)}")
+        refuse("file.too-large", f"the file is over {max_bytes:,} bytes; {MAX_SIZE_MESSAGE.format(max_bytes)}")
     return data
 
 
-_MAX_SIZE = "a file may be at most {:,} bytes (max_file_bytes in schema/settings.yaml)"
+MAX_SIZE_MESSAGE = "a file may be at most {:,} bytes (max_file_bytes in schema/settings.yaml)"
 
 
 def _file_kind(mode: int) -> str:

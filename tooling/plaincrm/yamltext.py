@@ -102,9 +102,9 @@ def plain_tag(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _loader_resolver():
-    from .loading import _StrictResolver
+    from .loading import StrictResolver
 
-    return _StrictResolver()
+    return StrictResolver()
 
 
 def text_style(text: str, flow: bool = False) -> str:
