@@ -458,7 +458,7 @@ def cmd_from_issue(args) -> int:
     except FormError as error:
         if args.markdown:
             Path(args.markdown).write_text(error.markdown(), encoding="utf-8")
-        print(f"crm from-issue: {terminal_safe(str(error))}", file=sys.stderr)
+        print("crm from-issue: " + "\n".join(terminal_safe(line) for line in str(error).splitlines()), file=sys.stderr)
         return EXIT_PROBLEMS
     if args.markdown:
         Path(args.markdown).write_text(entry.markdown(), encoding="utf-8")
@@ -625,6 +625,11 @@ def cmd_export(args) -> int:
         name, _, value = segment.partition("=")
         if name not in views.groups:
             print(f"crm export: no segment field {name!r}; one of {', '.join(views.groups)}", file=sys.stderr)
+            return EXIT_USAGE
+        if value not in views.groups[name]:  # a label (Active) or a typo would give an empty export
+            known = ", ".join(sorted(map(str, views.groups[name]))[:30])
+            print(f"crm export: no customer has {terminal_safe(name)}={terminal_safe(value)}; the values here: {terminal_safe(known)}",
+                  file=sys.stderr)
             return EXIT_USAGE
         members = set(views.groups[name].get(value, []))
         ids = [i for i in ids if i in members]

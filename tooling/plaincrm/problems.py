@@ -11,12 +11,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .escaping import terminal_safe
+from .privacy import redact
 
 FieldPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One thing wrong, where. A message or field that quotes a value never repeats a resident ID or
+    bank card number in it (redacted when the problem is made, so every rendering is safe)."""
+
     file: str
     line: int
     col: int
@@ -24,6 +28,12 @@ class Problem:
     message: str
     code: str = "error"
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        for name in ("field", "message"):
+            value = getattr(self, name)
+            if any(ch.isdigit() for ch in value):
+                object.__setattr__(self, name, redact(value))
 
     def __str__(self) -> str:
         """One line for a terminal: what a record put into it is shown escaped (`terminal_safe`)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..modelkit import Masked, marker_paths
-from ..privacy import MASKERS
+from ..privacy import MASKERS, redact
 
 SUMMARY_FIELDS = 3  # a list item is named by its first scalars (date, channel, topic of an interaction)
 LONG = 60  # longer texts are named as changed, not quoted
@@ -148,5 +148,5 @@ def _text(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value).replace("\n", " ")
+    text = redact(str(value).replace("\n", " "))  # an old version may hold what validation now refuses
     return text if len(text) <= LONG else text[: LONG - 1] + "…"

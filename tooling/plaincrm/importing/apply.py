@@ -22,7 +22,6 @@ from pydantic import BaseModel
 from ..editing import RecordGate, edit_text, field_order
 from ..loading import parse_text, read_bounded
 from ..matching import contact_key, name_key
-from ..privacy import find_forbidden_numbers
 from ..project import Project
 from ..scaffold import schema_comment
 from ..writing import Batch, write_atomically
@@ -30,7 +29,8 @@ from ..yamltext import field_text
 from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header, with_labelled_columns
 from .rows import Incoming, RowReader, UnknownValues, external_key, owner_fallback
 from .sheets import UnreadableSheet, read_sheet
-from .values import RowError, Values, redact, same_text, tidy
+from ..privacy import find_forbidden_numbers, redact
+from .values import RowError, Values, same_text, tidy
 
 MODES = ("create", "upsert", "update")
 PARALLEL_FROM = 500  # rows; fewer are rendered and checked in this process
@@ -437,8 +437,16 @@ def write_rejects(path: Path, outcome: Outcome) -> None:
 
     rows = [["row", "reason", *outcome.headers]]
     for number, cells, reason in outcome.rejected:
-        rows.append([number, reason, *["" if cells.get(h) is None else cells.get(h) for h in outcome.headers]])
+        rows.append([number, reason, *[_rejected_cell(cells.get(h)) for h in outcome.headers]])
     write_atomically(path, csv_bytes(rows))
+
+
+def _rejected_cell(value: Any) -> Any:
+    """A cell as read, for the user to fix and import again; an ID or card number is withheld (the
+    row was refused for it, and the sheet the user holds still has it)."""
+    if value is None:
+        return ""
+    return redact(value) if isinstance(value, str) else value
 
 
 def progress_bar(stream=None) -> Callable[[int, int], None]:

@@ -22,7 +22,8 @@ from ..project import Project
 from .apply import open_sheet, read_rows
 from .mapping import Mapping, fold, label_index, target_labels
 from .rows import UnknownValues
-from .values import RowError, redact, tidy
+from ..privacy import redact
+from .values import RowError, tidy
 
 EXAMPLES = 5  # rows named per unknown value
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ..escaping import FORMULA_GUARD, FORMULA_START
 from ..modelkit import Masked, OptionRef, Ref, marker, unwrap
-from ..privacy import find_forbidden_numbers, mask_email, mask_phone
+from ..privacy import find_forbidden_numbers, mask_email, mask_phone, redact
 from ..project import Project
 from .mapping import Mapping, fold
 
@@ -34,20 +34,6 @@ _EMAIL_IN_TEXT = re.compile(r"[^\s@:;,，；<>()]+@[^\s@:;,，；<>()]+\.[A-Za-z
 
 class RowError(Exception):
     """This row cannot be imported; the message says why (it goes to the reject file)."""
-
-
-def redact(text: str) -> str:
-    """Text with every resident ID or bank card number in it replaced: messages, plans and drafts
-    quote cells, and must never repeat one."""
-    found = sorted({f.offset for f in find_forbidden_numbers(text)}, reverse=True)
-    for offset in found:
-        end = offset
-        while end < len(text) and (text[end].isdigit() or text[end] in "Xx -０１２３４５６７８９Ｘｘ"):
-            end += 1
-        while end > offset and text[end - 1] in " -":
-            end -= 1
-        text = text[:offset] + "[number removed]" + text[end:]
-    return text
 
 
 class Unknown(RowError):

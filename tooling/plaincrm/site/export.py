@@ -135,11 +135,17 @@ def write_pages(site: Site, out_dir: Path) -> int:
         raise ValueError(f"unsafe generated paths: {unsafe[:5]}")
     out = _Out(out_dir)
     try:
-        problems = [_refused(out_dir, parts, why).problems[0] for _, parts in targets if (why := out.blocked(parts))]
-        if problems:
-            raise ProblemError(problems)
         manifest = out.read((MANIFEST,), MANIFEST_LIMIT)
         before = set(manifest.decode("utf-8", "replace").splitlines()) if manifest is not None else set()
+        problems = [_refused(out_dir, parts, why).problems[0] for _, parts in targets if (why := out.blocked(parts))]
+        problems += [  # a file of the user's (a docs folder's own index.md) is never replaced
+            _refused(out_dir, parts, "is there and crm pages did not write it (it is not in its manifest): "
+                     "write into an empty folder, or move that file").problems[0]
+            for src, parts in targets
+            if src not in before and parts != (MANIFEST,) and os.path.lexists(out_dir.joinpath(*parts))
+        ]
+        if problems:
+            raise ProblemError(problems)
         written = []
         for page in [*site.pages, *site.customer_pages()]:
             out.write(_parts(page.src), page_file_text(page.title, page.html).encode("utf-8"))
