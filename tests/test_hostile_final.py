@@ -202,3 +202,111 @@ def test_from_issue_refusal_reads_as_lines_not_escaped_newlines(tmp_path):
     run = crm(repo.root, "from-issue", "--form", "new-customer", "--body-file", str(body), "--today", "2026-11-01")
     assert run.returncode == 1
     assert "\\x0a" not in run.stderr, run.stderr
+
+
+# --- export imported back -----------------------------------------------------------------------------------------
+
+def _export_then_import(tmp_path, tags_line: str, fmt: str = "csv"):
+    repo = make_repo(tmp_path / "repo")
+    path = repo.good(**{"tags: [高意向]": tags_line})
+    assert crm(repo.root, "validate", "--no-cache").returncode == 0
+    before = path.read_bytes()
+    out = repo.root / f"e.{fmt}"
+    assert crm(repo.root, "export", "--format", fmt, "--unmasked", "--out", str(out)).returncode == 0
+    run = crm(repo.root, "import", str(out))
+    return run, before, path.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_tag_with_a_comma_survives_export_and_import(tmp_path, fmt):
+    """A record with `tags: [高意向, "大客户, 重点"]`; `crm export --unmasked` then `crm import` of that file reports
+    `updated 1` and rewrites the line as `tags: [高意向, '大客户, 重点', 大客户, 重点]`: the one tag comes back as
+    three. The README says an export imported back changes nothing."""
+    run, before, after = _export_then_import(tmp_path, 'tags: [高意向, "大客户, 重点"]', fmt)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert after == before
+
+
+def test_a_tag_with_a_leading_space_survives_export_and_import(tmp_path):
+    """`tags: [" 高意向"]` (valid: `crm validate` accepts it): export then import adds a second tag `高意向`
+    (`tags: [' 高意向', 高意向]`). The import should either match the tag it exported or leave the record alone."""
+    run, before, after = _export_then_import(tmp_path, 'tags: [" 高意向"]')
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert after == before
+
+
+def test_a_tag_holding_an_escape_is_not_rejected_on_reimport(tmp_path):
+    """`tags: [高意向, "t\\e[31mx"]` is valid (`crm validate` accepts the YAML escape; the same escape in `needs`
+    or `name` round-trips). `crm export --unmasked` then `crm import` rejects the row: "record: the file holds an
+    escape character, U+001B, which YAML does not allow; delete it" — about a file the user never wrote that way.
+    The import should find the record unchanged."""
+    run, before, after = _export_then_import(tmp_path, 'tags: [高意向, "t\\e[31mx"]')
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert after == before
+
+
+# --- tracebacks ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key_date", ["{kind: renewal_due, date: 9999-12-31}", "{kind: other, date: 0001-01-01}"])
+def test_pages_survive_a_key_date_at_the_end_of_the_calendar(tmp_path, key_date):
+    """A record with the key date `{kind: renewal_due, date: 9999-12-31}` (or `other` on 0001-01-01) passes
+    `crm validate`, but `crm pages OUT` dies with a Python traceback (calendar_feed.py: OverflowError: date value
+    out of range, making the 30-day "prepare" event). A branch can break every build this way. The date should
+    be refused by validation or the event skipped; never a traceback."""
+    repo = make_repo(tmp_path / "repo")
+    repo.good(**{"  - {kind: first_contact, date: 2024-05-01}":
+                 f"  - {{kind: first_contact, date: 2024-05-01}}\n  - {key_date}"})
+    valid = crm(repo.root, "validate", "--no-cache")
+    run = crm(repo.root, "pages", str(tmp_path / "out"))
+    assert "Traceback" not in run.stderr, run.stderr[-600:]
+    assert valid.returncode == 1 or run.returncode == 0
+
+
+@pytest.mark.parametrize("args", [["remind", "--today", "9999-12-31"], ["remind", "--today", "0001-01-01"],
+                                  ["report", "--today", "9999-12-31"]])
+def test_an_extreme_today_is_a_usage_error_not_a_traceback(tmp_path, args):
+    """`crm remind --today 9999-12-31` (or 0001-01-01) and `crm report --today 9999-12-31` print a Python
+    traceback (OverflowError / ValueError: year 10000 is out of range). `--today 2024-02-30` is already refused as
+    a usage error (exit 2); a date the commands cannot compute with should be refused the same way."""
+    repo = make_repo(tmp_path / "repo")
+    repo.good()
+    run = crm(repo.root, *args)
+    assert "Traceback" not in run.stderr, run.stderr[-600:]
+    assert run.returncode == 2
+
+
+def test_mkdocs_build_survives_a_key_date_at_the_end_of_the_calendar(tmp_path):
+    """`mkdocs build` of a repository with one valid record holding `{kind: renewal_due, date: 9999-12-31}` ends in
+    a Python traceback from calendar_feed.py (OverflowError: date value out of range) instead of a site or a
+    FILE:LINE:COL problem."""
+    from .conftest import GOOD_RECORD
+    from .sitekit import make_site_repo
+    record = GOOD_RECORD.format(id="C20240501099", name="Z公司").replace(
+        "  - {kind: first_contact, date: 2024-05-01}",
+        "  - {kind: first_contact, date: 2024-05-01}\n  - {kind: renewal_due, date: 9999-12-31}")
+    root = make_site_repo(tmp_path / "site", extra={"C20240501099.yaml": record})
+    env = {"PLAINCRM_TODAY": "2026-11-23", "NO_MKDOCS_2_WARNING": "1",
+           "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d",
+                          str(root / "out")], capture_output=True, text=True, cwd=root, env=env, timeout=300,
+                         preexec_fn=_limit)
+    assert "Traceback" not in run.stderr, run.stderr[-600:]
+
+
+# --- writers ------------------------------------------------------------------------------------------------------
+
+def test_set_on_a_file_with_windows_line_endings_does_not_mix_them(tmp_path):
+    """A record saved by a Windows editor (CRLF line endings; `crm validate` accepts it). `crm set ID
+    satisfaction=4` rewrites it with the first line (the schema comment) still ending in CRLF and every other line in
+    LF: mixed line endings, and a pull request where every line of the file changed. The file should keep one
+    line-ending style (its own)."""
+    repo = make_repo(tmp_path / "repo")
+    path = repo.good()
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert crm(repo.root, "validate", "--no-cache").returncode == 0
+    run = crm(repo.root, "set", "C20240501001", "satisfaction=4")
+    assert run.returncode == 0, run.stderr
+    data = path.read_bytes()
+    crlf, lf = data.count(b"\r\n"), data.count(b"\n")
+    assert crlf in (0, lf), (crlf, lf)
+    assert crlf == lf  # its own style kept

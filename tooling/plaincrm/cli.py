@@ -19,10 +19,14 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def _day(text: str) -> date:
+    from .modelkit import ISO_DAY, YEARS
+
     try:
+        if not ISO_DAY.match(text):
+            raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD, in the years {YEARS}): {text!r}") from None
 
 
 def _project(args):

@@ -245,6 +245,14 @@ def check_text(project: Project, path: Path, text: str) -> list[Problem]:
     return RecordGate(project).problems(path, text)
 
 
+def keep_line_endings(before: bytes, text: str) -> str:
+    """`text` with the line endings the file had: a file saved on Windows (CRLF) stays CRLF, so a
+    one-field edit does not show the whole file as changed."""
+    if b"\r\n" not in before:
+        return text
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
 @dataclass
 class Edit:
     path: Path
@@ -252,6 +260,9 @@ class Edit:
     after: str
 
     report: tuple[str, ...] = ()  # what the edit did beyond the obvious, for the user (a merge's moved fields)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "after", keep_line_endings(self.before, self.after))
 
     @property
     def changed(self) -> bool:

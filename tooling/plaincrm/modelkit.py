@@ -235,7 +235,10 @@ class Settings(BaseModel):
 
 # --- value types -------------------------------------------------------------------
 
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A date plaincrm works with: YYYY-MM-DD in the years 1900-2199. A key date in year 9999 or 0001
+# would overflow the calendar's "30 days ahead" and yearly events, and is never what was meant.
+ISO_DAY = re.compile(r"^(?:19|20|21)\d{2}-\d{2}-\d{2}$")
+YEARS = "1900-2199"
 
 
 def _parse_money(value: Any) -> Decimal:

@@ -16,9 +16,10 @@ from typing import Any
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-# 18 characters, written plain or in the card's 6-8-4 groups separated by a space or hyphen.
+# 18 characters, written plain or grouped as the card (6-8-4) or forms and phones (6-4-4-4) show
+# them, separated by a space or hyphen; a label typed against it (ID11010…) does not hide it.
 _RESIDENT_ID = re.compile(
-    r"(?<![0-9A-Za-z])[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ -]?[0-9]{3}[0-9Xx](?![0-9A-Za-z])"
+    r"(?<![0-9])[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}[ -]?(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ -]?[0-9]{3}[0-9Xx](?![0-9])"
 )
 # 13-19 digits, written plain or in groups of four separated by a space or hyphen.
 _CARD = re.compile(r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{4}){2,3}(?:[ -][0-9]{1,4})?)(?![0-9])")

@@ -42,6 +42,22 @@ def flat_fields(project) -> list[tuple[tuple[str, ...], tuple[Any, ...]]]:
     return list(seen.items())
 
 
+LIST_SEPARATOR = ", "
+
+
+def list_cell(items: list[str]) -> str:
+    """Several values in one cell, joined by ", "; an item that holds a comma, a quote or spaces at
+    its ends is quoted as CSV quotes it, so `crm import` reads the same items back (`read_list_cell`)."""
+    return LIST_SEPARATOR.join(f'"{i.replace(chr(34), chr(34) * 2)}"' if ("," in i or '"' in i or i != i.strip()) else i
+                               for i in items)
+
+
+def read_list_cell(text: str) -> list[str]:
+    import csv
+
+    return [item for item in next(csv.reader([text], skipinitialspace=True), []) if item != ""]
+
+
 def column_headers(project, lang: str) -> list[tuple[str, str]]:
     """(header, target) of every column of the table: field paths, then the derived columns."""
     words = RecordText(project, lang=lang)
@@ -68,7 +84,8 @@ def table(views: Views, ids: Iterable[str], lang: str) -> tuple[list[str], list[
             if value is None:
                 row.append("")
             elif isinstance(value, (str, list, bool, BaseModel)):
-                row.append(words.value(info, value))  # option labels in the chosen language
+                row.append(list_cell([words.value(info, v) for v in value]) if isinstance(value, list)
+                           else words.value(info, value))  # option labels in the chosen language
             elif isinstance(value, (int, float, date)):
                 row.append(value)
             elif isinstance(value, Decimal):

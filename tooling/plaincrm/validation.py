@@ -8,6 +8,7 @@ results cached by content.
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .cache import content_digest
 from .loading import RawRecord, decode_record, node_path_at, read_bounded, read_record, real_prefix
-from .modelkit import ISO_DAY, OptionRef, Ref, marker, marker_paths, unwrap, walk_paths
+from .modelkit import ISO_DAY, YEARS, OptionRef, Ref, marker, marker_paths, unwrap, walk_paths
 from .privacy import find_in_record
 from .problems import FieldPath, FileCheck, Problem, ProblemError, Reference, format_field_path
 from .project import Project
@@ -145,6 +146,8 @@ class RecordChecker:
             kind_of_error == "string_type" and _is_date_field(model, loc)
         ):
             message = f"dates are written YYYY-MM-DD, found {value!r}"
+            if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+                message = f"{value!r}: a date must lie in the years {YEARS}"
         elif kind_of_error == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
             message += f"; YAML read {value!r} as a number, write it in quotes"
         elif kind_of_error == "string_type" and isinstance(value, bool):

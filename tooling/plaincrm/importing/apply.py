@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel
 
-from ..editing import RecordGate, edit_text, field_order
+from ..editing import RecordGate, edit_text, field_order, keep_line_endings
 from ..loading import parse_text, read_bounded
 from ..matching import contact_key, name_key
 from ..project import Project
@@ -352,7 +352,7 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
     fields, items = _changes(current, incoming)
     if not fields and not items:
         return None, before
-    return edit_text(before.decode("utf-8"), model, fields=fields, items=items), before
+    return keep_line_endings(before, edit_text(before.decode("utf-8"), model, fields=fields, items=items)), before
 
 
 _NEW_DEFAULTS = (("industry", "other"), ("source", "other"), ("category", "new"), ("cooperation", "not_started"))
@@ -384,8 +384,8 @@ def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[st
         if name == "name" and name_key(value) == name_key(str(now or "")):
             continue  # the same name spelt otherwise (A 科技 for A科技有限公司): keep the record's
         if isinstance(value, list):
-            have = list(now or [])
-            new = [v for v in value if v not in have]
+            have = list(now or [])  # an item spelt otherwise (width, spacing, a control character) is there
+            new = [v for v in value if not any(v == h or isinstance(v, str) and same_text(v, h) for h in have)]
             if new:
                 fields[name] = have + new
         elif isinstance(value, dict):

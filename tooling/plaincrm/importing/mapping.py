@@ -37,6 +37,7 @@ from ..modelkit import OptionRef, marker, unwrap
 from ..problems import ProblemError
 from ..project import Project
 
+CSV_ITEMS = "csv"  # a list cell written by crm export: items joined by ", ", quoted where they need it
 SPECIAL_TARGETS = {"person", "company", "person.given", "person.family", "notes+", "ignore"}
 DATE_ORDERS = ("ymd", "mdy", "dmy")
 
@@ -74,7 +75,7 @@ class Mapping:
     dates: str = "ymd"  # how a slashed date with the year last is read: 5/20/2024 (mdy) or 20/5/2024 (dmy)
     reviewed: bool = True  # False in a draft until someone has checked its suggestions
     system: str = ""  # the system the sheet comes from: its ids are kept as `system:id` (HubSpot:1201)
-    list_separator: str = ""  # how a cell lists several values; "" for any of 、,，;；|
+    list_separator: str = ""  # how a cell lists several values; "" for any of 、,，;；|, CSV_ITEMS as crm export writes them
     origin: str = ""
     spellings: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> folded -> spelling as written
 

@@ -17,10 +17,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..escaping import FORMULA_GUARD, FORMULA_START
-from ..modelkit import Masked, OptionRef, Ref, marker, unwrap
+from ..modelkit import ISO_DAY, Masked, OptionRef, Ref, marker, unwrap
 from ..privacy import find_forbidden_numbers, mask_email, mask_phone, redact
 from ..project import Project
-from .mapping import Mapping, fold
+from ..records_export import read_list_cell
+from .mapping import CSV_ITEMS, Mapping, fold
 
 _DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$")
 _YEAR_LAST = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$")
@@ -113,8 +114,8 @@ class Values:
             return value.date()
         if isinstance(value, date):
             return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2_958_466:
-            return _EXCEL_EPOCH + timedelta(days=int(value))  # an Excel serial number
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 109_575:
+            return _EXCEL_EPOCH + timedelta(days=int(value))  # an Excel serial number (up to 2199-12-31)
         text = unicodedata.normalize("NFKC", tidy(value))
         if text.isdigit() and 20_000 <= int(text) <= 80_000:  # a serial number read from CSV
             return _EXCEL_EPOCH + timedelta(days=int(text))
@@ -129,7 +130,9 @@ class Values:
                 parts = (year, first, second) if self.mapping.dates == "mdy" else (year, second, first)
         if parts:
             try:
-                return date(*parts)
+                day = date(*parts)
+                if ISO_DAY.match(day.isoformat()):  # the years plaincrm works with (modelkit.ISO_DAY)
+                    return day
             except ValueError:
                 pass
         elif match:
@@ -179,9 +182,12 @@ class Values:
         """A cell as the model's field `name` wants it (an alias may answer with several fields)."""
         inner, is_list, option, member, masked = self._shape(model, name)
         if is_list:
-            text = tidy(value)
             separator = self.mapping.list_separator
-            parts = [p.strip() for p in (text.split(separator) if separator else _SPLIT.split(text)) if p.strip()]
+            if separator == CSV_ITEMS:  # crm export's own cells: each item as it was written
+                parts = read_list_cell(str(value))
+            else:
+                text = tidy(value)
+                parts = [p.strip() for p in (text.split(separator) if separator else _SPLIT.split(text)) if p.strip()]
             if option is not None:
                 return [self.option(column, name, option.name, p) for p in parts]
             return [self.owner(column, p) for p in parts] if member else parts
