@@ -21,7 +21,7 @@ from ..modelkit import OptionRef, marker
 from ..project import Project
 from .apply import open_sheet, read_rows
 from .mapping import Mapping, fold, label_index, target_labels
-from .rows import UnknownValues
+from .rows import UnknownValues, is_cjk
 from ..privacy import redact
 from .values import RowError, tidy
 
@@ -105,7 +105,7 @@ def _column_questions(suggest: "Suggester", headers: list[str], unknown: dict[st
 
 
 def _language(headers: list[str]) -> str:
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for h in headers for ch in h) else "en"
+    return "zh" if any(is_cjk(h) for h in headers) else "en"
 
 
 class Suggester:

@@ -178,7 +178,7 @@ class RowReader:
             return tidy(assigned[target][0][1]) if target in assigned else ""
 
         given, family = text("person.given"), text("person.family")
-        joined = (family + given if _is_cjk(family + given) else f"{given} {family}").strip()
+        joined = (family + given if is_cjk(family + given) else f"{given} {family}").strip()
         person, company = text("person") or joined, text("company")
         if company:
             assigned["name"], assigned["kind"] = [(assigned["company"][0][0], company)], [("", "company")]
@@ -312,5 +312,6 @@ def owner_fallback(reader: RowReader, error: UnknownValues, number: int, cells: 
     return incoming
 
 
-def _is_cjk(text: str) -> bool:
+def is_cjk(text: str) -> bool:
+    """Whether the text holds Chinese characters (a name written family name first; a sheet in Chinese)."""
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
