@@ -83,15 +83,21 @@ def test_diff_of_a_branch_never_repeats_an_id_number(tmp_path):
         assert ID_NUMBER not in everything(run), fmt
 
 
-def test_history_never_repeats_an_id_number_committed_in_a_value(tmp_path):
-    """A commit wrote `needs: "身份证 11010519491231002X"` (then the number was removed). `crm history C20240501001`
-    prints the value with the number in full. It should be withheld like in every other output."""
+def id_number_in_the_history(tmp_path):
+    """A repository one of whose commits wrote an ID number into a value, and the next removed it."""
     repo = git_repo(tmp_path)
     path = repo.customers / "C20240501001.yaml"
     edit(path, "needs: 需要服务器运维解决方案", f'needs: "身份证 {ID_NUMBER}"')
     git(repo.root, "commit", "-qam", "oops")
     edit(path, f'needs: "身份证 {ID_NUMBER}"', "needs: 需要服务器运维解决方案")
     git(repo.root, "commit", "-qam", "fix")
+    return repo
+
+
+def test_history_never_repeats_an_id_number_committed_in_a_value(tmp_path):
+    """A commit wrote `needs: "身份证 11010519491231002X"` (then the number was removed). `crm history C20240501001`
+    prints the value with the number in full. It should be withheld like in every other output."""
+    repo = id_number_in_the_history(tmp_path)
     run = crm(repo.root, "history", "C20240501001")
     assert run.returncode == 0, run.stderr
     assert ID_NUMBER not in everything(run)
@@ -113,12 +119,7 @@ def test_an_id_number_written_in_its_usual_groups_is_refused(tmp_path):
 def test_pages_never_repeat_an_id_number_from_the_history(tmp_path):
     """Same history as above: `crm pages OUT` writes the number in full into customers/C20240501001.md,
     changes/index.md and changes/feed.xml (the published site and its Atom feed). It should be withheld."""
-    repo = git_repo(tmp_path)
-    path = repo.customers / "C20240501001.yaml"
-    edit(path, "needs: 需要服务器运维解决方案", f'needs: "身份证 {ID_NUMBER}"')
-    git(repo.root, "commit", "-qam", "oops")
-    edit(path, f'needs: "身份证 {ID_NUMBER}"', "needs: 需要服务器运维解决方案")
-    git(repo.root, "commit", "-qam", "fix")
+    repo = id_number_in_the_history(tmp_path)
     out = tmp_path / "out"
     run = crm(repo.root, "pages", str(out))
     assert run.returncode == 0, run.stderr

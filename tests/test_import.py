@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from .conftest import make_repo
+from .sheetkit import GUIDE_HEADERS as LEDGER_HEADERS
 from .sheetkit import records, write_csv
 from .test_history import _crm
 
 DATA = Path(__file__).parent / "data"
-LEDGER_HEADERS = ["客户编号", "客户名称", "联系人", "联系方式", "所属行业", "客户来源", "核心需求", "最近跟进日期",
-                  "跟进人", "沟通内容摘要", "合作状态", "客户标签"]
 
 
 @pytest.fixture

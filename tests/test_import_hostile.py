@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import make_repo
-from .sheetkit import data, write_csv, write_xlsx
+from .sheetkit import GUIDE_HEADERS, data, write_csv, write_xlsx
 from .test_history import _crm
 
-GUIDE_HEADERS = ["客户编号", "客户名称", "联系人", "联系方式", "所属行业", "客户来源", "核心需求", "最近跟进日期",
-                 "跟进人", "沟通内容摘要", "合作状态", "客户标签"]
 RESIDENT_ID = "11010519491231002X"  # valid check digit
 CARD = "6222020200112345604"  # 19 digits, Luhn-valid
 

@@ -12,11 +12,9 @@ import pytest
 import yaml
 
 from .conftest import make_repo
-from .sheetkit import data, records, write_csv, write_xlsx
+from .sheetkit import GUIDE_HEADERS, data, records, write_csv, write_xlsx
 from .test_history import _crm
 
-GUIDE_HEADERS = ["客户编号", "客户名称", "联系人", "联系方式", "所属行业", "客户来源", "核心需求", "最近跟进日期",
-                 "跟进人", "沟通内容摘要", "合作状态", "客户标签"]
 # The guides' example rows as the guides write them: roles for people, a category in the status column.
 GUIDE_ROWS = [
     ["C20240501001", "A科技有限公司", "张经理", "13812345678", "IT服务", "线上推广", "需要服务器运维解决方案",
