@@ -27,7 +27,7 @@ HEADERS = ["客户编号", "客户名称", "联系人", "联系方式", "所属�
            "沟通内容摘要", "合作状态", "客户标签"]
 
 
-READ_ONLY = "import sys; from pathlib import Path; from plaincrm.importing.sheets import read_sheet; read_sheet(Path(sys.argv[1]))"
+READ_ONLY = "import sys; from pathlib import Path; from plaincrm.write.importing.sheets import read_sheet; read_sheet(Path(sys.argv[1]))"
 
 
 def write_sheet(repo: Path, out: Path, seed: int = 1) -> int:

@@ -88,7 +88,7 @@ def test_set_types_values_by_the_schema(repo, record):
 
 
 def test_a_file_changed_meanwhile_or_a_crash_leaves_it_intact(repo, record, monkeypatch):
-    from plaincrm import editing, writing
+    from plaincrm.write import atomic as writing, editing
 
     edit = editing.edit_record(repo.project, "C20240501001", lambda data: data.__setitem__("satisfaction", 5))
     record.write_text(COMMENTED.replace("satisfaction: 4", "satisfaction: 3"), encoding="utf-8")  # someone else

@@ -62,7 +62,7 @@ def test_json_and_vcard(repo):
 def test_an_interrupted_export_leaves_the_old_file(tmp_path, monkeypatch):
     import os
 
-    from plaincrm import writing
+    from plaincrm.write import atomic as writing
 
     target = tmp_path / "customers.csv"
     target.write_bytes(b"old")

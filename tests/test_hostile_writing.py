@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaincrm import editing
+from plaincrm.write import editing
 from plaincrm.dataset import check_project
 from plaincrm.loading import parse_text
-from plaincrm.scaffold import new_record_text
+from plaincrm.write.scaffold import new_record_text
 from plaincrm.yamltext import field_text, inline, item_text
 
 from .conftest import GOOD_RECORD, make_repo
@@ -185,7 +185,7 @@ def _racer(path: str, rounds: int, batch: bool, results) -> None:
     import os
     import time
 
-    from plaincrm import writing
+    from plaincrm.write import atomic as writing
 
     real_replace = os.replace
 

@@ -65,7 +65,7 @@ def test_matching_updates_by_phone_and_refuses_ambiguity_and_duplicates(repo, tm
         ["", "另一公司", "张经理", "13812345678", "软件", "online ads", "", "", "li.wei", "", "未合作", "", ""],
         ["", "火星公司", "", "", "火星业", "online ads", "", "", "li.wei", "", "未合作", "", ""],
     ])
-    code, out, err = _crm(repo.root, "import", str(source), "--mapping", str(Path(__file__).parents[1] / "tooling/plaincrm/importing/mappings/field_guide_ledger.yaml"),
+    code, out, err = _crm(repo.root, "import", str(source), "--mapping", str(Path(__file__).parents[1] / "tooling/plaincrm/write/importing/mappings/field_guide_ledger.yaml"),
                           "--today", "2024-06-02")
     assert code == 1
     assert "columns the mapping does not know (their values were added to the notes): 微信" in out
@@ -145,7 +145,7 @@ def test_two_new_rows_for_one_customer_are_one_too_many(repo, tmp_path):
 
 
 def test_progress_is_reported_on_large_files(repo, tmp_path):
-    from plaincrm.importing.apply import run_import
+    from plaincrm.write.importing.apply import run_import
 
     rows = [LEDGER_HEADERS] + [["", f"客户{i}有限公司", "", f"(010) 8888 {i:04d}", "物流", "展会", "", "", "li.wei", "", "未合作", ""]
                                for i in range(320)]

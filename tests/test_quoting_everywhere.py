@@ -14,7 +14,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaincrm.importing.values import tidy
+from plaincrm.write.importing.values import tidy
 from plaincrm.issue_forms import apply, form_by_name
 from plaincrm.loading import parse_text
 

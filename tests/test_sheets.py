@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from plaincrm.importing.sheets import DEFAULT_LIMITS, Sheet, SheetLimits, UnreadableSheet, read_sheet
+from plaincrm.write.importing.sheets import DEFAULT_LIMITS, Sheet, SheetLimits, UnreadableSheet, read_sheet
 
 from .sheetkit import write_xlsx
 
@@ -109,7 +109,7 @@ MEASURE = r"""
 import json, re, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))  # a regression fails here, not on the machine
 from pathlib import Path
-from plaincrm.importing.sheets import UnreadableSheet, read_sheet
+from plaincrm.write.importing.sheets import UnreadableSheet, read_sheet
 start = time.perf_counter()
 try:
     read_sheet(Path(sys.argv[1]))

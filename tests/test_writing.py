@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from plaincrm.writing import Batch, FileChanged
+from plaincrm.write.atomic import Batch, FileChanged
 
 
 def test_a_batch_writes_all_but_what_clashed_and_leaves_no_temporary_file(tmp_path):

@@ -99,11 +99,11 @@ def cmd_schema(args) -> int:
 
 def cmd_new(args) -> int:
     from .dataset import load_team
-    from .scaffold import new_record_text, next_free_id
+    from .write.scaffold import new_record_text, next_free_id
     from .validation import RecordChecker
     from .loading import parse_text
     from .problems import ProblemError
-    from .writing import create_new_file
+    from .write.atomic import create_new_file
 
     project = _project(args)
     today = args.today or date.today()
@@ -146,7 +146,7 @@ def cmd_new(args) -> int:
 
 def _save_edit(project, edit, command: str) -> int:
     """Save a checked edit, or print why not; the file is untouched on any refusal."""
-    from .editing import EditRefused, save
+    from .write.editing import EditRefused, save
 
     if not edit.changed:
         print(f"crm {command}: {project.relative(edit.path)} already says so; nothing to change", file=sys.stderr)
@@ -163,7 +163,7 @@ def _save_edit(project, edit, command: str) -> int:
 
 
 def cmd_log(args) -> int:
-    from .editing import EditRefused, append_item, edit_record
+    from .write.editing import EditRefused, append_item, edit_record
 
     project = _project(args)
     if bool(args.next) != bool(args.due):
@@ -193,7 +193,7 @@ def cmd_log(args) -> int:
 
 
 def cmd_set(args) -> int:
-    from .editing import EditRefused, customer_model, edit_record, parse_value, set_field
+    from .write.editing import EditRefused, customer_model, edit_record, parse_value, set_field
 
     project = _project(args)
     assignments = []
@@ -221,10 +221,10 @@ def cmd_set(args) -> int:
 
 
 def cmd_fmt(args) -> int:
-    from .editing import EditRefused, canonical_text
+    from .write.editing import EditRefused, canonical_text
     from .loading import read_bounded
     from .problems import ProblemError
-    from .writing import FileChanged, write_atomically
+    from .write.atomic import FileChanged, write_atomically
 
     project = _project(args)
     wanted = [Path(p).resolve() for p in args.paths]
@@ -297,7 +297,7 @@ def cmd_dupes(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .importing.apply import PROGRESS_FROM, CannotImport, progress_bar, run_import, write_rejects
+    from .write.importing.apply import PROGRESS_FROM, CannotImport, progress_bar, run_import, write_rejects
 
     project = _project(args)
     source = Path(args.file)
@@ -351,9 +351,9 @@ def cmd_import(args) -> int:
 
 def _import_plan(project, source: Path, args) -> int:
     """--plan: the questions a sheet raises, and a mapping draft that answers what it can."""
-    from .importing.mapping import CannotImport
-    from .importing.plan import draft_text, plan_import
-    from .writing import write_atomically
+    from .write.importing.mapping import CannotImport
+    from .write.importing.plan import draft_text, plan_import
+    from .write.atomic import write_atomically
 
     try:
         plan = plan_import(project, source, mapping_file=Path(args.mapping) if args.mapping else None, owner=args.owner)
@@ -383,7 +383,7 @@ def _import_plan(project, source: Path, args) -> int:
 
 
 def cmd_merge(args) -> int:
-    from .editing import EditRefused, RecordGate, merge_records, save
+    from .write.editing import EditRefused, RecordGate, merge_records, save
 
     project = _project(args)
     try:
@@ -430,7 +430,7 @@ def cmd_codeowners(args) -> int:
 
 def cmd_forms(args) -> int:
     from .issue_forms import form_files
-    from .writing import write_atomically
+    from .write.atomic import write_atomically
 
     project = _project(args)
     stale = []
@@ -591,7 +591,7 @@ def cmd_history(args) -> int:
 
 def cmd_diff(args) -> int:
     from .history.changes import ChangeWords
-    from .history.compare import compare, default_base, read_side
+    from .review.diff import compare, default_base, read_side
     from .history.gitlog import GitError, resolve
     from .history.snapshot import project_at
 
@@ -615,7 +615,7 @@ def cmd_diff(args) -> int:
 
 def cmd_export(args) -> int:
     from . import records_export
-    from .writing import write_atomically
+    from .write.atomic import write_atomically
 
     project = _project(args)
     if args.format == "xlsx" and not args.out:

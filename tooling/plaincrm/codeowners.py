@@ -53,7 +53,7 @@ def codeowners_text(dataset: Dataset) -> str:
 def write_codeowners(dataset: Dataset) -> Path | None:
     """Bring CODEOWNERS up to date with the records (the file, when it changed): whatever adds a
     customer or changes an owner calls this, so the change carries its reviewers with it."""
-    from .writing import write_atomically
+    from .write.atomic import write_atomically
 
     target = dataset.project.root / PATH
     text = codeowners_text(dataset)

@@ -179,7 +179,7 @@ def _code_lines(text: str) -> list[str]:
 
 def apply(project: Project, form: Form, answers: dict[str, str], *, today: date, author_login: str | None = None) -> Entry:
     """Make the change the form asks for (validated; nothing written on a problem) and say what changed."""
-    from .editing import EditRefused, RecordGate, append_item, edit_record, save
+    from .write.editing import EditRefused, RecordGate, append_item, edit_record, save
     from .problems import render
 
     missing = [f.label for f in form.fields if f.required and not answers.get(f.id)]
@@ -214,10 +214,10 @@ def apply(project: Project, form: Form, answers: dict[str, str], *, today: date,
 
 
 def _new_customer(project: Project, answers: dict[str, str], today: date) -> Path:
-    from .editing import EditRefused, RecordGate, edit_text, field_order
-    from .importing.values import tidy
-    from .scaffold import next_free_id, schema_comment
-    from .writing import create_new_file
+    from .write.editing import EditRefused, RecordGate, edit_text, field_order
+    from .write.importing.values import tidy
+    from .write.scaffold import next_free_id, schema_comment
+    from .write.atomic import create_new_file
     from .yamltext import field_text
 
     record_id = next_free_id(project, today)
@@ -254,7 +254,7 @@ def _existing_id(project: Project, answer: str) -> str:
     """The id of an existing customer, from an answer that must be nothing else: the configured id
     form (so no `../`, no absolute path) naming a plain file inside the customers folder (so no
     link leading out of it), as `read_bounded` reads records."""
-    from .editing import record_path
+    from .write.editing import record_path
     from .loading import read_bounded, real_prefix
     from .problems import ProblemError, render
 

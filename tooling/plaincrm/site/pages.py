@@ -38,7 +38,7 @@ from ..facts import NOT_COUNTED_ORDER
 from ..history.audit import Entry
 from ..reminders import Reminder, pending, reminders
 from ..modelkit import OptionRef, marker
-from ..scaffold import new_record_text, next_free_id
+from ..write.scaffold import new_record_text, next_free_id
 from ..segments import SEGMENT_FIELDS
 from ..show import RecordText
 from ..views import CustomerView, Views

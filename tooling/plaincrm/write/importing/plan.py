@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..modelkit import OptionRef, marker
-from ..project import Project
+from ...modelkit import OptionRef, marker
+from ...project import Project
 from .apply import open_sheet, read_rows
 from .mapping import Mapping, fold, label_index, target_labels
 from .rows import UnknownValues, is_cjk
-from ..privacy import redact
+from ...privacy import redact
 from .values import RowError, tidy
 
 EXAMPLES = 5  # rows named per unknown value

@@ -20,16 +20,16 @@ from typing import Any, Callable
 from pydantic import BaseModel
 
 from ..editing import RecordGate, edit_text, field_order, keep_line_endings
-from ..loading import parse_text, read_bounded
-from ..matching import contact_key, name_key
-from ..project import Project
+from ...loading import parse_text, read_bounded
+from ...matching import contact_key, name_key
+from ...project import Project
 from ..scaffold import schema_comment
-from ..writing import Batch, write_atomically
-from ..yamltext import field_text
+from ..atomic import Batch, write_atomically
+from ...yamltext import field_text
 from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header, with_labelled_columns
 from .rows import Incoming, RowReader, UnknownValues, external_key, owner_fallback
 from .sheets import UnreadableSheet, read_sheet
-from ..privacy import find_forbidden_numbers, redact
+from ...privacy import find_forbidden_numbers, redact
 from .values import RowError, Values, same_text, tidy
 
 MODES = ("create", "upsert", "update")
@@ -71,7 +71,7 @@ class Existing:
 def open_sheet(project: Project, source: Path, mapping_file: Path | None, owner: str | None, *, blank_ok: bool = False):
     """The sheet, its mapping (checked) and a reader for its rows; with `blank_ok`, an empty mapping
     when none fits (the plan asks about every column)."""
-    from ..dataset import load_team
+    from ...dataset import load_team
 
     try:
         sheet = read_sheet(source)
@@ -218,8 +218,8 @@ def _record_summary(check) -> tuple:
 
 
 def read_existing(project: Project) -> Existing:
-    from ..dataset import iter_checks
-    from ..validation import RecordChecker
+    from ...dataset import iter_checks
+    from ...validation import RecordChecker
 
     files, index, merged = {}, {}, {}
     checker = RecordChecker(project, validate=False)
@@ -433,7 +433,7 @@ def _plain(value: Any) -> Any:
 
 def write_rejects(path: Path, outcome: Outcome) -> None:
     """The rejected rows as they were read, after their row number and the reason: fix and import again."""
-    from ..exporting import csv_bytes
+    from ...exporting import csv_bytes
 
     rows = [["row", "reason", *outcome.headers]]
     for number, cells, reason in outcome.rejected:

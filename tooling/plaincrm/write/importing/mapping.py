@@ -32,10 +32,10 @@ import yaml
 from pydantic import BaseModel
 
 from ..editing import list_item_model
-from ..loading import parse_text, read_bounded
-from ..modelkit import OptionRef, marker, unwrap
-from ..problems import ProblemError
-from ..project import Project
+from ...loading import parse_text, read_bounded
+from ...modelkit import OptionRef, marker, unwrap
+from ...problems import ProblemError
+from ...project import Project
 
 CSV_ITEMS = "csv"  # a list cell written by crm export: items joined by ", ", quoted where they need it
 SPECIAL_TARGETS = {"person", "company", "person.given", "person.family", "notes+", "ignore"}
@@ -145,7 +145,7 @@ def shipped_mappings(project: Project) -> dict[str, Mapping]:
     so a round trip never falls behind the schema)."""
     from .exports import export_mapping
 
-    folder = resources.files("plaincrm.importing").joinpath("mappings")
+    folder = resources.files("plaincrm.write.importing").joinpath("mappings")
     found = {
         entry.name.removesuffix(".yaml"): read_mapping(entry.read_text(encoding="utf-8"), entry.name, project)
         for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".yaml")
@@ -214,7 +214,7 @@ def parse_target(project: Project, text: str) -> Target | None:
 def target_labels(project: Project) -> dict[str, list[str]]:
     """Every target a column can have, with its name and its labels in both languages, folded:
     `needs` with 核心需求; `contact.phone` with 联系电话 and 联系人 联系电话."""
-    from ..modelkit import field_label
+    from ...modelkit import field_label
 
     labels: dict[str, list[str]] = {}
 

@@ -6,8 +6,8 @@ import os
 import re
 from datetime import date
 
-from .project import Project
-from .yamltext import quote
+from ..project import Project
+from ..yamltext import quote
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema={}\n"
 

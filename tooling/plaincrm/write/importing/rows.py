@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..editing import list_item_model
-from ..matching import contact_key, name_key
-from ..project import Project
+from ...matching import contact_key, name_key
+from ...project import Project
 from .mapping import Mapping, Target, fold, nested_model, parse_target
 from .values import RowError, Unknown, Values, tidy
 

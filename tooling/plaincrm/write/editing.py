@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .loading import MAX_SIZE_MESSAGE, STR, parse_text
-from .modelkit import unwrap
-from .problems import FileCheck, Problem, ProblemError
-from .project import Project
-from .writing import FileChanged, write_atomically
-from .yamltext import field_text, item_text, plain_tag, reorder, split_trailer, text_style, top_level_pieces
-from .yamltext import inline as inline_text
+from ..loading import MAX_SIZE_MESSAGE, STR, parse_text
+from ..modelkit import unwrap
+from ..problems import FileCheck, Problem, ProblemError
+from ..project import Project
+from .atomic import FileChanged, write_atomically
+from ..yamltext import field_text, item_text, plain_tag, reorder, split_trailer, text_style, top_level_pieces
+from ..yamltext import inline as inline_text
 
 
 def round_trip():
@@ -215,8 +215,8 @@ class RecordGate:
     references to team members and other customers. Built once for many records (an import)."""
 
     def __init__(self, project: Project):
-        from .dataset import load_team
-        from .validation import RecordChecker
+        from ..dataset import load_team
+        from ..validation import RecordChecker
 
         self.project = project
         self.checker = RecordChecker(project)
@@ -224,7 +224,7 @@ class RecordGate:
         self.ids = {p.stem: project.relative(p) for p in project.customer_files()}
 
     def problems(self, path: Path, text: str) -> list[Problem]:
-        from .dataset import cross_check
+        from ..dataset import cross_check
 
         file = self.project.relative(path)
         size, limit = len(text.encode("utf-8", "surrogatepass")), self.project.limits.max_file_bytes
@@ -297,7 +297,7 @@ def record_path(project: Project, record_id: str) -> Path:
 
 def edit_record(project: Project, record_id: str, change) -> Edit:
     """Read a record, apply `change(data)` to its round-trip data, and return the edit (not saved)."""
-    from .modelkit import MERGED_FIELD
+    from ..modelkit import MERGED_FIELD
 
     path = record_path(project, record_id)
     before, text = _read(project, path)
@@ -310,7 +310,7 @@ def edit_record(project: Project, record_id: str, change) -> Edit:
 
 def _read(project: Project, path: Path) -> tuple[bytes, str]:
     """A record's bytes and text, read as `crm validate` reads them (a plain file, within the limit, UTF-8)."""
-    from .loading import read_bounded
+    from ..loading import read_bounded
 
     try:
         before = read_bounded(path, project.relative(path), project.limits.max_file_bytes)
@@ -439,7 +439,7 @@ def merge_records(project: Project, keep_id: str, other_id: str) -> tuple[Edit, 
     different values stays KEEP's, and OTHER's is written into KEEP's notes as "from OTHER: field:
     value", so nothing is dropped. OTHER keeps only what a record must have, plus `merged_into: KEEP`,
     so links to it still lead somewhere. Neither is saved here; KEEP's edit reports what moved."""
-    from .modelkit import MERGED_FIELD
+    from ..modelkit import MERGED_FIELD
 
     if keep_id == other_id:
         raise EditRefused("a record cannot be merged into itself")

@@ -21,8 +21,8 @@ from ..modelkit import MERGED_FIELD
 from ..escaping import markdown_code, terminal_safe
 from ..problems import ProblemError
 from ..project import Project
-from .changes import ChangeWords
-from .gitlog import GitError, git
+from ..history.changes import ChangeWords
+from ..history.gitlog import GitError, git
 
 
 

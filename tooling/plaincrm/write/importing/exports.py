@@ -3,8 +3,8 @@ so the mapping is made from the same list and an export imported again changes n
 
 from __future__ import annotations
 
-from ..project import Project
-from ..records_export import DERIVED, column_headers
+from ...project import Project
+from ...records_export import DERIVED, column_headers
 from .mapping import CSV_ITEMS, Mapping, header
 
 _DERIVED = {name for name, _, _ in DERIVED}

@@ -16,11 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..escaping import FORMULA_GUARD, FORMULA_START
-from ..modelkit import ISO_DAY, Masked, OptionRef, Ref, marker, unwrap
-from ..privacy import find_forbidden_numbers, mask_email, mask_phone, redact
-from ..project import Project
-from ..records_export import read_list_cell
+from ...escaping import FORMULA_GUARD, FORMULA_START
+from ...modelkit import ISO_DAY, Masked, OptionRef, Ref, marker, unwrap
+from ...privacy import find_forbidden_numbers, mask_email, mask_phone, redact
+from ...project import Project
+from ...records_export import read_list_cell
 from .mapping import CSV_ITEMS, Mapping, fold
 
 _DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$")
