@@ -75,7 +75,8 @@ def test_yaml_words_are_written_as_text_by_every_writer(text):
     text_data = parse_text(field_text("needs", text) + field_text("tags", [text]) + "c:\n" + item_text({"k": text}, False)
                            + item_text({"k": text}, True), "t.yaml").data
     assert text_data == {"needs": text, "tags": [text], "c": [{"k": text}, {"k": text}]}
-    new = new_record_text(project, record_id="C20240601001", kind="company", name=text, owner="li.wei", today=date(2024, 6, 1))
+    new = new_record_text(project, "C20240601001", {"kind": "company", "name": text, "owner": "li.wei"},
+                          first_contact=date(2024, 6, 1))
     assert parse_text(new, "new.yaml").data["name"] == text  # crm new, and the site's template record
 
 

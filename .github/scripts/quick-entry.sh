@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Turn a submitted issue form into a pull request with the validated change, or comment on the
-# issue with what is wrong. Inputs (environment): FORM (new-customer | log-interaction),
-# ISSUE_BODY, ISSUE_NUMBER, ISSUE_AUTHOR, GH_TOKEN (only to push and post). With PLAINCRM_PUSH=0
+# issue with what is wrong. Inputs (environment): FORM (a form's name: new-customer, log-interaction,
+# add-order, open-case, resolve-case, add-contact) or LABELS (the issue's labels, space-separated: the
+# first crm:NAME names the form), ISSUE_BODY, ISSUE_NUMBER, ISSUE_AUTHOR, GH_TOKEN (only to push and
+# post). With PLAINCRM_PUSH=0
 # nothing leaves the machine: the branch and commit are made locally and the pull request or
 # comment is printed.
 #
 # The body is anyone's text: crm reads it without the token, and everything posted back is the
 # Markdown crm wrote (`--markdown`), where the answers are code: no link, heading or @mention.
 set -euo pipefail
+if [ -z "${FORM:-}" ]; then
+    for label in ${LABELS:-}; do
+        case "$label" in crm:*) FORM="${label#crm:}"; break ;; esac
+    done
+fi
+[[ "${FORM:-}" =~ ^[a-z][a-z-]*$ ]] || { echo "quick-entry: no crm:FORM label names a form" >&2; exit 2; }
 : "${FORM:?}" "${ISSUE_BODY?}" "${ISSUE_NUMBER:?}" "${ISSUE_AUTHOR:?}"
 [[ "$ISSUE_NUMBER" =~ ^[0-9]+$ ]] || { echo "quick-entry: ISSUE_NUMBER is not a number" >&2; exit 2; }
 [[ "$ISSUE_AUTHOR" =~ ^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$ ]] || { echo "quick-entry: ISSUE_AUTHOR is not a login" >&2; exit 2; }

@@ -1,10 +1,11 @@
-"""Quick entry without git: GitHub issue forms for a new customer and for logging an
-interaction, and the parser that turns a submitted form into the same change `crm new` /
-`crm log` would make (validated; the workflow opens a pull request with it, or comments
-with the problems).
+"""Quick entry without git: GitHub issue forms for a new customer, an interaction, an order, a
+service case (opened and resolved) and a contact, and the parser that turns a submitted form into
+the change the write actions make (`plaincrm.write.actions`, as `crm new`, `crm log` … do;
+validated; the workflow opens a pull request with it, or comments with the problems).
 
-The forms are generated from the schema's option lists (`crm forms`), so a dropdown never
-offers a value validation would refuse; CI fails when the committed forms are stale.
+The forms are generated from the schema (`crm forms`): dropdowns from its option lists, and the
+item forms field by field from its models, so a form never offers a value validation would
+refuse; CI fails when the committed forms are stale.
 
 An issue body is written by anyone who can open an issue, so every answer is checked before any
 file is touched (an id is an id, never a path), and whatever is posted back (the pull request's
@@ -77,11 +78,62 @@ FORMS = (
 )
 
 
-def form_by_name(name: str) -> Form:
-    for form in FORMS:
+# Forms that add to a customer's lists, generated from the item models: their labels, option lists,
+# dates and required fields are the models' own. (form name, title, description, list, fields left out)
+ITEM_FORMS = (
+    ("add-order", "Add an order / 新增订单", "Record an order (交易记录): a pull request adds it to the customer's record.",
+     "orders", ()),
+    ("open-case", "Open a service case / 新建服务工单", "Record a consultation, complaint or after-sales request "
+     "(投诉处理): a pull request adds it to the customer's record.", "service_cases", ("resolved", "resolution", "status")),
+    ("resolve-case", "Resolve a service case / 解决服务工单", "Record how an open case was resolved (处理结果).",
+     "service_cases", ("kind", "opened", "summary", "status")),
+    ("add-contact", "Add a contact / 新增联系人", "Add a contact person (决策关键人 and others) to a customer.",
+     "contacts", ()),
+)
+ID_FIELD = Field("id", "Customer id / 客户编号", required=True, description="e.g. C20240501001")
+CASE_NUMBER = Field("case", "Case number / 工单序号", description="Only when the customer has several open cases: "
+                    "1 for the first open one (有多个未解决工单时填写)")
+LONG_TEXT = frozenset({"summary", "resolution", "notes", "feedback", "needs"})  # asked for in a text area
+YES_NO = ("no", "yes")
+
+
+def forms(project: Project | None = None) -> tuple[Form, ...]:
+    """Every form: the two written here, and (with a project) those generated from its item models."""
+    return FORMS + (tuple(_item_form(project, *spec) for spec in ITEM_FORMS) if project is not None else ())
+
+
+def form_by_name(name: str, project: Project | None = None) -> Form:
+    for form in forms(project):
         if form.name == name or form.label == name:
             return form
     raise KeyError(name)
+
+
+def _item_form(project: Project, name: str, title: str, description: str, section: str, leave_out: tuple[str, ...]) -> Form:
+    """A form asking for one item of a customer's list, a field per model field (required as the model says)."""
+    from .modelkit import OptionRef, field_label, marker, unwrap
+    from .write.editing import list_item_model
+
+    model = list_item_model(next(iter(project.customer_models.values())), section)
+    fields = [ID_FIELD]
+    for field_name, info in model.model_fields.items():
+        if field_name in leave_out:
+            continue
+        inner, _, _ = unwrap(info.annotation)
+        option = marker(info, OptionRef)
+        label = f"{field_label(info, field_name, 'en')} / {field_label(info, field_name, 'zh')}"
+        required = info.is_required() or (name == "resolve-case" and field_name == "resolved")
+        if option is not None:
+            fields.append(Field(field_name, label, "dropdown", option.name, required=required))
+        elif inner is bool:
+            fields.append(Field(field_name, label, "dropdown", "", required=required))
+        else:
+            kind = "textarea" if field_name in LONG_TEXT else "input"
+            hint = "YYYY-MM-DD" if inner is date else ""
+            fields.append(Field(field_name, label, kind, required=required, description=hint))
+    if name == "resolve-case":
+        fields.append(CASE_NUMBER)
+    return Form(name, title, description, tuple(fields))
 
 
 def form_yaml(project: Project, form: Form) -> str:
@@ -91,7 +143,10 @@ def form_yaml(project: Project, form: Form) -> str:
         attributes: dict[str, Any] = {"label": field.label}
         if field.description:
             attributes["description"] = field.description
-        if field.kind == "dropdown":
+        if field.kind == "dropdown" and not field.options:
+            attributes["options"] = [f"{value}{SEPARATOR}{en} / {zh}" for value, en, zh in
+                                     (("no", "No", "否"), ("yes", "Yes", "是"))]
+        elif field.kind == "dropdown":
             option_list = project.options[field.options]
             attributes["options"] = [
                 f"{value}{SEPARATOR}{option_list.label(value, 'en')} / {option_list.label(value, 'zh')}"
@@ -103,12 +158,12 @@ def form_yaml(project: Project, form: Form) -> str:
         body.append(entry)
     data = {"name": form.title, "description": form.description, "title": f"{form.title}: ",
             "labels": [form.label], "body": body}
-    header = "# Generated by `crm forms` from schema/options.yaml; CI fails when it is stale.\n"
+    header = "# Generated by `crm forms` from schema/ (models and option lists); CI fails when it is stale.\n"
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
 
 
 def form_files(project: Project) -> dict[Path, str]:
-    return {project.root / FOLDER / f"{form.name}.yml": form_yaml(project, form) for form in FORMS}
+    return {project.root / FOLDER / f"{form.name}.yml": form_yaml(project, form) for form in forms(project)}
 
 
 def parse_body(body: str, form: Form) -> dict[str, str]:
@@ -178,83 +233,97 @@ def _code_lines(text: str) -> list[str]:
 
 
 def apply(project: Project, form: Form, answers: dict[str, str], *, today: date, author_login: str | None = None) -> Entry:
-    """Make the change the form asks for (validated; nothing written on a problem) and say what changed."""
-    from .write.editing import EditRefused, RecordGate, append_item, edit_record, save
-    from .problems import render
+    """Make the change the form asks for through the write actions (validated; nothing written on a
+    problem) and say what changed."""
+    from .write import actions
 
     missing = [f.label for f in form.fields if f.required and not answers.get(f.id)]
     if missing:
         raise FormError("missing: " + ", ".join(missing))
-    try:
-        if form.name == "new-customer":
-            return _after_new_customer(project, _new_customer(project, answers, today))
+    if form.name == "new-customer":
+        outcome = _new_customer(project, answers, today)
+    else:
         record_id = _existing_id(project, answers["id"])
-        interaction: dict[str, Any] = {
-            "date": _day(answers["date"]), "channel": answers["channel"], "topic": answers["topic"],
-            "summary": answers["summary"],
-        }
-        if answers.get("feedback"):
-            interaction["feedback"] = answers["feedback"]
-        if bool(answers.get("next")) != bool(answers.get("due")):
-            raise FormError("a next step needs its due date, and a due date its next step")
-        next_step = {"action": answers["next"], "due": _day(answers["due"])} if answers.get("next") else None
-        handle = _handle(project, author_login)
-
-        def change(data):
-            interaction["by"] = [handle or data.get("owner")]
-            if next_step:
-                interaction["next_step"] = next_step
-            append_item(data, "interactions", interaction)
-
-        edit = edit_record(project, record_id, change)
-        save(project, edit, RecordGate(project))
-        return Entry((project.relative(edit.path),))
-    except EditRefused as error:
-        raise FormError(str(error) + ("\n\n" + render(error.problems) if error.problems else "")) from None
-
-
-def _new_customer(project: Project, answers: dict[str, str], today: date) -> Path:
-    from .write.editing import EditRefused, RecordGate, edit_text, field_order
-    from .write.importing.values import tidy
-    from .write.scaffold import next_free_id, schema_comment
-    from .write.atomic import create_new_file
-    from .yamltext import field_text
-
-    record_id = next_free_id(project, today)
-    path = project.customer_file(record_id)
-    data: dict[str, Any] = {"id": record_id}
-    for key in ("kind", "name", "industry", "source", "category", "owner"):
-        data[key] = tidy(answers[key])
-    data["cooperation"] = "not_started"
-    if answers.get("needs"):
-        data["needs"] = answers["needs"].strip()
-    model = project.customer_models.get(data["kind"])
-    if model is None:
-        raise FormError(f"kind {data['kind']!r} is not one of {', '.join(project.customer_models)}")
-    text = schema_comment(project) + "".join(field_text(k, data[k]) for k in field_order(model) if k in data)
-    items: dict[str, list[dict]] = {"key_dates": [{"kind": "first_contact", "date": today}]}
-    contact = {k: tidy(answers[f]) for k, f in (("name", "contact"), ("phone", "phone"), ("email", "email")) if answers.get(f)}
-    if contact:
-        contact.setdefault("name", data["name"])
-        items["contacts"] = [contact]
-    text = edit_text(text, model, items=items)
-    problems = RecordGate(project).problems(path, text)
-    if problems:
+        values = _typed(project, form, answers)
+        if form.name == "log-interaction":
+            handle = _handle(project, author_login)
+            outcome = actions.log_interaction(
+                project, record_id, day=values["date"], channel=values["channel"], topic=values["topic"],
+                summary=values["summary"], feedback=values.get("feedback"), by=[handle] if handle else None,
+                next_action=values.get("next"), due=values.get("due"))
+        elif form.name == "add-order":
+            outcome = actions.add_order(project, record_id, values)
+        elif form.name == "add-contact":
+            outcome = actions.add_contact(project, record_id, values)
+        elif form.name == "open-case":
+            outcome = actions.open_case(project, record_id, kind=values["kind"], summary=values["summary"],
+                                        opened=values["opened"])
+        elif form.name == "resolve-case":
+            outcome = actions.resolve_case(project, record_id, resolved=values["resolved"],
+                                           resolution=values.get("resolution"), which=values.get("case"))
+        else:  # pragma: no cover - every form above has its action
+            raise FormError(f"no action for the form {form.name}")
+    if not outcome.ok:
         from .problems import render
 
-        raise FormError("the new record would not be valid:\n\n" + render(problems))
-    try:
-        create_new_file(path, text)
-    except FileExistsError:
-        raise EditRefused(f"{project.relative(path)} appeared meanwhile; submit again") from None
-    return path
+        raise FormError("nothing was changed:\n\n" + render(outcome.problems))
+    files = tuple(project.relative(change.path) for change in outcome.changes)
+    return Entry(files, _duplicates(project, outcome.record_id) if form.name == "new-customer" else ())
+
+
+def _typed(project: Project, form: Form, answers: dict[str, str]) -> dict[str, object]:
+    """The answers as the fields take them: dates read strictly, yes/no as booleans, a case number
+    as a number, numbers as YAML reads them (`editing.parse_value`: text fields stay text)."""
+    from .write.editing import list_item_model, parse_value, EditRefused
+
+    section = next((spec[3] for spec in ITEM_FORMS if spec[0] == form.name), None)
+    model = list_item_model(next(iter(project.customer_models.values())), section) if section else None
+    out: dict[str, object] = {}
+    for field in form.fields:
+        answer = (answers.get(field.id) or "").strip()
+        if field.id == "id" or not answer:
+            continue
+        if field.id in ("date", "due", "opened", "resolved"):
+            out[field.id] = _day(answer)
+        elif field.kind == "dropdown" and not field.options:
+            out[field.id] = answer == "yes"
+        elif field.id == "case":
+            if not answer.isdigit():
+                raise FormError(f"{answer!r} is not a case number (1, 2, …)")
+            out[field.id] = int(answer)
+        elif model is not None and field.id in model.model_fields and field.kind != "textarea":
+            try:
+                out[field.id] = parse_value(model, field.id, answer)
+            except EditRefused as error:
+                raise FormError(str(error)) from None
+        else:
+            out[field.id] = answers[field.id].strip()
+    return out
+
+
+def _new_customer(project: Project, answers: dict[str, str], today: date):
+    """A new customer through `actions.create_customer`; the records must be valid first, since the
+    pull request has to carry CODEOWNERS brought up to date."""
+    from .write import actions
+    from .write.importing.values import tidy
+
+    before = actions.sync_generated(project, which=("codeowners",), check=True)
+    if before.problems:
+        from .problems import render
+
+        raise FormError("the records have problems; fix them first:\n\n" + render(before.problems))
+    fields = {key: tidy(answers[key]) for key in ("kind", "name", "industry", "source", "category", "owner")}
+    if answers.get("needs"):
+        fields["needs"] = answers["needs"].strip()
+    contact = {k: tidy(answers[f]) for k, f in (("name", "contact"), ("phone", "phone"), ("email", "email")) if answers.get(f)}
+    return actions.create_customer(project, fields, today=today, contacts=[contact] if contact else [])
 
 
 def _existing_id(project: Project, answer: str) -> str:
     """The id of an existing customer, from an answer that must be nothing else: the configured id
     form (so no `../`, no absolute path) naming a plain file inside the customers folder (so no
     link leading out of it), as `read_bounded` reads records."""
-    from .write.editing import record_path
+    from .write.editing import EditRefused, record_path
     from .loading import read_bounded, real_prefix
     from .problems import ProblemError, render
 
@@ -263,7 +332,10 @@ def _existing_id(project: Project, answer: str) -> str:
     if not re.fullmatch(settings.id_regex, record_id):
         example = settings.format_id(date(2024, 5, 1), 1)
         raise FormError(f"{record_id!r} is not a customer id; ids look like {example}")
-    path = record_path(project, record_id)
+    try:
+        path = record_path(project, record_id)
+    except EditRefused as error:
+        raise FormError(str(error)) from None
     try:
         read_bounded(path, project.relative(path), project.limits.max_file_bytes, inside=real_prefix(project.customers_dir))
     except ProblemError as error:
@@ -271,28 +343,18 @@ def _existing_id(project: Project, answer: str) -> str:
     return record_id
 
 
-def _after_new_customer(project: Project, path: Path) -> Entry:
-    """The new record with CODEOWNERS brought up to date, and a warning for each existing customer
-    it may repeat, by the keys `crm dupes` compares (plaincrm.matching)."""
-    from .codeowners import write_codeowners
+def _duplicates(project: Project, record_id: str | None) -> tuple[str, ...]:
+    """A warning for each existing customer the new one may repeat, by the keys `crm dupes`
+    compares (plaincrm.matching)."""
     from .dataset import load_dataset
     from .matching import duplicate_groups, record_keys
-    from .problems import ProblemError, render
 
-    try:
-        dataset = load_dataset(project)
-    except ProblemError as error:  # the repository was invalid before: nothing to review against
-        path.unlink()
-        raise FormError("the records have problems; fix them first:\n\n" + render(error.problems)) from None
-    record_id = path.stem
-    warnings = [
+    dataset = load_dataset(project)
+    return tuple(
         f"{record_id} may be the same customer as {other} {dataset.customers[other].name} ({reason})"
         for reason, ids in duplicate_groups(record_keys(dataset)) if record_id in ids
         for other in ids if other != record_id
-    ]
-    codeowners = write_codeowners(dataset)
-    files = (path, codeowners) if codeowners else (path,)
-    return Entry(tuple(project.relative(p) for p in files), tuple(warnings))
+    )
 
 
 def _day(text: str) -> date:

@@ -10,6 +10,7 @@ import functools
 import io
 import re
 from datetime import date
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,12 @@ def _components():
                                   "cannot hold; delete it")
             return super().represent_str(data)
 
+    def represent_decimal(self, data):  # an amount (Money) as the number it is, never 1.2E+4
+        text = format(data, "f")
+        return self.represent_scalar("tag:yaml.org,2002:" + ("float" if "." in text else "int"), text)
+
     Representer.add_representer(str, Representer.represent_str)
+    Representer.add_representer(Decimal, represent_decimal)
 
     class Emitter(RoundTripEmitter):
         def choose_scalar_style(self):
@@ -379,12 +385,25 @@ def set_field(data: Any, dotted: str, value: Any) -> None:
 
 
 def append_item(data: Any, list_name: str, item: dict) -> None:
-    """Add an item at the end of a block list (created when missing); the item itself in block style."""
+    """Add an item at the end of a list (created when missing, as a block list), written as the list's
+    first item is (inline or block), or, in a new list, as `short_item` says."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    if data.get(list_name) is None:
-        data[list_name] = CommentedSeq()
-    data[list_name].append(CommentedMap((k, inline(v)) for k, v in item.items()))
+    items = data.get(list_name)
+    if items is None or not len(items):
+        items = data[list_name] = CommentedSeq()  # `contacts: []` becomes a block list
+    first = items[0] if len(items) else None
+    flow = first.fa.flow_style() if hasattr(first, "fa") else short_item(item)
+    styled = CommentedMap((k, inline(v)) for k, v in item.items())
+    if flow:
+        styled.fa.set_flow_style()
+    items.append(styled)
+
+
+def short_item(item: dict) -> bool:
+    """Whether a new list's items are written inline, as the sample records write contacts and key
+    dates; an interaction (five fields and more, a next step inside) is written as a block."""
+    return len(item) <= 4 and not any(isinstance(v, dict) for v in item.values())
 
 
 # --- edits as text (many records at once) ------------------------------------------------------
@@ -408,7 +427,7 @@ def edit_text(text: str, model: type[BaseModel] | None, *, fields: dict[str, Any
         body, _ = parts.setdefault(key, ["", ""])
         if not body or body.split(":", 1)[1].strip() in ("[]", ""):
             # short items inline, as contacts and key dates are; an interaction (5 fields and more) in block style
-            flow = all(len(item) <= 4 and not any(isinstance(v, dict) for v in item.values()) for item in new)
+            flow = all(short_item(item) for item in new)
             body = f"{key}:\n"
         else:
             flow = body.split("\n")[1].lstrip().startswith("- {")  # as the list's first item is written

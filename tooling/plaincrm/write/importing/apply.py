@@ -9,31 +9,29 @@ large files, so importing a file twice changes nothing the second time.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from pydantic import BaseModel
 
-from ..editing import RecordGate, edit_text, field_order, keep_line_endings
+from ..editing import RecordGate, edit_text, keep_line_endings
 from ...loading import parse_text, read_bounded
-from ...matching import contact_key, name_key
+from ...parallel import map_chunks
+from ...matching import name_key
 from ...project import Project
-from ..scaffold import schema_comment
+from ..items import plain, same_item
+from ..scaffold import IdAllocator, new_record_text
 from ..atomic import Batch, write_atomically
-from ...yamltext import field_text
 from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header, with_labelled_columns
 from .rows import Incoming, RowReader, UnknownValues, external_key, owner_fallback
 from .sheets import UnreadableSheet, read_sheet
 from ...privacy import find_forbidden_numbers, redact
-from .values import RowError, Values, same_text, tidy
+from .values import RowError, Values, same_text
 
 MODES = ("create", "upsert", "update")
-PARALLEL_FROM = 500  # rows; fewer are rendered and checked in this process
+ROW_SECONDS = 2e-4  # to make, check and write one record of a row
 PROGRESS_FROM = 300  # rows; a progress bar for more
 
 
@@ -121,7 +119,7 @@ def run_import(project: Project, source: Path, *, mapping_file: Path | None = No
     existing = read_existing(project)
     matcher = Matcher(existing.index)
     outcome = Outcome(mapping=mapping.name, headers=reader.headers)
-    ids = _IdAllocator(project, today)
+    ids = IdAllocator(project, today)
     plans: list[Plan] = []
     for number, cells in sheet.rows:
         try:
@@ -246,24 +244,6 @@ def _follow(merged: dict[str, str], record_id: str) -> str:
     return record_id
 
 
-class _IdAllocator:
-    def __init__(self, project: Project, today: date):
-        self.settings = project.settings
-        self.pattern = re.compile(self.settings.id_regex)
-        self.taken = {p.stem for p in project.customer_files()}
-        self.today, self.seq = today, 1
-
-    def take(self, wanted: str | None) -> str:
-        if wanted and self.pattern.match(wanted) and wanted not in self.taken:
-            self.taken.add(wanted)
-            return wanted
-        while self.settings.format_id(self.today, self.seq) in self.taken:
-            self.seq += 1
-        found = self.settings.format_id(self.today, self.seq)
-        self.taken.add(found)
-        return found
-
-
 # --- rendering and writing ------------------------------------------------------------------------
 
 _job: tuple | None = None  # (project, existing, dry_run): what forked workers inherit
@@ -272,25 +252,7 @@ _job: tuple | None = None  # (project, existing, dry_run): what forked workers i
 def _apply_all(plans: list[Plan], progress) -> list[tuple[str, str]]:
     """Each planned record made, checked and written (on every core; each chunk flushed to disk once);
     (created | updated | unchanged | rejected, the reason for a rejection) per plan."""
-    jobs = os.cpu_count() or 1
-    if len(plans) < PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        out = []
-        for start in range(0, len(plans), 50):
-            out += _apply_chunk(plans[start : start + 50])
-            if progress:
-                progress(len(out), len(plans))
-        return out
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = max(50, -(-len(plans) // (jobs * 8)))
-    chunks = [plans[i : i + size] for i in range(0, len(plans), size)]
-    out = []
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for chunk in pool.map(_apply_chunk, chunks):
-            out.extend(chunk)
-            if progress:
-                progress(len(out), len(plans))
-    return out
+    return list(map_chunks(_apply_chunk, plans, seconds_each=ROW_SECONDS, progress=progress))
 
 
 _gates: dict[int, RecordGate] = {}
@@ -340,8 +302,7 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
     incoming = plan.incoming
     gate.ids.setdefault(plan.record_id, project.relative(plan.path))
     if plan.create:
-        model = project.customer_models[incoming.fields["kind"]]
-        return _new_text(project, plan.record_id, incoming, model), b""
+        return _new_text(project, plan.record_id, incoming), b""
     before = read_bounded(plan.path, project.relative(plan.path), project.limits.max_file_bytes)
     current = parse_text(before.decode("utf-8"), project.relative(plan.path), project.limits).data
     model = project.customer_models.get(current.get("kind")) or project.customer_models[incoming.fields["kind"]]
@@ -355,22 +316,11 @@ def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
     return keep_line_endings(before, edit_text(before.decode("utf-8"), model, fields=fields, items=items)), before
 
 
-_NEW_DEFAULTS = (("industry", "other"), ("source", "other"), ("category", "new"), ("cooperation", "not_started"))
-
-
-def _new_text(project: Project, record_id: str, incoming: Incoming, model: type[BaseModel]) -> str:
-    data = {"id": record_id, **incoming.defaults, **{k: v for k, v in incoming.fields.items() if k != "id"}}
-    for name, default in _NEW_DEFAULTS:
-        if name in model.model_fields:
-            data.setdefault(name, default)
+def _new_text(project: Project, record_id: str, incoming: Incoming) -> str:
+    fields = {**incoming.defaults, **incoming.fields}
     if incoming.notes:
-        data["notes"] = "\n".join(filter(None, [data.get("notes"), *incoming.notes]))
-    head = "".join(field_text(k, data[k]) for k in field_order(model) if k in data)
-    items = {section: list(found) for section, found in incoming.items.items()}
-    interactions = items.get("interactions")
-    if interactions and not any(k.get("kind") == "first_contact" for k in items.get("key_dates", [])):
-        items.setdefault("key_dates", []).insert(0, {"kind": "first_contact", "date": interactions[0]["date"]})
-    return edit_text(schema_comment(project) + head, model, items=items)
+        fields["notes"] = "\n".join(filter(None, [fields.get("notes"), *incoming.notes]))
+    return new_record_text(project, record_id, fields, incoming.items)
 
 
 def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[str, list[dict]]]:
@@ -389,12 +339,12 @@ def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[st
             if new:
                 fields[name] = have + new
         elif isinstance(value, dict):
-            merged = {**(now if isinstance(now, dict) else {}), **{k: _plain(v) for k, v in value.items()}}
+            merged = {**(now if isinstance(now, dict) else {}), **{k: plain(v) for k, v in value.items()}}
             if merged != now:
                 fields[name] = merged
         elif isinstance(value, str) and isinstance(now, str) and same_text(value, now):
             continue  # the same text spelt otherwise (width, spacing): the record's stays
-        elif _plain(value) != _plain(now):
+        elif plain(value) != plain(now):
             fields[name] = value
     notes = str(current.get("notes") or "")
     extra = [line for line in incoming.notes if line not in notes]
@@ -403,30 +353,10 @@ def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[st
     items: dict[str, list[dict]] = {}
     for section, new_items in incoming.items.items():
         have = [i for i in current.get(section) or [] if isinstance(i, dict)]
-        fresh = [item for item in new_items if not any(_same_item(section, item, old, incoming.region) for old in have)]
+        fresh = [item for item in new_items if not any(same_item(section, item, old, incoming.region) for old in have)]
         if fresh:
             items[section] = fresh
     return fields, items
-
-
-def _same_item(section: str, new: dict, old: dict, region: str) -> bool:
-    """Whether a list already holds this item: a contact by its phone and e-mail (by name when it has
-    neither); a follow-up by day and summary; anything else when every field the row gives is there."""
-    if section == "contacts":  # the same person's number or address is there (a new one is added)
-        keys = {contact_key(h, new.get(h), region) for h in ("phone", "email")} - {None}
-        if not keys:
-            return tidy(old.get("name")) == tidy(new.get("name"))
-        return keys <= {contact_key(h, old.get(h), region) for h in ("phone", "email")}
-    if section == "interactions":
-        return _plain(old.get("date")) == _plain(new.get("date")) and tidy(old.get("summary")) == tidy(new.get("summary"))
-    return all(_plain(old.get(k)) == _plain(v) for k, v in new.items())
-
-
-def _plain(value: Any) -> Any:
-    """A value as the record's plain data holds it (dates are text there)."""
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value.isoformat() if isinstance(value, date) else "" if value is None else str(value)
 
 
 # --- the reject file ------------------------------------------------------------------------------
@@ -463,5 +393,5 @@ def progress_bar(stream=None) -> Callable[[int, int], None]:
     return show
 
 
-__all__ = ["MODES", "PARALLEL_FROM", "PROGRESS_FROM", "Outcome", "run_import", "write_rejects", "progress_bar",
+__all__ = ["MODES", "PROGRESS_FROM", "Outcome", "run_import", "write_rejects", "progress_bar",
            "fold", "open_sheet", "read_rows"]
