@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaincrm.issue_forms import Entry, FormError, apply, form_by_name, parse_body
+from plaincrm.issue_forms import form_by_name, parse_body
+from plaincrm.quick_entry import Entry, FormError, apply
 
 from .conftest import make_repo
 from .test_workflow import LOG_BODY, NEW_CUSTOMER_BODY, _script_env, team_repo  # noqa: F401 - team_repo: a fixture

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plaincrm.write.importing.values import tidy
-from plaincrm.issue_forms import apply, form_by_name
+from plaincrm.issue_forms import form_by_name
+from plaincrm.quick_entry import apply
 from plaincrm.loading import parse_text
 
 from .conftest import make_repo

@@ -240,7 +240,8 @@ _No response_
 
 
 def test_issue_forms_parse_into_changes(tmp_path):
-    from plaincrm.issue_forms import FormError, apply, form_by_name, parse_body
+    from plaincrm.issue_forms import form_by_name, parse_body
+    from plaincrm.quick_entry import FormError, apply
 
     from .conftest import make_repo
 

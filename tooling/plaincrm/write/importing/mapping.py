@@ -143,8 +143,6 @@ def read_mapping(text: str, origin: str, project: Project) -> Mapping:
 def shipped_mappings(project: Project) -> dict[str, Mapping]:
     """The mappings in `mappings/`, and plaincrm's own export in each language (made from the models,
     so a round trip never falls behind the schema)."""
-    from .exports import export_mapping
-
     folder = resources.files("plaincrm.write.importing").joinpath("mappings")
     found = {
         entry.name.removesuffix(".yaml"): read_mapping(entry.read_text(encoding="utf-8"), entry.name, project)
@@ -153,6 +151,18 @@ def shipped_mappings(project: Project) -> dict[str, Mapping]:
     for lang in ("en", "zh"):
         found[f"plaincrm_export_{lang}"] = export_mapping(project, lang)
     return found
+
+
+def export_mapping(project: Project, lang: str) -> Mapping:
+    """plaincrm's own `crm export` read back: its columns are made from the models (`records_export`),
+    so the mapping is made from the same list and an export imported again changes nothing."""
+    from ...records_export import DERIVED, column_headers
+
+    derived = {name for name, _, _ in DERIVED}
+    columns = {header(h): ("ignore" if target in derived else target) for h, target in column_headers(project, lang)}
+    # lists are written as records_export.list_cell writes them: read back item by item, so a tag
+    # with a comma, a quote or 、 in it comes back whole
+    return Mapping(f"plaincrm export ({lang})", columns, origin=f"crm export --lang {lang}", list_separator=CSV_ITEMS)
 
 
 def choose_mapping(project: Project, headers: list[str], given: Path | None) -> Mapping:
