@@ -156,9 +156,11 @@ def test_report_pages_and_downloads(views, repo, monkeypatch, in_background):
     from plaincrm.site.build import build_for_site
 
     if in_background:
-        if not background.Background.available():
-            pytest.skip("needs fork and two cores")
-        monkeypatch.setattr(background, "WORTH_A_PROCESS", 0)  # every workbook made in a worker
+        from plaincrm import parallel
+
+        if not parallel.can_fork():
+            pytest.skip("needs fork (Linux) and two cores")
+        monkeypatch.setattr(parallel, "FORK_PAYS_FROM", 0)  # every workbook made in a worker
     site = build_for_site(repo.root, today=TODAY)[1]
     deferred = [src for src, data in site.files.items() if isinstance(data, background.Deferred)]
     assert sorted(deferred) == sorted(src for src in site.files if src.endswith((".xlsx", ".csv", ".ics")))

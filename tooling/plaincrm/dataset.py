@@ -5,9 +5,7 @@ head-office cycles.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -15,10 +13,11 @@ from typing import Any, Callable, Iterable, Iterator
 from .cache import CheckCache, content_digest, file_digest
 from .gcpause import gc_paused
 from .loading import compose, decode_record, node_position, read_bounded, real_prefix
+from .parallel import map_chunks
 from .problems import FieldPath, FileCheck, Problem, ProblemError, format_field_path
 from .project import Project
 
-PARALLEL_FROM = 200  # below this many files a process pool costs more than it saves
+CHECK_SECONDS = 5e-4  # to read, parse and validate one record (measured: 0.48 ms)
 
 
 @dataclass
@@ -73,22 +72,9 @@ def load_team(project: Project) -> Team:
 
 # --- per-file checks, in parallel --------------------------------------------------
 
-_worker_checker = None  # a validation.RecordChecker, set before forking
-
-
-_worker_summary = None  # what a worker sends back of each check (see iter_checks), set before forking
-
-
-def _check_chunk(args: tuple[list[Path], bool]) -> list[Any]:
-    paths, keep_data = args  # the checker itself is inherited from the parent by fork
-    with gc_paused():
-        checks = [_worker_checker.check_file(p, keep_data=keep_data) for p in paths]
-        return [_worker_summary(c) for c in checks] if _worker_summary is not None else checks
-
-
 def iter_checks(project: Project, paths: list[Path], *, jobs: int | None = None, keep_data: bool = False,
                 checker=None, summary: Callable[[FileCheck], Any] | None = None) -> Iterator[Any]:
-    """Check files in order, spread over the machine's cores when there are many.
+    """Check files in order, spread over the machine's cores when there are many (see `parallel`).
 
     Results arrive chunk by chunk, so a caller can work on them while the rest are checked.
     `summary`, applied where the file was checked, sends back only what the caller needs.
@@ -97,19 +83,14 @@ def iter_checks(project: Project, paths: list[Path], *, jobs: int | None = None,
         return
     from .validation import RecordChecker  # pydantic and the models load only when a file needs checking
 
-    jobs = jobs or os.cpu_count() or 1
-    global _worker_checker, _worker_summary
-    _worker_checker = checker or RecordChecker(project)  # built before forking, so workers inherit it
-    _worker_summary = summary
-    if jobs == 1 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        checks = (_worker_checker.check_file(p, keep_data=keep_data) for p in paths)
-        yield from (map(summary, checks) if summary is not None else checks)
-        return
-    size = max(50, len(paths) // (jobs * 8))
-    chunks = [(paths[i : i + size], keep_data) for i in range(0, len(paths), size)]
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for chunk in pool.map(_check_chunk, chunks):
-            yield from chunk
+    checker = checker or RecordChecker(project)  # built before forking, so workers inherit it
+
+    def check_chunk(chunk: list[Path]) -> list[Any]:
+        with gc_paused():
+            checks = [checker.check_file(p, keep_data=keep_data) for p in chunk]
+            return [summary(c) for c in checks] if summary is not None else checks
+
+    yield from map_chunks(check_chunk, paths, seconds_each=CHECK_SECONDS, jobs=jobs)
 
 
 def check_files(project: Project, paths: list[Path], *, jobs: int | None = None) -> list[FileCheck]:

@@ -55,7 +55,7 @@ class FileCheck:
     references: list[Reference] = field(default_factory=list)
     model: Any = None  # the validated model, when asked for and valid
     data: dict | None = None  # the parsed plain data, when asked for and valid (cheap to send between processes)
-    contact_keys: tuple[str, ...] = ()  # hashed phones and e-mails, with the data (privacy.Masker.contact_keys)
+    contact_keys: tuple[str, ...] = ()  # hashed phones and e-mails, with the data (masking.Masker.contact_keys)
     digest: str = ""  # hash of the bytes checked ("" when they could not be read): the cache key (cache.content_digest)
 
 
@@ -65,6 +65,9 @@ class ProblemError(Exception):
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):  # raised in a forked worker, it reaches the parent whole (not its message as the problems)
+        return (type(self), (self.problems,))
 
 
 def format_field_path(path: FieldPath) -> str:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import marshal
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..loading import parse_text
+from ..parallel import map_chunks
 from ..problems import ProblemError
 from ..project import Project
 from .blocks import Unsure, changed_parts
@@ -29,7 +28,7 @@ from .gitlog import (
 log = logging.getLogger("plaincrm.history")
 
 CACHE_VERSION = 2
-PARALLEL_FROM = 2_000  # changed files; fewer are described in this process
+DESCRIBE_SECONDS = 5e-5  # per changed file, as `parallel` counts it: forking was measured to pay from ~2,000
 SHALLOW_NOTE = "history before this commit is not in this clone (a shallow clone: fetch with fetch-depth: 0)"
 
 
@@ -148,27 +147,13 @@ def _lines_for(project: Project, pairs: list[tuple[str, str, str]], jobs: int | 
     if not pairs:
         return []
     blobs = read_blobs(project.root, [b for old, new, _ in pairs for b in (old, new)], project.limits.max_file_bytes)
-    global _job
-    _job = (ChangeWords(project.customer_models, project.settings.mask_fields), blobs, project.limits)
-    jobs = jobs or os.cpu_count() or 1
-    if len(pairs) < PARALLEL_FROM or jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return _describe_chunk(pairs)
-    size = -(-len(pairs) // (jobs * 4))
-    chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [lines for chunk in pool.map(_describe_chunk, chunks) for lines in chunk]
-    finally:
-        _job = None
+    words, limits = ChangeWords(project.customer_models, project.settings.mask_fields), project.limits
+    memo: dict[str, object] = {}  # piece of YAML text -> parsed (see `blocks`); each worker fills its own copy
 
+    def describe_chunk(chunk: list[tuple[str, str, str]]) -> list[tuple[str, ...]]:
+        return [_describe_pair(words, blobs, limits, memo, *pair) for pair in chunk]
 
-_job = None  # (words, blobs, limits): what forked workers inherit
-
-
-def _describe_chunk(pairs: list[tuple[str, str, str]]) -> list[tuple[str, ...]]:
-    words, blobs, limits = _job
-    memo: dict[str, object] = {}  # piece of YAML text -> parsed (see `blocks`)
-    return [_describe_pair(words, blobs, limits, memo, *pair) for pair in pairs]
+    return list(map_chunks(describe_chunk, pairs, seconds_each=DESCRIBE_SECONDS, jobs=jobs))
 
 
 def _describe_pair(words: ChangeWords, blobs: dict[str, bytes], limits, memo: dict, old_blob: str, new_blob: str,

@@ -7,12 +7,14 @@ processes and collected when the files are written, at the end of the build.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Callable
+from collections.abc import Callable
+from concurrent.futures import Future
+from functools import partial
+from typing import Any
 
-WORTH_A_PROCESS = 2_000  # fewer rows than this are written in the process that asks (forking costs more)
+from ..parallel import fork_all, worth_forking
+
+ROW_SECONDS = 7e-5  # to write one row of a workbook (openpyxl: ~2 s for 30,000 rows)
 
 
 class Deferred:
@@ -46,46 +48,25 @@ def resolve(data: bytes | Deferred) -> bytes:
     return data.value() if isinstance(data, Deferred) else data
 
 
-_jobs: list[tuple[Callable[..., Any], tuple]] = []  # what forked workers inherit: arguments are never pickled
-
-
-def _run_job(index: int) -> Any:
-    make, args = _jobs[index]
-    return make(*args)
-
-
 class Background:
-    """Jobs collected while the build goes on, then run in forked worker processes when there are
-    cores to spare and the job is large. The workers inherit the jobs' arguments: nothing is pickled
-    but the results."""
+    """Jobs collected while the build goes on, then run in forked worker processes (`parallel.fork_all`)
+    when the job is large enough to pay for it. The workers inherit the jobs' arguments: nothing is
+    pickled but the results."""
 
     def __init__(self) -> None:
-        self._waiting: list[tuple[Deferred, Callable[..., Any], tuple]] = []
-
-    @staticmethod
-    def available() -> bool:
-        return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+        self._waiting: list[tuple[Deferred, Callable[[], Any]]] = []
 
     def run(self, size: int, make: Callable[..., Any], *args: Any) -> Deferred:
         """`make(*args)` now when `size` (rows) is small, else in a worker once `start()` is called."""
-        if size < WORTH_A_PROCESS or not self.available():
+        if not worth_forking(size, ROW_SECONDS):
             return Deferred(value=make(*args))
         deferred = Deferred()
-        self._waiting.append((deferred, make, args))
+        self._waiting.append((deferred, partial(make, *args)))
         return deferred
 
     def start(self) -> None:
         """Fork the workers and hand them every job; the workers exit when the jobs are done."""
-        if not self._waiting:
-            return
-        global _jobs
-        _jobs = [(make, args) for _, make, args in self._waiting]
-        workers = min(len(_jobs), os.cpu_count() or 1)
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))  # forks at the first submit
-        try:
-            for index, (deferred, _, _) in enumerate(self._waiting):
-                deferred._future = pool.submit(_run_job, index)
-            pool.shutdown(wait=False)
-        finally:
-            _jobs = []  # the workers have their copy; the parent lets go of the arguments
-        self._waiting = []
+        futures = fork_all([job for _, job in self._waiting])
+        for (deferred, _), future in zip(self._waiting, futures):
+            deferred._future = future
+        self._waiting = []  # the workers have their copy; the parent lets go of the arguments

@@ -1,0 +1,233 @@
+"""The generated pages dressed by the MkDocs theme, for the plugin's hooks (`mkdocs_plugin`).
+
+Regular pages (home, indexes, segments, owners) become virtual MkDocs pages whose HTML is set
+directly (no Markdown pass: record text must never be read as Markdown). The thousands of
+customer pages do not go through the theme one by one: one prototype page is rendered by the
+theme, and every customer page is that page with its own title, content and URL put in, on
+every core, which keeps a 10,000-customer build fast. Titles are placed by markers replaced
+after the theme has rendered, because MkDocs' templates do not escape them.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import posixpath
+import re
+import shutil
+from pathlib import Path
+
+from jinja2 import FileSystemBytecodeCache
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, InclusionLevel
+
+from ..gcpause import gc_paused
+from ..parallel import map_chunks, worth_forking
+from .background import Deferred
+from .i18n import text
+from .pages import Page, customer_src, page_url, url_file
+from .search import search_entry
+
+log = logging.getLogger("mkdocs.plugins.plaincrm")
+
+SHELL_SRC = "customers/pcrm-shell-page.md"
+NAV_PAGES = {
+    "index.md": "home", "customers/index.md": "customers", "segments/index.md": "segments",
+    "owners/index.md": "owners", "reports/index.md": "reports", "changes/index.md": "changes",
+}
+SHELL_CONTENT = "<h1>pcrm-shell-content</h1>"
+TITLE_MARKER = "pcrm-title-{}-x"
+_TITLE_MARKERS = re.compile(r"pcrm-title-(\d+)-x")
+_TITLE, _CONTENT, _URL = "\0title", "\0content", "\0url"  # placeholders in the cut-up prototype page
+PAGE_SECONDS = 2e-4  # per customer page, as `parallel` counts it: forking was measured to pay from ~500 pages
+
+
+def bytecode_cache(root: Path) -> FileSystemBytecodeCache | None:
+    """Compiled templates kept in .cache/: MkDocs compiles the theme's afresh for every build."""
+    folder = root / ".cache" / "plaincrm" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
+class ServedPages:
+    """What `mkdocs serve` keeps between rebuilds: the customer pages written and what they showed."""
+
+    def __init__(self) -> None:
+        self.rendered: dict[str, tuple] = {}  # customer id -> (page key, search entry)
+        self.shell_parts: list | None = None
+
+    def write(self, site, root: Path, parts: list, site_dir: Path, directory_urls: bool,
+              with_search: bool) -> list[dict | None]:
+        """Render only the pages whose content changed, into a folder that survives rebuilds, and
+        link that folder into the site folder MkDocs cleaned."""
+        pages_dir = root / ".cache" / "plaincrm" / "serve-pages"
+        folder = posixpath.dirname(customer_src("x"))
+        built, kept = site_dir / folder, pages_dir / folder
+        if self.shell_parts != parts:  # the theme's frame changed: every page is stale
+            self.rendered, self.shell_parts = {}, parts
+        if not self.rendered:  # a new session: nothing there is known to be current
+            shutil.rmtree(kept, ignore_errors=True)
+        keys = {cid: site.customer_key(cid) for cid in site.customer_ids}
+        todo = [cid for cid in site.customer_ids if self.rendered.get(cid, (None,))[0] != keys[cid]]
+        fresh = _CustomerPages(site, parts, pages_dir, directory_urls, with_search).write(todo)
+        for gone in set(self.rendered) - set(keys):
+            (pages_dir / url_file(page_url(customer_src(gone), directory_urls))).unlink(missing_ok=True)
+        self.rendered = {cid: self.rendered[cid] for cid in site.customer_ids if cid in self.rendered}
+        self.rendered.update({cid: (keys[cid], entry) for cid, entry in zip(todo, fresh)})
+        # One link for the whole folder: what MkDocs wrote there this time moves in beside the pages.
+        if built.is_dir() and not built.is_symlink():
+            for item in built.iterdir():
+                target = kept / item.name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                shutil.move(str(item), str(target))
+            built.rmdir()
+        built.unlink(missing_ok=True)
+        os.symlink(kept, built, target_is_directory=True)
+        log.info(f"plaincrm: {len(todo)} of {len(keys)} customer pages changed")
+        return [self.rendered[cid][1] for cid in site.customer_ids]
+
+
+class ThemePages:
+    """One build's generated pages, as MkDocs sees them: files, page metadata, content, titles."""
+
+    def __init__(self, site, directory_urls: bool):
+        self.site, self.directory_urls = site, directory_urls
+        self.pages: dict[str, Page] = {page.src: page for page in site.pages}
+        self.titles: dict[str, str] = {}  # title marker -> the title it stands for
+        self.shell = ""  # the prototype customer page as the theme rendered it
+
+    def add_files(self, files, config):
+        """Every generated page and file (workbooks still in the making come at the end), in place of
+        any hand-written file of the same name."""
+        generated = [(page.src, "") for page in self.site.pages] + [(SHELL_SRC, "")]
+        generated += [(src, data) for src, data in self.site.files.items() if not isinstance(data, Deferred)]
+        for src, content in generated:
+            existing = files.get_file_from_path(src)
+            if existing is not None:
+                log.warning(f"plaincrm: {src} is generated; the hand-written file of that name is ignored")
+                files.remove(existing)
+            in_nav = src in NAV_PAGES or not src.endswith(".md")
+            inclusion = InclusionLevel.UNDEFINED if in_nav else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, src, content=content, inclusion=inclusion))
+        return files
+
+    @staticmethod
+    def name_navigation(nav, lang: str):
+        """Generated pages in the navigation are named in the site's language, whatever mkdocs.yml says."""
+        for page in nav.pages:
+            key = NAV_PAGES.get(page.file.src_uri)
+            if key is not None:
+                page.title = text(key, lang)
+        return nav
+
+    def is_generated(self, src: str) -> bool:
+        return src in self.pages or src == SHELL_SRC
+
+    def markdown(self, markdown: str, page) -> str:
+        """A generated page's metadata (its title as a marker) and no Markdown to convert."""
+        src = page.file.src_uri
+        if src == SHELL_SRC:
+            page.meta["title"] = "pcrm-shell-title"
+            page.meta["search"] = {"exclude": True}
+            page.meta["hide"] = ["navigation", "toc"]
+        elif src in self.pages:
+            marker = TITLE_MARKER.format(len(self.titles))
+            self.titles[marker] = self.pages[src].title
+            page.meta["title"] = marker
+            page.meta["search"] = {"exclude": True}
+            page.meta["hide"] = ["navigation", "toc"]  # wide tables want the whole width
+        else:
+            return markdown
+        return ""  # no Markdown pass over generated content
+
+    def content(self, content: str, src: str) -> str:
+        if src == SHELL_SRC:
+            return SHELL_CONTENT
+        if src in self.pages:
+            return self.pages[src].html
+        return content
+
+    def rendered(self, output: str, src: str) -> str:
+        """The theme's page with the titles put in, escaped; the prototype is kept for the customer pages."""
+        output = _TITLE_MARKERS.sub(lambda m: html.escape(self.titles.get(m.group(0), ""), quote=True), output)
+        if src == SHELL_SRC:
+            self.shell = output
+        return output
+
+    def write_customer_pages(self, config, served: ServedPages | None, root: Path) -> None:
+        """Every customer page into the site folder (under `mkdocs serve`, only the changed ones, via
+        `served`), their search entries into the search index, and the background files."""
+        site_dir = Path(config.site_dir)
+        shell_url = page_url(SHELL_SRC, self.directory_urls)
+        (site_dir / url_file(shell_url)).unlink(missing_ok=True)
+        search = _search_index(config)
+        parts = _split_shell(self.shell, shell_url)
+        if served is not None:
+            entries = served.write(self.site, root, parts, site_dir, self.directory_urls, search is not None)
+        else:
+            entries = _CustomerPages(self.site, parts, site_dir, self.directory_urls, search is not None).write(
+                self.site.customer_ids
+            )
+        if search is not None:
+            search.entries.extend(e for e in entries if e)
+        for src, data in self.site.files.items():  # made in the background meanwhile (XLSX)
+            if isinstance(data, Deferred):
+                target = site_dir / src
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data.value())
+
+
+class _CustomerPages:
+    """Render and write customer pages into the prototype (on all cores when there are many)."""
+
+    def __init__(self, site, parts: list, site_dir: Path, directory_urls: bool, with_search: bool):
+        self.site, self.parts, self.site_dir = site, parts, site_dir
+        self.directory_urls, self.with_search = directory_urls, with_search
+
+    def write(self, ids: list[str]) -> list[dict | None]:
+        """The search entry of each page in `ids` order (None without search)."""
+        if self.with_search and worth_forking(len(ids), PAGE_SECONDS):
+            from .search import prepare
+
+            prepare()  # load jieba's dictionary once, before forking
+        return list(map_chunks(self._write, ids, seconds_each=PAGE_SECONDS))
+
+    def _write(self, ids: list[str]) -> list[dict | None]:
+        entries: list[dict | None] = []
+        with gc_paused():
+            for customer_id in ids:
+                page = self.site.render_customer(customer_id)
+                url = page_url(page.src, self.directory_urls)
+                title = html.escape(page.title, quote=True)
+                fill = {_TITLE: title, _CONTENT: page.html, _URL: url}
+                target = self.site_dir / url_file(url)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text("".join(fill.get(part, part) for part in self.parts), encoding="utf-8")
+                entries.append(
+                    search_entry(url, page.title, page.search_text) if self.with_search and page.search_text else None
+                )
+        return entries
+
+
+def _split_shell(shell: str, shell_url: str) -> list:
+    """The prototype page cut into literal parts and the places a customer's own go."""
+    if SHELL_CONTENT not in shell:
+        raise PluginError("plaincrm: the theme did not render the prototype customer page as expected")
+    parts: list = []
+    for piece in re.split(r"(pcrm-shell-title|<h1>pcrm-shell-content</h1>|" + re.escape(shell_url) + ")", shell):
+        parts.append({"pcrm-shell-title": _TITLE, SHELL_CONTENT: _CONTENT, shell_url: _URL}.get(piece, piece))
+    return parts
+
+
+def _search_index(config):
+    """Material's (or MkDocs') search index object, where entries for customer pages go."""
+    for plugin in config.plugins.values():
+        index = getattr(plugin, "search_index", None)
+        if index is not None and hasattr(index, "entries"):
+            return index
+    return None
