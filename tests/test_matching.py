@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from plaincrm.cli import main
-from plaincrm.matching import contact_key, name_key, normalised_name
+from plaincrm.matching import REASONS, contact_key, duplicate_groups, name_key, normalised_name
 
 BUDGET = settings(max_examples=300, deadline=None, derandomize=True)
 
@@ -199,6 +199,41 @@ def test_different_valid_numbers_never_share_a_key(one, other):
 def test_contact_keys_never_raise(text, how, region):
     key = contact_key(how, text, region)
     assert key is None or key.startswith(how + ":")
+
+
+# --- groups of records sharing a key ----------------------------------------------------------------------
+
+
+def test_records_sharing_a_key_form_one_group_per_key():
+    name, phone_key, email = name_key("A科技有限公司"), phone("13812345678"), contact_key("email", "a@example.com")
+    keys = {
+        "C3": [name, phone_key],
+        "C1": [name_key("A 科技"), email],
+        "C2": [phone_key, phone_key, email],  # one record's own key twice is no duplicate of itself
+        "C4": [name_key("B科技")],
+    }
+    assert duplicate_groups(keys) == [
+        ("same e-mail", ["C1", "C2"]),
+        ("same name", ["C3", "C1"]),  # ids in the order given: the dataset's
+        ("same phone", ["C3", "C2"]),
+    ]
+    assert duplicate_groups({"C1": [phone_key, phone_key]}) == [] and duplicate_groups({}) == []
+
+
+record_ids = st.lists(st.from_regex(r"\AC[0-9]{3}\Z"), unique=True, max_size=6)
+some_keys = st.lists(st.sampled_from(["name:a", "name:b", "phone:1", "phone:2", "email:1"]), max_size=4)
+
+
+@BUDGET
+@given(record_ids.flatmap(lambda ids: st.fixed_dictionaries({i: some_keys for i in ids})))
+def test_a_group_is_exactly_the_records_holding_a_shared_key(keys):
+    groups = duplicate_groups(keys)
+    expected = sorted(
+        (REASONS[key.split(":")[0]], [i for i in keys if key in keys[i]])
+        for key in {k for ks in keys.values() for k in ks}
+        if sum(key in ks for ks in keys.values()) > 1
+    )
+    assert groups == expected
 
 
 # --- through the report and crm dupes ----------------------------------------------------------------
