@@ -18,7 +18,8 @@ from plaincrm.dataset import check_project
 from plaincrm.layout import SchemaConfigError
 from plaincrm.loading import Limits, decode_record, parse_text
 from plaincrm.modelkit import Email
-from plaincrm.privacy import Masker, luhn_valid, mask_email, mask_phone
+from plaincrm.masking import Masker, mask_email, mask_phone
+from plaincrm.privacy import luhn_valid
 from plaincrm.problems import Problem, ProblemError, render
 from plaincrm.validation import RecordChecker
 

@@ -39,7 +39,7 @@ def codeowners_text(dataset: Dataset) -> str:
     lines.append("")
     without = []
     for record_id, file in dataset.files.items():
-        owner = getattr(dataset.customers[record_id], "owner", None)
+        owner = dataset.customers[record_id].owner
         login = logins.get(owner)
         if login:
             lines.append(f"/{file} @{login}")

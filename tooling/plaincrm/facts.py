@@ -1,7 +1,7 @@
 """Per-customer facts derived from a record and "today": computed once, used by every view.
 
-These rely on the core fields every plaincrm schema keeps (interactions, orders,
-service_cases, key_dates, satisfaction); a team may remove one, and the facts then
+They read the optional fields of the engine's contract (interactions, orders, service_cases,
+key_dates, satisfaction) through `contract.get`: a team may remove one, and the facts then
 treat it as empty.
 """
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from .contract import get
 from .modelkit import Settings
 
 CLOSED_CASE = ("resolved", "closed")
@@ -47,17 +48,17 @@ def in_default_currency(amount: Any, currency: str, settings: Settings) -> float
 
 
 def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFacts:
-    interactions = getattr(customer, "interactions", None) or []
+    interactions = get(customer, "interactions")
     past = [i for i in interactions if i.date <= today]
     last_contact = max((i.date for i in past), default=None)
-    key_dates = getattr(customer, "key_dates", None) or []
+    key_dates = get(customer, "key_dates")
     first_contact = min(
         [k.date for k in key_dates if k.kind == "first_contact"] or [i.date for i in interactions] or [None],
         key=lambda d: d or date.max,
     )
     total = last_year = year_before = 0.0
     year_ago, two_years_ago = today - timedelta(days=365), today - timedelta(days=730)
-    for order in getattr(customer, "orders", None) or []:
+    for order in get(customer, "orders"):
         if order.status in NOT_COUNTED_ORDER:
             continue
         amount = in_default_currency(order.amount, order.currency, settings)
@@ -66,18 +67,19 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
             last_year += amount
         elif two_years_ago < order.date <= year_ago:
             year_before += amount
-    rated = [i for i in past if i.satisfaction is not None]
-    latest_satisfaction = max(rated, key=lambda i: i.date).satisfaction if rated else getattr(customer, "satisfaction", None)
+    rated = [i for i in past if get(i, "satisfaction") is not None]
+    latest_satisfaction = max(rated, key=lambda i: i.date).satisfaction if rated else get(customer, "satisfaction")
     open_complaints = sum(
-        1 for case in getattr(customer, "service_cases", None) or []
+        1 for case in get(customer, "service_cases")
         if case.kind == "complaint" and case.status not in CLOSED_CASE
     )
     seen_on: dict[date, int] = {}
     steps = []
     for i in interactions:
         position = seen_on[i.date] = seen_on.get(i.date, -1) + 1
-        if i.next_step is not None and i.next_step.status == "pending":
-            steps.append(NextStepDue(customer.id, i.next_step.action, i.next_step.due, tuple(i.by), i.date, position))
+        step = get(i, "next_step")
+        if step is not None and step.status == "pending":
+            steps.append(NextStepDue(customer.id, step.action, step.due, tuple(i.by), i.date, position))
     return CustomerFacts(
         last_contact=last_contact,
         days_since_contact=(today - last_contact).days if last_contact else None,

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .layout import Layout, read_layout
 from .loading import Limits
+
+if TYPE_CHECKING:
+    from .contract import Contract
 
 ENGINE_DIR = Path(__file__).resolve().parent
 _engine: tuple[tuple, bytes] | None = None  # (every engine file's stat, their digest): read once per process
@@ -127,10 +130,17 @@ class Project:
 
     @cached_property
     def customer_models(self) -> dict[str, Any]:
-        """Customer model per `kind` value."""
+        """Customer model per `kind` value, checked against the engine's contract."""
+        return self.contract.models
+
+    @cached_property
+    def contract(self) -> Contract:
+        """The fields the engine reads, checked when the models are first used: SchemaConfigError
+        naming the file and the field when a required one is missing or not readable."""
+        from .contract import check
         from .modelkit import model_variants
 
-        return model_variants(self.schema.Customer)
+        return check(model_variants(self.schema.Customer), self.relative)
 
     # --- files (known without importing the schema) --------------------------------
 

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .contract import get
 from .facts import next_occurrence
 from .views import CustomerView, Views
 
@@ -62,13 +63,13 @@ def customer_reminders(view: CustomerView, today: date, cadence_days: dict[str, 
             "next_step", view.id, view.model.name, view.model.owner, step.due, step.action, ", ".join(step.by),
             _stable_key("next_step", view.id, step.interaction_date, step.position),
         ))
-    for position, key_date in enumerate(getattr(view.model, "key_dates", None) or []):
+    for position, key_date in enumerate(get(view.model, "key_dates")):
         if key_date.kind not in ANNOUNCED_KINDS:
             continue
         yearly = key_date.kind in YEARLY_KINDS
         day = next_occurrence(key_date.date, today) if yearly else key_date.date
         found.append(Reminder(
-            "key_date", view.id, view.model.name, view.model.owner, day, key_date.kind, key_date.note or "",
+            "key_date", view.id, view.model.name, view.model.owner, day, key_date.kind, get(key_date, "note") or "",
             _stable_key("key_date", view.id, key_date.kind, position), yearly=yearly,
         ))
     return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable
 
+from .contract import get
 from .facts import NOT_COUNTED_ORDER
 from .matching import duplicate_groups, record_keys
 from .views import Views
@@ -80,10 +81,13 @@ def distribution(views: Views, label: Label) -> Report:
     """Customers by source, industry, category, cooperation status, owner and tier, with shares."""
     total = len(views.customers)
     report = Report("distribution", "Customers by segment")
+    contract = views.dataset.project.contract
     for name, option_list, chart in (
         ("source", "source", "bar"), ("industry", "industry", "bar"), ("category", "category", "pie"),
         ("cooperation", "cooperation", "pie"), ("owner", "", "bar"), ("tier", "tier", "pie"),
     ):
+        if name != "tier" and not contract.has(name):
+            continue
         groups = views.groups[name]
         rows = [
             [value, label(option_list, value) if option_list else value, len(ids), share(len(ids), total)]
@@ -101,7 +105,7 @@ def interactions(views: Views) -> Report:
     channels: dict[str, int] = {}
     people: dict[str, int] = {}
     for view in views.customers.values():
-        for item in getattr(view.model, "interactions", None) or []:
+        for item in get(view.model, "interactions"):
             if first <= item.date <= views.today:
                 per_month[item.date.strftime("%Y-%m")] += 1
                 channels[item.channel] = channels.get(item.channel, 0) + 1
@@ -121,7 +125,7 @@ def complaints(views: Views) -> Report:
     known_by = sorted((v.facts.first_contact or date.min) for v in views.customers.values())
     complained: dict[str, set[str]] = {name: set() for name, _, _ in periods}
     for view in views.customers.values():
-        for case in getattr(view.model, "service_cases", None) or []:
+        for case in get(view.model, "service_cases"):
             name = quarter_of(case.opened)
             if case.kind == "complaint" and name in complained:
                 complained[name].add(view.id)
@@ -131,7 +135,7 @@ def complaints(views: Views) -> Report:
         rows.append([name, len(complained[name]), known, share(len(complained[name]), known)])
     durations, still_open = [], []
     for view in views.customers.values():
-        for case in getattr(view.model, "service_cases", None) or []:
+        for case in get(view.model, "service_cases"):
             if case.kind != "complaint":
                 continue
             if case.resolved is not None:
@@ -153,10 +157,10 @@ def renewals(views: Views) -> Report:
     rows = []
     for view in views.customers.values():
         orders = [
-            o for o in getattr(view.model, "orders", None) or []
+            o for o in get(view.model, "orders")
             if o.kind == "renewal" and o.status not in NOT_COUNTED_ORDER
         ]
-        for key_date in getattr(view.model, "key_dates", None) or []:
+        for key_date in get(view.model, "key_dates"):
             if key_date.kind == "renewal_due" and start <= key_date.date <= views.today:
                 renewed = any(abs(o.date - key_date.date) <= window for o in orders)
                 rows.append([view.id, view.model.name, key_date.date.isoformat(), renewed])
@@ -186,7 +190,7 @@ def high_value(views: Views, top_share: float = 0.2) -> Report:
     pareto = [[rank, share(rank, len(ranked)), share(cumulative[rank - 1], total)] for rank in ranks]
     lifetime = []
     for view in ranked:
-        counted = [o for o in getattr(view.model, "orders", None) or [] if o.status not in NOT_COUNTED_ORDER]
+        counted = [o for o in get(view.model, "orders") if o.status not in NOT_COUNTED_ORDER]
         tenure = (views.today - view.facts.first_contact).days if view.facts.first_contact else None
         average = round(view.facts.order_total / len(counted), 2) if counted else 0.0
         lifetime.append([view.id, view.model.name, round(view.facts.order_total, 2), len(counted), average, tenure])
@@ -212,9 +216,10 @@ def satisfaction(views: Views) -> Report:
     scores: dict[str, list[int]] = {name: [] for name, _, _ in periods}
     first, last = periods[0][1], periods[-1][2]
     for view in views.customers.values():
-        for item in getattr(view.model, "interactions", None) or []:
-            if item.satisfaction is not None and first <= item.date <= last:
-                scores[quarter_of(item.date)].append(item.satisfaction)
+        for item in get(view.model, "interactions"):
+            score = get(item, "satisfaction")
+            if score is not None and first <= item.date <= last:
+                scores[quarter_of(item.date)].append(score)
     trend = [[name, len(s), round(sum(s) / len(s), 2) if s else None] for name, s in scores.items()]
     return Report("satisfaction", "Satisfaction", [
         Table("distribution", ["score", "customers"], [[s, n] for s, n in counts.items()], "bar"),
@@ -229,9 +234,9 @@ def follow_up_health(views: Views) -> Report:
     for view in views.customers.values():
         days = view.facts.days_since_contact
         quiet = days is None or days >= IDLE_DAYS
-        if quiet and view.model.cooperation in ACTIVE_STATES:
+        if quiet and get(view.model, "cooperation") in ACTIVE_STATES:
             idle.append([view.model.owner, view.id, view.model.name, days])
-        if view.model.category == "potential" and (days is None or days >= POTENTIAL_IDLE_DAYS):
+        if get(view.model, "category") == "potential" and (days is None or days >= POTENTIAL_IDLE_DAYS):
             idle_potential.append([view.model.owner, view.id, view.model.name, days])
     by_owner: dict[str, int] = {}
     for row in idle:
@@ -251,19 +256,18 @@ def follow_up_health(views: Views) -> Report:
 def data_quality(views: Views) -> Report:
     """Records missing recommended fields, and suspected duplicates (same phone, e-mail or name)."""
     missing = []
+    contract = views.dataset.project.contract
+    checked = [(gap, field, lacking) for gap, field, lacking in (  # a field the team removed is never missing
+        ("contacts", "contacts", lambda m: not get(m, "contacts")),
+        ("phone or e-mail", "contacts", lambda m: not any(get(c, "phone") or get(c, "email") for c in get(m, "contacts"))),
+        ("needs", "needs", lambda m: not get(m, "needs")),
+        ("industry", "industry", lambda m: get(m, "industry") == "other"),
+        ("source", "source", lambda m: get(m, "source") == "other"),
+        ("first contact date", "key_dates", lambda m: not any(k.kind == "first_contact" for k in get(m, "key_dates"))),
+    ) if contract.has(field)]
     for view in views.customers.values():
         model = view.model
-        contacts = getattr(model, "contacts", None) or []
-        gaps = [
-            name for name, lacking in (
-                ("contacts", not contacts),
-                ("phone or e-mail", not any(c.phone or c.email for c in contacts)),
-                ("needs", not getattr(model, "needs", None)),
-                ("industry", getattr(model, "industry", None) == "other"),
-                ("source", getattr(model, "source", None) == "other"),
-                ("first contact date", not any(k.kind == "first_contact" for k in getattr(model, "key_dates", None) or [])),
-            ) if lacking
-        ]
+        gaps = [gap for gap, _, lacking in checked if lacking(model)]
         if gaps:
             missing.append([view.id, model.name, model.owner, ", ".join(gaps)])
     duplicates = [
@@ -276,9 +280,22 @@ def data_quality(views: Views) -> Report:
     ])
 
 
+# The contract fields each report reads beyond id, name and owner: a report whose fields the team
+# removed is left out (the others adapt: a removed segment field is a table fewer, never a crash).
+NEEDS: dict[str, tuple[str, ...]] = {
+    "interactions": ("interactions",), "complaints": ("service_cases",), "renewals": ("orders", "key_dates"),
+    "high_value": ("orders",), "satisfaction": ("interactions.satisfaction",),
+}
+
+
 def all_reports(views: Views, label: Label) -> list[Report]:
-    return [
-        distribution(views, label), interactions(views), complaints(views), renewals(views),
-        high_value(views, views.dataset.project.settings.tiers.key_top_share), satisfaction(views), follow_up_health(views),
-        data_quality(views),
-    ]
+    """Every report the team's models have the fields for."""
+    contract = views.dataset.project.contract
+    makers: dict[str, Callable[[], Report]] = {
+        "distribution": lambda: distribution(views, label), "interactions": lambda: interactions(views),
+        "complaints": lambda: complaints(views), "renewals": lambda: renewals(views),
+        "high_value": lambda: high_value(views, views.dataset.project.settings.tiers.key_top_share),
+        "satisfaction": lambda: satisfaction(views), "follow_up": lambda: follow_up_health(views),
+        "data_quality": lambda: data_quality(views),
+    }
+    return [make() for name, make in makers.items() if contract.has(*NEEDS.get(name, ()))]

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .contract import Contract, get
 from .facts import CustomerFacts
 from .modelkit import TierRules
 
@@ -35,10 +36,10 @@ def top_share_threshold(totals: Iterable[float], share: float) -> float:
 
 
 def assign_tier(customer: Any, facts: CustomerFacts, rules: TierRules, top_threshold: float) -> Tier:
-    if getattr(customer, "category", None) in UNTIERED_CATEGORIES or getattr(customer, "cooperation", None) in UNTIERED_COOPERATION:
+    if get(customer, "category") in UNTIERED_CATEGORIES or get(customer, "cooperation") in UNTIERED_COOPERATION:
         return Tier("untiered", ())
     risk = []
-    active = getattr(customer, "cooperation", None) == "active"
+    active = get(customer, "cooperation") == "active"
     if rules.risk_open_complaint and facts.open_complaints:
         risk.append("open_complaint")
     if facts.latest_satisfaction is not None and facts.latest_satisfaction <= rules.risk_max_satisfaction:
@@ -56,11 +57,11 @@ def assign_tier(customer: Any, facts: CustomerFacts, rules: TierRules, top_thres
         return Tier("key", ("high_value", "engaged"))
     growth = []
     recent = facts.days_since_contact is not None and facts.days_since_contact <= rules.growth_max_days_without_contact
-    if recent and getattr(customer, "category", None) in rules.growth_categories:
+    if recent and get(customer, "category") in rules.growth_categories:
         growth.append("new_or_potential")
-    if any(o.status == "quoted" and o.kind in ("renewal", "upsell") for o in getattr(customer, "orders", None) or []):
+    if any(o.status == "quoted" and o.kind in ("renewal", "upsell") for o in get(customer, "orders")):
         growth.append("quoted_upsell")
-    if set(getattr(customer, "tags", None) or ()) & set(rules.growth_tags):
+    if set(get(customer, "tags")) & set(rules.growth_tags):
         growth.append("intent_tag")
     if growth:
         return Tier("growth_potential", tuple(growth))
@@ -77,11 +78,16 @@ def freshness(tier: str, facts: CustomerFacts, rules: TierRules) -> str:
     return "green" if facts.days_since_contact <= 0.75 * cadence else "amber"
 
 
+def segment_fields(contract: Contract) -> tuple[str, ...]:
+    """The segment fields the team's models have (a removed field has no segment pages or facet)."""
+    return tuple(name for name in SEGMENT_FIELDS if name == "tier" or contract.has(name))
+
+
 def segment_values(customer: Any, tier: str) -> dict[str, list[str]]:
     """The segment values of one customer, per segment field (tags give several)."""
     out = {}
     for name in SEGMENT_FIELDS:
-        value = tier if name == "tier" else getattr(customer, name, None)
+        value = tier if name == "tier" else get(customer, name)
         if value is None:
             out[name] = []
         elif isinstance(value, (list, tuple)):

@@ -1,7 +1,7 @@
 """A record as readable text for the terminal, labelled from the team's schema.
 
 Nothing here names a field: whatever the team adds to schema/ shows up, labelled in
-the reader's language. Masking is done before, once (privacy.Masker). Everything printed
+the reader's language. Masking is done before, once (masking.Masker). Everything printed
 from a record goes through `problems.terminal_safe`: a terminal runs escape sequences and shows
 bidi overrides, so a record could otherwise clear the screen, rewrite a line or reverse one.
 """
@@ -69,8 +69,9 @@ class RecordText:
             f"{self.label(info, name)}: {self.value(info, value)}" for name, info, value in self.fields(model)
         )
 
-    def record(self, model: BaseModel) -> str:
-        lines = [f"{getattr(model, 'id', '')}  {getattr(model, 'name', '')}"]
+    def record(self, model: Any) -> str:
+        """A customer (its models differ per team: `Any`, the contract guarantees id and name)."""
+        lines = [f"{model.id}  {model.name}"]  # the contract's required fields
         for name, info, value in self.fields(model):
             label = self.label(info, name)
             if isinstance(value, list) and value and isinstance(value[0], BaseModel):

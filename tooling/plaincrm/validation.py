@@ -30,7 +30,7 @@ class RecordChecker:
         self.project = project
         self.adapter = project.customer_adapter
         self.models = project.customer_models
-        from .privacy import Masker
+        from .masking import Masker
 
         self.validate, self.mask = validate, mask
         self.masker = Masker(self.models, phone_region=project.settings.phone_region, fields=project.settings.mask_fields)

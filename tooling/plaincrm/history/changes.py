@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..masking import MASKERS
 from ..modelkit import Masked, marker_paths
-from ..privacy import MASKERS, redact
+from ..privacy import redact
 
 SUMMARY_FIELDS = 3  # a list item is named by its first scalars (date, channel, topic of an interaction)
 LONG = 60  # longer texts are named as changed, not quoted

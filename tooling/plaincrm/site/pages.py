@@ -34,12 +34,13 @@ from ..escaping import BIDI_CONTROL, FORMULA_START, bidi_balanced
 from ..exporting import report_csv, report_xlsx
 from ..reports import Report, Table, all_reports
 from .charts import bar_chart, line_chart, pareto_chart
+from ..contract import get
 from ..facts import NOT_COUNTED_ORDER
 from ..history.audit import Entry
 from ..reminders import Reminder, pending, reminders
 from ..modelkit import OptionRef, marker
 from ..write.scaffold import new_record_text, next_free_id
-from ..segments import SEGMENT_FIELDS
+from ..segments import SEGMENT_FIELDS, segment_fields
 from ..show import RecordText
 from ..views import CustomerView, Views
 from .i18n import TEXT, text
@@ -221,7 +222,8 @@ class SiteBuilder:
         )
         self.env.filters["bdi"] = bdi
         self.env.globals.update(
-            t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount, table_rows=self.table_rows
+            t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount, table_rows=self.table_rows,
+            field=get,  # a contract field the team may have removed
         )
         self._carry_before = carry_before or {}
         self._carry: dict[tuple, Any] = {}
@@ -249,7 +251,10 @@ class SiteBuilder:
 
     # --- labels -----------------------------------------------------------------
 
-    def option_label(self, list_name: str, value: str) -> str:
+    def option_label(self, list_name: str, value: str | None) -> str:
+        """The value's label; "" for no value (an optional field left empty or removed from the models)."""
+        if value is None:
+            return ""
         options = self.project.options
         return options[list_name].label(value, self.lang) if list_name in options else value
 
@@ -283,8 +288,9 @@ class SiteBuilder:
         team = self.views.dataset.team
         record_id = next_free_id(self.project, self.options.today)
         owner = next(iter(team), "owner")
-        template = new_record_text(
-            self.project, record_id=record_id, kind="company", name="…", owner=owner, today=self.options.today
+        template = new_record_text(  # the empty lists show an editor where contacts and interactions go
+            self.project, record_id, {"kind": "company", "name": "…", "owner": owner, "tags": [], "contacts": [],
+                                      "interactions": []}, first_contact=self.options.today,
         )
         folder = self.project.layout.customers_dir
         query = urlencode({"filename": f"{record_id}.yaml", "value": template})
@@ -397,7 +403,7 @@ class SiteBuilder:
             (name, text(f"segment_field.{name}", self.lang), [
                 (segment_src(name, value), label, count) for value, label, count in self._counts(name)
             ])
-            for name in SEGMENT_FIELDS
+            for name in segment_fields(self.project.contract)
         ]
         src = "segments/index.md"
         return Page(src, text("segments", self.lang), self.render("segments.html", src, sections=sections))
@@ -487,8 +493,8 @@ class SiteBuilder:
         totals: dict[str, Decimal] = {}
         if "amount" in fields:
             for item in items:
-                if getattr(item, "status", None) not in NOT_COUNTED_ORDER:
-                    currency = getattr(item, "currency", "")
+                if get(item, "status") not in NOT_COUNTED_ORDER:
+                    currency = get(item, "currency") or ""
                     totals[currency] = totals.get(currency, Decimal(0)) + item.amount
         return {
             "name": name, "title": self.record_text.label(info, name),
@@ -504,16 +510,16 @@ class SiteBuilder:
 
         model = view.model
         out = [
-            ("referred_by", refs([getattr(model, "referred_by", None)] if getattr(model, "referred_by", None) else [])),
+            ("referred_by", refs([get(model, "referred_by")] if get(model, "referred_by") else [])),
             ("referred", refs(self.views.referrals.get(view.id, []))),
-            ("head_office", refs([getattr(model, "parent", None)] if getattr(model, "parent", None) else [])),
+            ("head_office", refs([get(model, "parent")] if get(model, "parent") else [])),
             ("branches", refs(self.views.branches.get(view.id, []))),
         ]
         return [(text(key, self.lang), items) for key, items in out if items]
 
     def log_snippet(self, view: CustomerView) -> str:
         today = self.options.today.isoformat()
-        owner = getattr(view.model, "owner", "")
+        owner = view.model.owner
         return (
             f"  - date: {today}\n    channel: phone\n    topic: …\n    summary: …\n    by: [{owner}]\n"
             f"    next_step: {{action: …, due: {(self.options.today + timedelta(days=7)).isoformat()}}}\n"
@@ -523,11 +529,11 @@ class SiteBuilder:
         """A lean text for search: names, contacts, tags, needs — not the timeline."""
         model = view.model
         parts = [view.id, model.name]
-        for contact in getattr(model, "contacts", None) or []:
-            parts += [contact.name, contact.title or ""]
-        parts += list(getattr(model, "tags", None) or [])
-        parts += [getattr(model, "needs", None) or "", getattr(model, "city", None) or ""]
-        parts.append(self.option_label("industry", model.industry))
+        for contact in get(model, "contacts"):
+            parts += [contact.name, get(contact, "title") or ""]
+        parts += list(get(model, "tags"))
+        parts += [get(model, "needs") or "", get(model, "city") or ""]
+        parts.append(self.option_label("industry", get(model, "industry")))
         return " ".join(bidi_balanced(p) for p in parts if p)  # an override in one part stops at its end
 
     # --- reports ------------------------------------------------------------------------------
@@ -648,7 +654,7 @@ class SiteBuilder:
         for view in self.views.customers.values():
             model = view.model
             contacts = " ".join(
-                " ".join(filter(None, (c.name, c.title, c.phone, c.email))) for c in getattr(model, "contacts", None) or []
+                " ".join(filter(None, (c.name, get(c, "title"), get(c, "phone"), get(c, "email")))) for c in get(model, "contacts")
             )
             rows.append([
                 view.id, bidi_balanced(model.name), self.link(INDEX_SRC, customer_src(view.id)), contacts,
@@ -658,7 +664,7 @@ class SiteBuilder:
             ])
         data = {
             "columns": ["id", "name", "url", "contacts", "last_contact", "freshness", "order_total", *SEGMENT_FIELDS],
-            "facets": list(SEGMENT_FIELDS),
+            "facets": list(segment_fields(self.project.contract)),
             "facet_titles": {name: text(f"segment_field.{name}", self.lang) for name in SEGMENT_FIELDS},
             "labels": labels,
             "freshness_labels": {v: self.option_label("freshness", v) for v in ("green", "amber", "red", "grey")},

@@ -17,8 +17,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from ...escaping import FORMULA_GUARD, FORMULA_START
+from ...masking import mask_email, mask_phone
 from ...modelkit import ISO_DAY, Masked, OptionRef, Ref, marker, unwrap
-from ...privacy import find_forbidden_numbers, mask_email, mask_phone, redact
+from ...privacy import find_forbidden_numbers, redact
 from ...project import Project
 from ...records_export import read_list_cell
 from .mapping import CSV_ITEMS, Mapping, fold
