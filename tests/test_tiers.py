@@ -102,8 +102,6 @@ def test_a_low_latest_satisfaction_is_a_risk():
     assert tier_of(customer(satisfaction=low, interactions=[contact(5, low + 2)]))[0] == "standard"
 
 
-@pytest.mark.xfail(strict=True, reason="facts.customer_facts takes the FIRST rated interaction of the latest date "
-                                       "(max() keeps the first of equal keys), not the last one logged that day")
 def test_of_two_ratings_on_one_day_the_one_logged_last_counts():
     """Interactions are appended as they are logged, so of two on the same date the later in the file is later."""
     low = RULES.risk_max_satisfaction
@@ -340,3 +338,10 @@ def test_every_tier_has_reasons_and_a_cadence(one, top):
     assert (name in ("untiered", "standard")) == (reasons == ())
     assert (name == "untiered") == (fresh == "grey")
     assert name == "untiered" or name in RULES.cadence_days
+
+
+def test_a_cadence_set_for_one_tier_keeps_the_others():
+    from plaincrm.modelkit import TierRules
+
+    rules = TierRules(cadence_days={"key": 14})
+    assert rules.cadence_days == {"risk_warning": 7, "key": 14, "growth_potential": 90, "standard": 60}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, StringConstraints, WithJsonSchema
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -169,8 +169,15 @@ class TierRules(BaseModel):
     growth_tags: list[str] = Field(["高意向", "增购意向", "续约意向"], description="tags that signal growth")
     cadence_days: dict[str, int] = Field(
         {"risk_warning": 7, "key": 30, "growth_potential": 90, "standard": 60},
-        description="follow-up cadence per tier: weekly, monthly, quarterly (field guide B)",
+        description="follow-up cadence per tier: weekly, monthly, quarterly (field guide B); a tier not named keeps its default",
     )
+
+    @field_validator("cadence_days", mode="after")
+    @classmethod
+    def _other_tiers_keep_their_cadence(cls, given: dict[str, int]) -> dict[str, int]:
+        """`cadence_days: {key: 14}` changes the key tier's cadence only (it used to drop the others',
+        turning their freshness grey)."""
+        return {**cls.model_fields["cadence_days"].default, **given}
 
 
 class Settings(BaseModel):
