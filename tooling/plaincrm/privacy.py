@@ -17,12 +17,26 @@ from typing import Any
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # 18 characters, written plain or grouped as the card (6-8-4) or forms and phones (6-4-4-4) show
-# them, separated by a space or hyphen; a label typed against it (ID11010…) does not hide it.
+# them, separated by a space or hyphen; a label typed against it (ID11010…) does not hide it. An X
+# check character ends the number whatever follows (no number has an X inside), a digit only where
+# no digit follows.
 _RESIDENT_ID = re.compile(
-    r"(?<![0-9])[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}[ -]?(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ -]?[0-9]{3}[0-9Xx](?![0-9])"
+    r"(?<![0-9])[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}[ -]?(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ -]?[0-9]{3}"
+    r"(?:[0-9](?![0-9])|[Xx])"
 )
-# 13-19 digits, written plain or in groups of four separated by a space or hyphen.
-_CARD = re.compile(r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{4}){2,3}(?:[ -][0-9]{1,4})?)(?![0-9])")
+# Where a card may start: a run of 13-19 digits (the card itself, `plain`), or a group of four that
+# begins three with one separator (a grouped card, read by `_GROUPED`). Only that first group is
+# consumed, so each following group is a start too: "2024 6222 0212 3456 7890 128" holds a card from
+# its second. Four digits up front also make the scan faster than a bare alternation.
+_CARD_START = re.compile(r"(?<![0-9])[0-9]{4}(?:(?P<plain>[0-9]{9,15})(?![0-9])|(?=([ -])[0-9]{4}\2[0-9]{4}\2[0-9]))")
+# A card in groups of four, one separator throughout, its last group shorter: the longer shape first,
+# then the shorter, so a card followed by one more group ("… 1111 2024年") is still read. A group
+# followed by a hyphen and digits belongs to something longer (a landline and a date: "010-3862 9401
+# 2001-02-27"), so it ends no card.
+_GROUPED = (
+    re.compile(r"[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{4}\1[0-9]{1,3}(?![0-9]|-[0-9])"),  # 17-19 digits
+    re.compile(r"[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{1,4}(?![0-9]|-[0-9])"),  # 13-16 digits
+)
 
 # A cheap gate before the regular expressions, which are slow on digit-rich text (every
 # date is digits): map every ASCII digit to 0 and look for the shapes both numbers need.
@@ -69,7 +83,10 @@ def luhn_valid(digits: str) -> bool:
 
 @dataclass(frozen=True)
 class Finding:
+    """A number at `offset` up to `end` (exclusive): `redact` cuts exactly there."""
+
     offset: int
+    end: int
     code: str
     message: str
 
@@ -95,19 +112,27 @@ def _find_numbers(text: str) -> Iterator[Finding]:
         if resident_id_valid(re.sub(r"[ -]", "", match.group())):
             id_spans.append(match.span())
             yield Finding(
-                match.start(), "privacy.resident-id",
+                match.start(), match.end(), "privacy.resident-id",
                 "looks like a resident ID number (valid check digit); plaincrm never stores ID numbers — remove it",
             )
-    for match in _CARD.finditer(text):
-        if any(start <= match.start() < end for start, end in id_spans):
+    resume = 0  # the end of the last card: its own groups start no other
+    for start_match in _CARD_START.finditer(text):
+        start = start_match.start()
+        if start < resume or any(id_start <= start < id_end for id_start, id_end in id_spans):
             continue
-        digits = re.sub(r"[ -]", "", match.group())
-        if 13 <= len(digits) <= 19 and luhn_valid(digits) and not _international_phone(text, match.start(), digits):
-            yield Finding(
-                match.start(), "privacy.bank-card",
-                f"looks like a bank card number ({len(digits)} digits passing the Luhn check); "
-                "plaincrm never stores bank details — remove it",
-            )
+        plain = start_match["plain"] is not None
+        for card in (start_match,) if plain else (shape.match(text, start) for shape in _GROUPED):
+            if card is None:
+                continue
+            digits = re.sub(r"[ -]", "", card.group())
+            if luhn_valid(digits) and not _international_phone(text, start, digits):
+                resume = card.end()
+                yield Finding(
+                    start, card.end(), "privacy.bank-card",
+                    f"looks like a bank card number ({len(digits)} digits passing the Luhn check); "
+                    "plaincrm never stores bank details — remove it",
+                )
+                break
 
 
 def find_forbidden_values(data: Any) -> Iterator[tuple[tuple, bool, Finding]]:
@@ -171,12 +196,8 @@ def _international_phone(text: str, start: int, digits: str) -> bool:
 def redact(text: str) -> str:
     """Text with every resident ID or bank card number in it replaced: whatever quotes a value (a
     problem's message, a change in the history, an import's reason) must never repeat one."""
-    found = sorted({f.offset for f in find_forbidden_numbers(text)}, reverse=True)
-    for offset in found:
-        end = offset
-        while end < len(text) and (text[end].isdigit() or text[end] in "Xx -０１２３４５６７８９Ｘｘ"):
-            end += 1
-        while end > offset and text[end - 1] in " -":
-            end -= 1
-        text = text[:offset] + "[number removed]" + text[end:]
-    return text
+    kept, at = [], 0  # findings never overlap: no card starts inside an ID or another card
+    for finding in sorted(find_forbidden_numbers(text), key=lambda finding: finding.offset):
+        kept += [text[at:finding.offset], "[number removed]"]
+        at = finding.end
+    return "".join(kept) + text[at:]
