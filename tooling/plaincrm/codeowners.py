@@ -8,7 +8,6 @@ owner's git host login. It is generated, never edited: CI fails when it is stale
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from .dataset import Dataset
 
@@ -48,16 +47,3 @@ def codeowners_text(dataset: Dataset) -> str:
     if without:
         lines.append(f"# no git host login for: {', '.join(sorted(set(map(str, without))))} (their customers go to the leads)")
     return "\n".join(lines) + "\n"
-
-
-def write_codeowners(dataset: Dataset) -> Path | None:
-    """Bring CODEOWNERS up to date with the records (the file, when it changed): whatever adds a
-    customer or changes an owner calls this, so the change carries its reviewers with it."""
-    from .write.atomic import write_atomically
-
-    target = dataset.project.root / PATH
-    text = codeowners_text(dataset)
-    if target.exists() and target.read_text(encoding="utf-8") == text:
-        return None
-    write_atomically(target, text.encode("utf-8"))
-    return target

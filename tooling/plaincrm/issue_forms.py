@@ -106,7 +106,7 @@ def form_by_name(name: str, project: Project | None = None) -> Form:
 def _item_form(project: Project, name: str, title: str, description: str, section: str, leave_out: tuple[str, ...]) -> Form:
     """A form asking for one item of a customer's list, a field per model field (required as the model says)."""
     from .modelkit import OptionRef, field_label, marker, unwrap
-    from .write.editing import list_item_model
+    from .modelkit import list_item_model
 
     model = list_item_model(next(iter(project.customer_models.values())), section)
     fields = [ID_FIELD]

@@ -397,5 +397,14 @@ def field_markers(info: FieldInfo) -> list[Any]:
     return unwrap(info.annotation)[1] + list(info.metadata)
 
 
+def list_item_model(model: type[BaseModel] | None, name: str) -> type[BaseModel] | None:
+    """The model of one item of a list field (Order for `orders`); None when `name` is no such list."""
+    info = model.model_fields.get(name) if model is not None else None
+    if info is None:
+        return None
+    inner, _, is_list = unwrap(info.annotation)
+    return inner if is_list and isinstance(inner, type) and issubclass(inner, BaseModel) else None
+
+
 def marker(info: FieldInfo, kind: type) -> Any:
     return next((m for m in field_markers(info) if isinstance(m, kind)), None)

@@ -98,7 +98,8 @@ def apply(project: Project, form: Form, answers: dict[str, str], *, today: date,
 def _typed(project: Project, form: Form, answers: dict[str, str]) -> dict[str, object]:
     """The answers as the fields take them: dates read strictly, yes/no as booleans, a case number
     as a number, numbers as YAML reads them (`editing.parse_value`: text fields stay text)."""
-    from .write.editing import list_item_model, parse_value, EditRefused
+    from .modelkit import list_item_model
+    from .write.editing import EditRefused, parse_value
 
     section = next((spec[3] for spec in ITEM_FORMS if spec[0] == form.name), None)
     model = list_item_model(next(iter(project.customer_models.values())), section) if section else None

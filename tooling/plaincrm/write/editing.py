@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..loading import MAX_SIZE_MESSAGE, STR, parse_text
-from ..modelkit import unwrap
+from ..modelkit import list_item_model, unwrap
 from ..problems import FileCheck, Problem, ProblemError
 from ..project import Project
 from .atomic import FileChanged, write_atomically
@@ -434,14 +434,6 @@ def edit_text(text: str, model: type[BaseModel] | None, *, fields: dict[str, Any
         parts[key][0] = body + "".join(item_text(item, flow) for item in new)
     out = head + "".join(body + trailer for body, trailer in parts.values())
     return reorder(out, field_order(model)) if model is not None else out
-
-
-def list_item_model(model: type[BaseModel] | None, name: str) -> type[BaseModel] | None:
-    info = model.model_fields.get(name) if model is not None else None
-    if info is None:
-        return None
-    inner, _, is_list = unwrap(info.annotation)
-    return inner if is_list and isinstance(inner, type) and issubclass(inner, BaseModel) else None
 
 
 def _block(item: dict) -> Any:

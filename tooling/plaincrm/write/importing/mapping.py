@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from ..editing import list_item_model
+from ...modelkit import list_item_model
 from ...loading import parse_text, read_bounded
 from ...modelkit import OptionRef, marker, unwrap
 from ...problems import ProblemError

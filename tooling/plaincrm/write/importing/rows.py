@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..editing import list_item_model
+from ...modelkit import list_item_model
 from ...matching import contact_key, name_key
 from ...project import Project
 from .mapping import Mapping, Target, fold, nested_model, parse_target
