@@ -64,7 +64,8 @@ def test_new_takes_the_next_free_id_and_never_overwrites(repo, capsys):
     repo.good("C20261123001")
     args = ["--root", str(repo.root), "new", "--name", "Müller Werkzeugmaschinen GmbH", "--owner", "emma.hu", "--today", "2026-11-23"]
     assert main(args) == 0
-    assert capsys.readouterr().out.strip() == "records/customers/C20261123002.yaml"
+    # the record, and CODEOWNERS brought up to date (so the pull request passes `crm codeowners --check`)
+    assert capsys.readouterr().out.splitlines() == ["records/customers/C20261123002.yaml", ".github/CODEOWNERS"]
     created = repo.customers / "C20261123002.yaml"
     text = created.read_text()
     assert text.startswith("# yaml-language-server: $schema=../../schema/customer.schema.json\nid: C20261123002\n")
@@ -79,7 +80,8 @@ def test_new_quotes_names_yaml_would_misread(repo, capsys):
 
 
 def test_new_refuses_unknown_owner_and_bad_options(repo, capsys):
-    assert main(["--root", str(repo.root), "new", "--name", "x", "--owner", "ghost"]) == 2
+    assert main(["--root", str(repo.root), "new", "--name", "x", "--owner", "ghost"]) == 1  # the gate's rule, as validate's
+    assert "'ghost' is not a member of the team" in capsys.readouterr().err
     assert main(["--root", str(repo.root), "new", "--name", "x", "--owner", "li.wei", "--source", "tv"]) == 1
     assert "source options" in capsys.readouterr().err
     assert list(repo.customers.iterdir()) == []
@@ -102,19 +104,67 @@ def test_show_unknown_or_invalid(repo, capsys):
     assert "owner" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["", "validate", "schema", "new", "show"])
-def test_every_command_explains_itself(command):
-    result = crm(*([command] if command else []), "--help")
-    assert result.returncode == 0 and len(result.stdout) > 200
+COMMANDS = ["validate", "schema", "new", "show", "report", "history", "diff", "remind", "log", "set", "import",
+            "dupes", "merge", "codeowners", "forms", "from-issue", "fmt", "export", "pages",
+            "order", "case", "date", "contact", "step"]
+
+
+def test_the_parser_has_every_command_in_the_order_help_lists_them():
+    from plaincrm.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert list(sub.choices) == COMMANDS
+
+
+def test_crm_runs_as_a_module_and_lists_every_command():
+    result = crm("--help")
+    assert result.returncode == 0 and all(f"\n    {name}" in result.stdout for name in COMMANDS)
+
+
+GROUPS = {"order": ["add"], "case": ["open", "update", "resolve"], "date": ["add"], "contact": ["add"], "step": ["done"]}
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in GROUPS]
+                         + [f"{group} {action}" for group, actions in GROUPS.items() for action in actions])
+def test_every_command_explains_itself(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*command.split(), "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith(f"usage: crm {command} [-h] [--root ROOT]") and len(out) > 200
+    if command.split()[0] in GROUPS:  # every write command checks first and can show the change instead
+        assert "--dry-run" in out and "--lang {en,zh}" in out
 
 
 def test_schema_check_detects_stale_files(repo):
     assert crm("schema", "--check", cwd=repo.root).returncode == 0
     path = repo.root / "schema" / "customer.schema.json"
     path.write_text(path.read_text().replace("客户编号", "编号"))
-    assert crm("schema", "--check", cwd=repo.root).returncode == 1
-    assert crm("schema", cwd=repo.root).returncode == 0
+    stale = crm("schema", "--check", cwd=repo.root)
+    assert stale.returncode == 1 and stale.stderr == "schema/customer.schema.json: out of date; run `crm schema`\n"
+    written = crm("schema", cwd=repo.root)
+    assert written.returncode == 0 and written.stdout == "wrote schema/customer.schema.json\n"
     assert crm("schema", "--check", cwd=repo.root).returncode == 0
+
+
+def test_codeowners_and_forms_say_what_is_stale_and_what_they_wrote(repo):
+    stale = crm("codeowners", "--check", cwd=repo.root)
+    assert stale.returncode == 1 and "crm codeowners: .github/CODEOWNERS is stale" in stale.stderr
+    written = crm("codeowners", cwd=repo.root)
+    assert (written.returncode, written.stdout) == (0, "wrote .github/CODEOWNERS\n")
+    assert crm("codeowners", cwd=repo.root).stdout == "" and crm("codeowners", "--check", cwd=repo.root).returncode == 0
+
+    stale = crm("forms", "--check", cwd=repo.root)
+    assert stale.returncode == 1 and "new-customer.yml" in stale.stderr and "stale (the option lists changed)" in stale.stderr
+    written = crm("forms", cwd=repo.root)
+    assert written.returncode == 0 and "wrote .github/ISSUE_TEMPLATE/new-customer.yml\n" in written.stdout
+    assert all(line.startswith("wrote .github/ISSUE_TEMPLATE/") for line in written.stdout.splitlines())
+    assert crm("forms", cwd=repo.root).stdout == "" and crm("forms", "--check", cwd=repo.root).returncode == 0
+
+
+def test_codeowners_of_invalid_records_names_the_problem_and_writes_nothing(repo):
+    repo.good(**{"owner: li.wei": "owner: nobody"})
+    result = crm("codeowners", cwd=repo.root)
+    assert result.returncode == 1 and "owner" in result.stderr and not (repo.root / ".github/CODEOWNERS").exists()
 
 
 

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from plaincrm.contract import ALL, get
 from plaincrm.dataset import check_project, load_dataset
+from plaincrm.issue_forms import forms
 from plaincrm.layout import SchemaConfigError
 from plaincrm.reports import all_reports
 from plaincrm.site.pages import SiteOptions, build_site
@@ -79,3 +80,10 @@ def test_every_field_read_has_one_fallback():
         assert get(Bare(), name.rpartition(".")[2]) == (() if field.shape in ("items", "texts") else None)
     with pytest.raises(KeyError):
         get(Bare(), "not_in_the_contract")
+
+
+def test_a_schema_without_orders_generates_the_other_quick_entry_forms(repo):
+    """The order form is generated from the order model: without `orders` it is left out, not a crash."""
+    remove_field(repo, "    orders: list[Order]")
+    names = {form.name for form in forms(repo.project)}
+    assert "add-order" not in names and {"log-interaction", "open-case", "add-contact"} <= names

@@ -138,3 +138,35 @@ def to_vcards(views: Views, ids: Iterable[str]) -> bytes:
                 lines += [f"NOTE:{escape_text(customer_id)}", "END:VCARD"]
                 cards.append("\r\n".join(lines) + "\r\n")
     return "".join(cards).encode("utf-8")
+
+
+class NoSuchSegment(ValueError):
+    """A --segment FIELD=VALUE that names no segment field, or a value no customer has."""
+
+
+def in_segments(views: Views, segments: Iterable[str]) -> list[str]:
+    """The ids of the customers in every segment given as FIELD=VALUE, in the views' order. A value
+    must be one some customer has: a label (Active) or a typo would otherwise give an empty export."""
+    from .escaping import terminal_safe
+
+    ids = list(views.customers)
+    for segment in segments:
+        name, _, value = segment.partition("=")
+        if name not in views.groups:
+            raise NoSuchSegment(f"no segment field {name!r}; one of {', '.join(views.groups)}")
+        if value not in views.groups[name]:
+            known = ", ".join(sorted(map(str, views.groups[name]))[:30])
+            raise NoSuchSegment(
+                f"no customer has {terminal_safe(name)}={terminal_safe(value)}; the values here: {terminal_safe(known)}"
+            )
+        members = set(views.groups[name].get(value, []))
+        ids = [i for i in ids if i in members]
+    return ids
+
+
+def export_bytes(views: Views, ids: list[str], fmt: str, lang: str) -> bytes:
+    """The customers `ids` in one of `crm export`'s formats: csv, xlsx, json or vcf."""
+    if fmt in ("csv", "xlsx"):
+        header, rows = table(views, ids, lang)
+        return to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, "customers")
+    return to_json(views, ids) if fmt == "json" else to_vcards(views, ids)

@@ -94,3 +94,27 @@ def reminders(views: Views, *, owner: str | None = None) -> list[Reminder]:
         if (owner is None or r.owner == owner)
         and (today <= r.due <= announce_until if r.kind == "key_date" else r.due <= follow_until)
     ]
+
+
+def reminders_text(views: Views, found: list[Reminder], label) -> str:
+    """What `crm remind` prints: each owner's reminders under their name, in the team's order, the
+    overdue ones flagged; option values by `label(list_name, value)`; every line terminal-safe."""
+    from .escaping import terminal_safe
+
+    lines = []
+    for handle, member in views.dataset.team.items():
+        mine = [r for r in found if r.owner == handle]
+        if not mine:
+            continue
+        lines.append(terminal_safe(f"{member.name} ({handle})"))
+        for r in mine:
+            what = {
+                "follow_up": f"follow-up, {label('tier', r.what)}",
+                "key_date": label("key_date_kind", r.what),
+            }.get(r.kind, r.what)
+            flag = "OVERDUE " if r.overdue(views.today) else ""
+            note = f" ({r.note})" if r.note else ""
+            lines.append(terminal_safe(f"  {flag}{r.due}  {r.customer_id} {r.customer_name}: {what}{note}"))
+    if not found:
+        lines.append("nothing due")
+    return "".join(line + "\n" for line in lines)

@@ -299,3 +299,25 @@ def all_reports(views: Views, label: Label) -> list[Report]:
         "data_quality": lambda: data_quality(views),
     }
     return [make() for name, make in makers.items() if contract.has(*NEEDS.get(name, ()))]
+
+
+def reports_text(reports: list[Report], fmt: str = "text") -> str:
+    """What `crm report` prints: each table under its report's title, padded for the terminal, or
+    (`fmt` "csv") each as a `report.table` line, its headers and its rows, for a spreadsheet."""
+    import csv
+    import io
+
+    from .show import table_lines
+
+    out = io.StringIO()
+    writer = csv.writer(out) if fmt == "csv" else None
+    for report in reports:
+        for table in report.tables:
+            if writer is not None:
+                writer.writerow([f"{report.name}.{table.title}"])
+                writer.writerow(table.headers)
+                writer.writerows(table.rows)
+                continue
+            out.write(f"== {report.title}: {table.title.replace('_', ' ')}\n")
+            out.write("".join(line + "\n" for line in table_lines(table.headers, table.rows)) + "\n")
+    return out.getvalue()

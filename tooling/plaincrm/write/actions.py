@@ -155,8 +155,8 @@ def _action(func):
 def _edit(project: Project, record_id: str, change: Callable[[Any], None], *, dry_run: bool,
           gate: RecordGate | None, report: tuple[str, ...] = ()) -> Outcome:
     edit = edit_record(project, record_id, change)
-    if not edit.changed:
-        raise refusal(project, record_id, "", f"{record_id} already says so; nothing to change")
+    if not edit.changed:  # not a problem: what was asked for is there
+        return Outcome(record_id=record_id, report=(f"{record_id} already says so; nothing to change",))
     return commit(project, [Change(edit.path, edit.before, edit.after)], dry_run=dry_run, gate=gate,
                   record_id=record_id, report=report)
 

@@ -1,0 +1,344 @@
+"""The commands that read: `crm show`, `crm remind`, `crm report`, `crm history`, `crm diff`, `crm export`,
+`crm pages`; each command's arguments beside it. What they print is made beside what it shows
+(`show`, `reminders`, `reports`, `records_export`); here it is only asked for and printed."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from ..escaping import terminal_safe
+from ..problems import render
+from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parents, _lang, _project, _views
+
+
+def cmd_show(args) -> int:
+    from ..show import RecordText
+    from ..validation import RecordChecker
+
+    project = _project(args)
+    path = project.customer_file(args.id)
+    if not path.exists():
+        matches = [p for p in project.customer_files() if p.stem == args.id]
+        if not matches:
+            print(f"crm show: no customer {args.id!r} in {project.layout.customers_dir}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        path = matches[0]
+    check = RecordChecker(project, mask=not args.unmasked).check_file(path, keep_data=True)
+    if check.data is None:
+        print(render(check.problems), file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(RecordText(project, lang=_lang(args)).record(project.customer_adapter.validate_python(check.data)), end="")
+    return EXIT_OK
+
+
+def add_show(sub, parents: Parents) -> None:
+    p = sub.add_parser(
+        "show",
+        parents=[parents.root, parents.labelled],
+        help="print one record in readable form",
+        description="Print a customer with labels from the schema; phone numbers and e-mail addresses are masked.",
+    )
+    p.add_argument("id", help="customer id, e.g. C20240501001")
+    p.add_argument("--unmasked", action="store_true", help="show contact details in full")
+    p.set_defaults(func=cmd_show)
+
+
+def _labeller(project, lang: str):
+    options = project.options
+    return lambda list_name, value: options[list_name].label(value, lang) if list_name in options else value
+
+
+def cmd_remind(args) -> int:
+    from ..reminders import reminders, reminders_text
+
+    project = _project(args)
+    today = args.today or date.today()
+    views = _views(project, today)
+    if views is None:
+        return EXIT_PROBLEMS
+    if args.owner and args.owner not in views.dataset.team:
+        print(f"crm remind: {args.owner!r} is not a member of the team", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(reminders_text(views, reminders(views, owner=args.owner), _labeller(project, _lang(args))))
+    return EXIT_OK
+
+
+def add_remind(sub, parents: Parents) -> None:
+    p = sub.add_parser(
+        "remind",
+        parents=[parents.root, parents.dated, parents.labelled],
+        help="follow-ups, next steps and key dates due, per owner",
+        description="List what is overdue or coming up: follow-ups by the maintenance tier's cadence (reset by any "
+        "interaction) and next steps due within a week, and key dates (birthdays, anniversaries, renewals) in the "
+        "next 30 days. The site's owner pages and calendar feeds show the same reminders.",
+    )
+    p.add_argument("--owner", help="only this team member's customers (a handle from records/team.yaml)")
+    p.set_defaults(func=cmd_remind)
+
+
+def cmd_report(args) -> int:
+    from ..reports import all_reports, reports_text
+
+    project = _project(args)
+    today = args.today or date.today()
+    if args.as_of:
+        from ..history.gitlog import GitError
+        from ..history.snapshot import UNTRUSTED_NOTE, at
+
+        try:
+            snapshot = at(project, args.as_of, trust_revision=args.trust_revision)
+        except GitError as error:
+            print(f"crm report: {terminal_safe(str(error))}", file=sys.stderr)
+            return EXIT_USAGE
+        project, today = snapshot.project, args.today or snapshot.day
+        print(
+            f"# as of {terminal_safe(args.as_of)}: commit {snapshot.sha[:12]}, reports for {today}"
+            + ("" if args.trust_revision else f"; {UNTRUSTED_NOTE}"),
+            file=sys.stderr,
+        )
+    views = _views(project, today)
+    if views is None:
+        return EXIT_PROBLEMS
+    reports = [r for r in all_reports(views, _labeller(project, _lang(args))) if not args.name or r.name in args.name]
+    if not reports:
+        print(f"crm report: no report named {', '.join(args.name)}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(reports_text(reports, args.format))
+    return EXIT_OK
+
+
+def add_report(sub, parents: Parents) -> None:
+    p = sub.add_parser(
+        "report",
+        parents=[parents.root, parents.dated, parents.labelled],
+        help="the analysis reports as tables in the terminal or as CSV",
+        description="Customers by segment, interaction frequency, complaints, renewals, high-value customers "
+        "(top 20%%, Pareto, lifetime value), satisfaction and follow-up health, computed for --today.",
+    )
+    p.add_argument(
+        "name",
+        nargs="*",
+        help="only these reports: distribution, interactions, complaints, renewals, "
+        "high_value, satisfaction, follow_up, data_quality",
+    )
+    p.add_argument("--format", choices=("text", "csv"), default="text")
+    p.add_argument(
+        "--as-of",
+        metavar="DATE|REV",
+        help="the records as they were on a date (YYYY-MM-DD: the last commit "
+        "of that day) or at a tag such as 2024Q1, read with today's schema; --today defaults to that date",
+    )
+    p.add_argument(
+        "--trust-revision",
+        action="store_true",
+        help="read the --as-of records with that revision's own "
+        "schema (this runs the Python in its schema/: only for revisions you trust)",
+    )
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_history(args) -> int:
+    from ..history.audit import read_history
+
+    project = _project(args)
+    path = next((p for p in project.customer_files() if p.stem == args.id), None)  # records may sit in subfolders
+    if path is None:
+        print(f"crm history: no record {args.id}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    history = read_history(project)
+    if history.message:
+        print(f"crm history: {history.message}", file=sys.stderr)
+    entries = history.of_file(project.relative(path))
+    if not entries:
+        print(f"crm history: no history for {args.id}", file=sys.stderr)
+        return EXIT_OK
+    for entry in entries[: args.limit] if args.limit else entries:  # author, subject and lines come from commits
+        pr = f" (#{entry.pull_request})" if entry.pull_request is not None else ""
+        print(terminal_safe(f"{entry.day}  {entry.sha[:7]}  {entry.author}: {entry.subject}{pr}"))
+        for line in entry.lines:
+            print(f"    {terminal_safe(line)}")
+    return EXIT_OK
+
+
+def add_history(sub, parents: Parents) -> None:
+    p = sub.add_parser(
+        "history",
+        parents=[parents.root],
+        help="a customer's history from git, field by field",
+        description="Each commit that changed the record (renames followed), newest first: date, author, subject, "
+        "pull request, and the change in words. Contact details are shown masked.",
+    )
+    p.add_argument("id", help="customer id, e.g. C20240501001")
+    p.add_argument("--limit", type=int, default=0, help="only the newest N entries")
+    p.set_defaults(func=cmd_history)
+
+
+def cmd_diff(args) -> int:
+    from ..history.changes import ChangeWords
+    from ..history.gitlog import GitError, resolve
+    from ..history.snapshot import project_at
+    from ..review.diff import compare, default_base, read_side
+
+    project = _project(args)
+
+    def at(revision: str, label: str):
+        sha = resolve(project.root, revision)
+        return read_side(project_at(project, sha, trust_revision=args.trust_revision), label)
+
+    try:
+        base = args.base or default_base(project.root)
+        old = at(base, base if args.base else f"merge base {base[:12]}")
+        new = at(args.head, args.head) if args.head else read_side(project, "the working tree")
+    except GitError as error:
+        print(f"crm diff: {terminal_safe(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    result = compare(
+        old,
+        new,
+        today=args.today or date.today(),
+        words=ChangeWords(project.customer_models, project.settings.mask_fields),
+    )
+    sys.stdout.write(result.markdown() if args.format == "markdown" else result.text())
+    return EXIT_PROBLEMS if result.errors else EXIT_OK
+
+
+def add_diff(sub, parents: Parents) -> None:
+    p = sub.add_parser(
+        "diff",
+        parents=[parents.root, parents.dated],
+        help="what changes between two revisions, in words (for a pull request)",
+        description="Records added, removed, renamed, merged and changed between BASE (default: the merge base with "
+        "main) and HEAD (default: the working tree), field by field, and the derived effects: customers moving "
+        "between maintenance tiers, follow-ups becoming overdue. Exits 1 when an id changed inside a file.",
+    )
+    p.add_argument("base", nargs="?", help="revision to compare from (default: merge base with main)")
+    p.add_argument("head", nargs="?", help="revision to compare to (default: the working tree)")
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="markdown: for a pull request's summary ($GITHUB_STEP_SUMMARY)",
+    )
+    p.add_argument(
+        "--trust-revision",
+        action="store_true",
+        help="read each revision with its own schema instead of "
+        "today's (this runs the Python in its schema/: never for a contributor's branch)",
+    )
+    p.set_defaults(func=cmd_diff)
+
+
+def cmd_export(args) -> int:
+    from .. import records_export
+    from ..write.atomic import write_atomically
+
+    project = _project(args)
+    if args.format == "xlsx" and not args.out:
+        print("crm export: --format xlsx needs --out FILE", file=sys.stderr)
+        return EXIT_USAGE
+    views = _views(project, args.today or date.today(), masked=not args.unmasked)
+    if views is None:
+        return EXIT_PROBLEMS
+    try:
+        ids = records_export.in_segments(views, args.segment)
+    except records_export.NoSuchSegment as error:
+        print(f"crm export: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    data = records_export.export_bytes(views, ids, args.format, _lang(args))
+    if args.out:
+        write_atomically(Path(args.out), data)
+        print(
+            f"crm export: {len(ids)} customers to {args.out}" + (" (unmasked)" if args.unmasked else " (masked)"),
+            file=sys.stderr,
+        )
+    elif hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    else:  # a text stream (tests, embedding): every format but XLSX is UTF-8 text
+        sys.stdout.write(data.decode("utf-8"))
+    return EXIT_OK
+
+
+def add_export(sub, parents: Parents) -> None:
+    p = sub.add_parser(
+        "export",
+        parents=[parents.root, parents.dated, parents.labelled],
+        help="customer records as CSV, XLSX, JSON or vCard, masked",
+        description="Export customers (all, or those in every --segment given) for other programs: CSV or XLSX "
+        "(a row per customer, typed cells, headers in --lang), JSON (whole records) or vCard (a card per contact "
+        "person). Phone numbers and e-mail addresses are masked unless --unmasked is given.",
+    )
+    p.add_argument("--format", choices=("csv", "xlsx", "json", "vcf"), default="csv")
+    p.add_argument(
+        "--segment",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="only customers in this segment, e.g. tier=key, owner=li.wei, tags=VIP (repeatable)",
+    )
+    p.add_argument("--out", help="file to write (atomically); default: standard output")
+    p.add_argument(
+        "--unmasked", action="store_true", help="export contact details in full (only when asked for by name)"
+    )
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_pages(args) -> int:
+    from ..history.gitlog import GitError
+    from ..problems import ProblemError
+    from ..site.build import build_for_site
+    from ..site.export import write_pages
+
+    project = _project(args)
+    try:
+        _, site = build_for_site(
+            project.root,
+            today=args.today,
+            lang=_lang(args),
+            masked=not args.unmasked,
+            repo_url=args.repo_url,
+            branch=args.branch,
+            directory_urls=args.directory_urls,
+            as_of=args.as_of,
+            trust_revision=args.trust_revision,
+        )
+    except GitError as error:
+        print(f"crm pages: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProblemError as error:
+        print(render(error.problems), file=sys.stderr)
+        print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        count = write_pages(site, Path(args.out_dir))
+    except ProblemError as error:  # a link or a non-file where a page goes: nothing written
+        print(render(error.problems), file=sys.stderr)
+        print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {count} files to {args.out_dir}")
+    return EXIT_OK
+
+
+def add_pages(sub, parents: Parents) -> None:
+    p = sub.add_parser(
+        "pages",
+        parents=[parents.root, parents.dated, parents.labelled],
+        help="write the site's pages to a folder, for any static site engine",
+        description="Generate every page (home, customer index, one page per customer, segments, owners) as "
+        "Markdown files with an HTML body and a title in front matter, plus the assets they use, into OUT_DIR. "
+        "MkDocs users do not need this: the plaincrm plugin in mkdocs.yml does the same during `mkdocs build`.",
+    )
+    p.add_argument("out_dir", help="folder to write into (created if missing; files of the same name are replaced)")
+    p.add_argument("--repo-url", help="git host repository URL, for edit links")
+    p.add_argument("--branch", default="main", help="branch for edit links (default: main)")
+    p.add_argument("--directory-urls", action="store_true", help="link pages as folder/ instead of page.html")
+    p.add_argument("--unmasked", action="store_true", help="do not mask phone numbers and e-mail addresses")
+    p.add_argument("--as-of", metavar="DATE|REV", help="the records as they were on a date or at a tag (as crm report)")
+    p.add_argument(
+        "--trust-revision",
+        action="store_true",
+        help="read the --as-of records with that revision's own schema (this runs the Python in its schema/)",
+    )
+    p.set_defaults(func=cmd_pages)
