@@ -23,7 +23,7 @@ from typing import Any
 
 from ..problems import Problem
 from ..project import Project
-from .atomic import FileChanged, create_new_file, write_atomically
+from .atomic import Batch, FileChanged, create_new_file, write_atomically
 from .editing import EditRefused, RecordGate, append_item, customer_model, edit_record, merge_records, parse_value, set_field
 from .items import same_item
 from .scaffold import IdAllocator, new_record_text
@@ -134,6 +134,34 @@ def commit(project: Project, changes: list[Change], *, dry_run: bool = False, ga
         except FileChanged:
             raise refusal(project, change.path.stem, "", f"{name} changed while it was being edited; nothing written") from None
     return Outcome(tuple(changes), written=True, record_id=record_id, report=report)
+
+
+def commit_many(project: Project, changes: list[Change], *, gate: RecordGate, dry_run: bool = False) -> list[Outcome]:
+    """Many records' changes (an import's chunk): each checked on its own and, when valid, written
+    with the others in one flush to disk (`atomic.Batch`); one Outcome per change, in order. A file
+    that appeared or changed meanwhile keeps its own and says so."""
+    outcomes: list[Outcome] = []
+    batch, staged = Batch(), []
+    for change in changes:
+        gate.ids.setdefault(change.path.stem, project.relative(change.path))
+        problems = tuple(gate.problems(change.path, change.after))
+        outcomes.append(Outcome((change,), problems, record_id=change.path.stem))
+        if problems or dry_run:
+            continue
+        if change.before is None:
+            batch.create(change.path, change.after)
+        else:
+            batch.replace(change.path, change.after.encode("utf-8"), expect=change.before)
+        staged.append(len(outcomes) - 1)
+    for index, error in zip(staged, batch.commit() if staged else []):
+        change = changes[index]
+        if error is None:
+            outcomes[index] = Outcome((change,), written=True, record_id=change.path.stem)
+        else:
+            what = "appeared" if isinstance(error, FileExistsError) else "changed"
+            outcomes[index] = Outcome((change,), refusal(project, change.path.stem, "", f"{change.path.stem} {what} "
+                                                         "meanwhile; not written").problems)
+    return outcomes
 
 
 def _action(func):
@@ -399,7 +427,7 @@ def _replace(outcome: Outcome, **changes: Any) -> Outcome:
 
 
 __all__ = [
-    "Change", "Outcome", "Refused", "add_contact", "add_key_date", "add_order", "commit", "complete_step",
+    "Change", "Outcome", "Refused", "add_contact", "add_key_date", "add_order", "commit", "commit_many", "complete_step",
     "create_customer", "generated_files", "log_interaction", "merge_customers", "next_step", "open_case",
     "resolve_case", "set_fields", "sync_generated", "update_case",
 ]

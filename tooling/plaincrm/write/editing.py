@@ -358,6 +358,7 @@ def inline(value: Any) -> Any:
     a next step: `by: [li.wei]`, `next_step: {action: …, due: …}`."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+    styled: CommentedMap | CommentedSeq
     if isinstance(value, dict):
         styled = CommentedMap((k, inline(v)) for k, v in value.items())
     elif isinstance(value, list):
@@ -392,7 +393,7 @@ def append_item(data: Any, list_name: str, item: dict) -> None:
     items = data.get(list_name)
     if items is None or not len(items):
         items = data[list_name] = CommentedSeq()  # `contacts: []` becomes a block list
-    first = items[0] if len(items) else None
+    first: Any = items[0] if len(items) else None  # a ruamel node: its style is in `fa`
     flow = first.fa.flow_style() if hasattr(first, "fa") else short_item(item)
     styled = CommentedMap((k, inline(v)) for k, v in item.items())
     if flow:

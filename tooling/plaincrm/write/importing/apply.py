@@ -23,7 +23,8 @@ from ...matching import name_key
 from ...project import Project
 from ..items import plain, same_item
 from ..scaffold import IdAllocator, new_record_text
-from ..atomic import Batch, write_atomically
+from ..actions import Change, commit_many
+from ..atomic import write_atomically
 from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header, with_labelled_columns
 from .rows import Incoming, RowReader, UnknownValues, external_key, owner_fallback
 from .sheets import UnreadableSheet, read_sheet
@@ -219,7 +220,9 @@ def read_existing(project: Project) -> Existing:
     from ...dataset import iter_checks
     from ...validation import RecordChecker
 
-    files, index, merged = {}, {}, {}
+    files: dict[str, str] = {}
+    index: dict[str, list[str]] = {}
+    merged: dict[str, str] = {}
     checker = RecordChecker(project, validate=False)
     summaries = iter_checks(project, project.customer_files(), keep_data=True, checker=checker, summary=_record_summary)
     for problem, record_id, file, keys, merged_into in summaries:
@@ -246,7 +249,13 @@ def _follow(merged: dict[str, str], record_id: str) -> str:
 
 # --- rendering and writing ------------------------------------------------------------------------
 
-_job: tuple | None = None  # (project, existing, dry_run): what forked workers inherit
+_job: tuple[Project, Existing, bool] | None = None  # (project, existing, dry_run): what forked workers inherit
+
+
+def _running() -> tuple[Project, Existing, bool]:
+    if _job is None:
+        raise RuntimeError("no import is running: apply_rows sets the job before the workers start")
+    return _job
 
 
 def _apply_all(plans: list[Plan], progress) -> list[tuple[str, str]]:
@@ -261,51 +270,41 @@ _gates: dict[int, RecordGate] = {}
 def _gate() -> RecordGate:
     """One gate per process (it lists the team and the customer ids once)."""
     if os.getpid() not in _gates:
-        _gates[os.getpid()] = RecordGate(_job[0])
+        _gates[os.getpid()] = RecordGate(_running()[0])
     return _gates[os.getpid()]
 
 
 def _apply_chunk(plans: list[Plan]) -> list[tuple[str, str]]:
-    """Make and check each record, then write the chunk's records with one flush to disk."""
-    gate, dry_run = _gate(), _job[2]
-    batch, staged = Batch(), []
+    """Make each record's new text, then check and write the chunk through the write actions
+    (`actions.commit_many`: one flush to disk): (created | updated | unchanged | rejected, why)."""
+    (project, _, dry_run), gate = _running(), _gate()
+    rendered = [_render(plan, gate) for plan in plans]
+    changes = [Change(plan.path, None if plan.create else before, text)
+               for plan, (text, before) in zip(plans, rendered) if text is not None]
+    written = iter(commit_many(project, changes, gate=gate, dry_run=dry_run))
     out = []
-    for index, plan in enumerate(plans):
-        outcome, text, before = _check(plan, gate)
-        out.append(outcome)
-        if text is not None and not dry_run:
-            if plan.create:
-                batch.create(plan.path, text)
-            else:
-                batch.replace(plan.path, text.encode("utf-8"), expect=before)
-            staged.append(index)
-    for index, error in zip(staged, batch.commit() if staged else []):
-        if error is not None:
-            out[index] = ("rejected", f"{plans[index].record_id} changed meanwhile; not written")
+    for plan, (text, _) in zip(plans, rendered):
+        if text is None:
+            out.append(("unchanged", ""))
+            continue
+        outcome = next(written)
+        if outcome.problems:
+            out.append(("rejected", "; ".join(f"{p.field or 'record'}: {p.message}" for p in outcome.problems)))
+        else:
+            out.append(("created" if plan.create else "updated", ""))
     return out
-
-
-def _check(plan: Plan, gate: RecordGate) -> tuple[tuple[str, str], str | None, bytes]:
-    """Make one record's new text and check it: (what happens, the text to write, the bytes it replaces)."""
-    text, before = _render(plan, gate)
-    if text is None:
-        return ("unchanged", ""), None, before
-    problems = gate.problems(plan.path, text)
-    if problems:
-        return ("rejected", "; ".join(f"{p.field or 'record'}: {p.message}" for p in problems)), None, before
-    return (("created" if plan.create else "updated"), ""), text, before
 
 
 def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
     """The record's new text (None: the row changes nothing) and the bytes it replaces."""
-    project = _job[0]
+    project = _running()[0]
     incoming = plan.incoming
     gate.ids.setdefault(plan.record_id, project.relative(plan.path))
     if plan.create:
         return _new_text(project, plan.record_id, incoming), b""
     before = read_bounded(plan.path, project.relative(plan.path), project.limits.max_file_bytes)
     current = parse_text(before.decode("utf-8"), project.relative(plan.path), project.limits).data
-    model = project.customer_models.get(current.get("kind")) or project.customer_models[incoming.fields["kind"]]
+    model = project.customer_models.get(current.get("kind", "")) or project.customer_models[incoming.fields["kind"]]
     for item in incoming.items.get("interactions", []):
         item.setdefault("by", [current.get("owner")])  # a row without an owner: the record's
     for item in incoming.items.get("contacts", []):
@@ -365,7 +364,7 @@ def write_rejects(path: Path, outcome: Outcome) -> None:
     """The rejected rows as they were read, after their row number and the reason: fix and import again."""
     from ...exporting import csv_bytes
 
-    rows = [["row", "reason", *outcome.headers]]
+    rows: list[list[Any]] = [["row", "reason", *outcome.headers]]
     for number, cells, reason in outcome.rejected:
         rows.append([number, reason, *[_rejected_cell(cells.get(h)) for h in outcome.headers]])
     write_atomically(path, csv_bytes(rows))

@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from pydantic import BaseModel
@@ -100,7 +100,7 @@ def read_mapping(text: str, origin: str, project: Project) -> Mapping:
         raise CannotImport(f"{origin}{where}: {reason}; a mapping is plain UTF-8 text") from None
     data = raw.data
 
-    def refuse(path: tuple, message: str):
+    def refuse(path: tuple, message: str) -> NoReturn:
         problem = raw.problem(path, message, "mapping")
         raise CannotImport(f"{origin}:{problem.line}:{problem.col}: {message}")
 

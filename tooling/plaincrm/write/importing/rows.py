@@ -66,7 +66,8 @@ class RowReader:
 
     def __init__(self, project: Project, mapping: Mapping, targets: dict[str, Target], values: Values,
                  headers: list[str], owner: str | None):
-        self.project, self.mapping, self.targets, self.values = project, mapping, targets, values
+        self.project, self.mapping, self.values = project, mapping, values
+        self.targets: dict[str, Target | None] = dict(targets)  # and those parsed on the way (None: no field)
         self.headers, self.owner = headers, owner
         self.id_pattern = re.compile(project.settings.id_regex)
         self.unknown_columns: dict[str, int] = {}  # header -> rows with a value in it
@@ -84,18 +85,18 @@ class RowReader:
         given = [(h, c) for h, c in zip(self.headers, cells) if h and c is not None and c != "" and tidy(c)]
         assigned: dict[str, list[tuple[str, Any]]] = {}
         for header, cell in given:
-            target = self.mapping.columns.get(header)
-            if target is None or target == "notes+":
-                if target is None:
+            target_text = self.mapping.columns.get(header)
+            if target_text is None or target_text == "notes+":
+                if target_text is None:
                     self.unknown_columns[header] = self.unknown_columns.get(header, 0) + 1
                 self.note(incoming, header, cell)
-            elif target != "ignore":
-                assigned.setdefault(target, []).append((header, cell))
+            elif target_text != "ignore":
+                assigned.setdefault(target_text, []).append((header, cell))
         defaulted = set()
-        for target, default in self.mapping.defaults.items():
-            if target not in assigned:
-                assigned[target] = [(DEFAULT, default)]
-                defaulted.add(target)
+        for target_text, default in self.mapping.defaults.items():
+            if target_text not in assigned:
+                assigned[target_text] = [(DEFAULT, default)]
+                defaulted.add(target_text)
         self._who(assigned)
         unknown: list[Unknown] = []
         kind = self._kind(assigned)
@@ -153,7 +154,9 @@ class RowReader:
         found = [("kind", *given[0])] if given and given[0][0] != DEFAULT else []
         for target, spellings in self.kind_aliases.items():
             cells = assigned.get(target)
-            kind = spellings.get(fold(tidy(cells[0][1]))) if cells else None
+            if not cells:
+                continue
+            kind = spellings.get(fold(tidy(cells[0][1])))
             if kind is not None:
                 found.append(("kind", cells[0][0], kind))
         found += [("kind", *given[0])] if given and given[0][0] == DEFAULT else []
@@ -270,7 +273,7 @@ class RowReader:
             if section == "key_dates":
                 continue
             item_model = self.item_model(model, section)
-            kept = []
+            kept: list[dict[str, Any]] = []
             for item in items:
                 given = {k: v for k, v in item.items() if not isinstance(k, tuple)}
                 if not given:  # only the mapping's defaults: the row has no such item

@@ -47,7 +47,7 @@ import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Generator, Iterator, Sequence
 from xml.sax.handler import ContentHandler
 
 from defusedxml import DefusedXmlException
@@ -102,7 +102,8 @@ def read_sheet(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Sheet:
         raise UnreadableSheet(f"{path}: cannot read it: {error.strerror or error}") from None
     if size > limits.max_file_bytes:
         raise UnreadableSheet(f"{path}: {size:,} bytes, more than the {limits.max_file_bytes:,} allowed")
-    encoding, rows = None, None
+    encoding: str | None = None
+    rows: Generator[tuple[int, Sequence[Any]], None, None] | None = None
     try:
         if fmt == "csv":
             text, encoding = _decode(path)
@@ -146,7 +147,7 @@ def _format(path: Path) -> str:
 
 
 def _reason(error: BaseException) -> str:
-    cause = error
+    cause: BaseException | None = error
     while cause is not None:  # openpyxl wraps the refusal in its own "invalid XML" error
         if isinstance(cause, DefusedXmlException):
             return "its XML declares entities (refused: a possible entity bomb)"
@@ -174,10 +175,13 @@ def _letters(column: int) -> str:
     return name
 
 
-def _collect(path: Path, fmt: str, rows: Iterator[tuple[int, Any]], limits: SheetLimits):
+def _collect(path: Path, fmt: str, rows: Iterator[tuple[int, Sequence[Any]]],
+             limits: SheetLimits) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
     """The header and the body: blank rows left out, trailing empty cells cut, limits checked per row."""
     where = "line" if fmt == "csv" else "row"
-    headers, body, count, cells = None, [], 0, 0
+    headers: list[Any] | None = None
+    body: list[tuple[int, list[Any]]] = []
+    count = cells = 0
     for number, row in rows:
         width = _used(row)
         if not width:
@@ -210,6 +214,7 @@ def _decode(path: Path) -> tuple[str, str]:
     """UTF-8 with or without BOM, UTF-16 with BOM (Excel's "Unicode text"), else GB18030 (a superset of
     GBK, what Excel writes as "CSV" on a Chinese Windows)."""
     raw = path.read_bytes()
+    encodings: tuple[str, ...]
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ("utf-16",)
     elif raw.startswith(codecs.BOM_UTF8):
@@ -224,7 +229,7 @@ def _decode(path: Path) -> tuple[str, str]:
     raise UnreadableSheet(f"{path}: not text in UTF-8, UTF-16 or GB18030/GBK; save it as \"CSV UTF-8\"")
 
 
-def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Generator[tuple[int, list[str]], None, None]:
     """(line the row starts on, cells) of each row, refusing what would be read wrong (see the module)."""
     found = re.search(r"[^\r\n]*\S[^\r\n]*", text)  # the first line that is not blank
     first = found.group() if found else ""
@@ -281,7 +286,8 @@ def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Iterator[tuple[int,
 def _quotes(lines: list[str], first: int, delimiter: str) -> list[tuple[int, int | None]]:
     """(line it opens on, line it closes on or None) of each quoted cell in a row's lines, read as csv reads
     them: a quote opens a cell only at its start, and "" inside one is a quote."""
-    spans, opened = [], None
+    spans: list[tuple[int, int | None]] = []
+    opened: int | None = None
     for number, line in enumerate(lines, first):
         at = line.find('"')
         while at >= 0:
@@ -339,7 +345,7 @@ def _open_zip(path: Path, limits: SheetLimits) -> zipfile.ZipFile:
     raise UnreadableSheet(f"{path}: refused: {problem}")
 
 
-def _xlsx_rows(path: Path, limits: SheetLimits) -> Iterator[tuple[int, tuple]]:
+def _xlsx_rows(path: Path, limits: SheetLimits) -> Generator[tuple[int, tuple[Any, ...]], None, None]:
     _open_zip(path, limits).close()
     from openpyxl import load_workbook
 
@@ -359,7 +365,7 @@ def _xlsx_rows(path: Path, limits: SheetLimits) -> Iterator[tuple[int, tuple]]:
 # --- XLS and ODS (calamine) ------------------------------------------------------------------------
 
 
-def _calamine_rows(path: Path, fmt: str, limits: SheetLimits) -> Iterator[tuple[int, list]]:
+def _calamine_rows(path: Path, fmt: str, limits: SheetLimits) -> Generator[tuple[int, list[Any]], None, None]:
     (_check_xls if fmt == "xls" else _check_ods)(path, limits)
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
@@ -486,7 +492,7 @@ def _workbook_stream(data: bytes) -> bytes:
         return data[(number + 1) * size:(number + 2) * size]
 
     def chain(first: int, table: tuple[int, ...]) -> list[int]:
-        numbers = []
+        numbers: list[int] = []
         while first != _END:
             if first >= len(table) or len(numbers) >= len(table):
                 raise ValueError("a sector chain leaves its table or loops")
@@ -503,8 +509,8 @@ def _workbook_stream(data: bytes) -> bytes:
     else:
         raise ValueError("the sector allocation chain loops")
     fat = _u32s(b"".join(sector(number) for number in difat if number < _DIFSECT))
-    entries = b"".join(sector(number) for number in chain(directory, fat))
-    entries = [entries[at:at + 128] for at in range(0, len(entries) - 127, 128)]
+    listing = b"".join(sector(number) for number in chain(directory, fat))
+    entries = [listing[at:at + 128] for at in range(0, len(listing) - 127, 128)]
     if not entries:
         raise ValueError("no directory")
 
@@ -550,7 +556,9 @@ def _check_xls(path: Path, limits: SheetLimits) -> None:
     them all: a Dimensions record declaring a huge range (calamine reserves it), cells spanning a huge
     rectangle (calamine makes it dense), a shared string in many cells (calamine copies it into each)."""
     stream = _workbook_stream(path.read_bytes())
-    starts, strings, in_strings = [], [], False
+    starts: list[int] = []
+    strings: list[memoryview] = []
+    in_strings = False
     for kind, data in _records(stream, 0):
         if kind == 0x000A:  # EOF of the workbook globals
             break
@@ -611,7 +619,7 @@ def _refuse_text(path: Path, characters: int, limits: SheetLimits) -> None:
                               "characters of text (one text repeated into many cells?)")
 
 
-def _string_lengths(records: list[bytes]) -> list[int]:
+def _string_lengths(records: list[memoryview]) -> list[int]:
     """The length of each shared string (SST and Continue records, MS-XLS 2.4.265), read as calamine reads
     them: when characters go on into the next record, it starts with a byte saying how wide they are."""
     queue = collections.deque(memoryview(record) for record in records)
