@@ -25,7 +25,9 @@ def fold(line: str) -> str:
     """Lines of at most 75 octets, continued with a space, never splitting a character (RFC 5545 3.1)."""
     if len(line) <= 18 or len(line.encode("utf-8")) <= 75:  # a character is at most 4 octets
         return line + "\r\n"
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > (75 if not out else 74):

@@ -173,16 +173,15 @@ def _check_project(project: Project, *, only: list[Path] | None, jobs: int | Non
     extra = [p for p in (only or []) if p.is_file() and p.resolve() not in {q.resolve() for q in paths}]
     paths += extra
     cache = CheckCache(project) if use_cache else None
-    checks: list[FileCheck | None]
+    found: list[FileCheck | None]
     if cache is not None:
-        checks, missing = cache.lookup(paths)
+        found, missing = cache.lookup(paths)
     else:
-        checks, missing = [None] * len(paths), list(range(len(paths)))
-    fresh = check_files(project, [paths[i] for i in missing], jobs=jobs)
-    for index, check in zip(missing, fresh):
-        checks[index] = check
+        found, missing = [None] * len(paths), list(range(len(paths)))
+    fresh = iter(check_files(project, [paths[i] for i in missing], jobs=jobs))  # `missing`: where `found` has None
+    checks = [check if check is not None else next(fresh) for check in found]
     cached_team = cache.lookup_team() if cache is not None else None
-    if cached_team is None:
+    if cache is None or cached_team is None:
         team = load_team(project)
         team_problems, handles, team_digest = team.problems, set(team.members), team.digest
     else:
@@ -267,10 +266,11 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
         raise ProblemError(sorted(problems))
     from .modelkit import MERGED_FIELD
 
-    ordered = sorted(checks, key=lambda check: check.id)
-    merged = {check.id: target for check in ordered if (target := getattr(results[check.file][1], MERGED_FIELD, None))}
-    ordered = [check for check in ordered if check.id not in merged]  # a merged record is a redirect, not a customer
-    customers = {check.id: results[check.file][1] for check in ordered}
-    files = {check.id: check.file for check in ordered}
-    keys = {check.id: check.contact_keys for check in ordered}
-    return Dataset(project, customers, files, team.members, keys, merged)
+    # every record has its id once there are no problems (the models require one)
+    ordered = sorted(((check.id, check) for check in checks if check.id is not None), key=lambda pair: pair[0])
+    merged = {cid: target for cid, check in ordered if (target := getattr(results[check.file][1], MERGED_FIELD, None))}
+    ordered = [(cid, check) for cid, check in ordered if cid not in merged]  # a merged record is a redirect, not a customer
+    customers = {cid: results[check.file][1] for cid, check in ordered}
+    files = {cid: check.file for cid, check in ordered}
+    contact_keys = {cid: check.contact_keys for cid, check in ordered}
+    return Dataset(project, customers, files, team.members, contact_keys, merged)

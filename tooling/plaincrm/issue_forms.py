@@ -92,8 +92,12 @@ LONG_TEXT = frozenset({"summary", "resolution", "notes", "feedback", "needs"})  
 
 
 def forms(project: Project | None = None) -> tuple[Form, ...]:
-    """Every form: the two written here, and (with a project) those generated from its item models."""
-    return FORMS + (tuple(_item_form(project, *spec) for spec in ITEM_FORMS) if project is not None else ())
+    """Every form: the two written here, and (with a project) those generated from its item models,
+    but for a list the team's models do not have."""
+    if project is None:
+        return FORMS
+    generated = (_item_form(project, *spec) for spec in ITEM_FORMS)
+    return FORMS + tuple(form for form in generated if form is not None)
 
 
 def form_by_name(name: str, project: Project | None = None) -> Form:
@@ -103,12 +107,16 @@ def form_by_name(name: str, project: Project | None = None) -> Form:
     raise KeyError(name)
 
 
-def _item_form(project: Project, name: str, title: str, description: str, section: str, leave_out: tuple[str, ...]) -> Form:
-    """A form asking for one item of a customer's list, a field per model field (required as the model says)."""
+def _item_form(project: Project, name: str, title: str, description: str, section: str,
+               leave_out: tuple[str, ...]) -> Form | None:
+    """A form asking for one item of a customer's list, a field per model field (required as the model says);
+    None when the models have no such list (a team removed `orders`: no order form, as no order report)."""
     from .modelkit import OptionRef, field_label, marker, unwrap
     from .modelkit import list_item_model
 
     model = list_item_model(next(iter(project.customer_models.values())), section)
+    if model is None:
+        return None
     fields = [ID_FIELD]
     for field_name, info in model.model_fields.items():
         if field_name in leave_out:

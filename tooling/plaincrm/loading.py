@@ -16,18 +16,18 @@ import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.composer import ComposerError
-from yaml.error import MarkedYAMLError
+from yaml.error import Mark, MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver, Resolver
 
 from .problems import FieldPath, Problem, ProblemError, format_field_path
 
 try:  # libyaml's parser when present, the pure-Python one otherwise
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser  # what yaml.cyaml re-exports
 
     WITH_LIBYAML = True
 except ImportError:  # pragma: no cover - exercised only without libyaml
@@ -146,8 +146,8 @@ class _Builder:
 
     def build(self, node: Node, room: int) -> Any:
         """Plain data for `node`; `room`: how many more levels of lists and mappings may open."""
-        cls, tag = node.__class__, node.tag
-        if cls is ScalarNode:
+        tag = node.tag
+        if node.__class__ is ScalarNode:  # not isinstance: an exact class test, and mypy narrows on it
             if self.has_aliases:
                 self._visit(node)
             if tag == STR:
@@ -167,18 +167,18 @@ class _Builder:
                 node.start_mark,
             )
         if not self.has_aliases:
-            return self._collection(node, cls, tag, room - 1)
+            return self._collection(node, tag, room - 1)
         key = self._visit(node)
         self.active.add(key)
         try:
-            return self._collection(node, cls, tag, room - 1)
+            return self._collection(node, tag, room - 1)
         finally:
             self.active.discard(key)
 
-    def _collection(self, node: Node, cls: type, tag: str, room: int) -> Any:
-        if cls is MappingNode and tag == MAP:
+    def _collection(self, node: Node, tag: str, room: int) -> Any:
+        if node.__class__ is MappingNode and tag == MAP:
             return self._mapping(node, room)
-        if cls is SequenceNode and tag == SEQ:
+        if node.__class__ is SequenceNode and tag == SEQ:
             return [self.build(child, room) for child in node.value]
         self._refuse_tag(node)
 
@@ -228,7 +228,7 @@ class _Builder:
         return result
 
     @staticmethod
-    def _refuse_tag(node: Node):
+    def _refuse_tag(node: Node) -> NoReturn:
         raise _LoadError(
             "yaml.tag",
             f"YAML tag {_short_tag(node.tag)!r} is not allowed: records hold plain text, numbers, lists and mappings",
@@ -249,7 +249,7 @@ def _may_have_aliases(text: str) -> bool:
     return False
 
 
-def _line_col(mark) -> tuple[int, int]:
+def _line_col(mark: Mark | None) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
@@ -336,7 +336,7 @@ def _offset_position(raw: bytes, offset: int) -> tuple[int, int]:
 def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
     """Parse record text strictly; raise ProblemError listing what is wrong with it."""
 
-    def fail(code, message, mark=None):
+    def fail(code: str, message: str, mark: Mark | None = None) -> NoReturn:
         line, col = _line_col(mark)
         raise ProblemError([Problem(file, line, col, "", message, code)])
 

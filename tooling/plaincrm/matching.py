@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Iterable
 
@@ -138,7 +139,7 @@ def contact_key(how: str, value: object, region: str = DEFAULT_PHONE_REGION) -> 
     return None
 
 
-def duplicate_groups(keys: dict[str, Iterable[str]]) -> list[tuple[str, list[str]]]:
+def duplicate_groups(keys: Mapping[str, Iterable[str]]) -> list[tuple[str, list[str]]]:
     """(reason, ids) for every key shared by several records, from record id -> its keys."""
     groups: dict[str, list[str]] = {}
     for record_id, record_keys in keys.items():

@@ -12,7 +12,7 @@ import re
 import string
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, StringConstraints, WithJsonSchema
+from pydantic.config import JsonValue
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -56,9 +57,10 @@ MERGED_FIELD = "merged_into"  # a record merged into another (crm merge) names i
 
 @dataclass(frozen=True)
 class Masked:
-    """Marks contact details that readers see masked: `phone` or `email`."""
+    """Marks contact details that readers see masked: `phone` or `email` in the models; `text` for
+    the fields a team lists in settings.mask_fields."""
 
-    how: Literal["phone", "email"]
+    how: Literal["phone", "email", "text"]
 
 
 def labelled(en: str, zh: str, default: Any = PydanticUndefined, **kwargs: Any) -> Any:
@@ -98,9 +100,9 @@ class OptionList:
     @cached_property
     def type(self) -> Any:
         """The pydantic type of a field drawing from this list."""
-        descriptions = [f"{self.labels[v]['en']} · {self.labels[v]['zh']}" for v in self.values]
+        descriptions: list[JsonValue] = [f"{self.labels[v]['en']} · {self.labels[v]['zh']}" for v in self.values]
         return Annotated[
-            Literal[self.values],  # type: ignore[valid-type]
+            Literal[self.values],
             OptionRef(self.name),
             Field(json_schema_extra={"enumDescriptions": descriptions, "x-option-list": self.name}),
         ]
@@ -156,19 +158,19 @@ class TierRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    risk_days_without_contact: int = Field(60, description="active customers not contacted for this long")
-    risk_max_satisfaction: int = Field(2, description="latest satisfaction at or below this")
-    risk_open_complaint: bool = Field(True, description="an open complaint case")
-    risk_falling_orders: float = Field(0.5, description="last 12 months' orders below this share of the 12 before")
-    key_min_order_total: float = Field(500_000, description="order total (default currency) at or above this…")
-    key_top_share: float = Field(0.2, description="…or among the top share of customers by order total")
-    key_max_days_without_contact: int = Field(45, description="and contacted within this many days")
-    key_min_satisfaction: int = Field(4, description="and latest satisfaction (if any) at least this")
-    growth_categories: list[str] = Field(["new", "potential"], description="categories that signal growth…")
-    growth_max_days_without_contact: int = Field(90, description="…when contacted within this many days")
-    growth_tags: list[str] = Field(["高意向", "增购意向", "续约意向"], description="tags that signal growth")
+    risk_days_without_contact: int = Field(default=60, description="active customers not contacted for this long")
+    risk_max_satisfaction: int = Field(default=2, description="latest satisfaction at or below this")
+    risk_open_complaint: bool = Field(default=True, description="an open complaint case")
+    risk_falling_orders: float = Field(default=0.5, description="last 12 months' orders below this share of the 12 before")
+    key_min_order_total: float = Field(default=500_000, description="order total (default currency) at or above this…")
+    key_top_share: float = Field(default=0.2, description="…or among the top share of customers by order total")
+    key_max_days_without_contact: int = Field(default=45, description="and contacted within this many days")
+    key_min_satisfaction: int = Field(default=4, description="and latest satisfaction (if any) at least this")
+    growth_categories: list[str] = Field(default=["new", "potential"], description="categories that signal growth…")
+    growth_max_days_without_contact: int = Field(default=90, description="…when contacted within this many days")
+    growth_tags: list[str] = Field(default=["高意向", "增购意向", "续约意向"], description="tags that signal growth")
     cadence_days: dict[str, int] = Field(
-        {"risk_warning": 7, "key": 30, "growth_potential": 90, "standard": 60},
+        default={"risk_warning": 7, "key": 30, "growth_potential": 90, "standard": 60},
         description="follow-up cadence per tier: weekly, monthly, quarterly (field guide B); a tier not named keeps its default",
     )
 
@@ -186,7 +188,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id_template: str = Field(
-        "C{date:%Y%m%d}{seq:03d}",
+        default="C{date:%Y%m%d}{seq:03d}",
         description="Customer ids: literal text, {date:<strftime>} and {seq:0Nd}, e.g. C20240501001",
     )
     customers_dir: str = layout.DEFAULT_CUSTOMERS_DIR
@@ -195,14 +197,14 @@ class Settings(BaseModel):
     max_alias_nodes: int = layout.DEFAULT_MAX_ALIAS_NODES
     default_currency: str = "CNY"
     phone_region: str = Field(
-        "CN", pattern=r"^[A-Z]{2}$",
+        default="CN", pattern=r"^[A-Z]{2}$",
         description="ISO 3166 alpha-2 country whose phone numbers are written without a country code (matching)",
     )
     exchange_rates: dict[str, float] = Field(
-        {}, description="value of one unit of another currency in the default currency, for totals"
+        default={}, description="value of one unit of another currency in the default currency, for totals"
     )
     mask_fields: list[str] = Field(
-        [], description="further fields readers see masked (first character, then ***), as dotted paths: contacts.im"
+        default=[], description="further fields readers see masked (first character, then ***), as dotted paths: contacts.im"
     )
     tiers: TierRules = TierRules()
 
@@ -365,7 +367,7 @@ def walk_paths(data: Any, path: RefPath, where: tuple = ()):
         yield from walk_paths(data[head], rest, where + (head,))
 
 
-def resolve_field_paths(models: dict[str, type[BaseModel]], dotted: list[str], setting: str) -> dict[str, list[RefPath]]:
+def resolve_field_paths(models: dict[str, type[BaseModel]], dotted: Iterable[str], setting: str) -> dict[str, list[RefPath]]:
     """Per kind of customer, the marker-style paths ("*" for each list item) of dotted field
     names such as `contacts.im`; a name no model has is a schema error, never silently ignored."""
     found: dict[str, list[RefPath]] = {kind: [] for kind in models}

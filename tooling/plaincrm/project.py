@@ -31,7 +31,7 @@ _engine: tuple[tuple, bytes] | None = None  # (every engine file's stat, their d
 
 def _files(folder: Path) -> list[Path]:
     """Every file below `folder` that can change a result: all but caches and hidden files, sorted."""
-    found = []
+    found: list[Path] = []
     for here, subfolders, names in os.walk(folder):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__" and not d.startswith("."))
         found.extend(Path(here, name) for name in sorted(names) if not name.startswith(".") and not name.endswith(".pyc"))
@@ -99,6 +99,7 @@ class Project:
         if name in sys.modules:
             return sys.modules[name]
         spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])
+        assert spec is not None and spec.loader is not None  # a path ending in .py always has a source loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
@@ -162,7 +163,7 @@ class Project:
 
     def customer_files(self) -> list[Path]:
         """Every *.yaml below the customers folder, sorted (os.walk: pathlib's rglob is slow at 10,000)."""
-        found = []
+        found: list[str] = []
         for folder, subfolders, names in os.walk(self.customers_dir):
             subfolders[:] = [d for d in subfolders if not d.startswith(".")]
             found.extend(os.path.join(folder, name) for name in names if name.endswith(".yaml") and not name.startswith("."))

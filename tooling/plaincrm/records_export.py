@@ -75,7 +75,7 @@ def table(views: Views, ids: Iterable[str], lang: str) -> tuple[list[str], list[
     rows = []
     for customer_id in ids:
         view: CustomerView = views.customers[customer_id]
-        row = []
+        row: list[Any] = []  # text, numbers and dates, each written as its own type
         for path, infos in columns:
             value = view.model
             for name in path:

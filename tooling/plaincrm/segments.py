@@ -85,7 +85,7 @@ def segment_fields(contract: Contract) -> tuple[str, ...]:
 
 def segment_values(customer: Any, tier: str) -> dict[str, list[str]]:
     """The segment values of one customer, per segment field (tags give several)."""
-    out = {}
+    out: dict[str, list[str]] = {}
     for name in SEGMENT_FIELDS:
         value = tier if name == "tier" else get(customer, name)
         if value is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .cache import content_digest
 from .loading import RawRecord, decode_record, node_path_at, read_bounded, read_record, real_prefix
@@ -118,7 +119,7 @@ class RecordChecker:
             problems.append(self._schema_problem(raw, err, loc, kind_model))
         return problems
 
-    def _schema_problem(self, raw: RawRecord, err: dict, loc: FieldPath, model: type[BaseModel] | None) -> Problem:
+    def _schema_problem(self, raw: RawRecord, err: ErrorDetails, loc: FieldPath, model: type[BaseModel] | None) -> Problem:
         kind_of_error, value = err["type"], err.get("input")
         message = err["msg"].removeprefix("Value error, ")
         at_key = False
@@ -129,7 +130,8 @@ class RecordChecker:
         elif kind_of_error == "extra_forbidden":
             at_key = True
             message = f"unknown field {loc[-1]!r}"
-            known = list(_model_at(model, loc[:-1]).model_fields) if _model_at(model, loc[:-1]) else []
+            parent = _model_at(model, loc[:-1])
+            known = list(parent.model_fields) if parent else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             message += f" (did you mean {close[0]!r}?)" if close else (f"; known fields: {', '.join(known)}" if known else "")
         elif kind_of_error == "missing":

@@ -184,7 +184,7 @@ def _too_large(blobs: dict[str, bytes], blob: str, limits) -> bool:
     return len(blobs.get(blob, b"")) > limits.max_file_bytes
 
 
-def _whole(blobs: dict[str, bytes], blob: str, limits) -> object:
+def _whole(blobs: dict[str, bytes], blob: str, limits) -> dict | _unreadable:
     try:
         return parse_text(blobs[blob].decode("utf-8"), "", limits).data
     except (ProblemError, UnicodeDecodeError, KeyError) as error:

@@ -192,6 +192,7 @@ def read_blobs(root: Path, blobs: Iterable[str], max_bytes: int) -> dict[str, by
     feeder = threading.Thread(target=_feed, args=(process.stdin, ("\n".join(wanted) + "\n").encode()), daemon=True)
     feeder.start()
     found, out = {}, process.stdout
+    assert out is not None  # stdout=PIPE
     with process:
         for blob in wanted:
             header = out.readline().split()

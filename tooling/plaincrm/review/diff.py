@@ -60,7 +60,7 @@ class Comparison:
 
     def markdown(self) -> str:
         md = markdown_code
-        counts = {}
+        counts: dict[str, int] = {}
         for change in self.records:
             counts[change.kind] = counts.get(change.kind, 0) + 1
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "no record changed"
@@ -94,7 +94,7 @@ class Side:
 
 def read_side(project: Project, label: str) -> Side:
     """Every record file's plain data by id (the file stem when the id is unreadable)."""
-    records = {}
+    records: dict[str, tuple[str, dict]] = {}
     for path in project.customer_files():
         relative = project.relative(path)
         try:
@@ -102,7 +102,8 @@ def read_side(project: Project, label: str) -> Side:
             data = parse_text(text, relative, project.limits).data
         except (ProblemError, UnicodeDecodeError):
             data = {}
-        record_id = data.get("id") if isinstance(data.get("id"), str) else path.stem
+        given = data.get("id")
+        record_id = given if isinstance(given, str) else path.stem
         records[record_id] = (relative, data)
     return Side(label, project, records)
 

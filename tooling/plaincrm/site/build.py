@@ -29,10 +29,11 @@ def build_for_site(
     `today` then defaults to that date, else to the build date. The old records are read with today's
     schema; `trust_revision` imports that revision's own (its Python runs)."""
     project = history_project = Project(root)
-    revision = None
+    revision = shown_as_of = None
     if as_of:
         snapshot = at(project, as_of, trust_revision=trust_revision)  # GitError when there is no such point
         project, revision, today = snapshot.project, snapshot.sha, today or snapshot.day
+        shown_as_of = f"{as_of} ({revision[:12]})"
         log.info(f"plaincrm: records as of {as_of} (commit {revision[:12]}), today {today}")
     today = today or date.today()
     started = time.perf_counter()
@@ -46,7 +47,7 @@ def build_for_site(
         views = derive(dataset, today, audit)
         derived = time.perf_counter()
         options = SiteOptions(today=today, lang=lang, repo_url=repo_url, branch=branch, directory_urls=directory_urls,
-                              site_url=site_url, as_of=f"{as_of} ({revision[:12]})" if as_of else None)
+                              site_url=site_url, as_of=shown_as_of)
         site = build_site(views, options, carry_before, bytecode_cache)
     log.info(
         f"plaincrm: {len(dataset.customers)} customers loaded in {loaded - started:.2f} s, "

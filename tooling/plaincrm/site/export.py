@@ -43,7 +43,7 @@ class _Out:
     def __init__(self, root: Path):
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self.fds = {(): os.open(root, os.O_RDONLY | _DIRECTORY)}
+        self.fds: dict[tuple[str, ...], int] = {(): os.open(root, os.O_RDONLY | _DIRECTORY)}
 
     def close(self) -> None:
         for fd in self.fds.values():
@@ -129,10 +129,12 @@ def write_pages(site: Site, out_dir: Path) -> int:
     (a deleted customer's page must not stay published). Nothing else in OUT_DIR is touched;
     a link or a non-file where a page goes stops the run before anything is written (ProblemError)."""
     sources = [page.src for page in site.pages] + [customer_src(i) for i in site.customer_ids] + [*site.files, MANIFEST]
-    targets = [(src, _parts(src)) for src in sources]
-    unsafe = [src for src, parts in targets if parts is None]
+    found = [(src, _parts(src)) for src in sources]
+    unsafe = [src for src, parts in found if parts is None]
     if unsafe:  # `pages.slug` makes every generated path safe: this would be a bug, never a record's doing
         raise ValueError(f"unsafe generated paths: {unsafe[:5]}")
+    targets = [(src, parts) for src, parts in found if parts is not None]
+    placed = dict(targets)  # what is written goes where it was checked
     out = _Out(out_dir)
     try:
         manifest = out.read((MANIFEST,), MANIFEST_LIMIT)
@@ -148,10 +150,10 @@ def write_pages(site: Site, out_dir: Path) -> int:
             raise ProblemError(problems)
         written = []
         for page in [*site.pages, *site.customer_pages()]:
-            out.write(_parts(page.src), page_file_text(page.title, page.html).encode("utf-8"))
+            out.write(placed[page.src], page_file_text(page.title, page.html).encode("utf-8"))
             written.append(page.src)
         for path, data in site.files.items():
-            out.write(_parts(path), resolve(data))
+            out.write(placed[path], resolve(data))
             written.append(path)
         for stale in sorted(before - set(written)):
             parts = _parts(stale)

@@ -38,12 +38,12 @@ class PlaincrmConfig(Config):
 class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
     supports_multiple_instances = False
 
-    def on_startup(self, *, command, dirty):
+    def on_startup(self, *, command: str, dirty: bool) -> None:
         """Defining this keeps the plugin alive across `mkdocs serve` rebuilds, with what it remembers."""
         self.serving = command == "serve"
         self.memo: dict = {}  # file results by content (dataset.load_dataset)
         self.served = ServedPages()  # customer pages written and what they showed, serve only
-        self.fingerprint = None
+        self.fingerprint: tuple[str, bool] | None = None  # what the memo was made with (on_config)
 
     def on_config(self, config):
         from .search import quiet_jieba

@@ -241,7 +241,7 @@ class SiteBuilder:
     def table_rows(self, rows: list[CustomerView], link) -> Markup:
         """Table rows for customer lists: one customer's row repeats on many pages (and, under
         `mkdocs serve`, in every rebuild), so it is rendered once."""
-        macro = self.env.get_template("macros.html").module.customer_row
+        macro = self.env.get_template("macros.html").module.customer_row  # type: ignore[attr-defined]  # a template module's macros are set when it runs
         out = []
         for view in rows:
             href = link(customer_src(view.id))
@@ -476,7 +476,7 @@ class SiteBuilder:
             return None
         return f"{base}/-/merge_requests/{number}" if "gitlab" in base else f"{base}/pull/{number}"
 
-    def list_section(self, name: str, info, items: list[BaseModel]) -> dict:
+    def list_section(self, name: str, info, items: list[Any]) -> dict:  # the team's item models: fields known at run time
         item_model = type(items[0])
         fields = item_model.model_fields
         if "date" in fields:
@@ -582,7 +582,7 @@ class SiteBuilder:
             "follow_up": {v: f"{text('follow_up', self.lang)} ({self.option_label('tier', v)})" for v in self._options("tier")},
             "key_date": {v: self.option_label("key_date_kind", v) for v in self._options("key_date_kind")},
         }
-        paths = {TEAM_CALENDAR: ("plaincrm", None)}
+        paths: dict[str, tuple[str, str | None]] = {TEAM_CALENDAR: ("plaincrm", None)}
         paths.update({calendar_src(h): (f"plaincrm · {m.name}", h) for h, m in self.views.dataset.team.items()})
         made = background.run(len(every), feeds, every, self.options.today, EventText(labels), paths)
         return {path: made.part(path) for path in paths}

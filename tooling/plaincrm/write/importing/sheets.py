@@ -45,9 +45,10 @@ import re
 import stat
 import struct
 import zipfile
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generator, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 from xml.sax.handler import ContentHandler
 
 from defusedxml import DefusedXmlException
