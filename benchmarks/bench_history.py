@@ -23,10 +23,15 @@ from pathlib import Path
 
 if not __package__:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.bench_validate import check, command_line, report  # noqa: E402
+from benchmarks.bench_validate import check, command_line, report
 
-AUTHORS = ["李伟 <liwei@example.com>", "王芳 <wangfang@example.com>", "Emma Hu <emma@example.com>",
-           "张敏 <zhangmin@example.com>", "陈杰 <chenjie@example.com>"]
+AUTHORS = [
+    "李伟 <liwei@example.com>",
+    "王芳 <wangfang@example.com>",
+    "Emma Hu <emma@example.com>",
+    "张敏 <zhangmin@example.com>",
+    "陈杰 <chenjie@example.com>",
+]
 PER_COMMIT = 50
 ROUNDS = 4
 SAMPLE = 50
@@ -39,22 +44,31 @@ def _data(text: bytes) -> bytes:
 def make_history(repo: Path, seed: int = 1) -> int:
     """Give the generated repository its scripted history; the number of commits made."""
     if (repo / ".git").exists():
-        return int(subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "HEAD"], capture_output=True,
-                                  text=True, check=True).stdout)
+        return int(
+            subprocess.run(
+                ["git", "-C", str(repo), "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True
+            ).stdout
+        )
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     rng = random.Random(seed)
     files = sorted((repo / "records" / "customers").glob("*.yaml"))
     texts = {f"records/customers/{p.name}": p.read_bytes() for p in files}
     stream, mark, clock = [], 0, 1_600_000_000
-    others = [p for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts and "records/customers" not in p.as_posix()]
+    others = [
+        p for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts and "records/customers" not in p.as_posix()
+    ]
 
     def commit(ref: str, message: str, changes: dict[str, bytes], parents: list[int]) -> int:
         nonlocal mark, clock
         mark += 1
         clock += rng.randint(600, 20_000)
         author = rng.choice(AUTHORS)
-        lines = [f"commit {ref}\nmark :{mark}\n".encode(), f"author {author} {clock} +0800\n".encode(),
-                 f"committer {author} {clock} +0800\n".encode(), _data(message.encode())]
+        lines = [
+            f"commit {ref}\nmark :{mark}\n".encode(),
+            f"author {author} {clock} +0800\n".encode(),
+            f"committer {author} {clock} +0800\n".encode(),
+            _data(message.encode()),
+        ]
         if parents:
             lines.append(f"from :{parents[0]}\n".encode())
             lines += [f"merge :{p}\n".encode() for p in parents[1:]]
@@ -74,7 +88,12 @@ def make_history(repo: Path, seed: int = 1) -> int:
             for path in paths[start : start + PER_COMMIT]:
                 text = texts[path].decode()
                 if round_no % 2:
-                    text = re.sub(r"(?m)^(needs: .*?)(\"?)$", lambda m: f"{m.group(1)} (review {round_no}){m.group(2)}", text, count=1)
+                    text = re.sub(
+                        r"(?m)^(needs: .*?)(\"?)$",
+                        lambda m, round_no=round_no: f"{m.group(1)} (review {round_no}){m.group(2)}",
+                        text,
+                        count=1,
+                    )
                 else:
                     text = re.sub(r"(?m)^satisfaction: \d$", f"satisfaction: {rng.randint(1, 5)}", text, count=1)
                 texts[path] = text.encode()
@@ -99,8 +118,11 @@ def naive_seconds(repo: Path, files: list[str]) -> float:
     sample = files[:: max(1, len(files) // SAMPLE)][:SAMPLE]
     started = time.perf_counter()
     for path in sample:
-        subprocess.run(["git", "-C", str(repo), "log", "--follow", "-p", "--format=%H %an %aI %s", "--", path],
-                       capture_output=True, check=True)
+        subprocess.run(
+            ["git", "-C", str(repo), "log", "--follow", "-p", "--format=%H %an %aI %s", "--", path],
+            capture_output=True,
+            check=True,
+        )
     return (time.perf_counter() - started) * len(files) / len(sample)
 
 
@@ -113,7 +135,10 @@ def bench(repo: Path) -> None:
     commits = make_history(repo)
     project = Project(repo)
     files = [project.relative(p) for p in project.customer_files()]
-    print(f"{len(files)} customers, {commits} commits in {repo} (made in {time.perf_counter() - started:.0f} s)", flush=True)
+    print(
+        f"{len(files)} customers, {commits} commits in {repo} (made in {time.perf_counter() - started:.0f} s)",
+        flush=True,
+    )
     naive = naive_seconds(repo, files)
     with gc_paused():
         started = time.perf_counter()
@@ -126,22 +151,44 @@ def bench(repo: Path) -> None:
     changes = sum(len(history.of_file(f)) for f in files)
     path = repo / files[0]
     path.write_text(path.read_text(encoding="utf-8").replace("needs: ", "needs: 再次", 1), encoding="utf-8")
-    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-am", "One more change"], check=True,
-                   env={"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "bench",
-                        "GIT_COMMITTER_EMAIL": "b@example.com", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "-am", "One more change"],
+        check=True,
+        env={
+            "GIT_AUTHOR_NAME": "bench",
+            "GIT_AUTHOR_EMAIL": "b@example.com",
+            "GIT_COMMITTER_NAME": "bench",
+            "GIT_COMMITTER_EMAIL": "b@example.com",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
     with gc_paused():
         started = time.perf_counter()
         read_history(project)
         incremental = time.perf_counter() - started
     subprocess.run(["git", "-C", str(repo), "reset", "-q", "--hard", "HEAD~1"], check=True)
-    report([
-        ("baseline: git log --follow -p per file (scaled)", f"{naive:.2f} s", "(baseline)", "", ""),
-        ("history, cold (one git log, blobs in one batch)", f"{cold:.2f} s", "<= 10.00 s", f"{cold / 10:.2f}", check(cold, 10)),
-        ("history, cold vs baseline", f"{cold:.2f} s", f"{naive:.2f} s", f"{cold / naive:.2f}", ""),
-        ("history, cached (same commit)", f"{warm:.2f} s", "<= 1.00 s", f"{warm:.2f}", check(warm, 1)),
-        ("history, one new commit", f"{incremental:.2f} s", "<= 1.00 s", f"{incremental:.2f}", check(incremental, 1)),
-        ("entries read", str(changes), f"{commits} commits", "", ""),
-    ])
+    report(
+        [
+            ("baseline: git log --follow -p per file (scaled)", f"{naive:.2f} s", "(baseline)", "", ""),
+            (
+                "history, cold (one git log, blobs in one batch)",
+                f"{cold:.2f} s",
+                "<= 10.00 s",
+                f"{cold / 10:.2f}",
+                check(cold, 10),
+            ),
+            ("history, cold vs baseline", f"{cold:.2f} s", f"{naive:.2f} s", f"{cold / naive:.2f}", ""),
+            ("history, cached (same commit)", f"{warm:.2f} s", "<= 1.00 s", f"{warm:.2f}", check(warm, 1)),
+            (
+                "history, one new commit",
+                f"{incremental:.2f} s",
+                "<= 1.00 s",
+                f"{incremental:.2f}",
+                check(incremental, 1),
+            ),
+            ("entries read", str(changes), f"{commits} commits", "", ""),
+        ]
+    )
     print(f"baseline: {SAMPLE} files timed, scaled to {len(files)}; in-process timings, collector paused as in a build")
 
 

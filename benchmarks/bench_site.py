@@ -29,8 +29,8 @@ import yaml
 
 if not __package__:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.bench_validate import CommandFailed, check, command_line, report, run_measured  # noqa: E402
-from benchmarks.generate import REPO  # noqa: E402
+from benchmarks.bench_validate import CommandFailed, check, command_line, report, run_measured
+from benchmarks.generate import REPO
 
 RUNS = 2  # build timings are the best of this many runs...
 SLOW = 90.0  # ...unless one run of the baseline takes longer than this: then it is measured once
@@ -41,6 +41,7 @@ SECTIONS = ("contacts", "interactions", "key_dates", "orders", "service_cases")
 
 # --- the baseline: what a person would hand-write for the same customers -------------------------
 
+
 def _cell(value) -> str:
     if isinstance(value, list):
         value = ", ".join(_cell(v) for v in value)
@@ -50,8 +51,12 @@ def _cell(value) -> str:
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-            *("| " + " | ".join(_cell(v) for v in row) + " |" for row in rows), ""]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(_cell(v) for v in row) + " |" for row in rows),
+        "",
+    ]
 
 
 def customer_markdown(record: dict) -> str:
@@ -78,17 +83,25 @@ def write_baseline(repo: Path, out: Path) -> Path:
         record = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         (docs / f"{record['id']}.md").write_text(customer_markdown(record), encoding="utf-8")
         rows.append([f"[{record['id']}](customers/{record['id']}.md)", record["name"], record["owner"]])
-    (out / "docs" / "index.md").write_text("\n".join(["# Customers", ""] + _table(["id", "name", "owner"], rows)), encoding="utf-8")
+    (out / "docs" / "index.md").write_text(
+        "\n".join(["# Customers", ""] + _table(["id", "name", "owner"], rows)), encoding="utf-8"
+    )
     ours = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     separator = next(p["search"]["separator"] for p in ours["plugins"] if isinstance(p, dict) and "search" in p)
-    config = {"site_name": "baseline", "use_directory_urls": False, "theme": {"name": "material", "font": False},
-              "plugins": [{"search": {"separator": separator}}], "nav": ["index.md"],
-              "not_in_nav": "/customers/"}  # as plaincrm marks its customer pages: no "not in nav" listing
+    config = {
+        "site_name": "baseline",
+        "use_directory_urls": False,
+        "theme": {"name": "material", "font": False},
+        "plugins": [{"search": {"separator": separator}}],
+        "nav": ["index.md"],
+        "not_in_nav": "/customers/",
+    }  # as plaincrm marks its customer pages: no "not in nav" listing
     (out / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return out
 
 
 # --- builds --------------------------------------------------------------------------------------
+
 
 def mkdocs_build(folder: Path, site_dir: str, sample_memory: bool = False) -> tuple[float, int]:
     """A cold `mkdocs build` in `folder` (no site dir, no plaincrm cache); wall seconds and peak tree memory (PSS)."""
@@ -108,11 +121,15 @@ def timed(measure) -> tuple[float, int]:
 def search_bytes(site: Path) -> int:
     """Bytes the customer pages' entries take in search_index.json, serialised as the search plugin does."""
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    return sum(len(json.dumps(d, separators=(",", ":"), default=str))
-               for d in index["docs"] if d["location"].startswith("customers/C"))
+    return sum(
+        len(json.dumps(d, separators=(",", ":"), default=str))
+        for d in index["docs"]
+        if d["location"].startswith("customers/C")
+    )
 
 
 # --- mkdocs serve --------------------------------------------------------------------------------
+
 
 def fetch(port: int, path: str, timeout: float) -> tuple[int, str]:
     """GET from 127.0.0.1 only (http.client: no proxy settings apply). MkDocs holds requests during a rebuild."""
@@ -149,12 +166,22 @@ def serve_latency(repo: Path, customer_id: str) -> tuple[float | None, str]:
     original = record.read_bytes()
     needs = yaml.load(original, Loader=yaml.CSafeLoader)["needs"]
     marker = "benchmarker" + "".join(random.choices(string.ascii_lowercase, k=12))  # no digits: never masked
-    edited = re.sub(r"(?m)^needs: .*$", lambda _: "needs: " + json.dumps(f"{needs} {marker}", ensure_ascii=False),
-                    original.decode("utf-8"), count=1)
+    edited = re.sub(
+        r"(?m)^needs: .*$",
+        lambda _: "needs: " + json.dumps(f"{needs} {marker}", ensure_ascii=False),
+        original.decode("utf-8"),
+        count=1,
+    )
     path = f"/customers/{customer_id}.html"
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen([str(MKDOCS), "serve", "-a", f"127.0.0.1:{port}"], cwd=repo, env=ENV,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(MKDOCS), "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=repo,
+        env=ENV,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         up = wait_for(process, port, path, lambda status, _: status == 200, 300)
         latency = None
@@ -180,6 +207,7 @@ def serve_latency(repo: Path, customer_id: str) -> tuple[float | None, str]:
 
 
 # --- reports and feeds ---------------------------------------------------------------------------
+
 
 def reports_and_feeds(repo: Path) -> tuple[float, float]:
     """Seconds the site build spends on reports, their downloads and the calendar feeds, in this
@@ -210,6 +238,7 @@ def reports_and_feeds(repo: Path) -> tuple[float, float]:
 
 # --- the report ----------------------------------------------------------------------------------
 
+
 def bench(repo: Path) -> None:
     shutil.copyfile(REPO / "mkdocs.yml", repo / "mkdocs.yml")
     shutil.copytree(REPO / "site", repo / "site", dirs_exist_ok=True)
@@ -234,26 +263,72 @@ def bench(repo: Path) -> None:
         print("mkdocs serve log (last 3000 characters):\n" + log[-3000:], flush=True)
 
     mib = peak / 2**20
-    report([
-        ("baseline: plain mkdocs build of hand-written pages", f"{baseline:.2f} s", "(baseline)", "", ""),
-        ("plaincrm mkdocs build (cold), absolute", f"{cold:.2f} s", "<= 25.00 s", f"{cold / 25:.2f}", check(cold, 25)),
-        ("plaincrm mkdocs build (cold) vs baseline", f"{cold:.2f} s", f"{baseline:.2f} s, ratio <= 0.60",
-         f"{cold / baseline:.2f}", check(cold / baseline, 0.6)),
-        ("peak memory (PSS) of the build's tree", f"{mib:.0f} MiB", "<= 1536 MiB", f"{mib / 1536:.2f}", check(mib, 1536)),
-        ("search index per customer", f"{per_customer:.0f} B", f"<= 1500 B (plain: {plain_search:.0f} B)",
-         f"{per_customer / 1500:.2f}", check(per_customer, 1500)),
-        ("customer pages written", str(pages), f"{len(ids)} customers", "", "pass" if pages == len(ids) else "FAIL"),
-        ("reports, downloads and feeds: build waits", f"{feeds_returned:.2f} s", "<= 3.00 s",
-         f"{feeds_returned / 3:.2f}", check(feeds_returned, 3)),
-        ("reports, downloads and feeds: all made", f"{feeds_done:.2f} s", "<= 3.00 s",
-         f"{feeds_done / 3:.2f}", check(feeds_done, 3)),
-        ("mkdocs serve: edit saved -> page shows it",
-         f"{latency:.2f} s" if latency is not None else "timeout", "<= 3.00 s",
-         f"{latency / 3:.2f}" if latency is not None else "", check(latency, 3) if latency is not None else "FAIL"),
-    ])
-    print(f"build timings: best of {cold_runs} (plaincrm) and {baseline_runs} (baseline; one run if over {SLOW:.0f} s), "
-          "each cold; ratio: value / baseline on the comparison, value / target on the others; memory is PSS summed over "
-          "mkdocs and its workers, sampled every ~10 ms in one extra cold run; search bytes count customers/C* entries")
+    report(
+        [
+            ("baseline: plain mkdocs build of hand-written pages", f"{baseline:.2f} s", "(baseline)", "", ""),
+            (
+                "plaincrm mkdocs build (cold), absolute",
+                f"{cold:.2f} s",
+                "<= 25.00 s",
+                f"{cold / 25:.2f}",
+                check(cold, 25),
+            ),
+            (
+                "plaincrm mkdocs build (cold) vs baseline",
+                f"{cold:.2f} s",
+                f"{baseline:.2f} s, ratio <= 0.60",
+                f"{cold / baseline:.2f}",
+                check(cold / baseline, 0.6),
+            ),
+            (
+                "peak memory (PSS) of the build's tree",
+                f"{mib:.0f} MiB",
+                "<= 1536 MiB",
+                f"{mib / 1536:.2f}",
+                check(mib, 1536),
+            ),
+            (
+                "search index per customer",
+                f"{per_customer:.0f} B",
+                f"<= 1500 B (plain: {plain_search:.0f} B)",
+                f"{per_customer / 1500:.2f}",
+                check(per_customer, 1500),
+            ),
+            (
+                "customer pages written",
+                str(pages),
+                f"{len(ids)} customers",
+                "",
+                "pass" if pages == len(ids) else "FAIL",
+            ),
+            (
+                "reports, downloads and feeds: build waits",
+                f"{feeds_returned:.2f} s",
+                "<= 3.00 s",
+                f"{feeds_returned / 3:.2f}",
+                check(feeds_returned, 3),
+            ),
+            (
+                "reports, downloads and feeds: all made",
+                f"{feeds_done:.2f} s",
+                "<= 3.00 s",
+                f"{feeds_done / 3:.2f}",
+                check(feeds_done, 3),
+            ),
+            (
+                "mkdocs serve: edit saved -> page shows it",
+                f"{latency:.2f} s" if latency is not None else "timeout",
+                "<= 3.00 s",
+                f"{latency / 3:.2f}" if latency is not None else "",
+                check(latency, 3) if latency is not None else "FAIL",
+            ),
+        ]
+    )
+    print(
+        f"build timings: best of {cold_runs} (plaincrm) and {baseline_runs} (baseline; one run if over {SLOW:.0f} s), "
+        "each cold; ratio: value / baseline on the comparison, value / target on the others; memory is PSS summed over "
+        "mkdocs and its workers, sampled every ~10 ms in one extra cold run; search bytes count customers/C* entries"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ import yaml
 
 if not __package__:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.generate import generate  # noqa: E402
+from benchmarks.generate import generate
 
 RUNS = 3  # timings are the best of this many runs: the least disturbed by the rest of the machine
 CRM = Path(sys.executable).parent / "crm"
@@ -89,8 +89,9 @@ def tree_memory(root: int) -> int:
     return total
 
 
-def run_measured(command: list[str], *, cwd: Path | None = None, env: dict | None = None,
-                 sample_memory: bool = False) -> tuple[float, int]:
+def run_measured(
+    command: list[str], *, cwd: Path | None = None, env: dict | None = None, sample_memory: bool = False
+) -> tuple[float, int]:
     """Run a command to its end; wall seconds and peak memory of its process tree (0 unless sampled)."""
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
@@ -116,7 +117,9 @@ def report(rows: list[tuple[str, str, str, str, str]]) -> None:
     header = ("figure", "value", "baseline/target", "ratio", "result")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(cell.ljust(w) if i in (0, 2) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        print(
+            "  ".join(cell.ljust(w) if i in (0, 2) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        )
 
 
 def check(value: float, target: float) -> str:
@@ -126,8 +129,10 @@ def check(value: float, target: float) -> str:
 def bench(root: Path) -> None:
     paths = sorted((root / "records" / "customers").glob("*.yaml"))
     megabytes = sum(p.stat().st_size for p in paths) / 2**20
-    print(f"{len(paths)} customer files ({megabytes:.1f} MiB) in {root}; {os.cpu_count()} CPUs; "
-          f"Python {sys.version.split()[0]}; timings are the best of {RUNS} runs")
+    print(
+        f"{len(paths)} customer files ({megabytes:.1f} MiB) in {root}; {os.cpu_count()} CPUs; "
+        f"Python {sys.version.split()[0]}; timings are the best of {RUNS} runs"
+    )
 
     baseline = best_of(RUNS, lambda: parse_all(paths))
     cold = best_of(RUNS, lambda: run_crm(root, "--no-cache")[0])
@@ -136,16 +141,37 @@ def bench(root: Path) -> None:
     warm = best_of(RUNS, lambda: run_crm(root)[0])
 
     mib = peak / 2**20
-    report([
-        ("baseline: yaml.CSafeLoader parse, 1 process", f"{baseline:.2f} s", "(baseline)", "", ""),
-        ("crm validate --no-cache (cold) vs baseline", f"{cold:.2f} s", f"{baseline:.2f} s, ratio <= 0.70",
-         f"{cold / baseline:.2f}", check(cold / baseline, 0.7)),
-        ("crm validate --no-cache (cold), absolute", f"{cold:.2f} s", "<= 3.00 s", f"{cold / 3:.2f}", check(cold, 3)),
-        ("crm validate (warm, cache filled)", f"{warm:.2f} s", "<= 0.50 s", f"{warm / 0.5:.2f}", check(warm, 0.5)),
-        ("peak memory (PSS) of the cold run's tree", f"{mib:.0f} MiB", "<= 500 MiB", f"{mib / 500:.2f}", check(mib, 500)),
-    ])
-    print("ratio: value / baseline on the first comparison, value / target on the others; "
-          "memory is PSS summed over crm and its workers, sampled every ~10 ms in one extra cold run")
+    report(
+        [
+            ("baseline: yaml.CSafeLoader parse, 1 process", f"{baseline:.2f} s", "(baseline)", "", ""),
+            (
+                "crm validate --no-cache (cold) vs baseline",
+                f"{cold:.2f} s",
+                f"{baseline:.2f} s, ratio <= 0.70",
+                f"{cold / baseline:.2f}",
+                check(cold / baseline, 0.7),
+            ),
+            (
+                "crm validate --no-cache (cold), absolute",
+                f"{cold:.2f} s",
+                "<= 3.00 s",
+                f"{cold / 3:.2f}",
+                check(cold, 3),
+            ),
+            ("crm validate (warm, cache filled)", f"{warm:.2f} s", "<= 0.50 s", f"{warm / 0.5:.2f}", check(warm, 0.5)),
+            (
+                "peak memory (PSS) of the cold run's tree",
+                f"{mib:.0f} MiB",
+                "<= 500 MiB",
+                f"{mib / 500:.2f}",
+                check(mib, 500),
+            ),
+        ]
+    )
+    print(
+        "ratio: value / baseline on the first comparison, value / target on the others; "
+        "memory is PSS summed over crm and its workers, sampled every ~10 ms in one extra cold run"
+    )
 
 
 def command_line(bench_fn, tool: Path, argv: list[str] | None) -> int:

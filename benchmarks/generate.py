@@ -45,63 +45,212 @@ OWNERS = [h for h, _, role, _ in TEAM if role in ("sales", "manager")]
 STAFF = [h for h, _, role, _ in TEAM if role != "admin"]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超",
-         "秀英", "建华", "志强", "晓东", "海燕", "文博", "思远", "雨桐", "子涵", "浩然"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "建华",
+    "志强",
+    "晓东",
+    "海燕",
+    "文博",
+    "思远",
+    "雨桐",
+    "子涵",
+    "浩然",
+]
 EN_FIRST = ["Emma", "Liam", "Olivia", "Noah", "Sophia", "James", "Mia", "Lucas", "Grace", "David", "Anna", "Peter"]
 EN_LAST = ["Smith", "Chen", "Wong", "Brown", "Miller", "Lee", "Garcia", "Tanaka", "Kim", "Schmidt", "O'Neill"]
 CITIES_ZH = ["北京", "上海", "深圳", "广州", "杭州", "成都", "武汉", "南京", "苏州", "西安", "重庆", "天津"]
 CITIES_EN = ["Singapore", "Hong Kong", "London", "Munich", "San Francisco", "Sydney", "Tokyo"]
-FIRM_ZH = ["华创", "联信", "恒达", "新锐", "博远", "鼎盛", "天成", "云帆", "星河", "金桥", "瑞丰", "智联", "远航", "宏图", "嘉禾"]
-FIRM_ZH_END = ["科技有限公司", "软件股份有限公司", "制造有限公司", "贸易有限公司", "物流有限公司",
-               "餐饮管理有限公司", "教育咨询有限公司", "医疗器械有限公司", "建设工程有限公司", "信息技术有限公司"]
+FIRM_ZH = [
+    "华创",
+    "联信",
+    "恒达",
+    "新锐",
+    "博远",
+    "鼎盛",
+    "天成",
+    "云帆",
+    "星河",
+    "金桥",
+    "瑞丰",
+    "智联",
+    "远航",
+    "宏图",
+    "嘉禾",
+]
+FIRM_ZH_END = [
+    "科技有限公司",
+    "软件股份有限公司",
+    "制造有限公司",
+    "贸易有限公司",
+    "物流有限公司",
+    "餐饮管理有限公司",
+    "教育咨询有限公司",
+    "医疗器械有限公司",
+    "建设工程有限公司",
+    "信息技术有限公司",
+]
 FIRM_EN = ["Northwind", "Bluewave", "Summit", "Harbor", "Redwood", "Brightpath", "Ironbridge", "Clearview", "Evergreen"]
 FIRM_EN_END = ["Trading Co., Ltd.", "Software Ltd", "Logistics GmbH", "Foods Pte. Ltd.", "Systems Inc.", "Medical AG"]
-TITLES = ["总经理", "技术总监", "采购经理", "财务主管", "运营负责人", "IT经理", "CEO", "CTO", "Procurement Manager",
-          "Head of Operations"]
+TITLES = [
+    "总经理",
+    "技术总监",
+    "采购经理",
+    "财务主管",
+    "运营负责人",
+    "IT经理",
+    "CEO",
+    "CTO",
+    "Procurement Manager",
+    "Head of Operations",
+]
 OCCUPATIONS = ["律师", "医生", "自由职业", "教师", "企业主", "Designer", "Consultant", "Architect"]
 REVENUES = ["年营收500万以下", "年营收1000万+", "年营收5000万+", "年营收1亿+", "about 20M USD a year"]
-TAGS = ["高意向", "技术型", "价格敏感", "决策慢", "重点客户", "老客户推荐", "需要定制", "长期合作", "上市公司",
-        "key account", "price sensitive", "fast mover", "needs customisation", "long cycle"]
+TAGS = [
+    "高意向",
+    "技术型",
+    "价格敏感",
+    "决策慢",
+    "重点客户",
+    "老客户推荐",
+    "需要定制",
+    "长期合作",
+    "上市公司",
+    "key account",
+    "price sensitive",
+    "fast mover",
+    "needs customisation",
+    "long cycle",
+]
 TEXT = {  # per language: topics, summary openings, summary endings, feedback, next steps, needs, preferences
     "zh": dict(
-        topic=["需求调研", "方案沟通", "报价确认", "合同谈判", "产品演示", "技术交流", "售后回访", "续约沟通",
-               "培训安排", "问题反馈", "节日问候", "年度复盘"],
-        lead=["客户介绍了现有系统的使用情况", "客户关注数据安全与权限管理", "对方希望在三季度前完成上线",
-              "客户反馈现有供应商响应较慢", "双方确认了项目范围和交付节奏", "客户对报价有疑问，希望给出阶梯折扣",
-              "演示了报表和审批流程，客户现场提了不少问题", "技术团队讨论了接口对接方案", "客户采购部门参与了本次沟通",
-              "客户提出需要本地化部署，并询问了运维支持的范围"],
-        tail=["下周提供详细方案。", "需要内部评审后回复。", "整体意向较高。", "预算仍在审批中。", "约定月底前再次沟通。",
-              "希望安排一次现场拜访。", "已发送会议纪要。", "对方决策人将参加下次会议。"],
+        topic=[
+            "需求调研",
+            "方案沟通",
+            "报价确认",
+            "合同谈判",
+            "产品演示",
+            "技术交流",
+            "售后回访",
+            "续约沟通",
+            "培训安排",
+            "问题反馈",
+            "节日问候",
+            "年度复盘",
+        ],
+        lead=[
+            "客户介绍了现有系统的使用情况",
+            "客户关注数据安全与权限管理",
+            "对方希望在三季度前完成上线",
+            "客户反馈现有供应商响应较慢",
+            "双方确认了项目范围和交付节奏",
+            "客户对报价有疑问，希望给出阶梯折扣",
+            "演示了报表和审批流程，客户现场提了不少问题",
+            "技术团队讨论了接口对接方案",
+            "客户采购部门参与了本次沟通",
+            "客户提出需要本地化部署，并询问了运维支持的范围",
+        ],
+        tail=[
+            "下周提供详细方案。",
+            "需要内部评审后回复。",
+            "整体意向较高。",
+            "预算仍在审批中。",
+            "约定月底前再次沟通。",
+            "希望安排一次现场拜访。",
+            "已发送会议纪要。",
+            "对方决策人将参加下次会议。",
+        ],
         feedback=["希望尽快拿到报价", "对演示效果满意", "担心实施周期过长", "价格偏高，需要再谈", "需要更多同行业案例"],
         action=["发送报价单", "提供合同", "安排技术交流", "准备演示环境", "跟进付款", "回访使用情况"],
-        needs=["需要服务器运维解决方案", "希望统一管理各门店的销售数据", "需要移动端审批和报表", "计划替换现有的ERP系统"],
+        needs=[
+            "需要服务器运维解决方案",
+            "希望统一管理各门店的销售数据",
+            "需要移动端审批和报表",
+            "计划替换现有的ERP系统",
+        ],
         prefs=["偏好微信沟通，上午不方便接电话", "重视售后响应速度", "决策需要总部批准，周期较长"],
         item=["年度软件订阅", "实施服务", "培训服务", "硬件设备", "技术支持包"],
         case=["登录后报表加载缓慢", "发票信息有误需要重开", "咨询新功能的使用方法", "设备到货后无法开机"],
         fix=["已远程排查并优化查询", "已重新开具发票", "已发送操作手册并电话讲解", "已安排上门更换"],
     ),
     "en": dict(
-        topic=["Discovery call", "Proposal review", "Pricing discussion", "Contract negotiation", "Product demo",
-               "Technical deep dive", "Follow-up", "Renewal planning", "Training session", "Quarterly review"],
-        lead=["The client walked us through their current setup", "Procurement joined the call for the first time",
-              "They asked for a volume discount on the annual plan", "Data residency is a hard requirement for them",
-              "We demoed reporting and the approval workflow", "Their IT team reviewed the integration options",
-              "The customer reported slow responses from their current vendor"],
-        tail=["we will send a detailed proposal next week.", "a decision is expected after their internal review.",
-              "budget approval is still pending.", "next meeting set for the end of the month.",
-              "they would like an on-site visit.", "meeting notes have been shared."],
-        feedback=["Happy with the demo", "Price is on the high side", "Worried about the rollout timeline",
-                  "Wants references from the same industry"],
-        action=["Send the quote", "Share the contract draft", "Book a technical session", "Prepare a demo environment",
-                "Follow up on payment"],
-        needs=["Wants one place for all regional sales data", "Needs approvals and reports on mobile",
-               "Plans to replace a legacy ERP"],
+        topic=[
+            "Discovery call",
+            "Proposal review",
+            "Pricing discussion",
+            "Contract negotiation",
+            "Product demo",
+            "Technical deep dive",
+            "Follow-up",
+            "Renewal planning",
+            "Training session",
+            "Quarterly review",
+        ],
+        lead=[
+            "The client walked us through their current setup",
+            "Procurement joined the call for the first time",
+            "They asked for a volume discount on the annual plan",
+            "Data residency is a hard requirement for them",
+            "We demoed reporting and the approval workflow",
+            "Their IT team reviewed the integration options",
+            "The customer reported slow responses from their current vendor",
+        ],
+        tail=[
+            "we will send a detailed proposal next week.",
+            "a decision is expected after their internal review.",
+            "budget approval is still pending.",
+            "next meeting set for the end of the month.",
+            "they would like an on-site visit.",
+            "meeting notes have been shared.",
+        ],
+        feedback=[
+            "Happy with the demo",
+            "Price is on the high side",
+            "Worried about the rollout timeline",
+            "Wants references from the same industry",
+        ],
+        action=[
+            "Send the quote",
+            "Share the contract draft",
+            "Book a technical session",
+            "Prepare a demo environment",
+            "Follow up on payment",
+        ],
+        needs=[
+            "Wants one place for all regional sales data",
+            "Needs approvals and reports on mobile",
+            "Plans to replace a legacy ERP",
+        ],
         prefs=["Prefers e-mail; avoid calls before 10 am", "Cares most about support response times"],
         item=["Annual subscription", "Implementation services", "Training", "Support package", "Hardware bundle"],
-        case=["Reports load slowly after login", "Invoice details need correcting", "How-to question about exports",
-              "Device does not power on after delivery"],
-        fix=["Query tuned after a remote session", "Invoice reissued", "Sent the manual and walked them through it",
-             "Replacement shipped"],
+        case=[
+            "Reports load slowly after login",
+            "Invoice details need correcting",
+            "How-to question about exports",
+            "Device does not power on after delivery",
+        ],
+        fix=[
+            "Query tuned after a remote session",
+            "Invoice reissued",
+            "Sent the manual and walked them through it",
+            "Replacement shipped",
+        ],
     ),
 }
 
@@ -164,7 +313,9 @@ class _Writer:
             title=q(r.choice(TITLES)) if r.random() < 0.8 else None,
             phone=json.dumps(self.phone()),
             email=f"{local}@example.{r.choice(['com', 'cn', 'org'])}" if r.random() < 0.7 else None,
-            im=q("wxid_" + "".join(r.choice("abcdefghjkmnpqrstuvwxyz") for _ in range(8))) if r.random() < 0.3 else None,
+            im=q("wxid_" + "".join(r.choice("abcdefghjkmnpqrstuvwxyz") for _ in range(8)))
+            if r.random() < 0.3
+            else None,
             decision_maker="true" if first and r.random() < 0.6 else None,
         )
 
@@ -195,8 +346,11 @@ class _Writer:
         company = r.random() < 0.75
         owner = r.choice(OWNERS)
         if company:
-            name = (r.choice(CITIES_ZH) + r.choice(FIRM_ZH) + r.choice(FIRM_ZH_END) if lang == "zh"
-                    else f"{r.choice(FIRM_EN)} {r.choice(FIRM_EN_END)}")
+            name = (
+                r.choice(CITIES_ZH) + r.choice(FIRM_ZH) + r.choice(FIRM_ZH_END)
+                if lang == "zh"
+                else f"{r.choice(FIRM_EN)} {r.choice(FIRM_EN_END)}"
+            )
         else:
             name = self.person(lang)
         source = r.choice(OPT["source"])
@@ -214,8 +368,12 @@ class _Writer:
             f"tags: [{', '.join(q(tag) for tag in r.sample(TAGS, r.randint(0, 3)))}]",
         ]
         if company:
-            out.append("size: " + flow(employees=r.choice(OPT["employees"]),
-                                       revenue=q(r.choice(REVENUES)) if r.random() < 0.5 else None))
+            out.append(
+                "size: "
+                + flow(
+                    employees=r.choice(OPT["employees"]), revenue=q(r.choice(REVENUES)) if r.random() < 0.5 else None
+                )
+            )
         else:
             out.append(f"occupation: {q(r.choice(OCCUPATIONS))}")
             out.append(f"age_band: {r.choice(OPT['age_band'])}")
@@ -239,15 +397,28 @@ class _Writer:
 
         key_dates = [flow(kind="first_contact", date=first_day)]
         orders = []
-        for when in sorted(first_day + timedelta(days=r.randint(10, 400)) for _ in range(r.choice((0, 0, 1, 1, 2, 3, 4)))):
+        for when in sorted(
+            first_day + timedelta(days=r.randint(10, 400)) for _ in range(r.choice((0, 0, 1, 1, 2, 3, 4)))
+        ):
             amount = r.randint(20, 5000) * 100 if r.random() < 0.9 else r.randint(100, 99999) + 0.5
-            orders.append(flow(date=when, item=q(r.choice(t["item"])), amount=amount,
-                               currency=r.choice(["USD", "EUR", "HKD"]) if r.random() < 0.1 else None,
-                               kind=r.choice(OPT["order_kind"]), status=r.choice(OPT["order_status"])))
+            orders.append(
+                flow(
+                    date=when,
+                    item=q(r.choice(t["item"])),
+                    amount=amount,
+                    currency=r.choice(["USD", "EUR", "HKD"]) if r.random() < 0.1 else None,
+                    kind=r.choice(OPT["order_kind"]),
+                    status=r.choice(OPT["order_status"]),
+                )
+            )
         if orders:
             signed = first_day + timedelta(days=r.randint(10, 60))
             key_dates.append(flow(kind="contract_signed", date=signed))
-            key_dates.append(flow(kind="renewal_due", date=signed + timedelta(days=365), note=q("年度续约") if lang == "zh" else None))
+            key_dates.append(
+                flow(
+                    kind="renewal_due", date=signed + timedelta(days=365), note=q("年度续约") if lang == "zh" else None
+                )
+            )
         if r.random() < 0.3:
             kind = "anniversary" if company else "birthday"
             key_dates.append(flow(kind=kind, date=date(r.randint(1960, 2015), r.randint(1, 12), r.randint(1, 28))))

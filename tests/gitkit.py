@@ -15,7 +15,7 @@ class ScriptedGit:
             self.run("init", "-q", "-b", "main")
             self.run("config", "commit.gpgsign", "false")
 
-    def copy(self, target: Path) -> "ScriptedGit":
+    def copy(self, target: Path) -> ScriptedGit:
         """The repository, history and working tree, copied to `target` (the original stays as it is)."""
         shutil.copytree(self.root, target)
         return ScriptedGit(target, init=False)
@@ -23,9 +23,15 @@ class ScriptedGit:
     def run(self, *args: str, author: str = "Alice Admin", date: str = "2024-05-01T09:00:00+08:00") -> str:
         email = author.split()[0].lower() + "@example.com"
         env = {
-            **os.environ, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date,
-            "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": date,
-            "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(self.root),
+            **os.environ,
+            "GIT_AUTHOR_NAME": author,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_NAME": author,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_COMMITTER_DATE": date,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(self.root),
         }
         done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr

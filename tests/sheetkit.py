@@ -8,8 +8,20 @@ from pathlib import Path
 import yaml
 
 # The field guides' customer sheet (客户信息表), as their template heads it.
-GUIDE_HEADERS = ["客户编号", "客户名称", "联系人", "联系方式", "所属行业", "客户来源", "核心需求", "最近跟进日期",
-                 "跟进人", "沟通内容摘要", "合作状态", "客户标签"]
+GUIDE_HEADERS = [
+    "客户编号",
+    "客户名称",
+    "联系人",
+    "联系方式",
+    "所属行业",
+    "客户来源",
+    "核心需求",
+    "最近跟进日期",
+    "跟进人",
+    "沟通内容摘要",
+    "合作状态",
+    "客户标签",
+]
 
 
 def records(repo) -> dict[str, str]:

@@ -35,8 +35,13 @@ interactions:
 XSS_MARKERS = ("<script>window.__xss", "<img src=x", "<svg onload", "<iframe", "<u>raw</u>", "<b>bold</b>")
 
 
-def make_site_repo(root: Path, *, extra: dict[str, str] | None = None, language: str = "en",
-                   repo_url: str | None = "https://git.example.com/team/crm") -> Path:
+def make_site_repo(
+    root: Path,
+    *,
+    extra: dict[str, str] | None = None,
+    language: str = "en",
+    repo_url: str | None = "https://git.example.com/team/crm",
+) -> Path:
     """A copy of this repository's schema, records and site configuration, plus `extra` records."""
     for name in ("schema", "records", "site"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
@@ -50,10 +55,19 @@ def make_site_repo(root: Path, *, extra: dict[str, str] | None = None, language:
     return root
 
 
-def mkdocs_build(root: Path, *, today: str = "2026-11-23", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    env = {"PLAINCRM_TODAY": today, "NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
-           **(env or {})}
+def mkdocs_build(
+    root: Path, *, today: str = "2026-11-23", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {
+        "PLAINCRM_TODAY": today,
+        "NO_MKDOCS_2_WARNING": "1",
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(root / "out")],
-        capture_output=True, text=True, cwd=root, env=env,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
     )

@@ -59,8 +59,12 @@ def layers() -> tuple[list[tuple[str, list[str]]], set[tuple[str, str]]]:
 
 def layer_of(module: str, order: list[tuple[str, list[str]]]) -> int:
     short = module.removeprefix("plaincrm.")
-    matches = [(len(prefix), index) for index, (_, prefixes) in enumerate(order) for prefix in prefixes
-               if short == prefix or short.startswith(prefix + ".")]
+    matches = [
+        (len(prefix), index)
+        for index, (_, prefixes) in enumerate(order)
+        for prefix in prefixes
+        if short == prefix or short.startswith(prefix + ".")
+    ]
     assert matches, f"{module} is in no layer of README.md's layers block"
     return max(matches)[1]  # the longest prefix decides (write.importing before write)
 
@@ -72,9 +76,13 @@ def test_every_import_goes_down_the_layers_or_stays_in_one():
     for source, targets in imports(found).items():
         for target in targets:
             short = (source.removeprefix("plaincrm."), target.removeprefix("plaincrm."))
-            if layer_of(target, order) < layer_of(source, order) and short not in allowed:  # highest first: a lower index is higher
-                wrong.append(f"{short[0]} ({order[layer_of(source, order)][0]}) imports {short[1]} "
-                             f"({order[layer_of(target, order)][0]})")
+            if (
+                layer_of(target, order) < layer_of(source, order) and short not in allowed
+            ):  # highest first: a lower index is higher
+                wrong.append(
+                    f"{short[0]} ({order[layer_of(source, order)][0]}) imports {short[1]} "
+                    f"({order[layer_of(target, order)][0]})"
+                )
     assert not wrong, "imports against the README's layers:\n" + "\n".join(sorted(wrong))
 
 
@@ -86,7 +94,7 @@ def find_cycles(graph: dict[str, set[str]]) -> list[str]:
         stack.append(node)
         for target in sorted(graph[node]):
             if state.get(target) == "open":
-                cycles.append(" -> ".join(stack[stack.index(target):] + [target]))
+                cycles.append(" -> ".join(stack[stack.index(target) :] + [target]))
             elif target not in state:
                 visit(target)
         stack.pop()
@@ -106,14 +114,20 @@ def test_no_import_cycle():
 def test_the_checks_themselves_catch_a_wrong_import_and_a_cycle(tmp_path, monkeypatch):
     """A module planted below the layers it imports from, and two modules importing each other, are found."""
     fake = tmp_path / "plaincrm"
-    for name, text in {"__init__.py": "", "problems.py": "from .site import pages\n", "site/__init__.py": "",
-                       "site/pages.py": "from ..problems import Problem\n"}.items():
+    for name, text in {
+        "__init__.py": "",
+        "problems.py": "from .site import pages\n",
+        "site/__init__.py": "",
+        "site/pages.py": "from ..problems import Problem\n",
+    }.items():
         (fake / name).parent.mkdir(parents=True, exist_ok=True)
         (fake / name).write_text(text, encoding="utf-8")
     monkeypatch.setattr(__import__(__name__, fromlist=["PACKAGE"]), "PACKAGE", fake)
     found = modules()
     graph = imports(found)
-    assert graph["plaincrm.problems"] == {"plaincrm.site.pages"} and graph["plaincrm.site.pages"] == {"plaincrm.problems"}
+    assert graph["plaincrm.problems"] == {"plaincrm.site.pages"} and graph["plaincrm.site.pages"] == {
+        "plaincrm.problems"
+    }
     order, _ = layers()
     assert layer_of("plaincrm.problems", order) > layer_of("plaincrm.site.pages", order)  # problems sits lower
     assert find_cycles(graph) == ["plaincrm.problems -> plaincrm.site.pages -> plaincrm.problems"]

@@ -48,9 +48,12 @@ def test_a_schema_change_invalidates_the_cache(repo):
     assert first.returncode == 1
     assert crm("validate", cwd=repo.root).stderr.endswith("(1 from cache)\n")
     options = repo.root / "schema" / "options.yaml"
-    options.write_text(options.read_text().replace(
-        "  website: {en: Website, zh: 官网推荐}\n", "  website: {en: Website, zh: 官网推荐}\n  live_stream: {en: Live, zh: 直播}\n"
-    ))
+    options.write_text(
+        options.read_text().replace(
+            "  website: {en: Website, zh: 官网推荐}\n",
+            "  website: {en: Website, zh: 官网推荐}\n  live_stream: {en: Live, zh: 直播}\n",
+        )
+    )
     after = crm("validate", cwd=repo.root)
     assert after.returncode == 0 and "from cache" not in after.stderr
 

@@ -27,7 +27,9 @@ def test_validate_text_github_and_json(repo):
     repo.good(**{"source: online_ads": "source: tv"})
     text = crm("validate", cwd=repo.root)
     assert text.returncode == 1
-    assert text.stdout.startswith("records/customers/C20240501001.yaml:6:9: source: 'tv' is not one of the source options")
+    assert text.stdout.startswith(
+        "records/customers/C20240501001.yaml:6:9: source: 'tv' is not one of the source options"
+    )
     assert "1 problem(s) in 1 file(s); 1 record(s) checked" in text.stderr
 
     github = crm("validate", "--format", "github", cwd=repo.root)
@@ -36,8 +38,13 @@ def test_validate_text_github_and_json(repo):
     )
     data = json.loads(crm("validate", "--format", "json", cwd=repo.root).stdout)
     assert data[0] | {"message": ""} == {
-        "file": "records/customers/C20240501001.yaml", "line": 6, "col": 9, "field": "source",
-        "message": "", "code": "schema.literal_error", "severity": "error",
+        "file": "records/customers/C20240501001.yaml",
+        "line": 6,
+        "col": 9,
+        "field": "source",
+        "message": "",
+        "code": "schema.literal_error",
+        "severity": "error",
     }
 
 
@@ -62,7 +69,17 @@ def test_outside_a_repository(tmp_path):
 
 def test_new_takes_the_next_free_id_and_never_overwrites(repo, capsys):
     repo.good("C20261123001")
-    args = ["--root", str(repo.root), "new", "--name", "Müller Werkzeugmaschinen GmbH", "--owner", "emma.hu", "--today", "2026-11-23"]
+    args = [
+        "--root",
+        str(repo.root),
+        "new",
+        "--name",
+        "Müller Werkzeugmaschinen GmbH",
+        "--owner",
+        "emma.hu",
+        "--today",
+        "2026-11-23",
+    ]
     assert main(args) == 0
     # the record, and CODEOWNERS brought up to date (so the pull request passes `crm codeowners --check`)
     assert capsys.readouterr().out.splitlines() == ["records/customers/C20261123002.yaml", ".github/CODEOWNERS"]
@@ -75,12 +92,17 @@ def test_new_takes_the_next_free_id_and_never_overwrites(repo, capsys):
 
 
 def test_new_quotes_names_yaml_would_misread(repo, capsys):
-    assert main(["--root", str(repo.root), "new", "--name", "yes: #1 <b>", "--owner", "li.wei", "--today", "2026-01-02"]) == 0
+    assert (
+        main(["--root", str(repo.root), "new", "--name", "yes: #1 <b>", "--owner", "li.wei", "--today", "2026-01-02"])
+        == 0
+    )
     assert "name: 'yes: #1 <b>'" in (repo.customers / "C20260102001.yaml").read_text()
 
 
 def test_new_refuses_unknown_owner_and_bad_options(repo, capsys):
-    assert main(["--root", str(repo.root), "new", "--name", "x", "--owner", "ghost"]) == 1  # the gate's rule, as validate's
+    assert (
+        main(["--root", str(repo.root), "new", "--name", "x", "--owner", "ghost"]) == 1
+    )  # the gate's rule, as validate's
     assert "'ghost' is not a member of the team" in capsys.readouterr().err
     assert main(["--root", str(repo.root), "new", "--name", "x", "--owner", "li.wei", "--source", "tv"]) == 1
     assert "source options" in capsys.readouterr().err
@@ -104,9 +126,32 @@ def test_show_unknown_or_invalid(repo, capsys):
     assert "owner" in capsys.readouterr().err
 
 
-COMMANDS = ["validate", "schema", "new", "show", "report", "history", "diff", "remind", "log", "set", "import",
-            "dupes", "merge", "codeowners", "forms", "from-issue", "fmt", "export", "pages",
-            "order", "case", "date", "contact", "step"]
+COMMANDS = [
+    "validate",
+    "schema",
+    "new",
+    "show",
+    "report",
+    "history",
+    "diff",
+    "remind",
+    "log",
+    "set",
+    "import",
+    "dupes",
+    "merge",
+    "codeowners",
+    "forms",
+    "from-issue",
+    "fmt",
+    "export",
+    "pages",
+    "order",
+    "case",
+    "date",
+    "contact",
+    "step",
+]
 
 
 def test_the_parser_has_every_command_in_the_order_help_lists_them():
@@ -121,11 +166,20 @@ def test_crm_runs_as_a_module_and_lists_every_command():
     assert result.returncode == 0 and all(f"\n    {name}" in result.stdout for name in COMMANDS)
 
 
-GROUPS = {"order": ["add"], "case": ["open", "update", "resolve"], "date": ["add"], "contact": ["add"], "step": ["done"]}
+GROUPS = {
+    "order": ["add"],
+    "case": ["open", "update", "resolve"],
+    "date": ["add"],
+    "contact": ["add"],
+    "step": ["done"],
+}
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in GROUPS]
-                         + [f"{group} {action}" for group, actions in GROUPS.items() for action in actions])
+@pytest.mark.parametrize(
+    "command",
+    [c for c in COMMANDS if c not in GROUPS]
+    + [f"{group} {action}" for group, actions in GROUPS.items() for action in actions],
+)
 def test_every_command_explains_itself(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([*command.split(), "--help"])
@@ -154,7 +208,11 @@ def test_codeowners_and_forms_say_what_is_stale_and_what_they_wrote(repo):
     assert crm("codeowners", cwd=repo.root).stdout == "" and crm("codeowners", "--check", cwd=repo.root).returncode == 0
 
     stale = crm("forms", "--check", cwd=repo.root)
-    assert stale.returncode == 1 and "new-customer.yml" in stale.stderr and "stale (the option lists changed)" in stale.stderr
+    assert (
+        stale.returncode == 1
+        and "new-customer.yml" in stale.stderr
+        and "stale (the option lists changed)" in stale.stderr
+    )
     written = crm("forms", cwd=repo.root)
     assert written.returncode == 0 and "wrote .github/ISSUE_TEMPLATE/new-customer.yml\n" in written.stdout
     assert all(line.startswith("wrote .github/ISSUE_TEMPLATE/") for line in written.stdout.splitlines())
@@ -165,7 +223,6 @@ def test_codeowners_of_invalid_records_names_the_problem_and_writes_nothing(repo
     repo.good(**{"owner: li.wei": "owner: nobody"})
     result = crm("codeowners", cwd=repo.root)
     assert result.returncode == 1 and "owner" in result.stderr and not (repo.root / ".github/CODEOWNERS").exists()
-
 
 
 def test_validate_dot_means_everything(repo):

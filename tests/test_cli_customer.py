@@ -11,7 +11,6 @@ import pytest
 from plaincrm.loading import parse_text
 
 
-
 def _crm(root, *args):
     """As `crm` in a shell: (exit code, stdout, stderr); an argument the parser refuses is exit 2."""
     import contextlib
@@ -48,15 +47,44 @@ class Terminal(io.StringIO):
 def test_order_add_reads_amounts_as_people_write_them_and_dry_run_shows_the_diff(one):
     path = one.customers / f"{ID}.yaml"
     before = path.read_bytes()
-    code, out, err = _crm(one.root, "order", "add", ID, "--item", "年度运维", "--amount", "¥12,000.50", "--date", "2024-06-01",
-                          "--dry-run", "--lang", "zh")
+    code, out, err = _crm(
+        one.root,
+        "order",
+        "add",
+        ID,
+        "--item",
+        "年度运维",
+        "--amount",
+        "¥12,000.50",
+        "--date",
+        "2024-06-01",
+        "--dry-run",
+        "--lang",
+        "zh",
+    )
     assert code == 0 and path.read_bytes() == before and "试运行：未写入任何内容" in err
     assert out.startswith(f"--- a/records/customers/{ID}.yaml\n+++ b/records/customers/{ID}.yaml\n")
     assert "+  - {date: 2024-06-01, item: 年度运维, amount: 12000.50}\n" in out
-    code, out, _ = _crm(one.root, "order", "add", ID, "--item", "年度运维", "--amount", "12,000", "--date", "2024-06-01",
-                        "--kind", "renewal", "--status", "paid")
+    code, out, _ = _crm(
+        one.root,
+        "order",
+        "add",
+        ID,
+        "--item",
+        "年度运维",
+        "--amount",
+        "12,000",
+        "--date",
+        "2024-06-01",
+        "--kind",
+        "renewal",
+        "--status",
+        "paid",
+    )
     assert code == 0 and out == f"records/customers/{ID}.yaml\n"
-    assert _data(one)["orders"] == [{"date": "2024-06-01", "item": "年度运维", "amount": 12000, "kind": "renewal", "status": "paid"}]
+    assert _data(one)["orders"] == [
+        {"date": "2024-06-01", "item": "年度运维", "amount": 12000, "kind": "renewal", "status": "paid"}
+    ]
     code, _, err = _crm(one.root, "order", "add", ID, "--item", "x", "--amount", "很多")
     assert code == 2 and "not an amount" in err
     code, _, err = _crm(one.root, "order", "add", ID, "--item", "x", "--amount", "1", "--status", "maybe")
@@ -84,11 +112,16 @@ def test_case_open_update_resolve_and_the_case_meant(one, monkeypatch):
     assert code == 0, err
     assert "complaint 投诉" in err  # the option list offered, with its labels
     monkeypatch.setattr(sys, "stdin", io.StringIO())
-    assert _crm(one.root, "case", "open", ID, "--kind", "after_sales", "--summary", "设备报修", "--date", "2024-06-03")[0] == 0
+    assert (
+        _crm(one.root, "case", "open", ID, "--kind", "after_sales", "--summary", "设备报修", "--date", "2024-06-03")[0]
+        == 0
+    )
     code, _, err = _crm(one.root, "case", "resolve", ID, "--date", "2024-06-05")
     assert code == 1 and "2 open: 1) 2024-06-01 complaint 发票抬头错误; 2) 2024-06-03 after_sales 设备报修" in err
     assert _crm(one.root, "case", "update", ID, "--case", "2", "--status", "in_progress")[0] == 0
-    code, _, err = _crm(one.root, "case", "resolve", ID, "--case", "1", "--date", "2024-06-05", "--resolution", "已重开发票")
+    code, _, err = _crm(
+        one.root, "case", "resolve", ID, "--case", "1", "--date", "2024-06-05", "--resolution", "已重开发票"
+    )
     assert code == 0, err
     cases = _data(one)["service_cases"]
     assert [c["status"] for c in cases] == ["resolved", "in_progress"] and cases[0]["resolution"] == "已重开发票"
@@ -97,7 +130,9 @@ def test_case_open_update_resolve_and_the_case_meant(one, monkeypatch):
 
 
 def test_date_add_contact_add_and_step_done(one):
-    assert _crm(one.root, "date", "add", ID, "--kind", "renewal_due", "--date", "2025-05-01", "--note", "年度续约")[0] == 0
+    assert (
+        _crm(one.root, "date", "add", ID, "--kind", "renewal_due", "--date", "2025-05-01", "--note", "年度续约")[0] == 0
+    )
     code, _, err = _crm(one.root, "date", "add", ID, "--kind", "renewal_due", "--date", "2025-05-01")
     assert code == 1 and "already has this key date" in err
     code, _, err = _crm(one.root, "date", "add", ID, "--kind", "renewal_due", "--date", "2025-02-30")
@@ -119,8 +154,11 @@ def test_date_add_contact_add_and_step_done(one):
 def test_log_set_merge_and_new_take_dry_run_too(one):
     path = one.customers / f"{ID}.yaml"
     before = path.read_bytes()
-    for args in (["log", ID, "--channel", "phone", "--topic", "t", "--summary", "s"], ["set", ID, "city=杭州"],
-                 ["new", "--name", "乙公司", "--owner", "li.wei"]):
+    for args in (
+        ["log", ID, "--channel", "phone", "--topic", "t", "--summary", "s"],
+        ["set", ID, "city=杭州"],
+        ["new", "--name", "乙公司", "--owner", "li.wei"],
+    ):
         code, out, err = _crm(one.root, *args, "--dry-run")
         assert code == 0 and out.startswith(("--- a/", "--- /dev/null")) and "dry run: nothing written" in err, args
     assert path.read_bytes() == before and sorted(p.name for p in one.customers.iterdir()) == [f"{ID}.yaml"]
@@ -129,8 +167,11 @@ def test_log_set_merge_and_new_take_dry_run_too(one):
 
 
 def test_record_text_in_a_dry_run_reaches_the_terminal_escaped(one):
-    code, out, _ = _crm(one.root, "date", "add", ID, "--kind", "other", "--date", "2024-07-01", "--note", "付款\u202e1202",
-                        "--dry-run")
+    code, out, _ = _crm(
+        one.root, "date", "add", ID, "--kind", "other", "--date", "2024-07-01", "--note", "付款\u202e1202", "--dry-run"
+    )
     assert code == 0 and "\u202e" not in out and "付款\\u202e1202" in out  # a direction override shown, not obeyed
     code, _, err = _crm(one.root, "date", "add", ID, "--kind", "other", "--date", "2024-07-01", "--note", "a\x1b[31m")
-    assert code == 1 and "\x1b" not in err and "nothing written" in err  # a control character: refused, never echoed raw
+    assert (
+        code == 1 and "\x1b" not in err and "nothing written" in err
+    )  # a control character: refused, never echoed raw

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+
 from plaincrm.contract import ALL, get
 from plaincrm.dataset import check_project, load_dataset
 from plaincrm.issue_forms import forms
@@ -66,9 +67,15 @@ def test_a_schema_without_owner_fails_with_the_file_and_the_field(repo):
 
 def test_a_required_field_of_another_type_is_refused(repo):
     customer = repo.root / "schema" / "customer.py"
-    customer.write_text(customer.read_text().replace(
-        '    amount: Money = labelled("Amount", "金额")', '    amount: Text = labelled("Amount", "金额")'))
-    with pytest.raises(SchemaConfigError, match=r"schema/customer\.py: Order\.amount: plaincrm reads it as a number, but the model declares str"):
+    customer.write_text(
+        customer.read_text().replace(
+            '    amount: Money = labelled("Amount", "金额")', '    amount: Text = labelled("Amount", "金额")'
+        )
+    )
+    with pytest.raises(
+        SchemaConfigError,
+        match=r"schema/customer\.py: Order\.amount: plaincrm reads it as a number, but the model declares str",
+    ):
         _ = repo.project.customer_models
 
 

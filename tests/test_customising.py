@@ -17,12 +17,16 @@ def customise(repo):
     text = customer.read_text()
     anchor = '    satisfaction: Satisfaction | None = labelled("Satisfaction", "满意度评分", None)\n'
     assert anchor in text
-    customer.write_text(text.replace(anchor, anchor + '    wechat_group: str | None = labelled("WeChat group", "微信群", None)\n', 1))
+    customer.write_text(
+        text.replace(anchor, anchor + '    wechat_group: str | None = labelled("WeChat group", "微信群", None)\n', 1)
+    )
     options = repo.root / "schema" / "options.yaml"
-    options.write_text(options.read_text().replace(
-        "  website: {en: Website, zh: 官网推荐}\n",
-        "  website: {en: Website, zh: 官网推荐}\n  live_stream: {en: Live stream, zh: 直播带货}\n",
-    ))
+    options.write_text(
+        options.read_text().replace(
+            "  website: {en: Website, zh: 官网推荐}\n",
+            "  website: {en: Website, zh: 官网推荐}\n  live_stream: {en: Live stream, zh: 直播带货}\n",
+        )
+    )
 
 
 def test_a_new_field_and_option_are_accepted_labelled_and_in_the_json_schema(repo):
@@ -31,8 +35,11 @@ def test_a_new_field_and_option_are_accepted_labelled_and_in_the_json_schema(rep
     assert check_project(repo.project, use_cache=False).problems == []
 
     model = repo.project.customer_adapter.validate_python(
-        {**__import__("yaml").safe_load((repo.customers / "C20240501001.yaml").read_text(encoding="utf-8")),
-         "interactions": [], "key_dates": []}
+        {
+            **__import__("yaml").safe_load((repo.customers / "C20240501001.yaml").read_text(encoding="utf-8")),
+            "interactions": [],
+            "key_dates": [],
+        }
     )
     shown = RecordText(repo.project, lang="zh").record(model)
     assert "客户来源: 直播带货" in shown and "微信群: A科技对接群" in shown
@@ -51,9 +58,11 @@ def test_typos_still_fail_after_customising(repo):
 
 def test_an_option_without_both_labels_is_refused(repo):
     options = repo.root / "schema" / "options.yaml"
-    options.write_text(options.read_text().replace("  website: {en: Website, zh: 官网推荐}\n", "  website: {en: Website}\n"))
+    options.write_text(
+        options.read_text().replace("  website: {en: Website, zh: 官网推荐}\n", "  website: {en: Website}\n")
+    )
     with pytest.raises(SchemaConfigError, match="source.website: needs an 'en' and a 'zh' label"):
-        repo.project.schema
+        _ = repo.project.schema
 
 
 def test_a_different_id_template(repo):
@@ -69,4 +78,4 @@ def test_an_id_template_without_a_sequence_is_refused(repo):
     settings = repo.root / "schema" / "settings.yaml"
     settings.write_text(settings.read_text().replace('"C{date:%Y%m%d}{seq:03d}"', '"KH-{date:%Y%m%d}"'))
     with pytest.raises(SchemaConfigError, match=r"needs exactly one \{seq"):
-        repo.project.schema
+        _ = repo.project.schema

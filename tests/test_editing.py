@@ -49,20 +49,38 @@ def test_fmt_orders_keys_keeps_comments_and_check_reports(repo, record):
 
 
 def test_log_appends_an_interaction_and_keeps_the_rest(repo, record):
-    code, out, err = _crm(repo.root, "log", "C20240501001", "--channel", "visit", "--topic", "签约",
-                          "--summary", "签约: 年度服务", "--next", "寄送发票", "--due", "2024-06-10", "--date", "2024-06-01")
+    code, out, err = _crm(
+        repo.root,
+        "log",
+        "C20240501001",
+        "--channel",
+        "visit",
+        "--topic",
+        "签约",
+        "--summary",
+        "签约: 年度服务",
+        "--next",
+        "寄送发票",
+        "--due",
+        "2024-06-10",
+        "--date",
+        "2024-06-01",
+    )
     assert code == 0, err
     text = record.read_text(encoding="utf-8")
     assert text.endswith(
         "    by: [li.wei]\n  - date: 2024-06-01\n    channel: visit\n    topic: 签约\n    summary: '签约: 年度服务'\n"
-        "    by: [li.wei]\n    next_step: {action: 寄送发票, due: 2024-06-10}\n")
+        "    by: [li.wei]\n    next_step: {action: 寄送发票, due: 2024-06-10}\n"
+    )
     assert "name: A科技有限公司   # 全称，勿用简称\n" in text and "# 满意度由回访确定\n" in text
     assert _crm(repo.root, "validate")[0] == 0
 
 
 def test_an_invalid_edit_writes_nothing_and_says_why(repo, record):
     before = record.read_bytes()
-    code, _, err = _crm(repo.root, "log", "C20240501001", "--channel", "carrier-pigeon", "--topic", "x", "--summary", "y")
+    code, _, err = _crm(
+        repo.root, "log", "C20240501001", "--channel", "carrier-pigeon", "--topic", "x", "--summary", "y"
+    )
     assert code == 1 and "channel" in err and "nothing written" in err
     code, _, err = _crm(repo.root, "set", "C20240501001", "owner=nobody")
     assert code == 1 and "'nobody' is not a member of the team" in err
@@ -75,12 +93,29 @@ def test_an_invalid_edit_writes_nothing_and_says_why(repo, record):
 
 
 def test_set_types_values_by_the_schema(repo, record):
-    code, _, err = _crm(repo.root, "set", "C20240501001", "satisfaction=5", "needs=12345", "city=深圳",
-                        "size.employees=from_50_to_100", "tags=[VIP, 高意向]", "cooperation=")
+    code, _, err = _crm(
+        repo.root,
+        "set",
+        "C20240501001",
+        "satisfaction=5",
+        "needs=12345",
+        "city=深圳",
+        "size.employees=from_50_to_100",
+        "tags=[VIP, 高意向]",
+        "cooperation=",
+    )
     assert code == 1  # cooperation is required: removing it is refused, and nothing else is written either
     assert "cooperation" in err
-    code, _, err = _crm(repo.root, "set", "C20240501001", "satisfaction=5", "needs=12345", "city=深圳",
-                        "size.employees=from_50_to_100", "tags=[VIP, 高意向]")
+    code, _, err = _crm(
+        repo.root,
+        "set",
+        "C20240501001",
+        "satisfaction=5",
+        "needs=12345",
+        "city=深圳",
+        "size.employees=from_50_to_100",
+        "tags=[VIP, 高意向]",
+    )
     assert code == 0, err
     text = record.read_text(encoding="utf-8")
     assert "satisfaction: 5\n" in text and "needs: '12345'\n" in text and "tags: [VIP, 高意向]\n" in text
@@ -89,7 +124,8 @@ def test_set_types_values_by_the_schema(repo, record):
 
 
 def test_a_file_changed_meanwhile_or_a_crash_leaves_it_intact(repo, record, monkeypatch):
-    from plaincrm.write import atomic as writing, editing
+    from plaincrm.write import atomic as writing
+    from plaincrm.write import editing
 
     edit = editing.edit_record(repo.project, "C20240501001", lambda data: data.__setitem__("satisfaction", 5))
     record.write_text(COMMENTED.replace("satisfaction: 4", "satisfaction: 3"), encoding="utf-8")  # someone else
@@ -132,17 +168,59 @@ def test_new_asks_in_a_terminal_and_refuses_without_one(repo, monkeypatch):
     assert "category: new" in text and "please choose one of the values listed" in err and "required" in err
 
 
-@pytest.mark.parametrize("value", [
-    "li.wei", "A科技有限公司", "not_started", "Yes", "NULL", "off", "~", "e1", ".inf", ".5", "a:", "a #b", "a#b", "-a",
-    "0x1f", "1e3", "1_000", "12:30", "2024-05-10", "13812345678", "多行\n文本", "tab\there", "'quoted'", '"dq"',
-    "[x]", "{y}", "a, b", "&anchor", "*alias", "!tag", "% x", "@at", "`tick", "| pipe", "> fold", " lead", "trail ",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "li.wei",
+        "A科技有限公司",
+        "not_started",
+        "Yes",
+        "NULL",
+        "off",
+        "~",
+        "e1",
+        ".inf",
+        ".5",
+        "a:",
+        "a #b",
+        "a#b",
+        "-a",
+        "0x1f",
+        "1e3",
+        "1_000",
+        "12:30",
+        "2024-05-10",
+        "13812345678",
+        "多行\n文本",
+        "tab\there",
+        "'quoted'",
+        '"dq"',
+        "[x]",
+        "{y}",
+        "a, b",
+        "&anchor",
+        "*alias",
+        "!tag",
+        "% x",
+        "@at",
+        "`tick",
+        "| pipe",
+        "> fold",
+        " lead",
+        "trail ",
+    ],
+)
 def test_written_values_read_back_as_written(value):
     """What `yamltext` writes (fast path or libyaml) reads back unchanged, in a field, inline and in an item."""
     from plaincrm.loading import parse_text
     from plaincrm.yamltext import field_text, item_text
 
-    text = field_text("a", value) + field_text("b", [value, "x"]) + "c:\n" + item_text({"k": value, "m": {"n": value}}, False)
+    text = (
+        field_text("a", value)
+        + field_text("b", [value, "x"])
+        + "c:\n"
+        + item_text({"k": value, "m": {"n": value}}, False)
+    )
     text += item_text({"k": value}, True)
     data = parse_text(text, "t.yaml").data
     assert data == {"a": value, "b": [value, "x"], "c": [{"k": value, "m": {"n": value}}, {"k": value}]}
@@ -154,7 +232,9 @@ def test_dupes_and_merge_leave_a_redirect(repo):
     from plaincrm.site.build import build_for_site
 
     repo.good("C20240501001", "A科技有限公司")
-    repo.good("C20240501002", "A 科技", **{"tags: [高意向]": "tags: [VIP]", "客户对方案满意": "第二次沟通", "张经理": "李工"})
+    repo.good(
+        "C20240501002", "A 科技", **{"tags: [高意向]": "tags: [VIP]", "客户对方案满意": "第二次沟通", "张经理": "李工"}
+    )
     code, out, _ = _crm(repo.root, "dupes")
     assert out.splitlines() == [
         "same e-mail: C20240501001 A科技有限公司  C20240501002 A 科技",

@@ -10,11 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from plaincrm import editor_schema
-from plaincrm.loading import read_record
+from plaincrm.loading import parse_text, read_record
 from plaincrm.project import Project
 
 from .conftest import GOOD_RECORD, REPO
-from plaincrm.loading import parse_text
 
 PROJECT = Project(REPO)
 
@@ -101,7 +100,15 @@ PYDANTIC_ONLY = {
     "next step before the interaction": mutate(**{"interactions.0.next_step.due": "2024-05-01"}),
     "duplicate tag": mutate(tags=["a", "a"]),
     "case resolved before opened": mutate(
-        service_cases=[{"kind": "complaint", "opened": "2024-06-10", "resolved": "2024-06-01", "status": "resolved", "summary": "x"}]
+        service_cases=[
+            {
+                "kind": "complaint",
+                "opened": "2024-06-10",
+                "resolved": "2024-06-01",
+                "status": "resolved",
+                "summary": "x",
+            }
+        ]
     ),
 }
 

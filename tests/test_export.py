@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import datetime
 
@@ -16,8 +15,11 @@ from .test_history import _crm
 def repo(tmp_path):
     repo = make_repo(tmp_path / "repo")
     repo.good()
-    repo.good("C20240501002", "=HYPERLINK(\"x\")", **{"tags: [高意向]": "tags: [VIP]",
-                                                     "{name: 张经理,": "{name: '王, 经理; 二',"})
+    repo.good(
+        "C20240501002",
+        '=HYPERLINK("x")',
+        **{"tags: [高意向]": "tags: [VIP]", "{name: 张经理,": "{name: '王, 经理; 二',"},
+    )
     return repo
 
 
@@ -56,7 +58,11 @@ def test_json_and_vcard(repo):
     code, out, _ = _crm(repo.root, "export", "--format", "vcf")
     cards = out.split("BEGIN:VCARD\r\n")[1:]
     assert len(cards) == 2 and all(card.endswith("END:VCARD\r\n") for card in cards)
-    assert "FN:王\\, 经理\\; 二\r\n" in cards[1] and "TEL:138****5678\r\n" in cards[0] and "EMAIL:z***@example.com" in cards[0]
+    assert (
+        "FN:王\\, 经理\\; 二\r\n" in cards[1]
+        and "TEL:138****5678\r\n" in cards[0]
+        and "EMAIL:z***@example.com" in cards[0]
+    )
 
 
 def test_an_interrupted_export_leaves_the_old_file(tmp_path, monkeypatch):

@@ -28,15 +28,27 @@ def scripted(tmp_path_factory):
     repo.good("C20240501002", "B商贸公司")
     git.commit("Add two customers from the fair", date="2024-05-01T09:00:00+08:00")
     git.edit(A, "cooperation: not_started", "cooperation: active")
-    git.edit(A, "key_dates:", "  - date: 2024-06-01\n    channel: visit\n    topic: 签约\n    summary: 签约成功\n    by: [wang.fang]\nkey_dates:")
+    git.edit(
+        A,
+        "key_dates:",
+        "  - date: 2024-06-01\n    channel: visit\n    topic: 签约\n    summary: 签约成功\n    by: [wang.fang]\nkey_dates:",
+    )
     git.commit("Log the signing visit (#3)", author="Bob Builder", date="2024-06-01T18:30:00+08:00")
     git.run("checkout", "-q", "-b", "carol/phone")
     git.edit(A, '"13812345678"', '"13900001111"')
     git.edit(A, "tags: [高意向]", "tags: [VIP]")
     git.commit("New phone for Zhang", author="Carol Chen", date="2024-06-02T10:00:00+08:00")
     git.run("checkout", "-q", "main")
-    git.run("merge", "-q", "--no-ff", "carol/phone", "-m", "Merge pull request #7 from carol/phone",
-            author="Alice Admin", date="2024-06-03T09:00:00+08:00")
+    git.run(
+        "merge",
+        "-q",
+        "--no-ff",
+        "carol/phone",
+        "-m",
+        "Merge pull request #7 from carol/phone",
+        author="Alice Admin",
+        date="2024-06-03T09:00:00+08:00",
+    )
     (repo.root / "records/customers/2024").mkdir()
     git.run("mv", A, A_MOVED)
     git.commit("File 2024 customers in a folder", date="2024-06-04T09:00:00+08:00")
@@ -115,13 +127,28 @@ def test_not_a_repository_is_no_history(repo):
 
 def test_change_words_on_plain_data():
     words = ChangeWords()
-    old = {"name": "A", "contacts": [{"name": "张", "title": "经理"}], "orders": [{"date": "2024-01-01", "amount": 5}],
-           "size": {"employees": "small"}, "notes": "x" * 80}
-    new = {"name": "A", "contacts": [{"name": "张", "title": "总监"}, {"name": "李"}], "orders": [],
-           "size": {"employees": "large"}, "notes": "y" * 80, "city": "深圳"}
+    old = {
+        "name": "A",
+        "contacts": [{"name": "张", "title": "经理"}],
+        "orders": [{"date": "2024-01-01", "amount": 5}],
+        "size": {"employees": "small"},
+        "notes": "x" * 80,
+    }
+    new = {
+        "name": "A",
+        "contacts": [{"name": "张", "title": "总监"}, {"name": "李"}],
+        "orders": [],
+        "size": {"employees": "large"},
+        "notes": "y" * 80,
+        "city": "深圳",
+    }
     assert words.record(old, new) == [
-        "contact 张 title: 经理 → 总监", "contact added: 李", "order removed: 2024-01-01 5",
-        "size.employees: small → large", "notes changed", "city set: 深圳",
+        "contact 张 title: 经理 → 总监",
+        "contact added: 李",
+        "order removed: 2024-01-01 5",
+        "size.employees: small → large",
+        "notes changed",
+        "city set: 深圳",
     ]
     assert words.record(None, new) == ["created"] and words.record(old, None) == ["deleted"]
     assert words.record(old, old) == []
@@ -139,7 +166,7 @@ def test_site_shows_history_recent_changes_and_an_atom_feed(scripted, tmp_path):
     git.commit("<script>alert(2)</script> & more", author="Eve &amp Mallory", date="2024-07-01T09:00:00+08:00")
     site = build_for_site(copy, today=date(2024, 7, 2), repo_url="https://github.com/team/crm")[1]
     page = site.render_customer("C20240501001").html
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert history.count("<li><span") == 5
     assert "Carol Chen" in history and '<a href="https://github.com/team/crm/pull/7">#7</a>' in history
     assert "contact 张经理 phone changed: 138****5678 → 139****1111" in history and "13900001111" not in history
@@ -176,7 +203,10 @@ def test_crm_history_in_the_terminal(scripted):
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("2024-06-04  ") and lines[0].endswith("Alice Admin: File 2024 customers in a folder")
-    assert "Carol Chen: New phone for Zhang (#7)" in out and "    contact 张经理 phone changed: 138****5678 → 139****1111" in lines
+    assert (
+        "Carol Chen: New phone for Zhang (#7)" in out
+        and "    contact 张经理 phone changed: 138****5678 → 139****1111" in lines
+    )
     assert lines[-2].endswith("Add two customers from the fair") and lines[-1] == "    created"
     assert _crm(repo.root, "history", "C20991231001")[0] == 1
 
@@ -196,8 +226,11 @@ def test_crm_diff_names_added_changed_and_derived_effects(branch_repo):
 
     repo = Repo(root)
     repo.good("C20240601001", "新客户", **{"cooperation: not_started": "cooperation: active"})
-    git.edit(A_MOVED, "  - {kind: first_contact, date: 2024-05-01}",
-             "  - {kind: first_contact, date: 2024-05-01}\n  - {kind: complaint_opened, date: 2024-06-20, note: 投诉}")
+    git.edit(
+        A_MOVED,
+        "  - {kind: first_contact, date: 2024-05-01}",
+        "  - {kind: first_contact, date: 2024-05-01}\n  - {kind: complaint_opened, date: 2024-06-20, note: 投诉}",
+    )
     git.edit(A_MOVED, "needs:", "satisfaction: 2\nneeds:")
     code, out, err = _crm(root, "diff", "--today", "2024-07-01")
     assert code == 0, err
@@ -208,9 +241,13 @@ def test_crm_diff_names_added_changed_and_derived_effects(branch_repo):
         "      key date added: complaint_opened 2024-06-20 投诉",
     ]
     assert "      satisfaction set: 2" in out
-    assert out.endswith("Effects:\n  moves C20240501001 from Growth potential to Risk warning\n  1 follow-up becomes overdue\n")
+    assert out.endswith(
+        "Effects:\n  moves C20240501001 from Growth potential to Risk warning\n  1 follow-up becomes overdue\n"
+    )
     code, markdown, _ = _crm(root, "diff", "--today", "2024-07-01", "--format", "markdown")
-    assert markdown.startswith("### Customer records: 1 added, 1 changed") and "- `C20240601001 新客户: added`" in markdown
+    assert (
+        markdown.startswith("### Customer records: 1 added, 1 changed") and "- `C20240601001 新客户: added`" in markdown
+    )
 
 
 def test_crm_diff_refuses_an_id_changed_inside_a_file(branch_repo):
@@ -237,7 +274,7 @@ def test_reports_as_of_a_date_and_a_tag(branch_repo):
     assert code == 0, err
     assert "as of 2024-05-31" in err and "reports for 2024-05-31" in err
     rows = out.splitlines()
-    cooperation = rows[rows.index("distribution.cooperation") + 2:]
+    cooperation = rows[rows.index("distribution.cooperation") + 2 :]
     assert cooperation[0].startswith("not_started,") or "Not started" in cooperation[0]
     assert "2," in cooperation[0]  # both customers were still not started on May 31
     code, out, err = _crm(root, "report", "distribution", "--as-of", "2024Q2", "--format", "csv")
@@ -268,8 +305,12 @@ def test_site_built_as_of_a_date_with_mkdocs(scripted, tmp_path):
 
 EDITS = [
     lambda t: t.replace("cooperation: ", "cooperation: x", 1),
-    lambda t: t.replace("interactions:\n", "interactions:\n  - date: 2026-11-01\n    channel: phone\n    topic: 回访\n"
-                        "    summary: 新增\n    by: [li.wei]\n", 1),
+    lambda t: t.replace(
+        "interactions:\n",
+        "interactions:\n  - date: 2026-11-01\n    channel: phone\n    topic: 回访\n"
+        "    summary: 新增\n    by: [li.wei]\n",
+        1,
+    ),
     lambda t: t.replace("status: done", "status: open", 1),
     lambda t: t.replace("contacts:\n  - ", "contacts:\n  - {name: 新人}\n  - ", 1),
     lambda t: "\n".join(line for line in t.split("\n") if not line.startswith("notes:")),

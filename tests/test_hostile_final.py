@@ -12,9 +12,15 @@ import pytest
 from .conftest import make_repo
 
 ID_NUMBER = "11010519491231002X"  # valid check digit
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/tmp",
-           "PATH": "/usr/bin:/bin"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "HOME": "/tmp",
+    "PATH": "/usr/bin:/bin",
+}
 
 
 def _limit():
@@ -23,15 +29,23 @@ def _limit():
 
 def crm(root: Path, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
     """`crm --root ROOT ARGS` in a bounded subprocess (2 GB, timeout)."""
-    return subprocess.run([sys.executable, "-m", "plaincrm", "--root", str(root), *args], capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=_limit, errors="replace")
+    return subprocess.run(
+        [sys.executable, "-m", "plaincrm", "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=_limit,
+        errors="replace",
+    )
 
 
 def git(root: Path, *args: str) -> str:
     import os
+
     env = {**os.environ, **GIT_ENV}
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True, env=env,
-                          timeout=60).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=True, env=env, timeout=60
+    ).stdout
 
 
 def git_repo(tmp_path: Path):
@@ -56,6 +70,7 @@ def everything(run: subprocess.CompletedProcess) -> str:
 
 # --- resident ID numbers repeated ---------------------------------------------------------------------------------
 
+
 def test_validate_never_repeats_an_id_number_written_as_a_field_name(tmp_path):
     """A record with the line `11010519491231002X: x` (an ID number as a key): `crm validate` (text, json, github)
     and `crm show` print the number back in the "unknown field '11010519491231002X'" message. The privacy rule
@@ -63,8 +78,12 @@ def test_validate_never_repeats_an_id_number_written_as_a_field_name(tmp_path):
     repo = make_repo(tmp_path / "repo")
     path = repo.good()
     edit(path, "tags: [高意向]\n", f"tags: [高意向]\n{ID_NUMBER}: x\n")
-    for args in (["validate"], ["validate", "--format", "json"], ["validate", "--format", "github"],
-                 ["show", "C20240501001"]):
+    for args in (
+        ["validate"],
+        ["validate", "--format", "json"],
+        ["validate", "--format", "github"],
+        ["show", "C20240501001"],
+    ):
         run = crm(repo.root, *args)
         assert ID_NUMBER not in everything(run), args
 
@@ -123,8 +142,9 @@ def test_pages_never_repeat_an_id_number_from_the_history(tmp_path):
     out = tmp_path / "out"
     run = crm(repo.root, "pages", str(out))
     assert run.returncode == 0, run.stderr
-    leaking = sorted(str(p.relative_to(out)) for p in out.rglob("*")
-                     if p.is_file() and ID_NUMBER.encode() in p.read_bytes())
+    leaking = sorted(
+        str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and ID_NUMBER.encode() in p.read_bytes()
+    )
     assert leaking == []
 
 
@@ -136,8 +156,7 @@ def test_import_rejects_file_does_not_repeat_the_id_number_it_rejected(tmp_path)
     repo = make_repo(tmp_path / "repo")
     repo.good()
     sheet = repo.root / "s.csv"
-    sheet.write_text("客户名称,跟进人,客户来源,备用信息\n"
-                     f"C公司,li.wei,转介绍,证件 {ID_NUMBER}\n", encoding="utf-8")
+    sheet.write_text(f"客户名称,跟进人,客户来源,备用信息\nC公司,li.wei,转介绍,证件 {ID_NUMBER}\n", encoding="utf-8")
     crm(repo.root, "import", str(sheet), "--plan")
     mapping = repo.root / "s.mapping.yaml"
     edit(mapping, "reviewed: false", "reviewed: true")
@@ -153,8 +172,9 @@ def test_import_refuses_an_id_number_written_in_groups(tmp_path):
     repo = make_repo(tmp_path / "repo")
     repo.good()
     sheet = repo.root / "s.csv"
-    sheet.write_text("客户名称,跟进人,客户来源,备用信息\nD公司,li.wei,转介绍,证件号110105 19491231 002X\n",
-                     encoding="utf-8")
+    sheet.write_text(
+        "客户名称,跟进人,客户来源,备用信息\nD公司,li.wei,转介绍,证件号110105 19491231 002X\n", encoding="utf-8"
+    )
     crm(repo.root, "import", str(sheet), "--plan")
     mapping = repo.root / "s.mapping.yaml"
     edit(mapping, "reviewed: false", "reviewed: true")
@@ -164,6 +184,7 @@ def test_import_refuses_an_id_number_written_in_groups(tmp_path):
 
 
 # --- careless use -------------------------------------------------------------------------------------------------
+
 
 def test_export_of_an_unknown_option_value_is_an_error_not_an_empty_file(tmp_path):
     """`crm export --segment cooperation=Active` (the label, not the value `active`) or `--segment tier=Growth`
@@ -196,16 +217,20 @@ def test_from_issue_refusal_reads_as_lines_not_escaped_newlines(tmp_path):
     repo = make_repo(tmp_path / "repo")
     repo.good()
     body = tmp_path / "body.md"
-    body.write_text("### Name / 客户名称\n\n新客户X有限公司\n\n### Kind / 客户类型\n\ncompany — Company / 企业\n\n"
-                    "### Owner / 跟进人\n\nli.wei\n\n### Source / 客户来源\n\nreferral\n\n### Industry / 所属行业\n\n"
-                    "software_it\n\n### Category / 客户分类\n\nnew\n\n### Core needs / 核心需求\n\n"
-                    f"身份证 {ID_NUMBER}\n", encoding="utf-8")
+    body.write_text(
+        "### Name / 客户名称\n\n新客户X有限公司\n\n### Kind / 客户类型\n\ncompany — Company / 企业\n\n"
+        "### Owner / 跟进人\n\nli.wei\n\n### Source / 客户来源\n\nreferral\n\n### Industry / 所属行业\n\n"
+        "software_it\n\n### Category / 客户分类\n\nnew\n\n### Core needs / 核心需求\n\n"
+        f"身份证 {ID_NUMBER}\n",
+        encoding="utf-8",
+    )
     run = crm(repo.root, "from-issue", "--form", "new-customer", "--body-file", str(body), "--today", "2026-11-01")
     assert run.returncode == 1
     assert "\\x0a" not in run.stderr, run.stderr
 
 
 # --- export imported back -----------------------------------------------------------------------------------------
+
 
 def _export_then_import(tmp_path, tags_line: str, fmt: str = "csv"):
     repo = make_repo(tmp_path / "repo")
@@ -248,6 +273,7 @@ def test_a_tag_holding_an_escape_is_not_rejected_on_reimport(tmp_path):
 
 # --- tracebacks ---------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key_date", ["{kind: renewal_due, date: 9999-12-31}", "{kind: other, date: 0001-01-01}"])
 def test_pages_survive_a_key_date_at_the_end_of_the_calendar(tmp_path, key_date):
     """A record with the key date `{kind: renewal_due, date: 9999-12-31}` (or `other` on 0001-01-01) passes
@@ -255,16 +281,21 @@ def test_pages_survive_a_key_date_at_the_end_of_the_calendar(tmp_path, key_date)
     out of range, making the 30-day "prepare" event). A branch can break every build this way. The date should
     be refused by validation or the event skipped; never a traceback."""
     repo = make_repo(tmp_path / "repo")
-    repo.good(**{"  - {kind: first_contact, date: 2024-05-01}":
-                 f"  - {{kind: first_contact, date: 2024-05-01}}\n  - {key_date}"})
+    repo.good(
+        **{
+            "  - {kind: first_contact, date: 2024-05-01}": f"  - {{kind: first_contact, date: 2024-05-01}}\n  - {key_date}"
+        }
+    )
     valid = crm(repo.root, "validate", "--no-cache")
     run = crm(repo.root, "pages", str(tmp_path / "out"))
     assert "Traceback" not in run.stderr, run.stderr[-600:]
     assert valid.returncode == 1 or run.returncode == 0
 
 
-@pytest.mark.parametrize("args", [["remind", "--today", "9999-12-31"], ["remind", "--today", "0001-01-01"],
-                                  ["report", "--today", "9999-12-31"]])
+@pytest.mark.parametrize(
+    "args",
+    [["remind", "--today", "9999-12-31"], ["remind", "--today", "0001-01-01"], ["report", "--today", "9999-12-31"]],
+)
 def test_an_extreme_today_is_a_usage_error_not_a_traceback(tmp_path, args):
     """`crm remind --today 9999-12-31` (or 0001-01-01) and `crm report --today 9999-12-31` print a Python
     traceback (OverflowError / ValueError: year 10000 is out of range). `--today 2024-02-30` is already refused as
@@ -282,19 +313,31 @@ def test_mkdocs_build_survives_a_key_date_at_the_end_of_the_calendar(tmp_path):
     FILE:LINE:COL problem."""
     from .conftest import GOOD_RECORD
     from .sitekit import make_site_repo
+
     record = GOOD_RECORD.format(id="C20240501099", name="Z公司").replace(
         "  - {kind: first_contact, date: 2024-05-01}",
-        "  - {kind: first_contact, date: 2024-05-01}\n  - {kind: renewal_due, date: 9999-12-31}")
+        "  - {kind: first_contact, date: 2024-05-01}\n  - {kind: renewal_due, date: 9999-12-31}",
+    )
     root = make_site_repo(tmp_path / "site", extra={"C20240501099.yaml": record})
-    env = {"PLAINCRM_TODAY": "2026-11-23", "NO_MKDOCS_2_WARNING": "1",
-           "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
-    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d",
-                          str(root / "out")], capture_output=True, text=True, cwd=root, env=env, timeout=300,
-                         preexec_fn=_limit)
+    env = {
+        "PLAINCRM_TODAY": "2026-11-23",
+        "NO_MKDOCS_2_WARNING": "1",
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(root / "out")],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+        timeout=300,
+        preexec_fn=_limit,
+    )
     assert "Traceback" not in run.stderr, run.stderr[-600:]
 
 
 # --- writers ------------------------------------------------------------------------------------------------------
+
 
 def test_set_on_a_file_with_windows_line_endings_does_not_mix_them(tmp_path):
     """A record saved by a Windows editor (CRLF line endings; `crm validate` accepts it). `crm set ID

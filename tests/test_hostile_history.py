@@ -18,11 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plaincrm import project as project_module
+from plaincrm.escaping import markdown_code, terminal_safe
 from plaincrm.history.audit import read_history
 from plaincrm.history.blocks import _ANCHOR
-from plaincrm.escaping import markdown_code
 from plaincrm.history.gitlog import _PR_PATTERNS, read_blobs, read_log, tree_files
-from plaincrm.escaping import terminal_safe
 from plaincrm.project import Project
 
 from .conftest import GOOD_RECORD, make_repo
@@ -43,12 +42,24 @@ def _crm(root: Path, *args: str) -> tuple[int, str, str]:
 
 def _commit(root: Path, message: str, author: str, *, date: str = "2024-05-01T09:00:00+08:00") -> str:
     """A commit of everything, with any message and author name git accepts, taken verbatim."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_AUTHOR_DATE": date,
-           "GIT_COMMITTER_NAME": "CI", "GIT_COMMITTER_EMAIL": "ci@example.com", "GIT_COMMITTER_DATE": date,
-           "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(root)}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": "a@example.com",
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_NAME": "CI",
+        "GIT_COMMITTER_EMAIL": "ci@example.com",
+        "GIT_COMMITTER_DATE": date,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(root),
+    }
     for args in (["add", "-A"], ["commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-"]):
-        subprocess.run(["git", "-C", str(root), *args], input=message.encode(), env=env, check=True, capture_output=True)
-    return subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run(
+            ["git", "-C", str(root), *args], input=message.encode(), env=env, check=True, capture_output=True
+        )
+    return subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -62,12 +73,21 @@ def repo(tmp_path):
 
 # --- 1. git output read NUL-separated -----------------------------------------------------
 
+
 def test_separator_bytes_in_a_subject_and_an_author_name_are_read_as_text(repo):
     repo.good(**{"cooperation: not_started": "cooperation: active"})
-    _commit(repo.root, "Signed\x1e\x1f today (#5)\n\nbody \x1e with\x1f separators\n:100644 100644 a b M", "Eve\x1f \x1eMallory")
+    _commit(
+        repo.root,
+        "Signed\x1e\x1f today (#5)\n\nbody \x1e with\x1f separators\n:100644 100644 a b M",
+        "Eve\x1f \x1eMallory",
+    )
     history = read_history(repo.project, use_cache=False)
     newest = history.of_file(A)[0]
-    assert (newest.author, newest.subject, newest.pull_request) == ("Eve\x1f \x1eMallory", "Signed\x1e\x1f today (#5)", 5)
+    assert (newest.author, newest.subject, newest.pull_request) == (
+        "Eve\x1f \x1eMallory",
+        "Signed\x1e\x1f today (#5)",
+        5,
+    )
     assert newest.lines == ("cooperation: not_started → active",)
     code, out, _ = _crm(repo.root, "history", "C20240501001")
     assert code == 0 and "Eve\\x1f \\x1eMallory: Signed\\x1e\\x1f today (#5)" in out
@@ -75,13 +95,17 @@ def test_separator_bytes_in_a_subject_and_an_author_name_are_read_as_text(repo):
 
 _TEXT = st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), max_size=30)
 _CRUD = "".join(map(chr, range(33))) + ".,:;<>\"\\'"  # what git trims from the ends of a name
-_NAME = st.text(st.characters(blacklist_characters="\0\n<>", blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
-    lambda n: n.strip(_CRUD) == n)
-_PATH = st.text(st.characters(blacklist_characters="\0/", blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
-    lambda n: n not in (".", "..") and not n.startswith(".") and len(n.encode()) < 200)
+_NAME = st.text(
+    st.characters(blacklist_characters="\0\n<>", blacklist_categories=("Cs",)), min_size=1, max_size=12
+).filter(lambda n: n.strip(_CRUD) == n)
+_PATH = st.text(
+    st.characters(blacklist_characters="\0/", blacklist_categories=("Cs",)), min_size=1, max_size=12
+).filter(lambda n: n not in (".", "..") and not n.startswith(".") and len(n.encode()) < 200)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(st.lists(st.tuples(_TEXT.map(lambda t: t.replace("\n", " ")), _TEXT, _NAME, _PATH), min_size=1, max_size=3))
 def test_any_subject_body_author_and_path_is_read_back_as_written(tmp_path_factory, commits):
     """Three commits per example, each with a random subject, body, author name and file name."""
@@ -93,16 +117,25 @@ def test_any_subject_body_author_and_path_is_read_back_as_written(tmp_path_facto
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{index}{name}.yaml").write_text(f"id: X{index}\n", encoding="utf-8")
         message = subject.strip() + "\n\n" + body if subject.strip() else "s\n\n" + body
-        made.append((_commit(root, message, author), message.split("\n", 1)[0], author, f"records/customers/{index}{name}.yaml"))
+        made.append(
+            (_commit(root, message, author), message.split("\n", 1)[0], author, f"records/customers/{index}{name}.yaml")
+        )
     read = read_log(root)
     assert [(c.sha, c.subject, c.author, [ch.path for ch in c.changes]) for c in read] == [
-        (sha, subject, author, [path]) for sha, subject, author, path in reversed(made)]
+        (sha, subject, author, [path]) for sha, subject, author, path in reversed(made)
+    ]
 
 
 # --- 2. long lines and large blobs ----------------------------------------------------------
 
-ADVERSARIAL = ["a" + " " * 200_000 + "x", "a" + " \n" * 100_000, "(#1)" + " " * 200_000 + "x",
-               "Merge branch '" + "' into \n" * 2_000, "See merge request " * 10_000, " &" * 100_000]
+ADVERSARIAL = [
+    "a" + " " * 200_000 + "x",
+    "a" + " \n" * 100_000,
+    "(#1)" + " " * 200_000 + "x",
+    "Merge branch '" + "' into \n" * 2_000,
+    "See merge request " * 10_000,
+    " &" * 100_000,
+]
 
 
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
@@ -119,9 +152,11 @@ def test_a_200_kb_line_in_an_old_version_does_not_stall_the_history(repo):
     _commit(repo.root, "A long line", "Alice Admin")
     repo.good()
     _commit(repo.root, "Back again", "Alice Admin")
-    code = ("import sys, time; from pathlib import Path; from plaincrm.project import Project; "
-            "from plaincrm.history.audit import read_history; t = time.perf_counter(); "
-            f"h = read_history(Project(Path({str(repo.root)!r})), use_cache=False); print(time.perf_counter() - t)")
+    code = (
+        "import sys, time; from pathlib import Path; from plaincrm.project import Project; "
+        "from plaincrm.history.audit import read_history; t = time.perf_counter(); "
+        f"h = read_history(Project(Path({str(repo.root)!r})), use_cache=False); print(time.perf_counter() - t)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) < 5
@@ -137,13 +172,16 @@ def test_a_version_over_the_size_limit_is_too_large_to_compare_and_never_read_wh
     repo.good()
     _commit(repo.root, "Back again", "Alice Admin")
     lines = [e.lines for e in read_history(Project(repo.root), use_cache=False).of_file(A)]
-    assert lines[:2] == [("changed (the version before is too large to compare)",),
-                         ("the file is too large to compare at this commit (over 4,000 bytes)",)]
+    assert lines[:2] == [
+        ("changed (the version before is too large to compare)",),
+        ("the file is too large to compare at this commit (over 4,000 bytes)",),
+    ]
     blob = tree_files(repo.root, "HEAD~1", "records")[A]
     assert len(read_blobs(repo.root, [blob], 4000)[blob]) == 4001
 
 
 # --- 3. cache keys ---------------------------------------------------------------------------
+
 
 def test_unshallowing_a_clone_reads_the_whole_history_again(repo, tmp_path):
     repo.good(**{"cooperation: not_started": "cooperation: active"})
@@ -180,6 +218,7 @@ def test_the_fingerprint_covers_schema_sub_packages_and_every_file_of_the_engine
 
 # --- 4. another revision's code is never run -------------------------------------------------
 
+
 @pytest.fixture
 def hostile_branch(repo, tmp_path):
     """A branch whose schema/customer.py writes a marker file when imported, and whose record
@@ -188,9 +227,15 @@ def hostile_branch(repo, tmp_path):
     git = ScriptedGit(repo.root, init=False)
     git.run("checkout", "-q", "-b", "theirs")
     customer = repo.root / "schema" / "customer.py"
-    customer.write_text(customer.read_text(encoding="utf-8") + f"\nopen({str(marker)!r}, 'w').write('ran')\n", encoding="utf-8")
-    repo.good(**{"needs: 需要服务器运维解决方案": "needs: 需要服务器运维解决方案\nloyalty_points: 5",
-                 "cooperation: not_started": "cooperation: active"})
+    customer.write_text(
+        customer.read_text(encoding="utf-8") + f"\nopen({str(marker)!r}, 'w').write('ran')\n", encoding="utf-8"
+    )
+    repo.good(
+        **{
+            "needs: 需要服务器运维解决方案": "needs: 需要服务器运维解决方案\nloyalty_points: 5",
+            "cooperation: not_started": "cooperation: active",
+        }
+    )
     _commit(repo.root, "Their change", "Mallory")
     git.run("checkout", "-q", "main")
     return repo, marker
@@ -215,6 +260,7 @@ def test_diff_report_and_pages_of_a_branch_do_not_import_its_schema(hostile_bran
 
 
 # --- 5. and 6. Markdown and the terminal -----------------------------------------------------
+
 
 def test_diff_as_markdown_shows_record_text_as_code_and_the_terminal_sees_no_escape(repo):
     repo.good(name=json.dumps(HOSTILE))  # YAML reads JSON's escapes: the file itself holds no control character
@@ -244,7 +290,7 @@ def test_any_text_is_one_literal_markdown_code_span(text):
         assert span == ""
         return
     fence = re.match("`+", span).group()
-    inner = span[len(fence):-len(fence)]
+    inner = span[len(fence) : -len(fence)]
     assert span.endswith(fence) and "\n" not in span and "\r" not in span and terminal_safe(span) == span
     assert fence not in re.findall("`+", inner)  # no backtick run inside can close the span early
     shown = inner[1:-1] if inner.startswith(" ") and inner.endswith(" ") and inner.strip(" ") else inner

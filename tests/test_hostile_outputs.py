@@ -16,16 +16,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from plaincrm.calendar_feed import calendar, events
 from plaincrm.escaping import FORMULA_START, bidi_balanced
+from plaincrm.escaping import terminal_safe as terminal_text
 from plaincrm.exporting import csv_bytes, xlsx_book
 from plaincrm.history.audit import Entry
 from plaincrm.problems import ProblemError
 from plaincrm.records_export import to_vcards
 from plaincrm.reminders import Reminder
-from plaincrm.escaping import terminal_safe as terminal_text
 from plaincrm.show import RecordText, table_lines
 from plaincrm.site.atom import atom_feed
 from plaincrm.site.build import build_for_site
@@ -36,22 +37,30 @@ from .conftest import make_repo
 
 TODAY = date(2026, 11, 23)
 # Text a user can paste: every line-break form, controls, bidi controls, XML-forbidden characters.
-NASTY = st.text(st.one_of(
-    st.sampled_from(list("=+-@ \t\r\n\x0b\x0c\x1b\x00\x1c\x1e\x7f\x85\u2028\u2029\u202e\u202d\u2066\u2069\u200f"
-                         "\ufffe\ud800,;:\\\"'<>&")),
-    st.characters(),
-), max_size=40)
+NASTY = st.text(
+    st.one_of(
+        st.sampled_from(
+            list(
+                "=+-@ \t\r\n\x0b\x0c\x1b\x00\x1c\x1e\x7f\x85\u2028\u2029\u202e\u202d\u2066\u2069\u200f"
+                "\ufffe\ud800,;:\\\"'<>&"
+            )
+        ),
+        st.characters(),
+    ),
+    max_size=40,
+)
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 # --- 1. CSV and XLSX: one formula guard -------------------------------------------------------
+
 
 @settings(max_examples=200, deadline=None)
 @given(NASTY)
 @example("\t=1+1")
 @example("\r=cmd|' /C calc'!A0")
 @example("\n+1")
-@example("  =HYPERLINK(\"x\")")
+@example('  =HYPERLINK("x")')
 @example("\u3000@SUM(A1)")
 @example("#N/A")
 def test_no_cell_reaches_a_spreadsheet_as_a_formula(text):
@@ -67,6 +76,7 @@ def test_no_cell_reaches_a_spreadsheet_as_a_formula(text):
 
 
 # --- 2. vCard: a name cannot add a property line ------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def customer(tmp_path_factory):
@@ -97,12 +107,15 @@ def test_vcard_has_exactly_its_property_lines(customer, name, title, phone, org)
 
 # --- 3. XML and iCalendar outputs ---------------------------------------------------------------
 
+
 @settings(max_examples=150, deadline=None)
 @given(subject=NASTY, author=NASTY, name=NASTY, line=NASTY)
 @example(subject="fix\x1b[2J\x00", author="eve\x1f", name="A\ud800\ufffe", line="\x0b")
 def test_the_atom_feed_parses_whatever_the_commits_and_records_say(subject, author, name, line):
     entry = Entry("0" * 40, "2026-11-01T10:00:00Z", author, subject, None, (line,), "records/customers/C1.yaml")
-    feed = atom_feed([entry], title="t", feed_id="urn:x", page_url="changes/", describe=lambda e: (name, "customers/C1.html"))
+    feed = atom_feed(
+        [entry], title="t", feed_id="urn:x", page_url="changes/", describe=lambda e: (name, "customers/C1.html")
+    )
     root = ET.fromstring(feed)
     ns = {"a": "http://www.w3.org/2005/Atom"}
     title = root.find("a:entry/a:title", ns).text or ""
@@ -122,14 +135,20 @@ def test_calendar_events_keep_their_lines(name, note):
     feed = calendar([events(reminder, TODAY, lambda r: (r.customer_name, r.note))], name=name).decode("utf-8")
     lines = feed.split("\r\n")
     assert feed.splitlines() == lines[:-1]
-    assert [line.split(":", 1)[0].split(";")[0] for line in lines if line and not line.startswith(" ")].count("DTSTART") == 2
+    assert [line.split(":", 1)[0].split(";")[0] for line in lines if line and not line.startswith(" ")].count(
+        "DTSTART"
+    ) == 2
     parsed = icalendar.Calendar.from_ical(feed)
     summaries = [str(e["SUMMARY"]) for e in parsed.walk("VEVENT")]
-    assert len(summaries) == 2 and summaries[0] == re.sub("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]", "",
-                                                          re.sub("\r\n|[\r\n\x85\u2028\u2029]", "\n", name))
+    assert len(summaries) == 2 and summaries[0] == re.sub(
+        "[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]",
+        "",
+        re.sub("\r\n|[\r\n\x85\u2028\u2029]", "\n", name),
+    )
 
 
 # --- 4. bidi: overrides stay inside the record's text ------------------------------------------
+
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.sampled_from(BIDI + "ab"), max_size=30))
@@ -156,7 +175,9 @@ RLO_NAME = "阿里\u202e反转\u2069\u202e公司"  # an override, and a stray PD
 def hostile_site(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("hostile") / "repo")
     team = repo.root / "records" / "team.yaml"
-    team.write_text(team.read_text(encoding="utf-8").replace("name: 李伟", 'name: "李伟\\u202e\\u2069\\u202e"'), encoding="utf-8")
+    team.write_text(
+        team.read_text(encoding="utf-8").replace("name: 李伟", 'name: "李伟\\u202e\\u2069\\u202e"'), encoding="utf-8"
+    )
     repo.good(name=f'"{RLO_NAME}"')
     tags = ["VIP", "vip", "CON", "aux.txt", "a/b", "..", "x.", "y ", "长" * 300, "Index", "index"]
     repo.good("C20240501002", "B公司", **{"tags: [高意向]": "tags: [" + ", ".join(f'"{t}"' for t in tags) + "]"})
@@ -164,7 +185,9 @@ def hostile_site(tmp_path_factory):
 
 
 def test_every_site_path_is_unique_and_valid_on_every_file_system(hostile_site):
-    paths = [p.src for p in hostile_site.pages] + [p.src for p in hostile_site.customer_pages()] + list(hostile_site.files)
+    paths = (
+        [p.src for p in hostile_site.pages] + [p.src for p in hostile_site.customer_pages()] + list(hostile_site.files)
+    )
     folded = [unicodedata.normalize("NFC", p).casefold() for p in paths]
     assert len(set(folded)) == len(paths)
     tag_pages = [p for p in paths if p.startswith("segments/tags/")]
@@ -173,8 +196,14 @@ def test_every_site_path_is_unique_and_valid_on_every_file_system(hostile_site):
         for part in path.split("/"):
             assert part and len(part.encode("utf-8")) <= 255 and part[-1] not in ". " and not part.startswith(".")
             assert not re.search(r'[<>:"\\|?*\x00-\x1f]', part)
-            assert part.split(".")[0].lower() not in {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                                                        *(f"lpt{i}" for i in range(10))}
+            assert part.split(".")[0].lower() not in {
+                "con",
+                "prn",
+                "aux",
+                "nul",
+                *(f"com{i}" for i in range(10)),
+                *(f"lpt{i}" for i in range(10)),
+            }
 
 
 @settings(max_examples=300, deadline=None)
@@ -187,7 +216,9 @@ def test_slugs_never_meet_without_case_or_normalisation(a, b):
         made = slug(a, upper)
         assert made and "/" not in made and made[-1] not in ". " and not made.startswith(".")
         if a != b:
-            assert unicodedata.normalize("NFC", made).casefold() != unicodedata.normalize("NFC", slug(b, upper)).casefold()
+            assert (
+                unicodedata.normalize("NFC", made).casefold() != unicodedata.normalize("NFC", slug(b, upper)).casefold()
+            )
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -208,9 +239,14 @@ def test_a_right_to_left_override_does_not_reverse_the_text_after_it(hostile_sit
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page()
-            page.set_content(f'<!doctype html><meta charset="utf-8"><body style="font-size:20px">{owner.html}{home.html}</body>')
+            page.set_content(
+                f'<!doctype html><meta charset="utf-8"><body style="font-size:20px">{owner.html}{home.html}</body>'
+            )
             # the owner's heading: the name, then the handle and role; with the override leaking, they come first
-            name, small = page.locator("h1 > :first-child").first.bounding_box(), page.locator("h1 small").first.bounding_box()
+            name, small = (
+                page.locator("h1 > :first-child").first.bounding_box(),
+                page.locator("h1 small").first.bounding_box(),
+            )
             assert small["x"] >= name["x"] + name["width"] - 1
             # the newest customers: "<name> · 2024-05-01" — the date after the name reads left to right
             order = page.evaluate("""() => {
@@ -226,6 +262,7 @@ def test_a_right_to_left_override_does_not_reverse_the_text_after_it(hostile_sit
 
 
 # --- 5. crm pages touches only what it wrote inside OUT ----------------------------------------
+
 
 def test_pages_never_write_through_links_or_delete_outside(hostile_site, tmp_path):
     out, outside = tmp_path / "out", tmp_path / "outside"
@@ -258,6 +295,7 @@ def test_pages_never_write_through_links_or_delete_outside(hostile_site, tmp_pat
 
 
 # --- 6. the terminal -----------------------------------------------------------------------------
+
 
 def test_the_terminal_gets_no_control_character_from_a_record(customer):
     project, customer = customer

@@ -27,7 +27,9 @@ HOSTILE = "```\n@octocat @everyone [click](http://x.example) ![img](http://x.exa
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()
+    }
 
 
 def _outside_markdown_code(markdown: str) -> str:
@@ -62,8 +64,17 @@ def repo(tmp_path):
     return repo
 
 
-@pytest.mark.parametrize("answer", ["../../etc/passwd", "/tmp/x", "C20240501001/../../../outside/C20240501001",
-                                    "records/customers/C20240501001", "C20240501001.yaml", " C20240501001\nC20240501002"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "../../etc/passwd",
+        "/tmp/x",
+        "C20240501001/../../../outside/C20240501001",
+        "records/customers/C20240501001",
+        "C20240501001.yaml",
+        " C20240501001\nC20240501002",
+    ],
+)
 def test_an_id_answer_is_never_a_path(repo, tmp_path, answer):
     outside = tmp_path / "outside" / "C20240501001.yaml"  # a valid record outside the repository
     outside.parent.mkdir()
@@ -124,8 +135,10 @@ def test_what_is_posted_back_shows_any_text_as_code(text):
 def test_a_duplicate_new_customer_is_written_with_a_warning_naming_the_existing_one(repo):
     body = NEW_CUSTOMER_BODY.replace("Ｇ精密机械有限公司", "A科技").replace("_No response_", "Zhang@Example.com")
     entry = apply(repo.project, NEW, parse_body(body, NEW), today=TODAY)
-    assert entry.warnings == ("C20261123001 may be the same customer as C20240501001 A科技有限公司 (same e-mail)",
-                              "C20261123001 may be the same customer as C20240501001 A科技有限公司 (same name)")
+    assert entry.warnings == (
+        "C20261123001 may be the same customer as C20240501001 A科技有限公司 (same e-mail)",
+        "C20261123001 may be the same customer as C20240501001 A科技有限公司 (same name)",
+    )
     assert "- `C20261123001 may be the same customer as C20240501001 A科技有限公司 (same name)`" in entry.markdown()
     assert "/records/customers/C20261123001.yaml @wangfang-crm" in (repo.root / ".github/CODEOWNERS").read_text()
     other = NEW_CUSTOMER_BODY.replace("13711112222", "13900001111")  # a different customer
@@ -135,11 +148,19 @@ def test_a_duplicate_new_customer_is_written_with_a_warning_naming_the_existing_
 
 # --- through the workflow's script ----------------------------------------------------------------
 
+
 def _quick_entry(root: Path, form: str, body: str, number: str) -> subprocess.CompletedProcess:
-    env = _script_env(FORM=form, ISSUE_BODY=body, ISSUE_NUMBER=number, ISSUE_AUTHOR="liwei-sales", PLAINCRM_PUSH="0",
-                      GH_TOKEN="secret-token")
-    return subprocess.run([str(root / ".github/scripts/quick-entry.sh")], cwd=root, capture_output=True, text=True,
-                          env=env, timeout=120)
+    env = _script_env(
+        FORM=form,
+        ISSUE_BODY=body,
+        ISSUE_NUMBER=number,
+        ISSUE_AUTHOR="liwei-sales",
+        PLAINCRM_PUSH="0",
+        GH_TOKEN="secret-token",
+    )
+    return subprocess.run(
+        [str(root / ".github/scripts/quick-entry.sh")], cwd=root, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 @pytest.mark.parametrize("answer", ["../../etc/passwd", "/tmp/x", "../../../.github/CODEOWNERS"])
@@ -151,10 +172,17 @@ def test_script_refuses_a_path_for_an_id_and_touches_nothing(team_repo, answer):
     _assert_inert(done.stdout)
 
 
-@pytest.mark.parametrize("old,new,said", [
-    ("C20240501001", "x\n" + HOSTILE + "\n```", "is not a customer id"),  # was echoed raw: it closed the comment's fence
-    ("2026-11-21", HOSTILE.replace("\n", " "), "is not a date"),
-])
+@pytest.mark.parametrize(
+    "old,new,said",
+    [
+        (
+            "C20240501001",
+            "x\n" + HOSTILE + "\n```",
+            "is not a customer id",
+        ),  # was echoed raw: it closed the comment's fence
+        ("2026-11-21", HOSTILE.replace("\n", " "), "is not a date"),
+    ],
+)
 def test_script_comment_cannot_break_out_of_its_code(team_repo, old, new, said):  # noqa: F811
     root, git = team_repo
     done = _quick_entry(root, "log-interaction", LOG_BODY.replace(old, new), "22")
@@ -178,8 +206,9 @@ def test_script_new_customer_carries_codeowners_and_warns_of_a_duplicate(team_re
     files = git.run("show", "--format=", "--name-only", "HEAD").splitlines()
     assert files[0] == ".github/CODEOWNERS" and files[1].startswith("records/customers/C") and len(files) == 2
     assert git.run("status", "--porcelain") == ""
-    code = subprocess.run(["crm", "codeowners", "--check"], cwd=root, capture_output=True, text=True,
-                          env=_script_env()).returncode
+    code = subprocess.run(
+        ["crm", "codeowners", "--check"], cwd=root, capture_output=True, text=True, env=_script_env()
+    ).returncode
     assert code == 0
 
 
@@ -191,17 +220,30 @@ def test_script_keeps_the_token_from_crm(team_repo, tmp_path):  # noqa: F811
     real = Path(_script_env()["PATH"].split(os.pathsep)[0]) / "crm"
     (spy / "crm").write_text(f'#!/bin/sh\necho "token:${{GH_TOKEN:-none}}" >&2\nexec "{real}" "$@"\n')
     (spy / "crm").chmod(0o755)
-    env = _script_env(FORM="log-interaction", ISSUE_BODY=LOG_BODY, ISSUE_NUMBER="24", ISSUE_AUTHOR="liwei-sales",
-                      PLAINCRM_PUSH="0", GH_TOKEN="secret-token")
+    env = _script_env(
+        FORM="log-interaction",
+        ISSUE_BODY=LOG_BODY,
+        ISSUE_NUMBER="24",
+        ISSUE_AUTHOR="liwei-sales",
+        PLAINCRM_PUSH="0",
+        GH_TOKEN="secret-token",
+    )
     env["PATH"] = str(spy) + os.pathsep + env["PATH"]
-    done = subprocess.run([str(root / ".github/scripts/quick-entry.sh")], cwd=root, capture_output=True, text=True,
-                          env=env, timeout=120)
+    done = subprocess.run(
+        [str(root / ".github/scripts/quick-entry.sh")], cwd=root, capture_output=True, text=True, env=env, timeout=120
+    )
     assert done.returncode == 0 and "token:none" in done.stderr and "secret-token" not in done.stderr + done.stdout
 
 
-@pytest.mark.parametrize("number,author", [("12; rm -rf /", "liwei-sales"), ("12", "x <evil@example.com>\nSigned-off-by: y")])
+@pytest.mark.parametrize(
+    "number,author", [("12; rm -rf /", "liwei-sales"), ("12", "x <evil@example.com>\nSigned-off-by: y")]
+)
 def test_script_refuses_an_issue_number_or_author_that_is_not_one(team_repo, number, author):  # noqa: F811
     root, git = team_repo
-    env = _script_env(FORM="log-interaction", ISSUE_BODY=LOG_BODY, ISSUE_NUMBER=number, ISSUE_AUTHOR=author, PLAINCRM_PUSH="0")
-    done = subprocess.run([str(root / ".github/scripts/quick-entry.sh")], cwd=root, capture_output=True, text=True, env=env)
+    env = _script_env(
+        FORM="log-interaction", ISSUE_BODY=LOG_BODY, ISSUE_NUMBER=number, ISSUE_AUTHOR=author, PLAINCRM_PUSH="0"
+    )
+    done = subprocess.run(
+        [str(root / ".github/scripts/quick-entry.sh")], cwd=root, capture_output=True, text=True, env=env
+    )
     assert done.returncode == 2 and git.run("status", "--porcelain") == ""

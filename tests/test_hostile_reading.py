@@ -17,8 +17,8 @@ from pydantic import TypeAdapter
 from plaincrm.dataset import check_project
 from plaincrm.layout import SchemaConfigError
 from plaincrm.loading import Limits, decode_record, parse_text
-from plaincrm.modelkit import Email
 from plaincrm.masking import Masker, mask_email, mask_phone
+from plaincrm.modelkit import Email
 from plaincrm.privacy import luhn_valid
 from plaincrm.problems import Problem, ProblemError, render
 from plaincrm.validation import RecordChecker
@@ -34,8 +34,14 @@ def crm_bounded(*args, cwd, timeout=60):
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
 
-    return subprocess.run([sys.executable, "-m", "plaincrm", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, preexec_fn=limit)
+    return subprocess.run(
+        [sys.executable, "-m", "plaincrm", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        preexec_fn=limit,
+    )
 
 
 def codes(problems, file=None):
@@ -81,9 +87,49 @@ def test_one_broken_file_does_not_hide_the_others(repo):
 
 
 yamlish = st.lists(
-    st.sampled_from(["id: C1\n", "a: ", "- ", "[", "]", "{", "}", ", ", ": ", "&x ", "*x ", "<<: ", "!!str ", "!foo ",
-                     '"', "'", "\\x31", "\\", "\n", "  ", "#", "---\n", "...\n", "|", ">", "?", "yes", "1e9", "0x", "2024-02-30",
-                     "\t", "\x0b", "\x00", "\x85", "\u202e", "\ufeff", "\ud800", "名"]) | st.text(max_size=5),
+    st.sampled_from(
+        [
+            "id: C1\n",
+            "a: ",
+            "- ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ", ",
+            ": ",
+            "&x ",
+            "*x ",
+            "<<: ",
+            "!!str ",
+            "!foo ",
+            '"',
+            "'",
+            "\\x31",
+            "\\",
+            "\n",
+            "  ",
+            "#",
+            "---\n",
+            "...\n",
+            "|",
+            ">",
+            "?",
+            "yes",
+            "1e9",
+            "0x",
+            "2024-02-30",
+            "\t",
+            "\x0b",
+            "\x00",
+            "\x85",
+            "\u202e",
+            "\ufeff",
+            "\ud800",
+            "名",
+        ]
+    )
+    | st.text(max_size=5),
     max_size=40,
 ).map("".join)
 
@@ -122,9 +168,18 @@ def test_links_fifos_and_devices_are_refused_without_reading_them(repo):
     result = crm_bounded("validate", cwd=repo.root, timeout=30)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     lines = result.stdout.splitlines()
-    assert "records/customers/C20240501002.yaml:1:1: the file is a symbolic link (to /dev/zero); records are plain files, not links" in lines
-    assert "records/customers/C20240501003.yaml:1:1: this is a named pipe (FIFO), not a file; plaincrm reads only plain files" in lines
-    assert "records/customers/C20240501004.yaml:1:1: the file is a symbolic link (to /etc/passwd); records are plain files, not links" in lines
+    assert (
+        "records/customers/C20240501002.yaml:1:1: the file is a symbolic link (to /dev/zero); records are plain files, not links"
+        in lines
+    )
+    assert (
+        "records/customers/C20240501003.yaml:1:1: this is a named pipe (FIFO), not a file; plaincrm reads only plain files"
+        in lines
+    )
+    assert (
+        "records/customers/C20240501004.yaml:1:1: the file is a symbolic link (to /etc/passwd); records are plain files, not links"
+        in lines
+    )
     assert len(lines) == 3  # the regular record is fine, and a second run (cache) says the same
     assert crm_bounded("validate", cwd=repo.root, timeout=30).stdout.splitlines() == lines
 
@@ -195,10 +250,17 @@ def test_a_file_edited_while_it_is_checked_never_lends_its_result_to_its_old_byt
     assert report.ok and report.cached == 0
 
 
-@pytest.mark.parametrize("old, new, code", [
-    ("max_file_bytes: 1048576", "max_file_bytes: 500", "file.too-large"),
-    ('id_template: "C{date:%Y%m%d}{seq:03d}"', 'id_template: "KH{date:%Y%m%d}{seq:03d}"', "schema.string_pattern_mismatch"),
-])
+@pytest.mark.parametrize(
+    "old, new, code",
+    [
+        ("max_file_bytes: 1048576", "max_file_bytes: 500", "file.too-large"),
+        (
+            'id_template: "C{date:%Y%m%d}{seq:03d}"',
+            'id_template: "KH{date:%Y%m%d}{seq:03d}"',
+            "schema.string_pattern_mismatch",
+        ),
+    ],
+)
 def test_a_settings_change_is_never_answered_from_the_cache(repo, old, new, code):
     repo.good()
     assert check_project(repo.project).ok
@@ -228,13 +290,16 @@ CARD = "6222021234567890128"  # 19 digits, Luhn-valid
 assert luhn_valid(CARD)
 
 
-@pytest.mark.parametrize("written", [
-    '"' + "".join(f"\\x{ord(c):02x}" for c in RESIDENT_ID) + '"',
-    '"\\u0031\\u0031' + RESIDENT_ID[2:] + '"',
-    '"110105\\\n    19491231002X"',
-    '"' + CARD[:4] + f"\\U{ord(CARD[4]):08x}" + CARD[5:] + '"',
-    CARD[:4] + " " + CARD[4:8] + "\n    " + CARD[8:12] + " " + CARD[12:16] + " " + CARD[16:],
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        '"' + "".join(f"\\x{ord(c):02x}" for c in RESIDENT_ID) + '"',
+        '"\\u0031\\u0031' + RESIDENT_ID[2:] + '"',
+        '"110105\\\n    19491231002X"',
+        '"' + CARD[:4] + f"\\U{ord(CARD[4]):08x}" + CARD[5:] + '"',
+        CARD[:4] + " " + CARD[4:8] + "\n    " + CARD[8:12] + " " + CARD[12:16] + " " + CARD[16:],
+    ],
+)
 def test_escaped_or_folded_numbers_are_found_at_their_value(repo, written):
     repo.good(**{"needs: 需要服务器运维解决方案": f"needs: {written}"})
     (problem,) = check_project(repo.project).problems
@@ -251,8 +316,18 @@ def test_a_number_in_a_comment_is_still_found_and_reported_once(repo):
 @FUZZ
 @given(digits=st.text("0123456789", min_size=17, max_size=17), escape=st.lists(st.integers(0, 17), max_size=5))
 def test_property_any_escaped_resident_id_is_found(digits, escape):
-    number = digits + "10X98765432"[sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))) % 11]
-    if not ("1" <= number[0] and "18" <= number[6:8] <= "20" and "01" <= number[10:12] <= "12" and "01" <= number[12:14] <= "31"):
+    number = (
+        digits
+        + "10X98765432"[
+            sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))) % 11
+        ]
+    )
+    if not (
+        "1" <= number[0]
+        and "18" <= number[6:8] <= "20"
+        and "01" <= number[10:12] <= "12"
+        and "01" <= number[12:14] <= "31"
+    ):
         return
     written = "".join(f"\\x{ord(c):02x}" if i in escape else c for i, c in enumerate(number))
     from plaincrm.validation import privacy_problems
@@ -265,13 +340,12 @@ def test_property_any_escaped_resident_id_is_found(digits, escape):
 
 
 @FUZZ
-@given(text=st.text(st.characters(codec="utf-8"), max_size=12).map(lambda t: t + "@example.com")
-       | st.text(max_size=20))
+@given(text=st.text(st.characters(codec="utf-8"), max_size=12).map(lambda t: t + "@example.com") | st.text(max_size=20))
 def test_property_masking_and_validation_agree_on_what_an_address_is(text):
     try:
         TypeAdapter(Email).validate_python(text)
         valid = True
-    except Exception:  # noqa: BLE001 - any refusal
+    except Exception:
         valid = False
     masked = mask_email(text)
     if valid:
@@ -332,6 +406,17 @@ def test_a_link_to_a_device_in_schema_is_refused_not_read(tmp_path):
     repo = make_repo(tmp_path / "repo")
     (repo.root / "schema" / "notes.txt").symlink_to("/dev/zero")
     limit = "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
-    run = subprocess.run([sys.executable, "-c", limit + "from plaincrm.cli import main; sys.exit(main(sys.argv[1:]))",
-                          "--root", str(repo.root), "validate"], capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            limit + "from plaincrm.cli import main; sys.exit(main(sys.argv[1:]))",
+            "--root",
+            str(repo.root),
+            "validate",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 2 and "notes.txt" in run.stderr and "symbolic link" in run.stderr

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaincrm.write import editing
 from plaincrm.dataset import check_project
 from plaincrm.loading import parse_text
+from plaincrm.write import editing
 from plaincrm.write.scaffold import new_record_text
 from plaincrm.yamltext import field_text, inline, item_text
 
@@ -28,13 +28,60 @@ from .test_history import _crm
 # other than tab and line breaks, lone surrogates, U+FFFE/U+FFFF; the loader names them, see
 # test_a_refused_character_is_refused_not_escaped), and no 13+ digit run (the privacy check refuses
 # what may be a bank card or resident ID number, by design).
-_REFUSED = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
+_REFUSED = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 TYPED = st.text(st.characters(codec="utf-8"), max_size=40).filter(
-    lambda t: not _REFUSED.search(t) and not re.search(r"\d{13}", t))
-WORDS = ["yes", "No", "on", "OFF", "y", "n", "10:30", "1_000", "0x1F", ".inf", "~", "null", "NULL", "true",
-         "2024-05-10 10:00", "2024-05-10", "190:20:30", "0b101", "017", "1.0e+3", "<<", "=", "a: b", "# x",
-         " lead", "trail ", "a\tb", "多行\n文本", "a\x85b", "x\u2028y", "it's", '"q"', "a, b", "[x]", "{y}", "x?y",
-         "- x", "%x", "@x", "`x", "!x", "&x", "*x", "|", ">", "\\", "a #b", "杭州\t# note"]
+    lambda t: not _REFUSED.search(t) and not re.search(r"\d{13}", t)
+)
+WORDS = [
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "y",
+    "n",
+    "10:30",
+    "1_000",
+    "0x1F",
+    ".inf",
+    "~",
+    "null",
+    "NULL",
+    "true",
+    "2024-05-10 10:00",
+    "2024-05-10",
+    "190:20:30",
+    "0b101",
+    "017",
+    "1.0e+3",
+    "<<",
+    "=",
+    "a: b",
+    "# x",
+    " lead",
+    "trail ",
+    "a\tb",
+    "多行\n文本",
+    "a\x85b",
+    "x\u2028y",
+    "it's",
+    '"q"',
+    "a, b",
+    "[x]",
+    "{y}",
+    "x?y",
+    "- x",
+    "%x",
+    "@x",
+    "`x",
+    "!x",
+    "&x",
+    "*x",
+    "|",
+    ">",
+    "\\",
+    "a #b",
+    "杭州\t# note",
+]
 
 
 def _repo():
@@ -56,12 +103,23 @@ def _set(project, record_id: str, dotted: str, text: str, gate=None) -> None:
 
 def _log(project, record_id: str, summary: str, action: str, gate=None) -> None:
     """What `crm log` does (cli.cmd_log): an interaction with a next step, the action in a flow mapping."""
-    item = {"date": date(2024, 6, 1), "channel": "phone", "topic": "回访", "summary": summary, "by": ["li.wei"],
-            "next_step": {"action": action, "due": date(2024, 6, 2)}}
-    editing.save(project, editing.edit_record(project, record_id, lambda data: editing.append_item(data, "interactions", item)), gate)
+    item = {
+        "date": date(2024, 6, 1),
+        "channel": "phone",
+        "topic": "回访",
+        "summary": summary,
+        "by": ["li.wei"],
+        "next_step": {"action": action, "due": date(2024, 6, 2)},
+    }
+    editing.save(
+        project,
+        editing.edit_record(project, record_id, lambda data: editing.append_item(data, "interactions", item)),
+        gate,
+    )
 
 
 # --- 1. one quoting rule: typed text round-trips through every writer ------------------------------
+
 
 @pytest.mark.parametrize("text", WORDS)
 def test_yaml_words_are_written_as_text_by_every_writer(text):
@@ -72,11 +130,18 @@ def test_yaml_words_are_written_as_text_by_every_writer(text):
     data = _read_back(path)
     assert data["needs"] == text
     assert data["interactions"][-1]["summary"] == text and data["interactions"][-1]["next_step"]["action"] == text
-    text_data = parse_text(field_text("needs", text) + field_text("tags", [text]) + "c:\n" + item_text({"k": text}, False)
-                           + item_text({"k": text}, True), "t.yaml").data
+    text_data = parse_text(
+        field_text("needs", text)
+        + field_text("tags", [text])
+        + "c:\n"
+        + item_text({"k": text}, False)
+        + item_text({"k": text}, True),
+        "t.yaml",
+    ).data
     assert text_data == {"needs": text, "tags": [text], "c": [{"k": text}, {"k": text}]}
-    new = new_record_text(project, "C20240601001", {"kind": "company", "name": text, "owner": "li.wei"},
-                          first_contact=date(2024, 6, 1))
+    new = new_record_text(
+        project, "C20240601001", {"kind": "company", "name": text, "owner": "li.wei"}, first_contact=date(2024, 6, 1)
+    )
     assert parse_text(new, "new.yaml").data["name"] == text  # crm new, and the site's template record
 
 
@@ -86,8 +151,9 @@ def test_any_typed_text_round_trips_byte_for_byte(text):
     """`crm set ID needs=TEXT`, `crm log --summary TEXT --next TEXT` (the editing API they call) and
     yamltext.field_text / inline (import, issue forms) all write TEXT so that the loader reads TEXT.
     The empty text is left out of set and log: `needs=` removes the field, and a summary is required."""
-    assert parse_text(field_text("needs", text) + f"tags: {inline([text, 'x'])}\n" + f"m: {inline({'k': text})}\n",
-                      "t.yaml").data == {"needs": text, "tags": [text, "x"], "m": {"k": text}}
+    assert parse_text(
+        field_text("needs", text) + f"tags: {inline([text, 'x'])}\n" + f"m: {inline({'k': text})}\n", "t.yaml"
+    ).data == {"needs": text, "tags": [text, "x"], "m": {"k": text}}
     if not text.strip():
         return
     project, path = _PROPERTY_REPO.project, _PROPERTY_REPO.customers / "C20240501001.yaml"
@@ -109,8 +175,11 @@ def test_a_refused_character_is_refused_not_escaped():
     repo = _repo()
     with pytest.raises(editing.EditRefused, match="U\\+000B"):
         _set(repo.project, "C20240501001", "needs", "粘贴\x0b文本")
-    problems = editing.check_text(repo.project, repo.customers / "C20240501001.yaml", GOOD_RECORD.format(
-        id="C20240501001", name="A") + field_text("needs", "粘贴\x0b文本"))
+    problems = editing.check_text(
+        repo.project,
+        repo.customers / "C20240501001.yaml",
+        GOOD_RECORD.format(id="C20240501001", name="A") + field_text("needs", "粘贴\x0b文本"),
+    )
     assert [p.code for p in problems] == ["yaml.character"]
 
 
@@ -125,9 +194,12 @@ def test_null_is_text_in_a_text_field_and_removes_elsewhere():
 
 # --- 2. a tab before a comment -----------------------------------------------------------------
 
+
 def test_a_tab_before_a_comment_is_edited_by_log_set_merge_and_fmt():
     repo = _repo()
-    tabbed = GOOD_RECORD.replace("needs: 需要服务器运维解决方案\n", "needs: 需要服务器运维解决方案\t# 原话\ncity: 杭州\t# note\n")
+    tabbed = GOOD_RECORD.replace(
+        "needs: 需要服务器运维解决方案\n", "needs: 需要服务器运维解决方案\t# 原话\ncity: 杭州\t# note\n"
+    )
     for record_id in ("C20240501001", "C20240501002"):
         repo.write(f"{record_id}.yaml", tabbed.format(id=record_id, name="A科技有限公司"), dedent=False)
     assert _crm(repo.root, "validate")[0] == 0
@@ -144,8 +216,10 @@ def test_a_tab_before_a_comment_is_edited_by_log_set_merge_and_fmt():
 def test_a_layout_ruamel_cannot_read_is_refused_with_its_line():
     repo = _repo()
     path = repo.customers / "C20240501001.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("needs: 需要服务器运维解决方案\n", "needs: 需要\t\n  运维\n"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("needs: 需要服务器运维解决方案\n", "needs: 需要\t\n  运维\n"),
+        encoding="utf-8",
+    )
     assert _crm(repo.root, "validate")[0] == 0  # libyaml folds the two lines
     code, _, err = _crm(repo.root, "set", "C20240501001", "satisfaction=4")
     assert code == 1 and "line 1" in err and "Traceback" not in err
@@ -153,18 +227,23 @@ def test_a_layout_ruamel_cannot_read_is_refused_with_its_line():
 
 # --- 3. linear cutting ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("line", ["'a' + ' ' * 200_000", "'a ' * 100_000", "'a' * 200_000", "'k\\n' + ' ' * 200_000",
-                                  "'- ' * 100_000"])
+
+@pytest.mark.parametrize(
+    "line", ["'a' + ' ' * 200_000", "'a ' * 100_000", "'a' * 200_000", "'k\\n' + ' ' * 200_000", "'- ' * 100_000"]
+)
 def test_a_200_kb_line_is_cut_in_linear_time(line):
     """A quadratic regex takes about a minute on 200 KB; linear, well under a second. The 5 s bound
     is generous for a slow machine and far below the quadratic cost."""
-    program = ("from plaincrm.yamltext import NotBlockMapping, top_level_pieces\n"
-               f"text = {line} + '\\nb: 1\\n'\n"
-               "try:\n    top_level_pieces(text)\nexcept NotBlockMapping:\n    pass\n")
+    program = (
+        "from plaincrm.yamltext import NotBlockMapping, top_level_pieces\n"
+        f"text = {line} + '\\nb: 1\\n'\n"
+        "try:\n    top_level_pieces(text)\nexcept NotBlockMapping:\n    pass\n"
+    )
     subprocess.run([sys.executable, "-c", program], check=True, timeout=5)
 
 
 # --- 4. the size limit ------------------------------------------------------------------------------
+
 
 def test_no_writer_writes_a_record_over_the_size_limit():
     repo = _repo()
@@ -179,6 +258,7 @@ def test_no_writer_writes_a_record_over_the_size_limit():
 
 
 # --- 5. locked check-then-rename ----------------------------------------------------------------------
+
 
 def _racer(path: str, rounds: int, batch: bool, results) -> None:
     """Read, add a line, write back with the expect-check; the rename is slowed so that an unlocked
@@ -230,11 +310,17 @@ def test_two_writers_racing_lose_no_update(tmp_path):
 
 # --- 6. merge keeps every field; merged records take no writes ------------------------------------------
 
+
 def test_merge_moves_or_notes_every_profile_field():
     repo = _repo()
-    repo.good("C20240501002", "A 科技", **{"needs: 需要服务器运维解决方案\n":
-                                             "needs: 云迁移\ncity: 杭州\npreferences: 微信沟通\nsatisfaction: 3\n"
-                                             "size: {employees: from_50_to_100}\nexternal_ids: [HubSpot:1201]\n"})
+    repo.good(
+        "C20240501002",
+        "A 科技",
+        **{
+            "needs: 需要服务器运维解决方案\n": "needs: 云迁移\ncity: 杭州\npreferences: 微信沟通\nsatisfaction: 3\n"
+            "size: {employees: from_50_to_100}\nexternal_ids: [HubSpot:1201]\n"
+        },
+    )
     keep, other = editing.merge_records(repo.project, "C20240501001", "C20240501002")
     for edit in (keep, other):
         editing.save(repo.project, edit)
@@ -266,8 +352,12 @@ _FUZZ_BASE = (_FUZZ_REPO.customers / "C20240501001.yaml").read_text(encoding="ut
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
-@given(text=st.text(max_size=30), field=st.sampled_from(["needs", "city", "name", "owner", "tags", "size.revenue",
-                                                         "satisfaction", "contacts", "summary"]))
+@given(
+    text=st.text(max_size=30),
+    field=st.sampled_from(
+        ["needs", "city", "name", "owner", "tags", "size.revenue", "satisfaction", "contacts", "summary"]
+    ),
+)
 def test_random_text_to_the_writers_gives_a_refusal_or_a_valid_file(text, field):
     project, path = _FUZZ_REPO.project, _FUZZ_REPO.customers / "C20240501001.yaml"
     path.write_text(_FUZZ_BASE, encoding="utf-8")

@@ -26,14 +26,11 @@ def records(repo) -> dict[str, bytes]:
     return {p.stem: p.read_bytes() for p in sorted(repo.customers.glob("*.yaml"))}
 
 
-
-
-
 def crm(repo, *args):
     """The CLI in-process; an exception escaping main() is what a user sees as a traceback."""
     try:
         return _crm(repo.root, *map(str, args))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         pytest.fail(f"crm {' '.join(map(str, args))} raised {type(error).__name__}: {error} (a traceback for the user)")
 
 
@@ -51,6 +48,7 @@ def raw_controls(text: str) -> list[str]:
 
 
 # === defects =========================================================================================
+
 
 @pytest.mark.parametrize("headers", [["备注", "备注"], ["客户名称", "客户名称"]], ids=["unknown", "known"])
 def test_a_draft_for_a_sheet_with_duplicate_headers_reads_back(repo, tmp_path, headers):
@@ -80,12 +78,14 @@ def test_a_mapping_file_with_a_raw_control_character_is_refused_not_a_traceback(
     yaml.reader.ReaderError out of main() (a traceback, no exit code). It should exit 2 naming the file."""
     source = write_csv(tmp_path / "s.csv", [["客户名称", "跟进人"], ["甲公司", "li.wei"]])
     mapping = tmp_path / "m.yaml"
-    mapping.write_text("columns: {客户名称: name, 跟进人: owner}\nname: \"x\x1by\"\n", encoding="utf-8")
+    mapping.write_text('columns: {客户名称: name, 跟进人: owner}\nname: "x\x1by"\n', encoding="utf-8")
     code, _, err = crm(repo, "import", source, "--mapping", mapping)
     assert code == 2 and "m.yaml" in err
 
 
-@pytest.mark.parametrize("header", [f"身份证{RESIDENT_ID}", RESIDENT_ID, CARD], ids=["id-in-header", "id-header", "card-header"])
+@pytest.mark.parametrize(
+    "header", [f"身份证{RESIDENT_ID}", RESIDENT_ID, CARD], ids=["id-in-header", "id-header", "card-header"]
+)
 def test_a_forbidden_number_in_a_header_is_never_repeated(repo, tmp_path, header):
     """A resident ID or bank card number as (part of) a header: the import prints it in "columns the mapping
     does not know … : 身份证11010519491231002X", --plan prints it in "column …" and writes it into the
@@ -116,7 +116,9 @@ def test_a_phone_number_in_an_owner_text_kept_in_the_notes_is_masked(repo, tmp_p
     """With --owner, an owner cell nobody matches ("李经理 13812345678") is kept in the notes as it is:
     notes: '跟进人: 李经理 13812345678'. Text that goes to the notes has its phone numbers masked
     (as columns the mapping does not know): expected 138****5678."""
-    source = write_csv(tmp_path / "s.csv", [["客户名称", "跟进人", "联系方式"], ["甲公司", "李经理 13812345678", "13900001111"]])
+    source = write_csv(
+        tmp_path / "s.csv", [["客户名称", "跟进人", "联系方式"], ["甲公司", "李经理 13812345678", "13900001111"]]
+    )
     code, out, err = crm(repo, "import", source, "--owner", "li.wei", "--today", "2024-06-01")
     assert code == 0, err
     notes = data(repo, "C20240601001")["notes"]
@@ -179,8 +181,10 @@ def test_a_row_whose_phone_is_one_customer_and_whose_email_is_another_is_rejecte
     repo.good("C20240501001", "A科技有限公司")
     repo.good("C20240501002", "B咨询有限公司", **{"13812345678": "13900009999", "zhang@example.com": "b@example.com"})
     before = records(repo)
-    source = write_csv(tmp_path / "s.csv", [["Account Name", "Phone", "Email", "Account Owner"],
-                                            ["New Co", "13812345678", "b@example.com", "li.wei"]])
+    source = write_csv(
+        tmp_path / "s.csv",
+        [["Account Name", "Phone", "Email", "Account Owner"], ["New Co", "13812345678", "b@example.com", "li.wei"]],
+    )
     code, out, err = crm(repo, "import", source, "--today", "2024-06-02")
     assert code == 1 and "rejected 1" in out and "ambiguous" in err
     assert records(repo) == before
@@ -191,8 +195,13 @@ def test_a_row_for_an_existing_id_may_leave_the_name_empty(repo, tmp_path):
     rejected with "no name". README: "an empty cell leaves a field as it is"; the record exists and
     has a name, so the follow-up should be added (updated 1)."""
     repo.good("C20240501001", "A科技有限公司")
-    source = write_csv(tmp_path / "s.csv", [["客户编号", "客户名称", "沟通内容摘要", "最近跟进日期", "跟进人"],
-                                            ["C20240501001", "", "电话回访", "2024-06-01", "li.wei"]])
+    source = write_csv(
+        tmp_path / "s.csv",
+        [
+            ["客户编号", "客户名称", "沟通内容摘要", "最近跟进日期", "跟进人"],
+            ["C20240501001", "", "电话回访", "2024-06-01", "li.wei"],
+        ],
+    )
     code, out, err = crm(repo, "import", source, "--today", "2024-06-02")
     assert code == 0, err
     assert "updated 1" in out and "电话回访" in data(repo, "C20240501001")["interactions"][-1]["summary"]
@@ -234,22 +243,63 @@ def test_a_file_name_with_an_escape_sequence_is_shown_escaped(repo, tmp_path):
 
 # === what held ======================================================================================
 
+
 def test_held_the_guides_rows_with_owner_and_plan_then_draft(repo, tmp_path):
     rows = [
-        ["C20240501001", "A科技有限公司", "张经理", "138****5678", "IT服务", "线上推广", "需要服务器运维解决方案",
-         "2024-05-10", "销售经理王", "客户对方案满意,下周提供合同", "潜在客户", "高意向、技术型"],
-        ["C20240501002", "B商贸公司", "李总", "1395678", "零售", "转介绍", "降低仓储物流成本", "2024/5/8",
-         "客户经理赵", "已报价,等待客户内部审批", "合作中", "价格敏感"],
-        ["C20240501003", "C制造厂", "王主任", "1379012", "制造业", "陌生拜访", "提升生产设备自动化率", "2024-04-15",
-         "*主管", "客户预算有限,暂缓合作", "暂停合作", "预算不足"],
+        [
+            "C20240501001",
+            "A科技有限公司",
+            "张经理",
+            "138****5678",
+            "IT服务",
+            "线上推广",
+            "需要服务器运维解决方案",
+            "2024-05-10",
+            "销售经理王",
+            "客户对方案满意,下周提供合同",
+            "潜在客户",
+            "高意向、技术型",
+        ],
+        [
+            "C20240501002",
+            "B商贸公司",
+            "李总",
+            "1395678",
+            "零售",
+            "转介绍",
+            "降低仓储物流成本",
+            "2024/5/8",
+            "客户经理赵",
+            "已报价,等待客户内部审批",
+            "合作中",
+            "价格敏感",
+        ],
+        [
+            "C20240501003",
+            "C制造厂",
+            "王主任",
+            "1379012",
+            "制造业",
+            "陌生拜访",
+            "提升生产设备自动化率",
+            "2024-04-15",
+            "*主管",
+            "客户预算有限,暂缓合作",
+            "暂停合作",
+            "预算不足",
+        ],
     ]
     source = write_xlsx(tmp_path / "客户信息表.xlsx", [GUIDE_HEADERS, *rows])
     code, out, _ = crm(repo, "import", source, "--owner", "li.wei", "--dry-run", "--today", "2024-06-01")
     assert code == 0 and "would be created 3" in out
     crm(repo, "import", source, "--plan")
     draft = tmp_path / "客户信息表.mapping.yaml"
-    draft.write_text(draft.read_text(encoding="utf-8").replace("reviewed: false", "reviewed: true")
-                     .replace('"客户经理赵": ~', '"客户经理赵": "li.wei"'), encoding="utf-8")
+    draft.write_text(
+        draft.read_text(encoding="utf-8")
+        .replace("reviewed: false", "reviewed: true")
+        .replace('"客户经理赵": ~', '"客户经理赵": "li.wei"'),
+        encoding="utf-8",
+    )
     code, out, err = crm(repo, "import", source, "--mapping", draft, "--today", "2024-06-01")
     assert code == 0 and "created 3" in out, err
     assert data(repo, "C20240501001")["contacts"][0]["phone"] == "138****5678"
@@ -258,9 +308,27 @@ def test_held_the_guides_rows_with_owner_and_plan_then_draft(repo, tmp_path):
 
 
 def test_held_yaml_syntax_headers_read_back_from_the_draft(repo, tmp_path):
-    weird = ["a: b #c", "- x", "&a", "*a", "!!python/object", "? q", "%YAML", "'q", '"dq', "[x]", "{y}", "|", "~", "null",
-             "x\x1b[2Jy"]
-    source = write_csv(tmp_path / "s.csv", [["客户名称", "跟进人", *weird], ["甲公司", "li.wei", *[f"v{i}" for i in range(len(weird))]]])
+    weird = [
+        "a: b #c",
+        "- x",
+        "&a",
+        "*a",
+        "!!python/object",
+        "? q",
+        "%YAML",
+        "'q",
+        '"dq',
+        "[x]",
+        "{y}",
+        "|",
+        "~",
+        "null",
+        "x\x1b[2Jy",
+    ]
+    source = write_csv(
+        tmp_path / "s.csv",
+        [["客户名称", "跟进人", *weird], ["甲公司", "li.wei", *[f"v{i}" for i in range(len(weird))]]],
+    )
     code, out, err = plan_then_import(repo, source)
     assert code == 0 and "created 1" in out, err
     notes = data(repo, "C20240601001")["notes"].splitlines()
@@ -270,37 +338,59 @@ def test_held_yaml_syntax_headers_read_back_from_the_draft(repo, tmp_path):
 
 def test_held_escape_sequences_in_cells_are_shown_escaped(repo, tmp_path):
     esc = "\x1b[2J"
-    source = write_csv(tmp_path / "s.csv", [["客户名称", "跟进人", "联系方式", "合作状态", "备注" + esc, "最近跟进日期"],
-                                            ["甲" + esc, "li" + esc, "138" + esc, "合作中" + esc, "v" + esc, "2024" + esc]])
+    source = write_csv(
+        tmp_path / "s.csv",
+        [
+            ["客户名称", "跟进人", "联系方式", "合作状态", "备注" + esc, "最近跟进日期"],
+            ["甲" + esc, "li" + esc, "138" + esc, "合作中" + esc, "v" + esc, "2024" + esc],
+        ],
+    )
     for args in ([], ["--owner", "li.wei"], ["--plan"]):
         _, out, err = crm(repo, "import", source, "--today", "2024-06-01", *args)
         assert raw_controls(out + err) == []
 
 
-@pytest.mark.parametrize("phone", ["+86 138 1234 5678", "0086 138 1234 5678", "138 1234 5678", "１３８１２３４５６７８",
-                                   "(+86)13812345678"])
+@pytest.mark.parametrize(
+    "phone", ["+86 138 1234 5678", "0086 138 1234 5678", "138 1234 5678", "１３８１２３４５６７８", "(+86)13812345678"]
+)
 def test_held_phone_spellings_match_the_record(repo, tmp_path, phone):
     repo.good("C20240501001", "A科技有限公司")
-    source = write_csv(tmp_path / "s.csv", [["客户名称", "联系方式", "跟进人", "沟通内容摘要", "最近跟进日期"],
-                                            ["新名字", phone, "li.wei", "s", "2024-06-01"]])
+    source = write_csv(
+        tmp_path / "s.csv",
+        [
+            ["客户名称", "联系方式", "跟进人", "沟通内容摘要", "最近跟进日期"],
+            ["新名字", phone, "li.wei", "s", "2024-06-01"],
+        ],
+    )
     code, out, _ = crm(repo, "import", source, "--today", "2024-06-02", "--dry-run")
     assert code == 0 and "would be created 0, would be updated 1" in out
 
 
 def test_held_a_short_name_inside_another_and_email_case(repo, tmp_path):
     repo.good("C20240501001", "Saturn Co., Ltd")
-    source = write_csv(tmp_path / "s.csv", [["Account Name", "Email", "Account Owner"],
-                                            ["Turn Ltd", "", "emma.hu"], ["Other", "ZHANG@Example.COM", "emma.hu"]])
+    source = write_csv(
+        tmp_path / "s.csv",
+        [
+            ["Account Name", "Email", "Account Owner"],
+            ["Turn Ltd", "", "emma.hu"],
+            ["Other", "ZHANG@Example.COM", "emma.hu"],
+        ],
+    )
     code, out, _ = crm(repo, "import", source, "--today", "2024-06-02", "--dry-run")
     assert code == 0 and "would be created 1, would be updated 1" in out
 
 
 def test_held_forbidden_numbers_in_cells_reject_the_row_and_are_not_repeated(repo, tmp_path):
     headers = ["客户名称", "跟进人", "联系方式", "合作状态", "客户标签", "最近跟进日期", "备注x"]
-    rows = [["甲公司", RESIDENT_ID, "13812345678", "", "", "", ""], [RESIDENT_ID, "li.wei", "", "", "", "", ""],
-            ["丙公司", "li.wei", CARD, "", "", "", ""], ["丁公司", "li.wei", "", RESIDENT_ID, "", "", ""],
-            ["戊公司", "li.wei", "", "", "x、" + CARD, "", ""], ["己公司", "li.wei", "", "", "", CARD, ""],
-            ["庚公司", "li.wei", "", "", "", "", " ".join(CARD[i:i + 4] for i in range(0, 19, 4))]]
+    rows = [
+        ["甲公司", RESIDENT_ID, "13812345678", "", "", "", ""],
+        [RESIDENT_ID, "li.wei", "", "", "", "", ""],
+        ["丙公司", "li.wei", CARD, "", "", "", ""],
+        ["丁公司", "li.wei", "", RESIDENT_ID, "", "", ""],
+        ["戊公司", "li.wei", "", "", "x、" + CARD, "", ""],
+        ["己公司", "li.wei", "", "", "", CARD, ""],
+        ["庚公司", "li.wei", "", "", "", "", " ".join(CARD[i : i + 4] for i in range(0, 19, 4))],
+    ]
     source = write_csv(tmp_path / "s.csv", [headers, *rows])
     code, out, err = crm(repo, "import", source, "--today", "2024-06-01")
     assert code == 1 and f"rejected {len(rows)}" in out and records(repo) == {}
@@ -314,15 +404,27 @@ def test_held_broken_files_exit_2_without_a_traceback(repo, tmp_path):
     good = write_xlsx(tmp_path / "g.xlsx", [["客户名称", "跟进人"], ["甲公司", "li.wei"]]).read_bytes()
     (tmp_path / "trunc.xlsx").write_bytes(good[: len(good) // 2])
     write_csv(tmp_path / "csv.xlsx", [["客户名称", "跟进人"], ["甲公司", "li.wei"]])
-    (tmp_path / "quote.csv").write_text('客户名称,跟进人\n甲公司,li.wei\n"乙公司,li.wei\n丙公司,li.wei\n', encoding="utf-8")
+    (tmp_path / "quote.csv").write_text(
+        '客户名称,跟进人\n甲公司,li.wei\n"乙公司,li.wei\n丙公司,li.wei\n', encoding="utf-8"
+    )
     (tmp_path / "more.csv").write_text("客户名称,跟进人\n甲公司,li.wei,x\n", encoding="utf-8")
     (tmp_path / "fewer.csv").write_text("客户名称,跟进人,联系方式\n甲公司,li.wei\n", encoding="utf-8")
     (tmp_path / "zero.csv").write_bytes(b"")
     (tmp_path / "dir.csv").mkdir()
     (tmp_path / "mixed.csv").write_bytes("客户名称,跟进人\n甲公司,li.wei\n".encode() + "乙公司,li.wei\n".encode("gbk"))
     (tmp_path / "long.csv").write_text("客户名称,跟进人\n" + "甲" * 40_000 + ",li.wei\n", encoding="utf-8")
-    for name in ("trunc.xlsx", "csv.xlsx", "quote.csv", "more.csv", "fewer.csv", "zero.csv", "dir.csv", "mixed.csv",
-                 "long.csv", "missing.csv"):
+    for name in (
+        "trunc.xlsx",
+        "csv.xlsx",
+        "quote.csv",
+        "more.csv",
+        "fewer.csv",
+        "zero.csv",
+        "dir.csv",
+        "mixed.csv",
+        "long.csv",
+        "missing.csv",
+    ):
         code, _, err = crm(repo, "import", tmp_path / name, "--owner", "li.wei")
         assert code == 2 and name in err, (name, err)
     assert records(repo) == {}

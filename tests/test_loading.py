@@ -22,7 +22,15 @@ def only(text: str, limits: Limits = Limits()):
 
 def test_plain_record_parses_to_plain_data():
     raw = parse_text("id: C20240501001\nn: 3\nok: yes\nx: ~\nf: 1.5\nd: 2024-05-10\nl: [a, b]\n", "r.yaml")
-    assert raw.data == {"id": "C20240501001", "n": 3, "ok": True, "x": None, "f": 1.5, "d": "2024-05-10", "l": ["a", "b"]}
+    assert raw.data == {
+        "id": "C20240501001",
+        "n": 3,
+        "ok": True,
+        "x": None,
+        "f": 1.5,
+        "d": "2024-05-10",
+        "l": ["a", "b"],
+    }
 
 
 def test_dates_stay_text_so_an_impossible_date_is_not_a_crash():

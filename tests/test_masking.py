@@ -6,6 +6,7 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from plaincrm.masking import Masker, mask_email, mask_phone
 
 
@@ -32,7 +33,7 @@ def test_mask_fields_are_masked_as_text_and_the_input_is_left_alone(repo):
 
 
 _PHONE = st.builds(
-    lambda country, body, separator: country + separator.join(body[i:i + 4] for i in range(0, len(body), 4)),
+    lambda country, body, separator: country + separator.join(body[i : i + 4] for i in range(0, len(body), 4)),
     st.sampled_from(["", "+86 ", "0086", "+1 ", "("]),
     st.text("0123456789", min_size=8, max_size=15),
     st.sampled_from(["", " ", "-"]),

@@ -24,47 +24,56 @@ def phone(value: str, region: str = "CN") -> str | None:
 # --- company names ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("one, other", [
-    ("Turn Ltd", "Saturn Co., Ltd"),  # the issue: "ltd" was cut from inside words, "turn" matched "saturn"
-    ("Vi Corp", "Visa Inc"),
-    ("Sa Corp", "Saturn Co., Ltd"),
-    ("Acme Tools", "Acme Co., Ltd."),
-    ("北京分公司", "北京"),  # a branch is not its head office
-    ("A有限公司B", "AB"),  # a legal form only counts at the end
-])
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("Turn Ltd", "Saturn Co., Ltd"),  # the issue: "ltd" was cut from inside words, "turn" matched "saturn"
+        ("Vi Corp", "Visa Inc"),
+        ("Sa Corp", "Saturn Co., Ltd"),
+        ("Acme Tools", "Acme Co., Ltd."),
+        ("北京分公司", "北京"),  # a branch is not its head office
+        ("A有限公司B", "AB"),  # a legal form only counts at the end
+    ],
+)
 def test_names_that_only_share_letters_are_different(one, other):
     assert name_key(one) != name_key(other)
 
 
-@pytest.mark.parametrize("one, other", [
-    ("Hoffmann GmbH", "Hoffmann"),
-    ("Saturn Co., Ltd", "SATURN"),
-    ("Saturn Co., Ltd.", "Saturn Co"),
-    ("Meridian Logistics Pte. Ltd.", "meridian logistics"),
-    ("Visa Inc.", "Visa"),
-    ("Nordic AB", "Nordic"),
-    ("Andes S.A.", "ANDES"),
-    ("Harbor Foods Company Limited", "Harbor Foods"),
-    ("A科技有限公司", "A 科技"),
-    ("A科技有限公司", "A科技"),
-    ("Ａ科技有限责任公司", "a 科技"),  # full-width letters, the other long form
-    ("A科技股份有限公司", "A科技"),
-    ("A科技集团有限公司", "A科技集团"),
-    ("A科技公司", "A科技有限公司"),
-    ("A 科技 Co., Ltd.", "A科技有限公司"),
-    ("恒达貿易有限公司", "恒达貿易"),
-])
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("Hoffmann GmbH", "Hoffmann"),
+        ("Saturn Co., Ltd", "SATURN"),
+        ("Saturn Co., Ltd.", "Saturn Co"),
+        ("Meridian Logistics Pte. Ltd.", "meridian logistics"),
+        ("Visa Inc.", "Visa"),
+        ("Nordic AB", "Nordic"),
+        ("Andes S.A.", "ANDES"),
+        ("Harbor Foods Company Limited", "Harbor Foods"),
+        ("A科技有限公司", "A 科技"),
+        ("A科技有限公司", "A科技"),
+        ("Ａ科技有限责任公司", "a 科技"),  # full-width letters, the other long form
+        ("A科技股份有限公司", "A科技"),
+        ("A科技集团有限公司", "A科技集团"),
+        ("A科技公司", "A科技有限公司"),
+        ("A 科技 Co., Ltd.", "A科技有限公司"),
+        ("恒达貿易有限公司", "恒达貿易"),
+    ],
+)
 def test_names_differing_in_legal_form_spacing_or_width_are_one(one, other):
     assert name_key(one) == name_key(other) is not None
 
 
-@pytest.mark.parametrize("name, key", [
-    ("Sa Corp", "sacorp"),  # every word a legal form: the whole name, never nothing
-    ("Company Limited", "companylimited"),
-    ("Ltd", "ltd"),
-    ("有限公司", "有限公司"),
-    ("Saturn Co., Ltd", "saturn"),  # cleanco leaves "Saturn Co." after one pass
-])
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("Sa Corp", "sacorp"),  # every word a legal form: the whole name, never nothing
+        ("Company Limited", "companylimited"),
+        ("Ltd", "ltd"),
+        ("有限公司", "有限公司"),
+        ("Saturn Co., Ltd", "saturn"),  # cleanco leaves "Saturn Co." after one pass
+    ],
+)
 def test_a_name_is_never_keyed_to_nothing(name, key):
     assert normalised_name(name) == key
 
@@ -76,24 +85,30 @@ def test_a_name_without_letters_or_digits_has_no_key():
 # --- phones and e-mails --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("numbers", [
-    ["010-8888 8888", "+86 10 8888 8888", "(010) 8888 8888", "0086 10 8888 8888", "+86 (0)10 8888 8888"],
-    ["13812345678", "+86 138 1234 5678", "138-1234-5678", "+8613812345678", "１３８１２３４５６７８"],
-    ["+1 415 555 0100", "001 415 555 0100", "+1 (415) 555-0100"],
-    ["1395678", "139-5678"],  # a short local number, as in the field guides' rows
-    ["+44 1415 555 0100", "+44-1415-555-0100"],  # not a possible number: the same digits still match
-])
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        ["010-8888 8888", "+86 10 8888 8888", "(010) 8888 8888", "0086 10 8888 8888", "+86 (0)10 8888 8888"],
+        ["13812345678", "+86 138 1234 5678", "138-1234-5678", "+8613812345678", "１３８１２３４５６７８"],
+        ["+1 415 555 0100", "001 415 555 0100", "+1 (415) 555-0100"],
+        ["1395678", "139-5678"],  # a short local number, as in the field guides' rows
+        ["+44 1415 555 0100", "+44-1415-555-0100"],  # not a possible number: the same digits still match
+    ],
+)
 def test_one_number_written_many_ways_is_one_key(numbers):
     keys = {phone(number) for number in numbers}
     assert len(keys) == 1 and None not in keys
 
 
-@pytest.mark.parametrize("one, other", [
-    ("+1 415 555 0100", "+44 1415 555 0100"),  # the issue: the same last 11 digits
-    ("+86 10 8888 8888", "+852 8888 8888"),
-    ("13812345678", "13812345679"),
-    ("020 7946 0000", "+44 20 7946 0000"),  # read in CN, the first is Guangzhou's
-])
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("+1 415 555 0100", "+44 1415 555 0100"),  # the issue: the same last 11 digits
+        ("+86 10 8888 8888", "+852 8888 8888"),
+        ("13812345678", "13812345679"),
+        ("020 7946 0000", "+44 20 7946 0000"),  # read in CN, the first is Guangzhou's
+    ],
+)
 def test_different_numbers_are_different_keys(one, other):
     assert phone(one) != phone(other)
 
@@ -120,20 +135,56 @@ def test_emails_are_case_folded_and_need_an_address():
 
 # --- properties -------------------------------------------------------------------------------------------
 
-LETTERS = string.ascii_letters + "äöüßéñçøåÄÖÜÉ" + "абвгдежзиклмнопрстуф" + "华创科技恒达贸易北京上海深圳天成云帆星河金桥瑞丰智联远航宏图嘉禾"
+LETTERS = (
+    string.ascii_letters
+    + "äöüßéñçøåÄÖÜÉ"
+    + "абвгдежзиклмнопрстуф"
+    + "华创科技恒达贸易北京上海深圳天成云帆星河金桥瑞丰智联远航宏图嘉禾"
+)
 TERM_WORDS = sorted({part for _, parts in prepare_default_terms() for part in parts if part.isalpha()})
 # Words that begin a longer legal form: "D SM" + "Pte Ltd" ends in the form "SM Pte Ltd", so is "D".
 LEADING_WORDS = {part for _, parts in prepare_default_terms() for part in parts[:-1]}
-FORMS = ["Ltd", "Ltd.", "Co., Ltd", "Co., Ltd.", "Co. Ltd", "Inc", "Inc.", "Corp", "Corp.", "Corporation", "GmbH", "LLC",
-         "L.L.C.", "S.A.", "SA", "AB", "AG", "PLC", "Pte Ltd", "Pte. Ltd.", "Limited", "Company Limited", "Company",
-         "有限公司", "股份有限公司", "有限责任公司", "集团有限公司", "集团", "公司"]
+FORMS = [
+    "Ltd",
+    "Ltd.",
+    "Co., Ltd",
+    "Co., Ltd.",
+    "Co. Ltd",
+    "Inc",
+    "Inc.",
+    "Corp",
+    "Corp.",
+    "Corporation",
+    "GmbH",
+    "LLC",
+    "L.L.C.",
+    "S.A.",
+    "SA",
+    "AB",
+    "AG",
+    "PLC",
+    "Pte Ltd",
+    "Pte. Ltd.",
+    "Limited",
+    "Company Limited",
+    "Company",
+    "有限公司",
+    "股份有限公司",
+    "有限责任公司",
+    "集团有限公司",
+    "集团",
+    "公司",
+]
 CJK_FORM_CHARS = set("".join(f for f in FORMS if not f.isascii()))
 
 word = st.text(alphabet=LETTERS, min_size=1, max_size=8)
 # The first word is a real name's (not a legal form), the others may be anything, legal forms included.
 first_word = word.filter(lambda w: normalized(w) not in TERM_WORDS and not (set(w) & CJK_FORM_CHARS))
-names = st.builds(lambda first, rest: " ".join([first, *rest]), first_word,
-                  st.lists(st.one_of(word, st.sampled_from(TERM_WORDS)), max_size=3))
+names = st.builds(
+    lambda first, rest: " ".join([first, *rest]),
+    first_word,
+    st.lists(st.one_of(word, st.sampled_from(TERM_WORDS)), max_size=3),
+)
 
 
 @BUDGET
@@ -176,12 +227,14 @@ def _valid_numbers():
             return None
         national = str(example.national_number)
         keep = max(len(national) - len(tail), 1)
-        number = phonenumbers.PhoneNumber(country_code=example.country_code,
-                                          national_number=int(national[:keep] + tail[: len(national) - keep]))
+        number = phonenumbers.PhoneNumber(
+            country_code=example.country_code, national_number=int(national[:keep] + tail[: len(national) - keep])
+        )
         return number if phonenumbers.is_valid_number(number) else None
 
     return st.builds(build, st.sampled_from(regions), st.text(alphabet=string.digits, min_size=1, max_size=5)).filter(
-        lambda number: number is not None)
+        lambda number: number is not None
+    )
 
 
 @BUDGET

@@ -55,8 +55,14 @@ def test_no_fork_outside_linux(monkeypatch):
 @given(st.lists(st.integers(), max_size=300), st.sampled_from([BIG / 10_000, BIG]))
 def test_results_in_order_wherever_made(items, seconds_each):
     seen = []  # a closure: workers inherit it by fork, nothing of it is pickled
-    out = list(map_chunks(lambda chunk: [(x, x * 3) for x in chunk], items, seconds_each=seconds_each,
-                          progress=lambda done, total: seen.append((done, total))))
+    out = list(
+        map_chunks(
+            lambda chunk: [(x, x * 3) for x in chunk],
+            items,
+            seconds_each=seconds_each,
+            progress=lambda done, total: seen.append((done, total)),
+        )
+    )
     assert out == [(x, x * 3) for x in items]
     assert [done for done, _ in seen] == sorted({done for done, _ in seen})  # rising, once per chunk
     assert seen[-1:] == ([(len(items), len(items))] if items else [])
@@ -101,8 +107,11 @@ def test_only_parallel_starts_processes():
                 names = [f"{node.module}.{alias.name}" for alias in node.names]
             elif isinstance(node, ast.Attribute) and node.attr in ("ProcessPoolExecutor", "fork", "Pool"):
                 names = [node.attr]
-            found += [f"{path.relative_to(PACKAGE)}: {name}" for name in names
-                      if name.startswith("multiprocessing") or name.endswith(("ProcessPoolExecutor", "fork", "Pool"))]
+            found += [
+                f"{path.relative_to(PACKAGE)}: {name}"
+                for name in names
+                if name.startswith("multiprocessing") or name.endswith(("ProcessPoolExecutor", "fork", "Pool"))
+            ]
     assert found == []
 
 
@@ -115,7 +124,10 @@ def test_validation_and_history_agree_forked_and_here(repo, monkeypatch):
     for i in range(1, 41, 3):
         repo.good(f"C20240501{i:03d}", name=f"客户{i}", **{"cooperation: not_started": "cooperation: active"})
     git.commit("Some became active", date="2024-06-01T09:00:00+08:00")
-    here = check_project(repo.project, jobs=1, use_cache=False).problems, read_history(repo.project, use_cache=False, jobs=1)
+    here = (
+        check_project(repo.project, jobs=1, use_cache=False).problems,
+        read_history(repo.project, use_cache=False, jobs=1),
+    )
     monkeypatch.setattr(parallel, "FORK_PAYS_FROM", 0)  # any amount of work is forked
     forked = check_project(repo.project, use_cache=False).problems, read_history(repo.project, use_cache=False)
     assert here == forked and len(here[0]) == 3 and len(here[1].recent) == 40 + 14

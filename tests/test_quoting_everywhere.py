@@ -14,18 +14,50 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaincrm.write.importing.values import tidy
 from plaincrm.issue_forms import form_by_name
-from plaincrm.quick_entry import apply
 from plaincrm.loading import parse_text
+from plaincrm.quick_entry import apply
+from plaincrm.write.importing.values import tidy
 
 from .conftest import make_repo
 from .test_history import _crm
 
-WORDS = st.sampled_from(["yes", "No", "on", "OFF", "~", "null", "10:30", "2024-05-10", "0x1F", ".inf", "1_000",
-                         "- x", "a: b", "# c", "'q", '"dq', "[x]", "{y}", "@at", "`tick`", "!tag", "&a", "*a", "%p"])
-TEXT = st.one_of(WORDS, st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufffe\uffff\u0085\u2028\u2029"),
-                                min_size=1, max_size=40))
+WORDS = st.sampled_from(
+    [
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "~",
+        "null",
+        "10:30",
+        "2024-05-10",
+        "0x1F",
+        ".inf",
+        "1_000",
+        "- x",
+        "a: b",
+        "# c",
+        "'q",
+        '"dq',
+        "[x]",
+        "{y}",
+        "@at",
+        "`tick`",
+        "!tag",
+        "&a",
+        "*a",
+        "%p",
+    ]
+)
+TEXT = st.one_of(
+    WORDS,
+    st.text(
+        st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufffe\uffff\u0085\u2028\u2029"),
+        min_size=1,
+        max_size=40,
+    ),
+)
 
 
 def _usable(text: str) -> bool:
@@ -36,8 +68,15 @@ def _usable(text: str) -> bool:
 @given(TEXT.filter(_usable))
 def test_an_issue_form_and_an_import_write_any_tidy_text_back_as_typed(tmp_path_factory, text):
     repo = make_repo(tmp_path_factory.mktemp("repo"))
-    answers = {"name": "甲公司", "kind": "company", "owner": "li.wei", "source": "referral", "industry": "other",
-               "category": "new", "needs": text}
+    answers = {
+        "name": "甲公司",
+        "kind": "company",
+        "owner": "li.wei",
+        "source": "referral",
+        "industry": "other",
+        "category": "new",
+        "needs": text,
+    }
     apply(repo.project, form_by_name("new-customer"), answers, today=date(2024, 6, 1))
     (record,) = repo.customers.glob("*.yaml")
     assert parse_text(record.read_text(encoding="utf-8"), "r").data["needs"] == text

@@ -8,10 +8,10 @@ import icalendar
 import pytest
 
 from plaincrm.calendar_feed import calendar, escape_text, events, fold
-from plaincrm.site.background import resolve
 from plaincrm.cli import main
 from plaincrm.dataset import load_dataset
 from plaincrm.reminders import customer_reminders, reminders
+from plaincrm.site.background import resolve
 from plaincrm.views import derive
 
 TODAY = date(2024, 6, 1)
@@ -22,32 +22,43 @@ def fixture_repo(repo):
     # 001: potential, intent tag, contacted 2024-05-10 -> growth potential (cadence 90: due 08-08, not listed);
     #      its next step was due 2024-05-17 -> overdue. A second step due exactly a week ahead is listed,
     #      a third due eight days ahead is not.
-    repo.good("C20240501001", **{
-        "    next_step: {action: 提供合同, due: 2024-05-17}": (
-            "    next_step: {action: 提供合同, due: 2024-05-17}\n"
-            "  - {date: 2024-05-10, channel: email, topic: 报价, summary: 已报价, by: [li.wei], next_step: {action: 跟进报价, due: 2024-06-08}}\n"
-            "  - {date: 2024-05-10, channel: email, topic: 方案, summary: 已发方案, by: [li.wei], next_step: {action: 约演示, due: 2024-06-09}}"
-        ),
-    })
+    repo.good(
+        "C20240501001",
+        **{
+            "    next_step: {action: 提供合同, due: 2024-05-17}": (
+                "    next_step: {action: 提供合同, due: 2024-05-17}\n"
+                "  - {date: 2024-05-10, channel: email, topic: 报价, summary: 已报价, by: [li.wei], next_step: {action: 跟进报价, due: 2024-06-08}}\n"
+                "  - {date: 2024-05-10, channel: email, topic: 方案, summary: 已发方案, by: [li.wei], next_step: {action: 约演示, due: 2024-06-09}}"
+            ),
+        },
+    )
     # 002: active, satisfaction 2 -> risk warning (cadence 7): last contact 05-10 -> follow-up due 05-17, overdue.
     #      Company anniversary 2019-06-20 -> announced for 2024-06-20; one on 07-01 is exactly 30 days ahead
     #      (listed), one on 07-02 is 31 days ahead (not listed).
-    repo.good("C20240501002", name="B商贸公司", **{
-        "cooperation: not_started": "cooperation: active",
-        "tags: [高意向]": "tags: []\nsatisfaction: 2",
-        "    next_step: {action: 提供合同, due: 2024-05-17}\n": "",
-        "  - {kind: first_contact, date: 2024-05-01}": (
-            "  - {kind: first_contact, date: 2024-05-01}\n"
-            "  - {kind: anniversary, date: 2019-06-20, note: 公司成立}\n"
-            "  - {kind: renewal_due, date: 2024-07-01}\n"
-            "  - {kind: renewal_due, date: 2024-07-02}"
-        ),
-    })
+    repo.good(
+        "C20240501002",
+        name="B商贸公司",
+        **{
+            "cooperation: not_started": "cooperation: active",
+            "tags: [高意向]": "tags: []\nsatisfaction: 2",
+            "    next_step: {action: 提供合同, due: 2024-05-17}\n": "",
+            "  - {kind: first_contact, date: 2024-05-01}": (
+                "  - {kind: first_contact, date: 2024-05-01}\n"
+                "  - {kind: anniversary, date: 2019-06-20, note: 公司成立}\n"
+                "  - {kind: renewal_due, date: 2024-07-01}\n"
+                "  - {kind: renewal_due, date: 2024-07-02}"
+            ),
+        },
+    )
     # 003: lost -> not tiered, so no follow-up at all; no next step.
-    repo.good("C20240501003", name="C制造厂", **{
-        "category: potential": "category: lost",
-        "    next_step: {action: 提供合同, due: 2024-05-17}\n": "",
-    })
+    repo.good(
+        "C20240501003",
+        name="C制造厂",
+        **{
+            "category: potential": "category: lost",
+            "    next_step: {action: 提供合同, due: 2024-05-17}\n": "",
+        },
+    )
     return repo
 
 
@@ -67,14 +78,23 @@ def test_reminders_match_the_hand_worked_dates(fixture_repo):
 
 def test_any_interaction_resets_the_follow_up(fixture_repo):
     path = fixture_repo.customers / "C20240501002.yaml"
-    path.write_text(path.read_text().replace("interactions:\n", "interactions:\n  - {date: 2024-05-30, channel: im, topic: 问候, summary: 节日问候, by: [li.wei]}\n"))
+    path.write_text(
+        path.read_text().replace(
+            "interactions:\n",
+            "interactions:\n  - {date: 2024-05-30, channel: im, topic: 问候, summary: 节日问候, by: [li.wei]}\n",
+        )
+    )
     views = derive(load_dataset(fixture_repo.project), TODAY)
     follow = [r for r in reminders(views) if r.kind == "follow_up"]
     assert [(r.customer_id[-3:], r.due.isoformat()) for r in follow] == [("002", "2024-06-06")]
 
 
 def _feed(views):
-    every = [r for view in views.customers.values() for r in customer_reminders(view, TODAY, views.dataset.project.settings.tiers.cadence_days)]
+    every = [
+        r
+        for view in views.customers.values()
+        for r in customer_reminders(view, TODAY, views.dataset.project.settings.tiers.cadence_days)
+    ]
     text = calendar((events(r, TODAY, lambda r: (f"{r.customer_name} {r.what}", r.note)) for r in every), name="test")
     return icalendar.Calendar.from_ical(text), text
 
@@ -115,7 +135,9 @@ def test_site_publishes_one_feed_per_owner_and_one_for_the_team(fixture_repo):
     team = icalendar.Calendar.from_ical(resolve(site.files["calendars/team.ics"]))
     mine = icalendar.Calendar.from_ical(resolve(site.files["calendars/owners/li.wei.ics"]))
     assert len(list(team.walk("VEVENT"))) == len(list(mine.walk("VEVENT"))) == 11
-    assert list(icalendar.Calendar.from_ical(resolve(site.files["calendars/owners/wang.fang.ics"])).walk("VEVENT")) == []
+    assert (
+        list(icalendar.Calendar.from_ical(resolve(site.files["calendars/owners/wang.fang.ics"])).walk("VEVENT")) == []
+    )
     owner = next(p.html for p in site.pages if p.src == "owners/li.wei.md")
     assert 'href="../calendars/owners/li.wei.ics"' in owner and "2024-06-20" in owner
 
@@ -135,7 +157,15 @@ def test_text_is_escaped_and_long_lines_folded_for_any_script():
     folded = fold(line)
     assert all(len(part.encode()) <= 75 for part in folded.rstrip("\r\n").split("\r\n"))
     assert folded.replace("\r\n ", "").rstrip("\r\n") == line
-    event = icalendar.Calendar.from_ical(calendar([folded.replace("SUMMARY", "BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY", 1) + "END:VEVENT\r\n"], name="t")).walk("VEVENT")[0]
+    event = icalendar.Calendar.from_ical(
+        calendar(
+            [
+                folded.replace("SUMMARY", "BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY", 1)
+                + "END:VEVENT\r\n"
+            ],
+            name="t",
+        )
+    ).walk("VEVENT")[0]
     assert str(event["summary"]) == "客户;A,B\\C\n第二行 " + "长" * 40
 
 

@@ -8,7 +8,15 @@ import pytest
 
 from plaincrm.cli import main
 from plaincrm.dataset import load_dataset
-from plaincrm.reports import complaints, distribution, follow_up_health, high_value, interactions, renewals, satisfaction
+from plaincrm.reports import (
+    complaints,
+    distribution,
+    follow_up_health,
+    high_value,
+    interactions,
+    renewals,
+    satisfaction,
+)
 from plaincrm.views import derive
 
 TODAY = date(2024, 6, 30)
@@ -22,31 +30,42 @@ def orders(*items: str) -> str:
 
 @pytest.fixture
 def views(repo):
-    repo.good("C20240501001", **{
-        ORDERS: orders("{date: 2024-02-20, item: 续约, amount: 100, kind: renewal, status: paid}")
-        + "\n  - {kind: renewal_due, date: 2024-03-01}",
-        "interactions:\n": "interactions:\n  - {date: 2023-01-01, channel: visit, topic: a, summary: b, by: [li.wei]}\n"
-        "  - {date: 2022-12-31, channel: visit, topic: a, summary: b, by: [li.wei]}\n",
-    })
-    repo.good("C20240501002", **{
-        "cooperation: not_started": "cooperation: active\nservice_cases:\n"
-        "  - {kind: complaint, opened: 2024-04-05, resolved: 2024-04-15, status: resolved, summary: 延迟}",
-        ORDERS: orders("{date: 2024-03-01, item: 服务, amount: 100, status: paid}")
-        + "\n  - {kind: renewal_due, date: 2024-05-01}\n  - {kind: renewal_due, date: 2023-06-29}",
-    })
-    repo.good("C20240501003", **{
-        ORDERS: orders(
-            "{date: 2024-03-01, item: 设备, amount: 50, status: paid}",
-            "{date: 2024-03-02, item: 设备, amount: 1000, status: cancelled}",
-            "{date: 2024-03-03, item: 设备, amount: 500, status: quoted}",
-        ),
-        "key_dates:\n  - {kind: first": "service_cases:\n  - {kind: complaint, opened: 2024-06-30, summary: 质量}\nkey_dates:\n  - {kind: first",
-    })
-    repo.good("C20240501004", **{"tags: [高意向]": "tags: []\nsatisfaction: 2", "interactions:\n": "interactions: []\nx:\n"})
+    repo.good(
+        "C20240501001",
+        **{
+            ORDERS: orders("{date: 2024-02-20, item: 续约, amount: 100, kind: renewal, status: paid}")
+            + "\n  - {kind: renewal_due, date: 2024-03-01}",
+            "interactions:\n": "interactions:\n  - {date: 2023-01-01, channel: visit, topic: a, summary: b, by: [li.wei]}\n"
+            "  - {date: 2022-12-31, channel: visit, topic: a, summary: b, by: [li.wei]}\n",
+        },
+    )
+    repo.good(
+        "C20240501002",
+        **{
+            "cooperation: not_started": "cooperation: active\nservice_cases:\n"
+            "  - {kind: complaint, opened: 2024-04-05, resolved: 2024-04-15, status: resolved, summary: 延迟}",
+            ORDERS: orders("{date: 2024-03-01, item: 服务, amount: 100, status: paid}")
+            + "\n  - {kind: renewal_due, date: 2024-05-01}\n  - {kind: renewal_due, date: 2023-06-29}",
+        },
+    )
+    repo.good(
+        "C20240501003",
+        **{
+            ORDERS: orders(
+                "{date: 2024-03-01, item: 设备, amount: 50, status: paid}",
+                "{date: 2024-03-02, item: 设备, amount: 1000, status: cancelled}",
+                "{date: 2024-03-03, item: 设备, amount: 500, status: quoted}",
+            ),
+            "key_dates:\n  - {kind: first": "service_cases:\n  - {kind: complaint, opened: 2024-06-30, summary: 质量}\nkey_dates:\n  - {kind: first",
+        },
+    )
+    repo.good(
+        "C20240501004", **{"tags: [高意向]": "tags: []\nsatisfaction: 2", "interactions:\n": "interactions: []\nx:\n"}
+    )
     repo.good("C20240501005", **{"    by: [li.wei]\n": "    by: [li.wei]\n    satisfaction: 5\n"})
     text = (repo.customers / "C20240501004.yaml").read_text()
     start = text.index("x:\n")
-    (repo.customers / "C20240501004.yaml").write_text(text[:start] + text[text.index("key_dates:"):])
+    (repo.customers / "C20240501004.yaml").write_text(text[:start] + text[text.index("key_dates:") :])
     return derive(load_dataset(repo.project), TODAY)
 
 
@@ -103,7 +122,12 @@ def test_follow_up_health(views):
     assert got["idle_by_owner"] == [["li.wei", 1]]
     assert got["idle"] == [["li.wei", "C20240501002", "A科技有限公司", 51]]
     assert got["idle_potential"] == [["li.wei", "C20240501004", "A科技有限公司", None]]
-    assert [row[1] for row in got["overdue_next_steps"]] == ["C20240501001", "C20240501002", "C20240501003", "C20240501005"]
+    assert [row[1] for row in got["overdue_next_steps"]] == [
+        "C20240501001",
+        "C20240501002",
+        "C20240501003",
+        "C20240501005",
+    ]
 
 
 def test_no_orders_and_a_single_customer(repo):
@@ -133,9 +157,17 @@ def test_data_quality_finds_gaps_and_suspected_duplicates(repo):
     from plaincrm.reports import data_quality
 
     repo.good("C20240501001")  # 张经理 13812345678 zhang@example.com
-    repo.good("C20240501002", name="A 科技 Co., Ltd.", **{'phone: "13812345678"': 'phone: "+86 138-1234-5678"', "zhang@": "li@"})
+    repo.good(
+        "C20240501002",
+        name="A 科技 Co., Ltd.",
+        **{'phone: "13812345678"': 'phone: "+86 138-1234-5678"', "zhang@": "li@"},
+    )
     repo.good("C20240501003", name="B商贸", **{"zhang@": "ZHANG@", 'phone: "13812345678"': 'phone: "139****0000"'})
-    repo.good("C20240501004", name="C制造厂", **{"needs: 需要服务器运维解决方案\n": "", "industry: software_it": "industry: other"})
+    repo.good(
+        "C20240501004",
+        name="C制造厂",
+        **{"needs: 需要服务器运维解决方案\n": "", "industry: software_it": "industry: other"},
+    )
     for masked in (True, False):
         got = tables(data_quality(derive(load_dataset(repo.project, masked=masked), TODAY)))
         assert got["duplicates"] == [

@@ -16,28 +16,32 @@ import zlib
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plaincrm.write.importing.sheets import DEFAULT_LIMITS, Sheet, SheetLimits, UnreadableSheet, read_sheet
 
 from .sheetkit import write_xlsx
 
 SHEET_XML = "xl/worksheets/sheet1.xml"
-ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
-ODS_MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                '</manifest:manifest>')
+ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
 AREA_LIMITS = ", more than allowed (200,000 rows, 1,000 columns, 5,000,000 cells)"
 TOO_MUCH_TEXT = "its cells would hold more than 134,217,728 characters of text (one text repeated into many cells?)"
 
 
 # --- builders and probes ---------------------------------------------------------------------------
-
 
 
 def rewrite_zip(source: Path, target: Path, change: dict[str, object]) -> Path:
@@ -54,9 +58,11 @@ def rewrite_zip(source: Path, target: Path, change: dict[str, object]) -> Path:
 
 
 def ods_content(rows_xml: str) -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
-            f'<office:body><office:spreadsheet><table:table table:name="客户">{rows_xml}</table:table>'
-            '</office:spreadsheet></office:body></office:document-content>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="客户">{rows_xml}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
 
 
 def write_ods(path: Path, rows_xml: str = "", content: str | None = None) -> Path:
@@ -69,8 +75,10 @@ def write_ods(path: Path, rows_xml: str = "", content: str | None = None) -> Pat
 
 
 def ods_cell(text: str, repeat: int = 1) -> str:
-    return (f'<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string">'
-            f'<text:p>{text}</text:p></table:table-cell>')
+    return (
+        f'<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string">'
+        f"<text:p>{text}</text:p></table:table-cell>"
+    )
 
 
 def ods_row(*cells: str, repeat: int = 1) -> str:
@@ -102,7 +110,7 @@ def refusal(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> str:
         read_sheet(path, limits)
     message = str(caught.value)
     assert "\n" not in message and message.startswith(f"{path}: ")
-    return message[len(f"{path}: "):]
+    return message[len(f"{path}: ") :]
 
 
 MEASURE = r"""
@@ -140,17 +148,24 @@ def measured(path: Path) -> dict:
 
 
 def test_xlsx_cells_keep_their_types_and_rows_their_numbers(tmp_path):
-    path = write_xlsx(tmp_path / "客户.xlsx", [
-        [None, None],
-        ["客户名称", "电话", "金额", "首次联系", "已签约", None, "  "],
-        ["A公司", 13812345678, 12.5, dt.datetime(2024, 5, 10, 9, 30), True],
-        [None, "   ", None],
-        ["B公司", "010-88888888", None, dt.date(2024, 4, 1), False, None],
-    ])
-    assert read_sheet(path) == Sheet(["客户名称", "电话", "金额", "首次联系", "已签约"], [
-        (3, ["A公司", 13812345678, 12.5, dt.datetime(2024, 5, 10, 9, 30), True]),
-        (5, ["B公司", "010-88888888", None, dt.datetime(2024, 4, 1), False]),
-    ], "xlsx")
+    path = write_xlsx(
+        tmp_path / "客户.xlsx",
+        [
+            [None, None],
+            ["客户名称", "电话", "金额", "首次联系", "已签约", None, "  "],
+            ["A公司", 13812345678, 12.5, dt.datetime(2024, 5, 10, 9, 30), True],
+            [None, "   ", None],
+            ["B公司", "010-88888888", None, dt.date(2024, 4, 1), False, None],
+        ],
+    )
+    assert read_sheet(path) == Sheet(
+        ["客户名称", "电话", "金额", "首次联系", "已签约"],
+        [
+            (3, ["A公司", 13812345678, 12.5, dt.datetime(2024, 5, 10, 9, 30), True]),
+            (5, ["B公司", "010-88888888", None, dt.datetime(2024, 4, 1), False]),
+        ],
+        "xlsx",
+    )
 
 
 def test_xlsx_declared_dimension_is_ignored(tmp_path):
@@ -158,39 +173,52 @@ def test_xlsx_declared_dimension_is_ignored(tmp_path):
     make it skip what is above and left of it."""
     plain = write_xlsx(tmp_path / "plain.xlsx", [["名称", "电话"], ["A公司", 13812345678]])
     for ref in ("A1:XFD1048576", "C3:D4"):
-        path = rewrite_zip(plain, tmp_path / "dimension.xlsx", {
-            SHEET_XML: lambda xml: re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{ref}"', xml)})
+        path = rewrite_zip(
+            plain,
+            tmp_path / "dimension.xlsx",
+            {SHEET_XML: lambda xml, ref=ref: re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{ref}"', xml)},
+        )
         assert f'<dimension ref="{ref}"' in zipfile.ZipFile(path).read(SHEET_XML).decode()
         assert read_sheet(path) == Sheet(["名称", "电话"], [(2, ["A公司", 13812345678])], "xlsx")
     assert measured(path)["error"] is None
 
 
-@pytest.mark.parametrize("cell, message", [
-    ("XFD1048576", "more than the 200,000 rows allowed (row 1048576)"),
-    ("A1048576", "more than the 200,000 rows allowed (row 1048576)"),
-    ("XFD5", "row 5 has cells up to column XFD, more than the 1,000 columns allowed"),
-])
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        ("XFD1048576", "more than the 200,000 rows allowed (row 1048576)"),
+        ("A1048576", "more than the 200,000 rows allowed (row 1048576)"),
+        ("XFD5", "row 5 has cells up to column XFD, more than the 1,000 columns allowed"),
+    ],
+)
 def test_xlsx_a_real_cell_far_away_is_refused_cheaply(tmp_path, cell, message):
     row = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     far = f'<row r="{row}"><c r="{cell}" t="inlineStr"><is><t>far</t></is></c></row>'
-    path = rewrite_zip(write_xlsx(tmp_path / "plain.xlsx", [["名称"], ["A公司"]]), tmp_path / "far.xlsx",
-                       {SHEET_XML: lambda xml: xml.replace("</sheetData>", far + "</sheetData>")})
+    path = rewrite_zip(
+        write_xlsx(tmp_path / "plain.xlsx", [["名称"], ["A公司"]]),
+        tmp_path / "far.xlsx",
+        {SHEET_XML: lambda xml: xml.replace("</sheetData>", far + "</sheetData>")},
+    )
     assert refusal(path) == message
     assert measured(path)["error"].endswith(message)
 
 
 def test_xlsx_row_numbered_past_the_last_row_is_refused(tmp_path):
     """openpyxl yields every missing row up to it: two billion of them would take minutes."""
-    path = rewrite_zip(write_xlsx(tmp_path / "plain.xlsx", [["名称"], ["A公司"]]), tmp_path / "past.xlsx",
-                       {SHEET_XML: lambda xml: xml.replace("</sheetData>", '<row r="2000000000"/></sheetData>')})
+    path = rewrite_zip(
+        write_xlsx(tmp_path / "plain.xlsx", [["名称"], ["A公司"]]),
+        tmp_path / "past.xlsx",
+        {SHEET_XML: lambda xml: xml.replace("</sheetData>", '<row r="2000000000"/></sheetData>')},
+    )
     assert refusal(path) == "a row numbered past 1,048,576, the last a spreadsheet has"
 
 
 def test_xlsx_rows_and_cells_are_counted_as_they_stream(tmp_path):
     path = write_xlsx(tmp_path / "many.xlsx", [["名称", "电话", "备注"]] + [[f"公司{n}", n, None] for n in range(30)])
     assert refusal(path, SheetLimits(max_rows=20)) == "more than the 20 rows allowed (row 21)"
-    assert refusal(path, SheetLimits(max_columns=1)) == ("row 1 has cells up to column C, "
-                                                         "more than the 1 columns allowed")
+    assert refusal(path, SheetLimits(max_columns=1)) == (
+        "row 1 has cells up to column C, more than the 1 columns allowed"
+    )
     assert refusal(path, SheetLimits(max_cells=10)) == "more than the 10 cells allowed (row 5)"
 
 
@@ -204,8 +232,11 @@ def test_zip_bomb_is_refused_from_the_zip_directory(tmp_path):
             for _ in range(1024):
                 member.write(chunk)
     message = refusal(path)
-    assert re.fullmatch(r"refused: its members would unpack to 1,07\d,\d{3},\d{3} bytes, "
-                        r"more than the 536,870,912 allowed \(a zip bomb\?\)", message), message
+    assert re.fullmatch(
+        r"refused: its members would unpack to 1,07\d,\d{3},\d{3} bytes, "
+        r"more than the 536,870,912 allowed \(a zip bomb\?\)",
+        message,
+    ), message
     assert measured(path)["error"].endswith(message)
 
 
@@ -213,20 +244,29 @@ def test_a_member_compressed_beyond_reason_is_refused(tmp_path):
     path = write_xlsx(tmp_path / "ratio.xlsx", [["名称"], ["A公司"]])
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("xl/media/zeros.bin", bytes(64 * 2**20))
-    assert re.fullmatch(r"refused: xl/media/zeros\.bin would unpack to 67,108,864 bytes from [\d,]+ \(a zip bomb\?\)",
-                        refusal(path))
+    assert re.fullmatch(
+        r"refused: xl/media/zeros\.bin would unpack to 67,108,864 bytes from [\d,]+ \(a zip bomb\?\)", refusal(path)
+    )
 
 
 def test_entity_bomb_in_shared_strings_is_refused(tmp_path):
     entities = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
-    strings = (f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]><sst xmlns="http://schemas.openxmlformats.org/'
-               'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
-    override = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-                'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-    path = rewrite_zip(write_xlsx(tmp_path / "plain.xlsx", [["名称"], ["A公司"]]), tmp_path / "laughs.xlsx", {
-        "[Content_Types].xml": lambda xml: xml.replace("</Types>", override),
-        "xl/sharedStrings.xml": strings,
-    })
+    strings = (
+        f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]><sst xmlns="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+    )
+    override = (
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    path = rewrite_zip(
+        write_xlsx(tmp_path / "plain.xlsx", [["名称"], ["A公司"]]),
+        tmp_path / "laughs.xlsx",
+        {
+            "[Content_Types].xml": lambda xml: xml.replace("</Types>", override),
+            "xl/sharedStrings.xml": strings,
+        },
+    )
     message = "not a readable XLSX file: its XML declares entities (refused: a possible entity bomb)"
     assert refusal(path) == message
     assert measured(path)["error"].endswith(message)
@@ -236,7 +276,7 @@ def test_what_is_not_an_xlsx_is_refused_clearly(tmp_path):
     text = write_csv(tmp_path / "导出.xlsx", "名称,电话\nA公司,138\n")
     assert refusal(text) == "not a spreadsheet file: neither a zip archive (XLSX, ODS) nor a compound file (XLS)"
     good = write_xlsx(tmp_path / "good.xlsx", [["名称"], ["A公司"]]).read_bytes()
-    (tmp_path / "cut.xlsx").write_bytes(good[:len(good) // 2])
+    (tmp_path / "cut.xlsx").write_bytes(good[: len(good) // 2])
     assert refusal(tmp_path / "cut.xlsx").startswith("not a readable XLSX file: ")
     with zipfile.ZipFile(tmp_path / "other.xlsx", "w") as archive:
         archive.writestr("readme.txt", "hello")
@@ -259,15 +299,30 @@ def test_a_spreadsheet_is_read_by_its_content_whatever_its_suffix(tmp_path):
 
 def test_xls_is_read_with_calamine(tmp_path):
     """Row numbers count the empty rows on top; an empty column on the left stays, as in the sheet."""
-    path = write_xls(tmp_path / "客户.xls", {
-        (1, 1): "客户名称", (1, 2): "电话", (1, 3): "首次联系", (1, 4): "已签约",
-        (2, 1): "A公司", (2, 2): 13812345678, (2, 3): dt.date(2024, 5, 10), (2, 4): True,
-        (4, 1): "B公司", (4, 2): "", (4, 3): "  ",
-    })
-    assert read_sheet(path) == Sheet(["", "客户名称", "电话", "首次联系", "已签约"], [
-        (3, ["", "A公司", 13812345678.0, dt.date(2024, 5, 10), True]),  # calamine's float: the importer tidies it
-        (5, ["", "B公司"]),
-    ], "xls")
+    path = write_xls(
+        tmp_path / "客户.xls",
+        {
+            (1, 1): "客户名称",
+            (1, 2): "电话",
+            (1, 3): "首次联系",
+            (1, 4): "已签约",
+            (2, 1): "A公司",
+            (2, 2): 13812345678,
+            (2, 3): dt.date(2024, 5, 10),
+            (2, 4): True,
+            (4, 1): "B公司",
+            (4, 2): "",
+            (4, 3): "  ",
+        },
+    )
+    assert read_sheet(path) == Sheet(
+        ["", "客户名称", "电话", "首次联系", "已签约"],
+        [
+            (3, ["", "A公司", 13812345678.0, dt.date(2024, 5, 10), True]),  # calamine's float: the importer tidies it
+            (5, ["", "B公司"]),
+        ],
+        "xls",
+    )
 
 
 def test_xls_cell_at_the_far_corner_is_refused_before_calamine_makes_it_dense(tmp_path):
@@ -292,8 +347,9 @@ def test_xls_declaring_a_huge_range_is_refused(tmp_path):
     at = data.index(b"\x00\x02\x0e\x00")  # Dimensions, BIFF8: first row, last row + 1 (u32), columns (u16)
     struct.pack_into("<I", data, at + 8, 0xFFFFFFFF)
     (tmp_path / "dimension.xls").write_bytes(data)
-    assert measured(tmp_path / "dimension.xls")["error"].endswith("sheet 1 spans 4,294,967,295 rows x 1 columns"
-                                                                  + AREA_LIMITS)
+    assert measured(tmp_path / "dimension.xls")["error"].endswith(
+        "sheet 1 spans 4,294,967,295 rows x 1 columns" + AREA_LIMITS
+    )
 
 
 def test_xls_whose_sector_chain_loops_is_refused(tmp_path):
@@ -303,7 +359,8 @@ def test_xls_whose_sector_chain_loops_is_refused(tmp_path):
     struct.pack_into("<I", data, 512 + fat_sector * 512 + 4 * directory, directory)  # the directory's next: itself
     (tmp_path / "loop.xls").write_bytes(data)
     assert measured(tmp_path / "loop.xls")["error"].endswith(
-        "not a readable XLS file: a sector chain leaves its table or loops")
+        "not a readable XLS file: a sector chain leaves its table or loops"
+    )
 
 
 # --- ODS ---------------------------------------------------------------------------------------
@@ -330,25 +387,36 @@ def test_ods_is_read_with_calamine(tmp_path):
         table.addElement(row)
     document.spreadsheet.addElement(table)
     document.save(str(tmp_path / "客户.ods"))
-    assert read_sheet(tmp_path / "客户.ods") == Sheet(["客户名称", "电话", "首次联系"], [
-        (3, ["A公司", 13812345678.0, dt.date(2024, 5, 10)]),
-        (5, ["B公司"]),
-    ], "ods")
+    assert read_sheet(tmp_path / "客户.ods") == Sheet(
+        ["客户名称", "电话", "首次联系"],
+        [
+            (3, ["A公司", 13812345678.0, dt.date(2024, 5, 10)]),
+            (5, ["B公司"]),
+        ],
+        "ods",
+    )
 
 
 def test_ods_empty_repeats_to_the_sheet_edge_are_fine(tmp_path):
     """LibreOffice ends a sheet with empty rows and columns repeated to its edge."""
     empty = '<table:table-cell table:number-columns-repeated="{}"/>'
-    path = write_ods(tmp_path / "edge.ods", ods_row(ods_cell("名称"), empty.format(16383)) + ods_row(ods_cell("A公司"))
-                     + ods_row(empty.format(16384), repeat=1048574))
+    path = write_ods(
+        tmp_path / "edge.ods",
+        ods_row(ods_cell("名称"), empty.format(16383))
+        + ods_row(ods_cell("A公司"))
+        + ods_row(empty.format(16384), repeat=1048574),
+    )
     assert read_sheet(path) == Sheet(["名称"], [(2, ["A公司"])], "ods")
 
 
-@pytest.mark.parametrize("rows, columns, message", [
-    (1_048_576, 16_384, "sheet '客户' spans 1,048,576 rows x 16,384 columns"),
-    (6_000, 16_384, "sheet '客户' spans 6,000 rows x 16,384 columns"),  # under calamine's own cap: 5 GB
-    (1_048_575, 1, "sheet '客户' spans 1,048,576 rows x 1 columns"),
-])
+@pytest.mark.parametrize(
+    "rows, columns, message",
+    [
+        (1_048_576, 16_384, "sheet '客户' spans 1,048,576 rows x 16,384 columns"),
+        (6_000, 16_384, "sheet '客户' spans 6,000 rows x 16,384 columns"),  # under calamine's own cap: 5 GB
+        (1_048_575, 1, "sheet '客户' spans 1,048,576 rows x 1 columns"),
+    ],
+)
 def test_ods_repeating_a_cell_hugely_is_refused_before_calamine_expands_it(tmp_path, rows, columns, message):
     header = ods_row(ods_cell("名称")) if columns == 1 else ""
     path = write_ods(tmp_path / "repeat.ods", header + ods_row(ods_cell("x", columns), repeat=rows))
@@ -356,10 +424,13 @@ def test_ods_repeating_a_cell_hugely_is_refused_before_calamine_expands_it(tmp_p
     assert measured(path)["error"].endswith(message + AREA_LIMITS)
 
 
-@pytest.mark.parametrize("cell", [
-    ods_cell("长" * 10_000, 1_000),  # 100 rows x 1,000 cells x 10,000 characters
-    '<table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/></text:p></table:table-cell>',
-])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ods_cell("长" * 10_000, 1_000),  # 100 rows x 1,000 cells x 10,000 characters
+        '<table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/></text:p></table:table-cell>',
+    ],
+)
 def test_ods_text_that_calamine_would_multiply_is_refused(tmp_path, cell):
     path = write_ods(tmp_path / "text.ods", ods_row(cell, repeat=100))
     assert refusal(path) == TOO_MUCH_TEXT
@@ -373,7 +444,7 @@ def test_ods_member_inflating_past_its_declared_size_is_refused(tmp_path):
     data = bytearray(lying.read_bytes())
     for signature, crc_at, name_at in ((b"PK\x03\x04", 14, 30), (b"PK\x01\x02", 16, 46)):  # local, central
         for at in (found.start() for found in re.finditer(re.escape(signature), data)):
-            if data[at + name_at:at + name_at + 11] == b"content.xml":  # the CRC and size of the document alone
+            if data[at + name_at : at + name_at + 11] == b"content.xml":  # the CRC and size of the document alone
                 struct.pack_into("<I", data, at + crc_at, zlib.crc32(document))
                 struct.pack_into("<I", data, at + crc_at + 8, len(document))
     lying.write_bytes(data)
@@ -386,29 +457,43 @@ def test_ods_member_inflating_past_its_declared_size_is_refused(tmp_path):
 LEDGER = "客户名称,联系人,电话\nA公司,张经理,13800001111\nB公司,李总,13900002222\n"
 
 
-@pytest.mark.parametrize("text, encoding, read_as", [
-    (LEDGER, "utf-8", "utf-8"),
-    (LEDGER, "utf-8-sig", "utf-8-sig"),
-    (LEDGER, "gbk", "gb18030"),
-    (LEDGER.replace(",", "\t"), "utf-16", "utf-16"),  # Excel's "Unicode text"
-    (LEDGER.replace(",", ";").replace("\n", "\r\n"), "utf-8", "utf-8"),
-    ("\n" + LEDGER.replace(",", "\t").replace("\n", "\r"), "gb18030", "gb18030"),
-])
+@pytest.mark.parametrize(
+    "text, encoding, read_as",
+    [
+        (LEDGER, "utf-8", "utf-8"),
+        (LEDGER, "utf-8-sig", "utf-8-sig"),
+        (LEDGER, "gbk", "gb18030"),
+        (LEDGER.replace(",", "\t"), "utf-16", "utf-16"),  # Excel's "Unicode text"
+        (LEDGER.replace(",", ";").replace("\n", "\r\n"), "utf-8", "utf-8"),
+        ("\n" + LEDGER.replace(",", "\t").replace("\n", "\r"), "gb18030", "gb18030"),
+    ],
+)
 def test_csv_encodings_and_delimiters(tmp_path, text, encoding, read_as):
     path = write_csv(tmp_path / "客户.csv", text, encoding)
     first = 2 if text.startswith("\n") else 1
-    assert read_sheet(path) == Sheet(["客户名称", "联系人", "电话"], [
-        (first + 1, ["A公司", "张经理", "13800001111"]), (first + 2, ["B公司", "李总", "13900002222"])], "csv", read_as)
+    assert read_sheet(path) == Sheet(
+        ["客户名称", "联系人", "电话"],
+        [(first + 1, ["A公司", "张经理", "13800001111"]), (first + 2, ["B公司", "李总", "13900002222"])],
+        "csv",
+        read_as,
+    )
 
 
 def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path):
-    path = write_csv(tmp_path / "notes.csv", '\n客户名称,备注,电话\r\n\r\nA公司,"第一行\n第二行\n""第三行""",138\n'
-                                             ',,\nB公司,,139,,,\n   \nC公司,"",137\n')
-    assert read_sheet(path) == Sheet(["客户名称", "备注", "电话"], [
-        (4, ["A公司", '第一行\n第二行\n"第三行"', "138"]),
-        (8, ["B公司", "", "139"]),  # trailing empty cells, as Excel writes them, are cut
-        (10, ["C公司", "", "137"]),
-    ], "csv", "utf-8")
+    path = write_csv(
+        tmp_path / "notes.csv",
+        '\n客户名称,备注,电话\r\n\r\nA公司,"第一行\n第二行\n""第三行""",138\n,,\nB公司,,139,,,\n   \nC公司,"",137\n',
+    )
+    assert read_sheet(path) == Sheet(
+        ["客户名称", "备注", "电话"],
+        [
+            (4, ["A公司", '第一行\n第二行\n"第三行"', "138"]),
+            (8, ["B公司", "", "139"]),  # trailing empty cells, as Excel writes them, are cut
+            (10, ["C公司", "", "137"]),
+        ],
+        "csv",
+        "utf-8",
+    )
 
 
 def test_csv_multi_line_note_in_the_first_column_is_fine(tmp_path):
@@ -417,21 +502,33 @@ def test_csv_multi_line_note_in_the_first_column_is_fine(tmp_path):
 
 
 def swallowed(opened: int, closed: int) -> str:
-    return (f"line {opened}: a quote opened here closes only at line {closed}, reading lines {opened + 1}-{closed} "
-            "(which look like rows of their own) into one cell")
+    return (
+        f"line {opened}: a quote opened here closes only at line {closed}, reading lines {opened + 1}-{closed} "
+        "(which look like rows of their own) into one cell"
+    )
 
 
-@pytest.mark.parametrize("text, message", [
-    ('客户名称,联系人,电话\nA公司,张经理,138\n\n\n\n\nB公司,"李总,139\nC公司,王总,137\n',
-     "line 7: a quote opened here is never closed"),
-    ('客户名称,联系人,电话\nA公司,"张经理,13800001111\nB公司,李总,13900002222\nC公司,"王总",13700003333\n',
-     swallowed(2, 4)),
-    ('客户名称,联系人,电话\nA公司,"张经理,138\nB公司,李总,139"\nC公司,王总,137\n', swallowed(2, 3)),
-    ('客户名称,联系人,电话\nA公司,"张经理,138\nB公司,李总,139\nC公司,王总",137\n', swallowed(2, 4)),
-    ("客户名称,联系人,电话,行业,来源\nA公司,张经理,138,IT,展会\nB公司,李总,139\n", "line 3 has 3 cells, the header has 5"),
-    ("客户名称,联系人,电话\nA公司,张经理,138\nB公司,李总,139,VIP\n", "line 3 has 4 cells, the header has 3"),
-    ('客户名称,联系人,电话\nA公司,"张经理" ,138\n', "line 2: ',' expected after '\"'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            '客户名称,联系人,电话\nA公司,张经理,138\n\n\n\n\nB公司,"李总,139\nC公司,王总,137\n',
+            "line 7: a quote opened here is never closed",
+        ),
+        (
+            '客户名称,联系人,电话\nA公司,"张经理,13800001111\nB公司,李总,13900002222\nC公司,"王总",13700003333\n',
+            swallowed(2, 4),
+        ),
+        ('客户名称,联系人,电话\nA公司,"张经理,138\nB公司,李总,139"\nC公司,王总,137\n', swallowed(2, 3)),
+        ('客户名称,联系人,电话\nA公司,"张经理,138\nB公司,李总,139\nC公司,王总",137\n', swallowed(2, 4)),
+        (
+            "客户名称,联系人,电话,行业,来源\nA公司,张经理,138,IT,展会\nB公司,李总,139\n",
+            "line 3 has 3 cells, the header has 5",
+        ),
+        ("客户名称,联系人,电话\nA公司,张经理,138\nB公司,李总,139,VIP\n", "line 3 has 4 cells, the header has 3"),
+        ('客户名称,联系人,电话\nA公司,"张经理" ,138\n', "line 2: ',' expected after '\"'"),
+    ],
+)
 def test_csv_that_would_be_read_wrong_is_refused_naming_the_line(tmp_path, text, message):
     assert refusal(write_csv(tmp_path / "broken.csv", text)) == message
 
@@ -439,8 +536,9 @@ def test_csv_that_would_be_read_wrong_is_refused_naming_the_line(tmp_path, text,
 def test_csv_limits(tmp_path):
     previous = csv.field_size_limit()
     path = write_csv(tmp_path / "long.csv", f"客户名称,备注\nA公司,{'长' * 40_000}\n")
-    assert refusal(path) == ("line 2, column 2: a cell of 40,000 characters, "
-                             "more than the 32,767 a spreadsheet cell holds")
+    assert refusal(path) == (
+        "line 2, column 2: a cell of 40,000 characters, more than the 32,767 a spreadsheet cell holds"
+    )
     assert csv.field_size_limit() == previous
     path = write_csv(tmp_path / "many.csv", "名称,电话\n" + "".join(f"公司{n},{n}\n" for n in range(30)))
     assert refusal(path, SheetLimits(max_rows=20)) == "more than the 20 rows allowed (line 21)"
@@ -477,8 +575,10 @@ def test_arbitrary_bytes_never_give_a_traceback(tmp_path, data, suffix):
 
 
 @FUZZ
-@given(text=st.text(st.sampled_from('ab张,;\t"\r\n \x00') | st.characters(), max_size=400),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "gb18030"]))
+@given(
+    text=st.text(st.sampled_from('ab张,;\t"\r\n \x00') | st.characters(), max_size=400),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "gb18030"]),
+)
 def test_arbitrary_text_never_gives_a_traceback(tmp_path, text, encoding):
     try:
         data = text.encode(encoding)
@@ -513,7 +613,9 @@ def seeds(tmp_path_factory) -> dict[str, Path]:
     return {
         ".xlsx": write_xlsx(folder / "seed.xlsx", [["名称", "日期"], ["A公司", dt.date(2024, 5, 10)], [1, 2.5]]),
         ".xls": write_xls(folder / "seed.xls", {(0, 0): "名称", (0, 1): "电话", (1, 0): "A公司", (1, 1): 138}),
-        ".ods": write_ods(folder / "seed.ods", ods_row(ods_cell("名称"), ods_cell("电话")) + ods_row(ods_cell("A公司"))),
+        ".ods": write_ods(
+            folder / "seed.ods", ods_row(ods_cell("名称"), ods_cell("电话")) + ods_row(ods_cell("A公司"))
+        ),
     }
 
 
@@ -521,12 +623,13 @@ def damage(data: bytes, changes: list[tuple[float, bytes]]) -> bytes:
     damaged = bytearray(data)
     for where, new in changes:
         at = int(where * len(damaged))
-        damaged[at:at + len(new)] = new
+        damaged[at : at + len(new)] = new
     return bytes(damaged)
 
 
-CHANGES = st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=4)), min_size=1,
-                   max_size=8)
+CHANGES = st.lists(
+    st.tuples(st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=4)), min_size=1, max_size=8
+)
 
 
 @FUZZ

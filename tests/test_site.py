@@ -172,7 +172,11 @@ def test_a_team_field_shows_on_the_customer_page(tmp_path):
     root = make_site_repo(tmp_path)
     customer = root / "schema" / "customer.py"
     anchor = '    satisfaction: Satisfaction | None = labelled("Satisfaction", "满意度评分", None)\n'
-    customer.write_text(customer.read_text().replace(anchor, anchor + '    wechat_group: str | None = labelled("WeChat group", "微信群", None)\n'))
+    customer.write_text(
+        customer.read_text().replace(
+            anchor, anchor + '    wechat_group: str | None = labelled("WeChat group", "微信群", None)\n'
+        )
+    )
     record = root / "records" / "customers" / "C20240501001.yaml"
     record.write_text(record.read_text(encoding="utf-8") + "wechat_group: A科技对接群\n", encoding="utf-8")
     assert mkdocs_build(root).returncode == 0
@@ -207,7 +211,11 @@ def test_mkdocs_serve_shows_a_record_edit(tmp_path):
     env = {**os.environ, "PLAINCRM_TODAY": "2026-11-23", "NO_MKDOCS_2_WARNING": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "-f", str(root / "mkdocs.yml")],
-        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/customers/C20240501001.html"
 
@@ -229,9 +237,14 @@ def test_mkdocs_serve_shows_a_record_edit(tmp_path):
     try:
         assert wait_for(lambda: "A科技有限公司" in page_text(), 60)
         record = root / "records" / "customers" / "C20240501001.yaml"
-        record.write_text(record.read_text(encoding="utf-8").replace("服务器运维解决方案", "服务器运维解决方案 edited-in-serve"), encoding="utf-8")
+        record.write_text(
+            record.read_text(encoding="utf-8").replace("服务器运维解决方案", "服务器运维解决方案 edited-in-serve"),
+            encoding="utf-8",
+        )
         assert wait_for(lambda: "edited-in-serve" in page_text(), 30)
-        other = urllib.request.urlopen(f"http://127.0.0.1:{port}/customers/C20240501002.html", timeout=5).read().decode()
+        other = (
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/customers/C20240501002.html", timeout=5).read().decode()
+        )
         assert "杭州百汇商贸有限公司" in other  # unchanged pages are still served
     finally:
         os.killpg(server.pid, signal.SIGTERM)

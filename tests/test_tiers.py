@@ -42,12 +42,21 @@ def case(status: str = "open", kind: str = "complaint") -> SimpleNamespace:
     return SimpleNamespace(kind=kind, status=status)
 
 
-def customer(*, category="existing", cooperation="paused", tags=(), interactions=(), orders=(), cases=(),
-             satisfaction=None) -> SimpleNamespace:
+def customer(
+    *, category="existing", cooperation="paused", tags=(), interactions=(), orders=(), cases=(), satisfaction=None
+) -> SimpleNamespace:
     """A customer with no signal at all by default (paused, so not contacting it is no risk): standard."""
-    return SimpleNamespace(id="C20240501001", category=category, cooperation=cooperation, tags=list(tags),
-                           interactions=list(interactions), orders=list(orders), service_cases=list(cases),
-                           key_dates=[], satisfaction=satisfaction)
+    return SimpleNamespace(
+        id="C20240501001",
+        category=category,
+        cooperation=cooperation,
+        tags=list(tags),
+        interactions=list(interactions),
+        orders=list(orders),
+        service_cases=list(cases),
+        key_dates=[],
+        satisfaction=satisfaction,
+    )
 
 
 def tier_of(one, rules: TierRules = RULES, top: float = math.inf, today: date = TODAY):
@@ -67,10 +76,13 @@ def test_a_customer_without_any_signal_is_standard():
     assert tier_of(customer(interactions=[contact(10)])) == ("standard", (), "green")
 
 
-@pytest.mark.parametrize("one", [
-    customer(category="lost", cooperation="active", cases=[case()], interactions=[contact(400, 1)]),
-    customer(cooperation="terminated", orders=[order(10**7)], interactions=[contact(1, 5)], tags=["高意向"]),
-])
+@pytest.mark.parametrize(
+    "one",
+    [
+        customer(category="lost", cooperation="active", cases=[case()], interactions=[contact(400, 1)]),
+        customer(cooperation="terminated", orders=[order(10**7)], interactions=[contact(1, 5)], tags=["高意向"]),
+    ],
+)
 def test_lost_or_terminated_customers_are_not_tiered_whatever_their_signals(one):
     assert tier_of(one) == ("untiered", (), "grey")
 
@@ -84,7 +96,9 @@ def test_an_active_customer_is_at_risk_from_the_day_contact_reaches_the_limit():
     assert tier_of(customer(**active, interactions=[contact(days - 1)]))[0] == "standard"
     assert tier_of(customer(**active, interactions=[contact(days)]))[:2] == ("risk_warning", ("contact_dropping",))
     assert tier_of(customer(**active))[:2] == ("risk_warning", ("contact_dropping",))  # never contacted
-    assert tier_of(customer(**active, interactions=[contact(days, 5), contact(-5)]))[0] == "risk_warning"  # planned: not contact
+    assert (
+        tier_of(customer(**active, interactions=[contact(days, 5), contact(-5)]))[0] == "risk_warning"
+    )  # planned: not contact
     for cooperation in ("not_started", "paused"):  # only an active cooperation can drop
         assert tier_of(customer(cooperation=cooperation, interactions=[contact(days * 3)]))[0] == "standard"
 
@@ -112,7 +126,12 @@ def test_of_two_ratings_on_one_day_the_one_logged_last_counts():
 def test_an_open_complaint_is_a_risk_until_it_is_resolved():
     assert tier_of(customer(cases=[case("open")]))[:2] == ("risk_warning", ("open_complaint",))
     assert tier_of(customer(cases=[case("in_progress")]))[0] == "risk_warning"
-    for closed in (case("resolved"), case("closed"), case("open", kind="consultation"), case("open", kind="after_sales")):
+    for closed in (
+        case("resolved"),
+        case("closed"),
+        case("open", kind="consultation"),
+        case("open", kind="after_sales"),
+    ):
         assert tier_of(customer(cases=[closed]))[0] == "standard"
     ignored = RULES.model_copy(update={"risk_open_complaint": False})
     assert tier_of(customer(cases=[case("open")]), ignored)[0] == "standard"
@@ -141,10 +160,14 @@ def test_the_year_boundary_and_the_orders_that_do_not_count():
 
 
 def test_every_risk_reason_is_given_in_a_fixed_order():
-    everything = customer(cooperation="active", cases=[case()], interactions=[contact(100, 1)],
-                          orders=[order(10**7, days_ago=400)])
+    everything = customer(
+        cooperation="active", cases=[case()], interactions=[contact(100, 1)], orders=[order(10**7, days_ago=400)]
+    )
     assert tier_of(everything) == (
-        "risk_warning", ("open_complaint", "low_satisfaction", "contact_dropping", "falling_orders"), "red")
+        "risk_warning",
+        ("open_complaint", "low_satisfaction", "contact_dropping", "falling_orders"),
+        "red",
+    )
 
 
 # --- key --------------------------------------------------------------------------------------------------
@@ -181,16 +204,19 @@ def test_the_top_share_of_customers_is_key_below_the_fixed_total():
     assert tier_of(small, top=1_000.01)[0] == "standard"
 
 
-@pytest.mark.parametrize("totals, share, threshold", [
-    ([float(n) for n in range(1, 11)], 0.2, 9.0),  # ten customers: the two largest
-    ([5.0, 1.0, 3.0], 0.2, 5.0),  # fewer than five: still the largest one
-    ([7.0, 7.0, 7.0, 1.0], 0.25, 7.0),  # ties at the cut: all count as in
-    ([3.0, 2.0, 1.0], 1.0, 1.0),
-    ([0.0, 0.0, 0.0], 0.5, math.inf),  # no business at all is nobody's top share
-    ([4.0, 0.0, 0.0], 0.9, math.inf),
-    ([], 0.2, math.inf),
-    ([3.0, 2.0], 0.0, math.inf),  # a share of nothing turns the rule off
-])
+@pytest.mark.parametrize(
+    "totals, share, threshold",
+    [
+        ([float(n) for n in range(1, 11)], 0.2, 9.0),  # ten customers: the two largest
+        ([5.0, 1.0, 3.0], 0.2, 5.0),  # fewer than five: still the largest one
+        ([7.0, 7.0, 7.0, 1.0], 0.25, 7.0),  # ties at the cut: all count as in
+        ([3.0, 2.0, 1.0], 1.0, 1.0),
+        ([0.0, 0.0, 0.0], 0.5, math.inf),  # no business at all is nobody's top share
+        ([4.0, 0.0, 0.0], 0.9, math.inf),
+        ([], 0.2, math.inf),
+        ([3.0, 2.0], 0.0, math.inf),  # a share of nothing turns the rule off
+    ],
+)
 def test_the_top_share_threshold(totals, share, threshold):
     assert top_share_threshold(totals, share) == threshold
 
@@ -202,26 +228,38 @@ def test_growth_signals_and_their_reasons():
     days = RULES.growth_max_days_without_contact
     for category in RULES.growth_categories:
         assert tier_of(customer(category=category, interactions=[contact(days)]))[:2] == (
-            "growth_potential", ("new_or_potential",))
+            "growth_potential",
+            ("new_or_potential",),
+        )
         assert tier_of(customer(category=category, interactions=[contact(days + 1)]))[0] == "standard"
         assert tier_of(customer(category=category))[0] == "standard"  # never contacted: no sign of interest
     assert tier_of(customer(category="existing", interactions=[contact(1)]))[0] == "standard"
     for kind in ("renewal", "upsell"):
         assert tier_of(customer(orders=[order(1, status="quoted", kind=kind)]))[:2] == (
-            "growth_potential", ("quoted_upsell",))
+            "growth_potential",
+            ("quoted_upsell",),
+        )
     assert tier_of(customer(orders=[order(1, status="quoted", kind="new")]))[0] == "standard"
     assert tier_of(customer(orders=[order(1, status="signed", kind="upsell")]))[0] == "standard"
     for tag in RULES.growth_tags:
         assert tier_of(customer(tags=["老客户", tag]))[:2] == ("growth_potential", ("intent_tag",))
     assert tier_of(customer(tags=["意向"]))[0] == "standard"
-    everything = customer(category="new", interactions=[contact(1)], tags=[RULES.growth_tags[0]],
-                          orders=[order(1, status="quoted", kind="renewal")])
+    everything = customer(
+        category="new",
+        interactions=[contact(1)],
+        tags=[RULES.growth_tags[0]],
+        orders=[order(1, status="quoted", kind="renewal")],
+    )
     assert tier_of(everything)[:2] == ("growth_potential", ("new_or_potential", "quoted_upsell", "intent_tag"))
 
 
 def test_risk_comes_before_key_and_key_before_growth():
-    valuable = {"category": "new", "tags": [RULES.growth_tags[0]], "orders": [order(RULES.key_min_order_total)],
-                "interactions": [contact(1)]}
+    valuable = {
+        "category": "new",
+        "tags": [RULES.growth_tags[0]],
+        "orders": [order(RULES.key_min_order_total)],
+        "interactions": [contact(1)],
+    }
     assert tier_of(customer(**valuable))[:2] == ("key", ("high_value", "engaged"))
     assert tier_of(customer(**valuable, cases=[case()]))[:2] == ("risk_warning", ("open_complaint",))
     assert tier_of(customer(**{**valuable, "orders": []}))[0] == "growth_potential"
@@ -264,14 +302,19 @@ def test_a_teams_tiers_setting_moves_every_boundary(tmp_path):
         "  key_max_days_without_contact: 14\n"
         "  growth_categories: [existing]\n"
         "  growth_tags: [试用中]\n"
-        "  cadence_days: {risk_warning: 3, key: 14, growth_potential: 30, standard: 90}\n", encoding="utf-8")
+        "  cadence_days: {risk_warning: 3, key: 14, growth_potential: 30, standard: 90}\n",
+        encoding="utf-8",
+    )
     rules = Settings.from_yaml(path).tiers
     assert rules.risk_max_satisfaction == RULES.risk_max_satisfaction  # what the team did not set keeps its default
     assert tier_of(customer(cooperation="active", interactions=[contact(30)]), rules)[0] == "risk_warning"
     assert tier_of(customer(cooperation="active", interactions=[contact(29)]), rules)[0] == "growth_potential"
     assert tier_of(customer(category="potential", interactions=[contact(29)]), rules)[0] == "standard"
     assert tier_of(customer(orders=[order(100_000)], interactions=[contact(14)]), rules)[:3] == (
-        "key", ("high_value", "engaged"), "amber")  # 14 of 14 days: due now
+        "key",
+        ("high_value", "engaged"),
+        "amber",
+    )  # 14 of 14 days: due now
     assert tier_of(customer(orders=[order(100_000)], interactions=[contact(15)]), rules)[0] == "growth_potential"
     assert tier_of(customer(tags=["试用中"]), rules)[:2] == ("growth_potential", ("intent_tag",))
     assert tier_of(customer(tags=["高意向"]), rules)[0] == "standard"
@@ -290,18 +333,37 @@ def test_an_unknown_or_mistyped_tiers_setting_is_refused(tmp_path):
 
 RANK = {"standard": 0, "growth_potential": 1, "key": 2}
 days_ago = st.integers(-30, 900)
-contacts = st.lists(st.builds(contact, days_ago, st.none() | st.integers(1, 5)), max_size=5,
-                    unique_by=lambda i: i.date)  # two ratings on one day: see the xfail above
-orders = st.lists(st.builds(order, st.integers(0, 800_000), days_ago,
-                            st.sampled_from(["quoted", "signed", "paid", "delivered", "cancelled"]),
-                            st.sampled_from(["new", "renewal", "upsell"])), max_size=5)
-cases = st.lists(st.builds(case, st.sampled_from(["open", "in_progress", "resolved", "closed"]),
-                           st.sampled_from(["consultation", "complaint", "after_sales"])), max_size=3)
+contacts = st.lists(
+    st.builds(contact, days_ago, st.none() | st.integers(1, 5)), max_size=5, unique_by=lambda i: i.date
+)  # two ratings on one day: see the xfail above
+orders = st.lists(
+    st.builds(
+        order,
+        st.integers(0, 800_000),
+        days_ago,
+        st.sampled_from(["quoted", "signed", "paid", "delivered", "cancelled"]),
+        st.sampled_from(["new", "renewal", "upsell"]),
+    ),
+    max_size=5,
+)
+cases = st.lists(
+    st.builds(
+        case,
+        st.sampled_from(["open", "in_progress", "resolved", "closed"]),
+        st.sampled_from(["consultation", "complaint", "after_sales"]),
+    ),
+    max_size=3,
+)
 customers = st.builds(
-    customer, category=st.sampled_from(["new", "existing", "potential", "lost"]),
+    customer,
+    category=st.sampled_from(["new", "existing", "potential", "lost"]),
     cooperation=st.sampled_from(["not_started", "active", "paused", "terminated"]),
     tags=st.lists(st.sampled_from(["高意向", "续约意向", "老客户", "VIP"]), max_size=2, unique=True),
-    interactions=contacts, orders=orders, cases=cases, satisfaction=st.none() | st.integers(1, 5))
+    interactions=contacts,
+    orders=orders,
+    cases=cases,
+    satisfaction=st.none() | st.integers(1, 5),
+)
 tops = st.sampled_from([math.inf, 1.0, 200_000.0, 600_000.0])
 
 

@@ -50,18 +50,27 @@ def test_a_number_is_not_a_date(repo):
 
 
 def test_dates_in_a_sane_order(repo):
-    repo.good(**{
-        "due: 2024-05-17": "due: 2024-05-01",
-        "key_dates:": "service_cases:\n  - {kind: complaint, opened: 2024-06-10, resolved: 2024-06-01, status: resolved, summary: 物流延迟}\nkey_dates:",
-    })
+    repo.good(
+        **{
+            "due: 2024-05-17": "due: 2024-05-01",
+            "key_dates:": "service_cases:\n  - {kind: complaint, opened: 2024-06-10, resolved: 2024-06-01, status: resolved, summary: 物流延迟}\nkey_dates:",
+        }
+    )
     found = {p.field: p for p in problems(repo)}
-    assert "next step due 2024-05-01 is before the interaction itself (2024-05-10)" in found["interactions[0].next_step"].message
+    assert (
+        "next step due 2024-05-01 is before the interaction itself (2024-05-10)"
+        in found["interactions[0].next_step"].message
+    )
     case = found["service_cases[0].resolved"]
     assert case.line == 22 and "resolved on 2024-06-01, before the case was opened (2024-06-10)" in case.message
 
 
 def test_resolved_case_needs_a_date(repo):
-    repo.good(**{"key_dates:": "service_cases:\n  - {kind: complaint, opened: 2024-06-10, status: closed, summary: x}\nkey_dates:"})
+    repo.good(
+        **{
+            "key_dates:": "service_cases:\n  - {kind: complaint, opened: 2024-06-10, status: closed, summary: x}\nkey_dates:"
+        }
+    )
     (problem,) = problems(repo)
     assert problem.field == "service_cases[0].status"
     assert "needs its 'resolved' date" in problem.message
@@ -105,7 +114,9 @@ def test_id_pattern(repo):
 def test_ids_are_unique_across_folders(repo):
     repo.good()
     (repo.customers / "archive").mkdir()
-    (repo.customers / "archive" / "C20240501001.yaml").write_text(repo.customers.joinpath("C20240501001.yaml").read_text())
+    (repo.customers / "archive" / "C20240501001.yaml").write_text(
+        repo.customers.joinpath("C20240501001.yaml").read_text()
+    )
     (problem,) = problems(repo)
     assert problem.code == "record.duplicate-id" and problem.line == 2
     assert "already used by records/customers/" in problem.message
@@ -130,11 +141,18 @@ def test_referrals_and_head_offices_must_exist_and_not_loop(repo):
 
 
 def test_resident_id_and_bank_card_numbers_are_refused(repo):
-    repo.good(**{
-        "needs: 需要服务器运维解决方案": "needs: 身份证 11010519491231002X 已登记\nnotes: 卡号 6222 0212 3456 7890 128",
-    })
-    repo.write("C20240501002.yaml", repo.customers.joinpath("C20240501001.yaml").read_text()
-               .replace("C20240501001", "C20240501002").replace("# yaml", "# card 4111111111111111\n# yaml"))
+    repo.good(
+        **{
+            "needs: 需要服务器运维解决方案": "needs: 身份证 11010519491231002X 已登记\nnotes: 卡号 6222 0212 3456 7890 128",
+        }
+    )
+    repo.write(
+        "C20240501002.yaml",
+        repo.customers.joinpath("C20240501001.yaml")
+        .read_text()
+        .replace("C20240501001", "C20240501002")
+        .replace("# yaml", "# card 4111111111111111\n# yaml"),
+    )
     found = where(problems(repo))
     assert ("C20240501001.yaml", 11, 12, "needs", "privacy.resident-id") in found
     assert ("C20240501001.yaml", 12, 11, "notes", "privacy.bank-card") in found
@@ -143,7 +161,9 @@ def test_resident_id_and_bank_card_numbers_are_refused(repo):
 
 def test_numbers_that_only_look_sensitive_pass(repo):
     # 18 digits with a wrong check digit, 16 digits failing Luhn, phone numbers and masked phones
-    repo.good(**{"needs: 需要服务器运维解决方案": "needs: 110105194912310021 / 6222021234567891 / 13812345678 / 138****5678"})
+    repo.good(
+        **{"needs: 需要服务器运维解决方案": "needs: 110105194912310021 / 6222021234567891 / 13812345678 / 138****5678"}
+    )
     assert problems(repo) == []
 
 

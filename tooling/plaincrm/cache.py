@@ -63,7 +63,10 @@ def _version(*distributions: str) -> str:
 def check_key(project: Project) -> str:
     """What, besides a file's bytes and path, decides its check."""
     inputs = (
-        project.fingerprint, repr(project.limits), yaml.__version__, str(WITH_LIBYAML),
+        project.fingerprint,
+        repr(project.limits),
+        yaml.__version__,
+        str(WITH_LIBYAML),
         _version("phonenumberslite", "phonenumbers"),
     )
     return hashlib.sha256("\0".join(inputs).encode()).hexdigest()[:20]
@@ -81,7 +84,9 @@ class CheckCache:
         if self._entries is None:
             try:
                 with open(self.path, "rb") as handle:
-                    self._entries = marshal.loads(handle.read())  # marshal.load(handle) reads in small pieces: 5x slower
+                    self._entries = marshal.loads(
+                        handle.read()
+                    )  # marshal.load(handle) reads in small pieces: 5x slower
                 if not isinstance(self._entries, dict):
                     self._entries = {}
             except (OSError, EOFError, ValueError, TypeError):
@@ -126,7 +131,10 @@ class CheckCache:
             if check.digest:
                 entries[(check.file, check.digest)] = _pack(check)
         if team_digest:
-            entries[("team", team_digest)] = (tuple(tuple(p.__dict__.values()) for p in team_problems), tuple(sorted(handles)))
+            entries[("team", team_digest)] = (
+                tuple(tuple(p.__dict__.values()) for p in team_problems),
+                tuple(sorted(handles)),
+            )
         if entries == self._entries:
             return
         try:

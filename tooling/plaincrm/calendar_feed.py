@@ -12,8 +12,8 @@ as RFC 5545 says; the tests parse every feed back with icalendar.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import Callable, Iterable
 
 from .escaping import escape_text
 from .reminders import ANNOUNCE_DAYS, Reminder
@@ -72,14 +72,20 @@ def events(reminder: Reminder, today: date, describe: Callable[[Reminder], tuple
 def calendar(event_texts: Iterable[str], *, name: str) -> bytes:
     """An .ics file from VEVENT texts (see `events`), so a team feed and the owners' share them."""
     head = (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + fold(f"PRODID:{PRODID}") + "CALSCALE:GREGORIAN\r\n"
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        + fold(f"PRODID:{PRODID}")
+        + "CALSCALE:GREGORIAN\r\n"
         + fold(f"X-WR-CALNAME:{escape_text(name)}")
     )
     return (head + "".join(event_texts) + "END:VCALENDAR\r\n").encode("utf-8")
 
 
-def feeds(reminders: list[Reminder], today: date, describe: Callable[[Reminder], tuple[str, str]],
-          calendars: dict[str, tuple[str, str | None]]) -> dict[str, bytes]:
+def feeds(
+    reminders: list[Reminder],
+    today: date,
+    describe: Callable[[Reminder], tuple[str, str]],
+    calendars: dict[str, tuple[str, str | None]],
+) -> dict[str, bytes]:
     """Every feed at once, each event written once: `calendars` maps a path to (name, owner),
     owner None for the feed of the whole team."""
     texts = [(r.owner, events(r, today, describe)) for r in reminders]

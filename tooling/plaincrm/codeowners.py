@@ -8,7 +8,6 @@ owner's git host login. It is generated, never edited: CI fails when it is stale
 
 from __future__ import annotations
 
-
 from .dataset import Dataset
 
 PATH = ".github/CODEOWNERS"
@@ -33,7 +32,14 @@ def codeowners_text(dataset: Dataset) -> str:
     if leads:
         lines.append(f"* {leads}")
     if admins:
-        for path in ("/schema/", "/tooling/", "/.github/", "/mkdocs.yml", "/pyproject.toml", f"/{project.layout.team_file}"):
+        for path in (
+            "/schema/",
+            "/tooling/",
+            "/.github/",
+            "/mkdocs.yml",
+            "/pyproject.toml",
+            f"/{project.layout.team_file}",
+        ):
             lines.append(f"{path} {admins}")
     lines.append("")
     without = []
@@ -45,5 +51,7 @@ def codeowners_text(dataset: Dataset) -> str:
         else:
             without.append(owner)
     if without:
-        lines.append(f"# no git host login for: {', '.join(sorted(set(map(str, without))))} (their customers go to the leads)")
+        lines.append(
+            f"# no git host login for: {', '.join(sorted(set(map(str, without))))} (their customers go to the leads)"
+        )
     return "\n".join(lines) + "\n"

@@ -25,8 +25,12 @@ from .layout import SchemaConfigError
 from .modelkit import unwrap
 
 SHAPES = {
-    "text": "a text or an option", "texts": "a list of texts", "date": "a date (Day)", "number": "a number",
-    "items": "a list of sub-records", "model": "a sub-record",
+    "text": "a text or an option",
+    "texts": "a list of texts",
+    "date": "a date (Day)",
+    "number": "a number",
+    "items": "a list of sub-records",
+    "model": "a sub-record",
 }
 
 
@@ -51,8 +55,12 @@ CUSTOMER: tuple[Field, ...] = (
     Field("kind", "text"),
     Field("name", "text"),
     Field("owner", "text"),
-    Field("category", "text", "the category segment; tiers (lost customers, growth categories); idle potential customers"),
-    Field("cooperation", "text", "the cooperation segment; tiers (active, terminated customers); idle active customers"),
+    Field(
+        "category", "text", "the category segment; tiers (lost customers, growth categories); idle potential customers"
+    ),
+    Field(
+        "cooperation", "text", "the cooperation segment; tiers (active, terminated customers); idle active customers"
+    ),
     Field("source", "text", "the source segment; data quality"),
     Field("industry", "text", "the industry segment; data quality; search"),
     Field("tags", "texts", "the tag segment; growth-intent tags; search"),
@@ -62,38 +70,63 @@ CUSTOMER: tuple[Field, ...] = (
     Field("referred_by", "text", "relations: referred by / referred"),
     Field("parent", "text", "relations: head office / branches"),
     Field("merged_into", "text", "crm merge (a merged record redirects to the one it went into)"),
-    Field("contacts", "items", "contacts in search and the customer index; data quality", (
-        Field("name", "text"),
-        Field("title", "text", "contact titles in search and the index"),
-        Field("phone", "text", "contact phones in the customer index"),
-        Field("email", "text", "contact e-mails in the customer index"),
-    )),
-    Field("interactions", "items", "last contact, follow-ups, next steps; the interactions report", (
-        Field("date", "date"),
-        Field("channel", "text"),
-        Field("by", "texts"),
-        Field("satisfaction", "number", "the satisfaction trend and latest rating"),
-        Field("next_step", "model", "next steps: reminders, calendars, overdue lists", _NEXT_STEP),
-    )),
-    Field("key_dates", "items", "first contact dates, key-date reminders and calendars; the renewals report", (
-        Field("kind", "text"),
-        Field("date", "date"),
-        Field("note", "text", "notes of key-date reminders"),
-    )),
-    Field("orders", "items", "order totals and value tiers; the high-value and renewals reports", (
-        Field("date", "date"),
-        Field("amount", "number"),
-        Field("currency", "text"),
-        Field("kind", "text"),
-        Field("status", "text"),
-    )),
-    Field("service_cases", "items", "open complaints (risk tier); the complaints report", (
-        Field("kind", "text"),
-        Field("opened", "date"),
-        Field("resolved", "date"),
-        Field("status", "text"),
-        Field("summary", "text"),
-    )),
+    Field(
+        "contacts",
+        "items",
+        "contacts in search and the customer index; data quality",
+        (
+            Field("name", "text"),
+            Field("title", "text", "contact titles in search and the index"),
+            Field("phone", "text", "contact phones in the customer index"),
+            Field("email", "text", "contact e-mails in the customer index"),
+        ),
+    ),
+    Field(
+        "interactions",
+        "items",
+        "last contact, follow-ups, next steps; the interactions report",
+        (
+            Field("date", "date"),
+            Field("channel", "text"),
+            Field("by", "texts"),
+            Field("satisfaction", "number", "the satisfaction trend and latest rating"),
+            Field("next_step", "model", "next steps: reminders, calendars, overdue lists", _NEXT_STEP),
+        ),
+    ),
+    Field(
+        "key_dates",
+        "items",
+        "first contact dates, key-date reminders and calendars; the renewals report",
+        (
+            Field("kind", "text"),
+            Field("date", "date"),
+            Field("note", "text", "notes of key-date reminders"),
+        ),
+    ),
+    Field(
+        "orders",
+        "items",
+        "order totals and value tiers; the high-value and renewals reports",
+        (
+            Field("date", "date"),
+            Field("amount", "number"),
+            Field("currency", "text"),
+            Field("kind", "text"),
+            Field("status", "text"),
+        ),
+    ),
+    Field(
+        "service_cases",
+        "items",
+        "open complaints (risk tier); the complaints report",
+        (
+            Field("kind", "text"),
+            Field("opened", "date"),
+            Field("resolved", "date"),
+            Field("status", "text"),
+            Field("summary", "text"),
+        ),
+    ),
 )
 
 
@@ -104,7 +137,9 @@ def _walk(fields: tuple[Field, ...], prefix: str = ""):
 
 
 ALL: dict[str, Field] = dict(_walk(CUSTOMER))  # dotted name -> field
-_FALLBACK = {name.rpartition(".")[2]: (() if field.shape in ("items", "texts") else None) for name, field in ALL.items()}
+_FALLBACK = {
+    name.rpartition(".")[2]: (() if field.shape in ("items", "texts") else None) for name, field in ALL.items()
+}
 
 
 def get(record: Any, name: str) -> Any:

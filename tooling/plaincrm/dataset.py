@@ -6,9 +6,10 @@ head-office cycles.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from .cache import CheckCache, content_digest, file_digest
 from .gcpause import gc_paused
@@ -42,7 +43,9 @@ def load_team(project: Project) -> Team:
     path = project.team_file
     file = project.relative(path)
     if not os.path.lexists(path):
-        return Team({}, [Problem(file, 1, 1, "", "the team file is missing; list the team's members there", "team.missing")])
+        return Team(
+            {}, [Problem(file, 1, 1, "", "the team file is missing; list the team's members there", "team.missing")]
+        )
     try:
         content = read_bounded(path, file, project.limits.max_file_bytes, inside=real_prefix(project.root))
     except ProblemError as error:
@@ -59,21 +62,35 @@ def load_team(project: Project) -> Team:
         return Team({m.handle: m for m in team.members}, [], digest)
     except ValidationError as error:
         problems = [
-            raw.problem(tuple(e["loc"]), e["msg"].removeprefix("Value error, "), "team." + e["type"],
-                        at_key=e["type"] == "extra_forbidden")
+            raw.problem(
+                tuple(e["loc"]),
+                e["msg"].removeprefix("Value error, "),
+                "team." + e["type"],
+                at_key=e["type"] == "extra_forbidden",
+            )
             for e in error.errors(include_url=False)
         ]
         members = raw.data.get("members")
-        handles = {
-            m["handle"]: m for m in members if isinstance(m, dict) and isinstance(m.get("handle"), str)
-        } if isinstance(members, list) else {}
+        handles = (
+            {m["handle"]: m for m in members if isinstance(m, dict) and isinstance(m.get("handle"), str)}
+            if isinstance(members, list)
+            else {}
+        )
         return Team(handles, problems, digest)
 
 
 # --- per-file checks, in parallel --------------------------------------------------
 
-def iter_checks(project: Project, paths: list[Path], *, jobs: int | None = None, keep_data: bool = False,
-                checker=None, summary: Callable[[FileCheck], Any] | None = None) -> Iterator[Any]:
+
+def iter_checks(
+    project: Project,
+    paths: list[Path],
+    *,
+    jobs: int | None = None,
+    keep_data: bool = False,
+    checker=None,
+    summary: Callable[[FileCheck], Any] | None = None,
+) -> Iterator[Any]:
     """Check files in order, spread over the machine's cores when there are many (see `parallel`).
 
     Results arrive chunk by chunk, so a caller can work on them while the rest are checked.
@@ -112,7 +129,7 @@ class _Locator:
             try:
                 content = read_bounded(self.project.root / file, file, self.project.limits.max_file_bytes)
                 self.roots[file] = compose(content.decode("utf-8-sig"))
-            except Exception:  # noqa: BLE001 - the file's own problems are reported elsewhere
+            except Exception:
                 self.roots[file] = None
         line, col = node_position(self.roots[file], where)
         return Problem(file, line, col, format_field_path(where), message, code)
@@ -128,7 +145,12 @@ def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set
             continue
         if check.id in by_id:
             problems.append(
-                locate.problem(check.file, ("id",), f"id {check.id!r} is already used by {by_id[check.id].file}", "record.duplicate-id")
+                locate.problem(
+                    check.file,
+                    ("id",),
+                    f"id {check.id!r} is already used by {by_id[check.id].file}",
+                    "record.duplicate-id",
+                )
             )
         else:
             by_id[check.id] = check
@@ -137,13 +159,24 @@ def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set
         for where, target, value in check.references:
             if target == "member" and value not in team_handles:
                 problems.append(
-                    locate.problem(check.file, where, f"{value!r} is not a member of the team ({project.layout.team_file})", "record.unknown-member")
+                    locate.problem(
+                        check.file,
+                        where,
+                        f"{value!r} is not a member of the team ({project.layout.team_file})",
+                        "record.unknown-member",
+                    )
                 )
             elif target == "customer":
                 if value == check.id:
-                    problems.append(locate.problem(check.file, where, "a record cannot refer to itself", "record.self-reference"))
+                    problems.append(
+                        locate.problem(check.file, where, "a record cannot refer to itself", "record.self-reference")
+                    )
                 elif value not in by_id:
-                    problems.append(locate.problem(check.file, where, f"no customer has the id {value!r}", "record.unknown-customer"))
+                    problems.append(
+                        locate.problem(
+                            check.file, where, f"no customer has the id {value!r}", "record.unknown-customer"
+                        )
+                    )
                 elif where == ("parent",) and check.id is not None:
                     parents[check.id] = (value, check)
     for start, (_, check) in parents.items():
@@ -153,7 +186,12 @@ def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set
             if current in seen:
                 if current == start:
                     problems.append(
-                        locate.problem(check.file, ("parent",), "head-office links form a cycle back to this record", "record.parent-cycle")
+                        locate.problem(
+                            check.file,
+                            ("parent",),
+                            "head-office links form a cycle back to this record",
+                            "record.parent-cycle",
+                        )
                     )
                 break
             seen.add(current)
@@ -224,7 +262,9 @@ class Dataset:
         return found
 
 
-def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = False, memo: dict | None = None) -> Dataset:
+def load_dataset(
+    project: Project, *, jobs: int | None = None, masked: bool = False, memo: dict | None = None
+) -> Dataset:
     """Load and validate everything; raise ProblemError listing every problem if any.
 
     Worker processes parse (and mask, when asked); this process validates each chunk into
@@ -240,7 +280,11 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
     checker = RecordChecker(project, validate=False, mask=masked)
     adapter = project.customer_adapter
     paths = project.customer_files()
-    keys = [(project.relative(path), file_digest(path, project.limits.max_file_bytes)) for path in paths] if memo is not None else []
+    keys = (
+        [(project.relative(path), file_digest(path, project.limits.max_file_bytes)) for path in paths]
+        if memo is not None
+        else []
+    )
     known = memo or {}
     results: dict[str, tuple[FileCheck, Any]] = {key[0]: known[key] for key in keys if key in known}
     todo = [path for path in paths if project.relative(path) not in results]
@@ -269,7 +313,9 @@ def load_dataset(project: Project, *, jobs: int | None = None, masked: bool = Fa
     # every record has its id once there are no problems (the models require one)
     ordered = sorted(((check.id, check) for check in checks if check.id is not None), key=lambda pair: pair[0])
     merged = {cid: target for cid, check in ordered if (target := getattr(results[check.file][1], MERGED_FIELD, None))}
-    ordered = [(cid, check) for cid, check in ordered if cid not in merged]  # a merged record is a redirect, not a customer
+    ordered = [
+        (cid, check) for cid, check in ordered if cid not in merged
+    ]  # a merged record is a redirect, not a customer
     customers = {cid: results[check.file][1] for cid, check in ordered}
     files = {cid: check.file for cid, check in ordered}
     contact_keys = {cid: check.contact_keys for cid, check in ordered}

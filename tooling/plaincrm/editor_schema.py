@@ -28,7 +28,8 @@ def generate(project: Project) -> dict[Path, str]:
 
 def stale_files(project: Project) -> list[Path]:
     return [
-        path for path, text in generate(project).items()
+        path
+        for path, text in generate(project).items()
         if not path.exists() or path.read_text(encoding="utf-8") != text
     ]
 

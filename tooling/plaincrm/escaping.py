@@ -11,7 +11,9 @@ import re
 # What a terminal or a log viewer would act on instead of showing: C0 and C1 controls
 # (escape sequences, carriage returns that overwrite a line), bidirectional overrides and
 # isolates that reverse what follows them, line separators, lone surrogates, non-characters.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]")
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]"
+)
 
 
 def terminal_safe(text: str) -> str:
@@ -84,8 +86,15 @@ def escape_text(value: str) -> str:
 # is isolated wherever it shares a line with other text (<bdi> in HTML, FSI…PDI in plain text), and
 # its own controls are balanced so that nothing it opens stays open and nothing it closes is not
 # its own: a stray PDI would otherwise end the isolate around it.
-_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
-            "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
+_OPENERS = {
+    "\u202a": "\u202c",
+    "\u202b": "\u202c",
+    "\u202d": "\u202c",
+    "\u202e": "\u202c",
+    "\u2066": "\u2069",
+    "\u2067": "\u2069",
+    "\u2068": "\u2069",
+}
 BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 

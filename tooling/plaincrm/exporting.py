@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Iterable
 
 from .escaping import formula_guarded, xml_text
 from .modelkit import ISO_DAY

@@ -69,10 +69,11 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
             year_before += amount
     rated = [i for i in past if get(i, "satisfaction") is not None]
     # the latest day's rating; of two on one day, the one logged last (the log is in the order it was written)
-    latest_satisfaction = max(reversed(rated), key=lambda i: i.date).satisfaction if rated else get(customer, "satisfaction")
+    latest_satisfaction = (
+        max(reversed(rated), key=lambda i: i.date).satisfaction if rated else get(customer, "satisfaction")
+    )
     open_complaints = sum(
-        1 for case in get(customer, "service_cases")
-        if case.kind == "complaint" and case.status not in CLOSED_CASE
+        1 for case in get(customer, "service_cases") if case.kind == "complaint" and case.status not in CLOSED_CASE
     )
     seen_on: dict[date, int] = {}
     steps = []

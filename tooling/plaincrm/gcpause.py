@@ -8,8 +8,8 @@ Reference counting still frees everything as usual; cycles wait until the pause 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager

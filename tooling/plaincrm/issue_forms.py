@@ -48,46 +48,82 @@ class Form:
 
 
 FORMS = (
-    Form("new-customer", "New customer / 新客户", "Add a customer without git: a pull request with the new record is opened for review.", (
-        Field("name", "Name / 客户名称", required=True, description="The full name, no abbreviations (全称，勿用简称)"),
-        Field("kind", "Kind / 客户类型", "dropdown", "customer_kind", required=True),
-        Field("owner", "Owner / 跟进人", required=True, description="A handle from records/team.yaml, e.g. li.wei"),
-        Field("source", "Source / 客户来源", "dropdown", "source", required=True),
-        Field("industry", "Industry / 所属行业", "dropdown", "industry", required=True),
-        Field("category", "Category / 客户分类", "dropdown", "category", required=True),
-        Field("contact", "Contact person / 联系人"),
-        Field("phone", "Phone / 联系方式"),
-        Field("email", "E-mail / 电子邮箱"),
-        Field("needs", "Core needs / 核心需求", "textarea"),
-    )),
-    Form("log-interaction", "Log an interaction / 记录互动", "Log a call, visit or message: a pull request adds it to the customer's record.", (
-        Field("id", "Customer id / 客户编号", required=True, description="e.g. C20240501001"),
-        Field("date", "Date / 日期", required=True, description="YYYY-MM-DD"),
-        Field("channel", "Channel / 沟通方式", "dropdown", "channel", required=True),
-        Field("topic", "Topic / 沟通主题", required=True),
-        Field("summary", "Summary / 沟通内容摘要", "textarea", required=True),
-        Field("feedback", "Customer feedback / 客户反馈", "textarea"),
-        Field("next", "Next step / 下一步计划"),
-        Field("due", "Next step due / 截止日期", description="YYYY-MM-DD, with a next step"),
-    )),
+    Form(
+        "new-customer",
+        "New customer / 新客户",
+        "Add a customer without git: a pull request with the new record is opened for review.",
+        (
+            Field(
+                "name", "Name / 客户名称", required=True, description="The full name, no abbreviations (全称，勿用简称)"
+            ),
+            Field("kind", "Kind / 客户类型", "dropdown", "customer_kind", required=True),
+            Field("owner", "Owner / 跟进人", required=True, description="A handle from records/team.yaml, e.g. li.wei"),
+            Field("source", "Source / 客户来源", "dropdown", "source", required=True),
+            Field("industry", "Industry / 所属行业", "dropdown", "industry", required=True),
+            Field("category", "Category / 客户分类", "dropdown", "category", required=True),
+            Field("contact", "Contact person / 联系人"),
+            Field("phone", "Phone / 联系方式"),
+            Field("email", "E-mail / 电子邮箱"),
+            Field("needs", "Core needs / 核心需求", "textarea"),
+        ),
+    ),
+    Form(
+        "log-interaction",
+        "Log an interaction / 记录互动",
+        "Log a call, visit or message: a pull request adds it to the customer's record.",
+        (
+            Field("id", "Customer id / 客户编号", required=True, description="e.g. C20240501001"),
+            Field("date", "Date / 日期", required=True, description="YYYY-MM-DD"),
+            Field("channel", "Channel / 沟通方式", "dropdown", "channel", required=True),
+            Field("topic", "Topic / 沟通主题", required=True),
+            Field("summary", "Summary / 沟通内容摘要", "textarea", required=True),
+            Field("feedback", "Customer feedback / 客户反馈", "textarea"),
+            Field("next", "Next step / 下一步计划"),
+            Field("due", "Next step due / 截止日期", description="YYYY-MM-DD, with a next step"),
+        ),
+    ),
 )
 
 
 # Forms that add to a customer's lists, generated from the item models: their labels, option lists,
 # dates and required fields are the models' own. (form name, title, description, list, fields left out)
 ITEM_FORMS = (
-    ("add-order", "Add an order / 新增订单", "Record an order (交易记录): a pull request adds it to the customer's record.",
-     "orders", ()),
-    ("open-case", "Open a service case / 新建服务工单", "Record a consultation, complaint or after-sales request "
-     "(投诉处理): a pull request adds it to the customer's record.", "service_cases", ("resolved", "resolution", "status")),
-    ("resolve-case", "Resolve a service case / 解决服务工单", "Record how an open case was resolved (处理结果).",
-     "service_cases", ("kind", "opened", "summary", "status")),
-    ("add-contact", "Add a contact / 新增联系人", "Add a contact person (决策关键人 and others) to a customer.",
-     "contacts", ()),
+    (
+        "add-order",
+        "Add an order / 新增订单",
+        "Record an order (交易记录): a pull request adds it to the customer's record.",
+        "orders",
+        (),
+    ),
+    (
+        "open-case",
+        "Open a service case / 新建服务工单",
+        "Record a consultation, complaint or after-sales request "
+        "(投诉处理): a pull request adds it to the customer's record.",
+        "service_cases",
+        ("resolved", "resolution", "status"),
+    ),
+    (
+        "resolve-case",
+        "Resolve a service case / 解决服务工单",
+        "Record how an open case was resolved (处理结果).",
+        "service_cases",
+        ("kind", "opened", "summary", "status"),
+    ),
+    (
+        "add-contact",
+        "Add a contact / 新增联系人",
+        "Add a contact person (决策关键人 and others) to a customer.",
+        "contacts",
+        (),
+    ),
 )
 ID_FIELD = Field("id", "Customer id / 客户编号", required=True, description="e.g. C20240501001")
-CASE_NUMBER = Field("case", "Case number / 工单序号", description="Only when the customer has several open cases: "
-                    "1 for the first open one (有多个未解决工单时填写)")
+CASE_NUMBER = Field(
+    "case",
+    "Case number / 工单序号",
+    description="Only when the customer has several open cases: 1 for the first open one (有多个未解决工单时填写)",
+)
 LONG_TEXT = frozenset({"summary", "resolution", "notes", "feedback", "needs"})  # asked for in a text area
 
 
@@ -107,12 +143,12 @@ def form_by_name(name: str, project: Project | None = None) -> Form:
     raise KeyError(name)
 
 
-def _item_form(project: Project, name: str, title: str, description: str, section: str,
-               leave_out: tuple[str, ...]) -> Form | None:
+def _item_form(
+    project: Project, name: str, title: str, description: str, section: str, leave_out: tuple[str, ...]
+) -> Form | None:
     """A form asking for one item of a customer's list, a field per model field (required as the model says);
     None when the models have no such list (a team removed `orders`: no order form, as no order report)."""
-    from .modelkit import OptionRef, field_label, marker, unwrap
-    from .modelkit import list_item_model
+    from .modelkit import OptionRef, field_label, list_item_model, marker, unwrap
 
     model = list_item_model(next(iter(project.customer_models.values())), section)
     if model is None:
@@ -146,8 +182,9 @@ def form_yaml(project: Project, form: Form) -> str:
         if field.description:
             attributes["description"] = field.description
         if field.kind == "dropdown" and not field.options:
-            attributes["options"] = [f"{value}{SEPARATOR}{en} / {zh}" for value, en, zh in
-                                     (("no", "No", "否"), ("yes", "Yes", "是"))]
+            attributes["options"] = [
+                f"{value}{SEPARATOR}{en} / {zh}" for value, en, zh in (("no", "No", "否"), ("yes", "Yes", "是"))
+            ]
         elif field.kind == "dropdown":
             option_list = project.options[field.options]
             attributes["options"] = [
@@ -158,8 +195,13 @@ def form_yaml(project: Project, form: Form) -> str:
         if field.required:
             entry["validations"] = {"required": True}
         body.append(entry)
-    data = {"name": form.title, "description": form.description, "title": f"{form.title}: ",
-            "labels": [form.label], "body": body}
+    data = {
+        "name": form.title,
+        "description": form.description,
+        "title": f"{form.title}: ",
+        "labels": [form.label],
+        "body": body,
+    }
     header = "# Generated by `crm forms` from schema/ (models and option lists); CI fails when it is stale.\n"
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
 

@@ -130,7 +130,7 @@ class _LoadError(Exception):
 
 
 def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 class _Builder:
@@ -342,12 +342,18 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
 
     try:
         root = compose(text)
-    except (yaml.reader.ReaderError, UnicodeEncodeError):  # a character YAML does not allow (libyaml cannot encode a lone surrogate)
+    except (
+        yaml.reader.ReaderError,
+        UnicodeEncodeError,
+    ):  # a character YAML does not allow (libyaml cannot encode a lone surrogate)
         offset, message = _unacceptable_character(text)
         line, col = _text_position(text, offset)
         raise ProblemError([Problem(file, line, col, "", message, "yaml.character")]) from None
     except RecursionError:  # only the pure-Python composer recurses; libyaml stops at 1,000 levels itself
-        fail("yaml.too-deep", f"lists and mappings are nested more than {limits.max_depth} levels deep; a record needs a few")
+        fail(
+            "yaml.too-deep",
+            f"lists and mappings are nested more than {limits.max_depth} levels deep; a record needs a few",
+        )
     except ComposerError as error:
         if error.context and "single document" in error.context:
             fail(
@@ -377,7 +383,9 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
         for key, mark in builder.duplicates:
             line, col = _line_col(mark)
             problems.append(
-                Problem(file, line, col, key, f"duplicate key {key!r}: the field is written twice", "yaml.duplicate-key")
+                Problem(
+                    file, line, col, key, f"duplicate key {key!r}: the field is written twice", "yaml.duplicate-key"
+                )
             )
         raise ProblemError(problems)
     record = RawRecord(file, text, data)
@@ -391,8 +399,12 @@ def _yaml_message(error: MarkedYAMLError) -> str:
 
 
 _CONTROL_NAMES = {
-    "\x00": "a NUL byte", "\x08": "a backspace", "\x0b": "a vertical tab (often pasted from Word)",
-    "\x0c": "a form feed", "\x1b": "an escape character", "\x7f": "a delete character",
+    "\x00": "a NUL byte",
+    "\x08": "a backspace",
+    "\x0b": "a vertical tab (often pasted from Word)",
+    "\x0c": "a form feed",
+    "\x1b": "an escape character",
+    "\x7f": "a delete character",
 }
 
 
@@ -433,10 +445,18 @@ def read_bounded(path: Path, file: str, max_bytes: int, *, inside: str | None = 
     try:
         before = os.lstat(path)
         if stat.S_ISLNK(before.st_mode):
-            refuse("file.symlink", f"the file is a symbolic link (to {os.readlink(path)}); records are plain files, not links")
+            refuse(
+                "file.symlink",
+                f"the file is a symbolic link (to {os.readlink(path)}); records are plain files, not links",
+            )
         if not stat.S_ISREG(before.st_mode):
-            refuse("file.not-regular", f"this is {_file_kind(before.st_mode)}, not a file; plaincrm reads only plain files")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            refuse(
+                "file.not-regular", f"this is {_file_kind(before.st_mode)}, not a file; plaincrm reads only plain files"
+            )
+        fd = os.open(
+            path,
+            os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0),
+        )
     except OSError as error:
         refuse("file.read", f"cannot read the file: {error.strerror}")
     try:
@@ -468,8 +488,13 @@ MAX_SIZE_MESSAGE = "a file may be at most {:,} bytes (max_file_bytes in schema/s
 
 
 def _file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+    ):
         if test(mode):
             return name
     return "a special file"
@@ -497,7 +522,10 @@ def decode_record(raw: bytes, file: str, limits: Limits = Limits()) -> RawRecord
         raise ProblemError(
             [
                 Problem(
-                    file, line, col, "",
+                    file,
+                    line,
+                    col,
+                    "",
                     f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x}); save it as UTF-8",
                     "file.encoding",
                 )

@@ -32,9 +32,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Iterable
 
 import phonenumbers
 from cleanco.clean import custom_basename, normalized, prepare_default_terms, strip_punct, strip_tail

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 from pydantic.config import JsonValue
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from . import layout
-from .layout import SchemaConfigError  # noqa: F401  (raised here, defined light for the CLI)
+from .layout import SchemaConfigError
 
 LANGUAGES = ("en", "zh")
 
@@ -124,7 +124,7 @@ class Options(Mapping[str, OptionList]):
         return len(self._lists)
 
     @classmethod
-    def from_yaml(cls, path: Path) -> "Options":
+    def from_yaml(cls, path: Path) -> Options:
         raw = yaml.safe_load(layout.read_schema_text(path)) or {}
         lists = {}
         for name, entries in raw.items():
@@ -134,8 +134,10 @@ class Options(Mapping[str, OptionList]):
             for value, entry in entries.items():
                 if not isinstance(value, str) or not _VALUE.match(value):
                     raise SchemaConfigError(f"{path}: {name}.{value}: values are lower_snake_case words")
-                if not isinstance(entry, dict) or set(entry) != set(LANGUAGES) or any(
-                    not isinstance(entry[lang], str) for lang in LANGUAGES
+                if (
+                    not isinstance(entry, dict)
+                    or set(entry) != set(LANGUAGES)
+                    or any(not isinstance(entry[lang], str) for lang in LANGUAGES)
                 ):
                     raise SchemaConfigError(f"{path}: {name}.{value}: needs an 'en' and a 'zh' label")
                 labels[value] = {lang: entry[lang] for lang in LANGUAGES}
@@ -161,7 +163,9 @@ class TierRules(BaseModel):
     risk_days_without_contact: int = Field(default=60, description="active customers not contacted for this long")
     risk_max_satisfaction: int = Field(default=2, description="latest satisfaction at or below this")
     risk_open_complaint: bool = Field(default=True, description="an open complaint case")
-    risk_falling_orders: float = Field(default=0.5, description="last 12 months' orders below this share of the 12 before")
+    risk_falling_orders: float = Field(
+        default=0.5, description="last 12 months' orders below this share of the 12 before"
+    )
     key_min_order_total: float = Field(default=500_000, description="order total (default currency) at or above this…")
     key_top_share: float = Field(default=0.2, description="…or among the top share of customers by order total")
     key_max_days_without_contact: int = Field(default=45, description="and contacted within this many days")
@@ -197,19 +201,21 @@ class Settings(BaseModel):
     max_alias_nodes: int = layout.DEFAULT_MAX_ALIAS_NODES
     default_currency: str = "CNY"
     phone_region: str = Field(
-        default="CN", pattern=r"^[A-Z]{2}$",
+        default="CN",
+        pattern=r"^[A-Z]{2}$",
         description="ISO 3166 alpha-2 country whose phone numbers are written without a country code (matching)",
     )
     exchange_rates: dict[str, float] = Field(
         default={}, description="value of one unit of another currency in the default currency, for totals"
     )
     mask_fields: list[str] = Field(
-        default=[], description="further fields readers see masked (first character, then ***), as dotted paths: contacts.im"
+        default=[],
+        description="further fields readers see masked (first character, then ***), as dotted paths: contacts.im",
     )
     tiers: TierRules = TierRules()
 
     @classmethod
-    def from_yaml(cls, path: Path) -> "Settings":
+    def from_yaml(cls, path: Path) -> Settings:
         if not path.exists():
             return cls()
         return cls.model_validate(yaml.safe_load(layout.read_schema_text(path)) or {})
@@ -279,9 +285,7 @@ _NOT_IN_ADDRESS = "@\\x00-\\x20\\x7f-\\xa0\\u1680\\u180e\\u2000-\\u200f\\u2028-\
 EMAIL_PATTERN = rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]+$"  # the models' Email type
 
 Day = Annotated[date, _IsoDay, WithJsonSchema({"type": "string", "format": "date"})]
-Money = Annotated[
-    Decimal, BeforeValidator(_parse_money), Field(ge=0), WithJsonSchema({"type": "number", "minimum": 0})
-]
+Money = Annotated[Decimal, BeforeValidator(_parse_money), Field(ge=0), WithJsonSchema({"type": "number", "minimum": 0})]
 Text = Annotated[str, StringConstraints(min_length=1)]
 Handle = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$"), Ref("member")]
 Satisfaction = Annotated[int, Field(ge=1, le=5)]
@@ -367,7 +371,9 @@ def walk_paths(data: Any, path: RefPath, where: tuple = ()):
         yield from walk_paths(data[head], rest, where + (head,))
 
 
-def resolve_field_paths(models: dict[str, type[BaseModel]], dotted: Iterable[str], setting: str) -> dict[str, list[RefPath]]:
+def resolve_field_paths(
+    models: dict[str, type[BaseModel]], dotted: Iterable[str], setting: str
+) -> dict[str, list[RefPath]]:
     """Per kind of customer, the marker-style paths ("*" for each list item) of dotted field
     names such as `contacts.im`; a name no model has is a schema error, never silently ignored."""
     found: dict[str, list[RefPath]] = {kind: [] for kind in models}
@@ -379,7 +385,9 @@ def resolve_field_paths(models: dict[str, type[BaseModel]], dotted: Iterable[str
                 found[kind].append(path)
                 hits += 1
         if not hits:
-            raise SchemaConfigError(f"settings.yaml: {setting}: {name!r} is not a field of the models (write it as contacts.im)")
+            raise SchemaConfigError(
+                f"settings.yaml: {setting}: {name!r} is not a field of the models (write it as contacts.im)"
+            )
     return found
 
 

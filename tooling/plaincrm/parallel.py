@@ -50,8 +50,14 @@ def worth_forking(items: int, seconds_each: float, jobs: int | None = None) -> b
     return (jobs is None or jobs > 1) and items * seconds_each >= FORK_PAYS_FROM and can_fork()
 
 
-def map_chunks(func: Callable[[list[T]], list[R]], items: list[T], *, seconds_each: float,
-               jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> Iterator[R]:
+def map_chunks(
+    func: Callable[[list[T]], list[R]],
+    items: list[T],
+    *,
+    seconds_each: float,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[R]:
     """`func(chunk)` for consecutive chunks of `items`, each result in the order of `items`.
 
     In forked workers when `worth_forking` says so, else here. Results arrive chunk by chunk, so

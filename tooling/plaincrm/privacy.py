@@ -41,8 +41,15 @@ _GROUPED = (
 # A cheap gate before the regular expressions, which are slow on digit-rich text (every
 # date is digits): map every ASCII digit to 0 and look for the shapes both numbers need.
 _ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
-_GATES = (b"0" * 13, b"0000 0000 0000", b"0000-0000-0000", b"0000 0000-0000", b"0000-0000 0000",
-          b"000000 00000000", b"000000-00000000")
+_GATES = (
+    b"0" * 13,
+    b"0000 0000 0000",
+    b"0000-0000-0000",
+    b"0000 0000-0000",
+    b"0000-0000 0000",
+    b"000000 00000000",
+    b"000000-00000000",
+)
 _FULL_WIDTH_DIGITS = "０１２３４５６７８９"  # typed with a Chinese IME in full-width mode
 _FULL_WIDTH = str.maketrans(_FULL_WIDTH_DIGITS + "Ｘｘ", "0123456789Xx")
 
@@ -112,7 +119,9 @@ def _find_numbers(text: str) -> Iterator[Finding]:
         if resident_id_valid(re.sub(r"[ -]", "", match.group())):
             id_spans.append(match.span())
             yield Finding(
-                match.start(), match.end(), "privacy.resident-id",
+                match.start(),
+                match.end(),
+                "privacy.resident-id",
                 "looks like a resident ID number (valid check digit); plaincrm never stores ID numbers — remove it",
             )
     resume = 0  # the end of the last card: its own groups start no other
@@ -128,7 +137,9 @@ def _find_numbers(text: str) -> Iterator[Finding]:
             if luhn_valid(digits) and not _international_phone(text, start, digits):
                 resume = card.end()
                 yield Finding(
-                    start, card.end(), "privacy.bank-card",
+                    start,
+                    card.end(),
+                    "privacy.bank-card",
                     f"looks like a bank card number ({len(digits)} digits passing the Luhn check); "
                     "plaincrm never stores bank details — remove it",
                 )
@@ -198,6 +209,6 @@ def redact(text: str) -> str:
     problem's message, a change in the history, an import's reason) must never repeat one."""
     kept, at = [], 0  # findings never overlap: no card starts inside an ID or another card
     for finding in sorted(find_forbidden_numbers(text), key=lambda finding: finding.offset):
-        kept += [text[at:finding.offset], "[number removed]"]
+        kept += [text[at : finding.offset], "[number removed]"]
         at = finding.end
     return "".join(kept) + text[at:]

@@ -7,8 +7,9 @@ path inside the record, so an editor can jump straight to it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .escaping import terminal_safe
 from .privacy import redact

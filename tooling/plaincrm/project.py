@@ -34,7 +34,9 @@ def _files(folder: Path) -> list[Path]:
     found: list[Path] = []
     for here, subfolders, names in os.walk(folder):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__" and not d.startswith("."))
-        found.extend(Path(here, name) for name in sorted(names) if not name.startswith(".") and not name.endswith(".pyc"))
+        found.extend(
+            Path(here, name) for name in sorted(names) if not name.startswith(".") and not name.endswith(".pyc")
+        )
     return found
 
 
@@ -76,7 +78,7 @@ class Project:
     schema_root: Path | None = None  # the folder whose schema/ is used (default: root); see `history.snapshot`
 
     @classmethod
-    def find(cls, start: Path | None = None) -> "Project":
+    def find(cls, start: Path | None = None) -> Project:
         """The nearest folder at or above `start` (or $PLAINCRM_ROOT) holding schema/__init__.py."""
         here = Path(os.environ.get("PLAINCRM_ROOT") or start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
@@ -166,7 +168,9 @@ class Project:
         found: list[str] = []
         for folder, subfolders, names in os.walk(self.customers_dir):
             subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-            found.extend(os.path.join(folder, name) for name in names if name.endswith(".yaml") and not name.startswith("."))
+            found.extend(
+                os.path.join(folder, name) for name in names if name.endswith(".yaml") and not name.startswith(".")
+            )
         return [Path(p) for p in sorted(found)]
 
     def customer_file(self, customer_id: str) -> Path:
@@ -178,7 +182,7 @@ class Project:
         if text == str(self.root):
             return ""
         if text.startswith(self._root_prefix):
-            return text[len(self._root_prefix):].replace(os.sep, "/")
+            return text[len(self._root_prefix) :].replace(os.sep, "/")
         return str(path)
 
     @cached_property

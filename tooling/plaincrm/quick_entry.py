@@ -23,10 +23,18 @@ class FormError(Exception):
 
     def markdown(self) -> str:
         """The comment on the issue: the message line by line as code (it quotes the answers)."""
-        return "\n".join([
-            "The form could not be turned into a change:", "", *_code_lines(str(self)), "",
-            "Edit the issue to fix it; this check runs again.",
-        ]) + "\n"
+        return (
+            "\n".join(
+                [
+                    "The form could not be turned into a change:",
+                    "",
+                    *_code_lines(str(self)),
+                    "",
+                    "Edit the issue to fix it; this check runs again.",
+                ]
+            )
+            + "\n"
+        )
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,9 @@ def _code_lines(text: str) -> list[str]:
     return [f"- {_code(line)}" for line in text.split("\n") if line.strip()]
 
 
-def apply(project: Project, form: Form, answers: dict[str, str], *, today: date, author_login: str | None = None) -> Entry:
+def apply(
+    project: Project, form: Form, answers: dict[str, str], *, today: date, author_login: str | None = None
+) -> Entry:
     """Make the change the form asks for through the write actions (validated; nothing written on a
     problem) and say what changed."""
     from .write import actions
@@ -72,19 +82,33 @@ def apply(project: Project, form: Form, answers: dict[str, str], *, today: date,
         if form.name == "log-interaction":
             handle = _handle(project, author_login)
             outcome = actions.log_interaction(
-                project, record_id, day=values["date"], channel=values["channel"], topic=values["topic"],
-                summary=values["summary"], feedback=values.get("feedback"), by=[handle] if handle else None,
-                next_action=values.get("next"), due=values.get("due"))
+                project,
+                record_id,
+                day=values["date"],
+                channel=values["channel"],
+                topic=values["topic"],
+                summary=values["summary"],
+                feedback=values.get("feedback"),
+                by=[handle] if handle else None,
+                next_action=values.get("next"),
+                due=values.get("due"),
+            )
         elif form.name == "add-order":
             outcome = actions.add_order(project, record_id, values)
         elif form.name == "add-contact":
             outcome = actions.add_contact(project, record_id, values)
         elif form.name == "open-case":
-            outcome = actions.open_case(project, record_id, kind=values["kind"], summary=values["summary"],
-                                        opened=values["opened"])
+            outcome = actions.open_case(
+                project, record_id, kind=values["kind"], summary=values["summary"], opened=values["opened"]
+            )
         elif form.name == "resolve-case":
-            outcome = actions.resolve_case(project, record_id, resolved=values["resolved"],
-                                           resolution=values.get("resolution"), which=values.get("case"))
+            outcome = actions.resolve_case(
+                project,
+                record_id,
+                resolved=values["resolved"],
+                resolution=values.get("resolution"),
+                which=values.get("case"),
+            )
         else:  # pragma: no cover - every form above has its action
             raise FormError(f"no action for the form {form.name}")
     if not outcome.ok:
@@ -140,7 +164,9 @@ def _new_customer(project: Project, answers: dict[str, str], today: date):
     fields = {key: tidy(answers[key]) for key in ("kind", "name", "industry", "source", "category", "owner")}
     if answers.get("needs"):
         fields["needs"] = answers["needs"].strip()
-    contact = {k: tidy(answers[f]) for k, f in (("name", "contact"), ("phone", "phone"), ("email", "email")) if answers.get(f)}
+    contact = {
+        k: tidy(answers[f]) for k, f in (("name", "contact"), ("phone", "phone"), ("email", "email")) if answers.get(f)
+    }
     return actions.create_customer(project, fields, today=today, contacts=[contact] if contact else [])
 
 
@@ -148,9 +174,9 @@ def _existing_id(project: Project, answer: str) -> str:
     """The id of an existing customer, from an answer that must be nothing else: the configured id
     form (so no `../`, no absolute path) naming a plain file inside the customers folder (so no
     link leading out of it), as `read_bounded` reads records."""
-    from .write.editing import EditRefused, record_path
     from .loading import read_bounded, real_prefix
     from .problems import ProblemError, render
+    from .write.editing import EditRefused, record_path
 
     record_id = answer.strip()
     settings = project.settings
@@ -162,7 +188,9 @@ def _existing_id(project: Project, answer: str) -> str:
     except EditRefused as error:
         raise FormError(str(error)) from None
     try:
-        read_bounded(path, project.relative(path), project.limits.max_file_bytes, inside=real_prefix(project.customers_dir))
+        read_bounded(
+            path, project.relative(path), project.limits.max_file_bytes, inside=real_prefix(project.customers_dir)
+        )
     except ProblemError as error:
         raise FormError(render(error.problems)) from None
     return record_id
@@ -177,8 +205,10 @@ def _duplicates(project: Project, record_id: str | None) -> tuple[str, ...]:
     dataset = load_dataset(project)
     return tuple(
         f"{record_id} may be the same customer as {other} {dataset.customers[other].name} ({reason})"
-        for reason, ids in duplicate_groups(record_keys(dataset)) if record_id in ids
-        for other in ids if other != record_id
+        for reason, ids in duplicate_groups(record_keys(dataset))
+        if record_id in ids
+        for other in ids
+        if other != record_id
     )
 
 

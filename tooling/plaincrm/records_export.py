@@ -9,9 +9,10 @@ the derived tier, last contact and order total. Masking happens before (`load_da
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -21,8 +22,11 @@ from .modelkit import Masked, marker_paths, unwrap
 from .show import RecordText
 from .views import CustomerView, Views
 
-DERIVED = (("tier", "Maintenance tier", "维护层级"), ("last_contact", "Last contact", "最近联系"),
-           ("order_total", "Order total", "订单总额"))
+DERIVED = (
+    ("tier", "Maintenance tier", "维护层级"),
+    ("last_contact", "Last contact", "最近联系"),
+    ("order_total", "Order total", "订单总额"),
+)
 
 
 def flat_fields(project) -> list[tuple[tuple[str, ...], tuple[Any, ...]]]:
@@ -48,8 +52,9 @@ LIST_SEPARATOR = ", "
 def list_cell(items: list[str]) -> str:
     """Several values in one cell, joined by ", "; an item that holds a comma, a quote or spaces at
     its ends is quoted as CSV quotes it, so `crm import` reads the same items back (`read_list_cell`)."""
-    return LIST_SEPARATOR.join(f'"{i.replace(chr(34), chr(34) * 2)}"' if ("," in i or '"' in i or i != i.strip()) else i
-                               for i in items)
+    return LIST_SEPARATOR.join(
+        f'"{i.replace(chr(34), chr(34) * 2)}"' if ("," in i or '"' in i or i != i.strip()) else i for i in items
+    )
 
 
 def read_list_cell(text: str) -> list[str]:
@@ -61,7 +66,10 @@ def read_list_cell(text: str) -> list[str]:
 def column_headers(project, lang: str) -> list[tuple[str, str]]:
     """(header, target) of every column of the table: field paths, then the derived columns."""
     words = RecordText(project, lang=lang)
-    fields = [(" · ".join(words.label(i, n) for n, i in zip(path, infos)), ".".join(path)) for path, infos in flat_fields(project)]
+    fields = [
+        (" · ".join(words.label(i, n) for n, i in zip(path, infos)), ".".join(path))
+        for path, infos in flat_fields(project)
+    ]
     return fields + [(zh if lang == "zh" else en, name) for name, en, zh in DERIVED]
 
 
@@ -84,16 +92,22 @@ def table(views: Views, ids: Iterable[str], lang: str) -> tuple[list[str], list[
             if value is None:
                 row.append("")
             elif isinstance(value, (str, list, bool, BaseModel)):
-                row.append(list_cell([words.value(info, v) for v in value]) if isinstance(value, list)
-                           else words.value(info, value))  # option labels in the chosen language
+                row.append(
+                    list_cell([words.value(info, v) for v in value])
+                    if isinstance(value, list)
+                    else words.value(info, value)
+                )  # option labels in the chosen language
             elif isinstance(value, (int, float, date)):
                 row.append(value)
             elif isinstance(value, Decimal):
                 row.append(float(value))
             else:
                 row.append(str(value))
-        row += [tier.label(view.tier.name, lang) if tier else view.tier.name, view.facts.last_contact,
-                round(view.facts.order_total, 2)]
+        row += [
+            tier.label(view.tier.name, lang) if tier else view.tier.name,
+            view.facts.last_contact,
+            round(view.facts.order_total, 2),
+        ]
         rows.append(row)
     return header, rows
 
@@ -127,8 +141,13 @@ def to_vcards(views: Views, ids: Iterable[str]) -> bytes:
             for person in getattr(model, list_name, None) or []:
                 data = person.model_dump(mode="json", exclude_none=True)
                 name = str(next(iter(data.values()), "")) if data else ""
-                lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{escape_text(name)}",
-                         f"ORG:{escape_text(str(model.name))}", f"UID:urn:plaincrm:{customer_id}:{list_name}:{escape_text(name)}"]
+                lines = [
+                    "BEGIN:VCARD",
+                    "VERSION:4.0",
+                    f"FN:{escape_text(name)}",
+                    f"ORG:{escape_text(str(model.name))}",
+                    f"UID:urn:plaincrm:{customer_id}:{list_name}:{escape_text(name)}",
+                ]
                 if isinstance(data.get("title"), str):
                     lines.append(f"TITLE:{escape_text(data['title'])}")
                 for field_name, kind in how.items():

@@ -47,8 +47,14 @@ def follow_up(view: CustomerView, today: date, cadence_days: dict[str, int]) -> 
         return None
     start = view.facts.last_contact or view.facts.first_contact or today
     return Reminder(
-        "follow_up", view.id, view.model.name, view.model.owner, start + timedelta(days=cadence),
-        view.tier.name, "", _stable_key("follow_up", view.id),
+        "follow_up",
+        view.id,
+        view.model.name,
+        view.model.owner,
+        start + timedelta(days=cadence),
+        view.tier.name,
+        "",
+        _stable_key("follow_up", view.id),
     )
 
 
@@ -59,28 +65,47 @@ def customer_reminders(view: CustomerView, today: date, cadence_days: dict[str, 
     if due is not None:
         found.append(due)
     for step in view.facts.open_next_steps:
-        found.append(Reminder(
-            "next_step", view.id, view.model.name, view.model.owner, step.due, step.action, ", ".join(step.by),
-            _stable_key("next_step", view.id, step.interaction_date, step.position),
-        ))
+        found.append(
+            Reminder(
+                "next_step",
+                view.id,
+                view.model.name,
+                view.model.owner,
+                step.due,
+                step.action,
+                ", ".join(step.by),
+                _stable_key("next_step", view.id, step.interaction_date, step.position),
+            )
+        )
     for position, key_date in enumerate(get(view.model, "key_dates")):
         if key_date.kind not in ANNOUNCED_KINDS:
             continue
         yearly = key_date.kind in YEARLY_KINDS
         day = next_occurrence(key_date.date, today) if yearly else key_date.date
-        found.append(Reminder(
-            "key_date", view.id, view.model.name, view.model.owner, day, key_date.kind, get(key_date, "note") or "",
-            _stable_key("key_date", view.id, key_date.kind, position), yearly=yearly,
-        ))
+        found.append(
+            Reminder(
+                "key_date",
+                view.id,
+                view.model.name,
+                view.model.owner,
+                day,
+                key_date.kind,
+                get(key_date, "note") or "",
+                _stable_key("key_date", view.id, key_date.kind, position),
+                yearly=yearly,
+            )
+        )
     return found
 
 
 def pending(views: Views) -> list[Reminder]:
     """Every reminder of every customer, whatever its date, by date (the calendar feeds take them all)."""
+
     def make():
         today, cadence = views.today, views.dataset.project.settings.tiers.cadence_days
         found = [r for view in views.customers.values() for r in customer_reminders(view, today, cadence)]
         return sorted(found, key=lambda r: (r.due, r.customer_id, r.kind, r.key))
+
     return views.memo("reminders", make)
 
 
@@ -90,7 +115,8 @@ def reminders(views: Views, *, owner: str | None = None) -> list[Reminder]:
     today = views.today
     follow_until, announce_until = today + timedelta(days=FOLLOW_UP_DAYS), today + timedelta(days=ANNOUNCE_DAYS)
     return [
-        r for r in pending(views)
+        r
+        for r in pending(views)
         if (owner is None or r.owner == owner)
         and (today <= r.due <= announce_until if r.kind == "key_date" else r.due <= follow_until)
     ]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from .contract import get
 from .facts import NOT_COUNTED_ORDER
@@ -83,8 +84,12 @@ def distribution(views: Views, label: Label) -> Report:
     report = Report("distribution", "Customers by segment")
     contract = views.dataset.project.contract
     for name, option_list, chart in (
-        ("source", "source", "bar"), ("industry", "industry", "bar"), ("category", "category", "pie"),
-        ("cooperation", "cooperation", "pie"), ("owner", "", "bar"), ("tier", "tier", "pie"),
+        ("source", "source", "bar"),
+        ("industry", "industry", "bar"),
+        ("category", "category", "pie"),
+        ("cooperation", "cooperation", "pie"),
+        ("owner", "", "bar"),
+        ("tier", "tier", "pie"),
     ):
         if name != "tier" and not contract.has(name):
             continue
@@ -111,11 +116,25 @@ def interactions(views: Views) -> Report:
                 channels[item.channel] = channels.get(item.channel, 0) + 1
                 for handle in item.by:
                     people[handle] = people.get(handle, 0) + 1
-    return Report("interactions", "Interaction frequency", [
-        Table("per_month", ["month", "interactions"], [[m, n] for m, n in per_month.items()], "line"),
-        Table("per_channel", ["channel", "interactions"], sorted(([c, n] for c, n in channels.items()), key=lambda r: -r[1]), "bar"),
-        Table("per_person", ["handle", "interactions"], sorted(([h, n] for h, n in people.items()), key=lambda r: -r[1]), "bar"),
-    ])
+    return Report(
+        "interactions",
+        "Interaction frequency",
+        [
+            Table("per_month", ["month", "interactions"], [[m, n] for m, n in per_month.items()], "line"),
+            Table(
+                "per_channel",
+                ["channel", "interactions"],
+                sorted(([c, n] for c, n in channels.items()), key=lambda r: -r[1]),
+                "bar",
+            ),
+            Table(
+                "per_person",
+                ["handle", "interactions"],
+                sorted(([h, n] for h, n in people.items()), key=lambda r: -r[1]),
+                "bar",
+            ),
+        ],
+    )
 
 
 def complaints(views: Views) -> Report:
@@ -141,13 +160,19 @@ def complaints(views: Views) -> Report:
             if case.resolved is not None:
                 durations.append((case.resolved - case.opened).days)
             elif case.status not in ("resolved", "closed"):
-                still_open.append([view.id, view.model.name, case.opened.isoformat(), (views.today - case.opened).days, case.summary])
+                still_open.append(
+                    [view.id, view.model.name, case.opened.isoformat(), (views.today - case.opened).days, case.summary]
+                )
     average = round(sum(durations) / len(durations), 1) if durations else None
-    return Report("complaints", "Complaints", [
-        Table("rate_per_quarter", ["quarter", "customers with a complaint", "customers", "rate"], rows, "line"),
-        Table("resolution", ["resolved complaints", "average days to resolve"], [[len(durations), average]]),
-        Table("open", ["id", "name", "opened", "days open", "summary"], sorted(still_open, key=lambda r: r[2])),
-    ])
+    return Report(
+        "complaints",
+        "Complaints",
+        [
+            Table("rate_per_quarter", ["quarter", "customers with a complaint", "customers", "rate"], rows, "line"),
+            Table("resolution", ["resolved complaints", "average days to resolve"], [[len(durations), average]]),
+            Table("open", ["id", "name", "opened", "days open", "summary"], sorted(still_open, key=lambda r: r[2])),
+        ],
+    )
 
 
 def renewals(views: Views) -> Report:
@@ -156,20 +181,21 @@ def renewals(views: Views) -> Report:
     window = timedelta(days=RENEWAL_WINDOW_DAYS)
     rows = []
     for view in views.customers.values():
-        orders = [
-            o for o in get(view.model, "orders")
-            if o.kind == "renewal" and o.status not in NOT_COUNTED_ORDER
-        ]
+        orders = [o for o in get(view.model, "orders") if o.kind == "renewal" and o.status not in NOT_COUNTED_ORDER]
         for key_date in get(view.model, "key_dates"):
             if key_date.kind == "renewal_due" and start <= key_date.date <= views.today:
                 renewed = any(abs(o.date - key_date.date) <= window for o in orders)
                 rows.append([view.id, view.model.name, key_date.date.isoformat(), renewed])
     rows.sort(key=lambda r: (r[2], r[0]))
     done = sum(1 for r in rows if r[3])
-    return Report("renewals", "Renewals", [
-        Table("rate", ["renewals due", "renewed", "rate"], [[len(rows), done, share(done, len(rows))]]),
-        Table("due", ["id", "name", "renewal due", "renewed"], rows),
-    ])
+    return Report(
+        "renewals",
+        "Renewals",
+        [
+            Table("rate", ["renewals due", "renewed", "rate"], [[len(rows), done, share(done, len(rows))]]),
+            Table("due", ["id", "name", "renewal due", "renewed"], rows),
+        ],
+    )
 
 
 def high_value(views: Views, top_share: float = 0.2) -> Report:
@@ -186,7 +212,11 @@ def high_value(views: Views, top_share: float = 0.2) -> Report:
         running += view.facts.order_total
         cumulative.append(running)
     # every rank for small teams, every percent of customers for large ones (the curve needs no more)
-    ranks = range(1, len(ranked) + 1) if len(ranked) <= 100 else sorted({math.ceil(len(ranked) * k / 100) for k in range(1, 101)})
+    ranks = (
+        range(1, len(ranked) + 1)
+        if len(ranked) <= 100
+        else sorted({math.ceil(len(ranked) * k / 100) for k in range(1, 101)})
+    )
     pareto = [[rank, share(rank, len(ranked)), share(cumulative[rank - 1], total)] for rank in ranks]
     lifetime = []
     for view in ranked:
@@ -194,12 +224,21 @@ def high_value(views: Views, top_share: float = 0.2) -> Report:
         tenure = (views.today - view.facts.first_contact).days if view.facts.first_contact else None
         average = round(view.facts.order_total / len(counted), 2) if counted else 0.0
         lifetime.append([view.id, view.model.name, round(view.facts.order_total, 2), len(counted), average, tenure])
-    return Report("high_value", "High-value customers", [
-        Table("top", ["top customers", "customers", "their revenue", "total revenue", "revenue share"],
-              [[len(top), len(ranked), round(revenue, 2), round(total, 2), share(revenue, total)]]),
-        Table("pareto", ["rank", "share of customers", "cumulative share of revenue"], pareto, "pareto"),
-        Table("lifetime_value", ["id", "name", "order total", "orders", "average order", "tenure (days)"], lifetime),
-    ])
+    return Report(
+        "high_value",
+        "High-value customers",
+        [
+            Table(
+                "top",
+                ["top customers", "customers", "their revenue", "total revenue", "revenue share"],
+                [[len(top), len(ranked), round(revenue, 2), round(total, 2), share(revenue, total)]],
+            ),
+            Table("pareto", ["rank", "share of customers", "cumulative share of revenue"], pareto, "pareto"),
+            Table(
+                "lifetime_value", ["id", "name", "order total", "orders", "average order", "tenure (days)"], lifetime
+            ),
+        ],
+    )
 
 
 def satisfaction(views: Views) -> Report:
@@ -221,11 +260,15 @@ def satisfaction(views: Views) -> Report:
             if score is not None and first <= item.date <= last:
                 scores[quarter_of(item.date)].append(score)
     trend = [[name, len(s), round(sum(s) / len(s), 2) if s else None] for name, s in scores.items()]
-    return Report("satisfaction", "Satisfaction", [
-        Table("distribution", ["score", "customers"], [[s, n] for s, n in counts.items()], "bar"),
-        Table("trend", ["quarter", "ratings", "average"], trend, "line"),
-        Table("low", ["id", "name", "score", "owner"], sorted(low)),
-    ])
+    return Report(
+        "satisfaction",
+        "Satisfaction",
+        [
+            Table("distribution", ["score", "customers"], [[s, n] for s, n in counts.items()], "bar"),
+            Table("trend", ["quarter", "ratings", "average"], trend, "line"),
+            Table("low", ["id", "name", "score", "owner"], sorted(low)),
+        ],
+    )
 
 
 def follow_up_health(views: Views) -> Report:
@@ -243,28 +286,54 @@ def follow_up_health(views: Views) -> Report:
         by_owner[row[0]] = by_owner.get(row[0], 0) + 1
     overdue = [
         [s.due.isoformat(), s.customer_id, views.customers[s.customer_id].model.name, s.action]
-        for s in views.next_steps() if s.due < views.today
+        for s in views.next_steps()
+        if s.due < views.today
     ]
-    return Report("follow_up", "Follow-up health", [
-        Table("idle_by_owner", ["owner", "customers not contacted for 30 days"], sorted(([o, n] for o, n in by_owner.items()), key=lambda r: (-r[1], r[0])), "bar"),
-        Table("idle", ["owner", "id", "name", "days since contact"], sorted(idle, key=lambda r: (r[0], r[1]))),
-        Table("idle_potential", ["owner", "id", "name", "days since contact"], sorted(idle_potential, key=lambda r: (r[0], r[1]))),
-        Table("overdue_next_steps", ["due", "id", "name", "action"], overdue),
-    ])
+    return Report(
+        "follow_up",
+        "Follow-up health",
+        [
+            Table(
+                "idle_by_owner",
+                ["owner", "customers not contacted for 30 days"],
+                sorted(([o, n] for o, n in by_owner.items()), key=lambda r: (-r[1], r[0])),
+                "bar",
+            ),
+            Table("idle", ["owner", "id", "name", "days since contact"], sorted(idle, key=lambda r: (r[0], r[1]))),
+            Table(
+                "idle_potential",
+                ["owner", "id", "name", "days since contact"],
+                sorted(idle_potential, key=lambda r: (r[0], r[1])),
+            ),
+            Table("overdue_next_steps", ["due", "id", "name", "action"], overdue),
+        ],
+    )
 
 
 def data_quality(views: Views) -> Report:
     """Records missing recommended fields, and suspected duplicates (same phone, e-mail or name)."""
     missing = []
     contract = views.dataset.project.contract
-    checked = [(gap, field, lacking) for gap, field, lacking in (  # a field the team removed is never missing
-        ("contacts", "contacts", lambda m: not get(m, "contacts")),
-        ("phone or e-mail", "contacts", lambda m: not any(get(c, "phone") or get(c, "email") for c in get(m, "contacts"))),
-        ("needs", "needs", lambda m: not get(m, "needs")),
-        ("industry", "industry", lambda m: get(m, "industry") == "other"),
-        ("source", "source", lambda m: get(m, "source") == "other"),
-        ("first contact date", "key_dates", lambda m: not any(k.kind == "first_contact" for k in get(m, "key_dates"))),
-    ) if contract.has(field)]
+    checked = [
+        (gap, field, lacking)
+        for gap, field, lacking in (  # a field the team removed is never missing
+            ("contacts", "contacts", lambda m: not get(m, "contacts")),
+            (
+                "phone or e-mail",
+                "contacts",
+                lambda m: not any(get(c, "phone") or get(c, "email") for c in get(m, "contacts")),
+            ),
+            ("needs", "needs", lambda m: not get(m, "needs")),
+            ("industry", "industry", lambda m: get(m, "industry") == "other"),
+            ("source", "source", lambda m: get(m, "source") == "other"),
+            (
+                "first contact date",
+                "key_dates",
+                lambda m: not any(k.kind == "first_contact" for k in get(m, "key_dates")),
+            ),
+        )
+        if contract.has(field)
+    ]
     for view in views.customers.values():
         model = view.model
         gaps = [gap for gap, _, lacking in checked if lacking(model)]
@@ -274,17 +343,24 @@ def data_quality(views: Views) -> Report:
         [reason, ", ".join(ids), " / ".join(views.customers[i].model.name for i in ids)]
         for reason, ids in duplicate_groups(record_keys(views.dataset))
     ]
-    return Report("data_quality", "Data quality", [
-        Table("missing", ["id", "name", "owner", "missing"], missing),
-        Table("duplicates", ["reason", "ids", "names"], duplicates),
-    ])
+    return Report(
+        "data_quality",
+        "Data quality",
+        [
+            Table("missing", ["id", "name", "owner", "missing"], missing),
+            Table("duplicates", ["reason", "ids", "names"], duplicates),
+        ],
+    )
 
 
 # The contract fields each report reads beyond id, name and owner: a report whose fields the team
 # removed is left out (the others adapt: a removed segment field is a table fewer, never a crash).
 NEEDS: dict[str, tuple[str, ...]] = {
-    "interactions": ("interactions",), "complaints": ("service_cases",), "renewals": ("orders", "key_dates"),
-    "high_value": ("orders",), "satisfaction": ("interactions.satisfaction",),
+    "interactions": ("interactions",),
+    "complaints": ("service_cases",),
+    "renewals": ("orders", "key_dates"),
+    "high_value": ("orders",),
+    "satisfaction": ("interactions.satisfaction",),
 }
 
 
@@ -292,10 +368,13 @@ def all_reports(views: Views, label: Label) -> list[Report]:
     """Every report the team's models have the fields for."""
     contract = views.dataset.project.contract
     makers: dict[str, Callable[[], Report]] = {
-        "distribution": lambda: distribution(views, label), "interactions": lambda: interactions(views),
-        "complaints": lambda: complaints(views), "renewals": lambda: renewals(views),
+        "distribution": lambda: distribution(views, label),
+        "interactions": lambda: interactions(views),
+        "complaints": lambda: complaints(views),
+        "renewals": lambda: renewals(views),
         "high_value": lambda: high_value(views, views.dataset.project.settings.tiers.key_top_share),
-        "satisfaction": lambda: satisfaction(views), "follow_up": lambda: follow_up_health(views),
+        "satisfaction": lambda: satisfaction(views),
+        "follow_up": lambda: follow_up_health(views),
         "data_quality": lambda: data_quality(views),
     }
     return [make() for name, make in makers.items() if contract.has(*NEEDS.get(name, ()))]

@@ -8,13 +8,14 @@ bidi overrides, so a record could otherwise clear the screen, rewrite a line or 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 from pydantic import BaseModel
 
-from .modelkit import OptionRef, field_label, marker
 from .escaping import terminal_safe
+from .modelkit import OptionRef, field_label, marker
 from .project import Project
 
 

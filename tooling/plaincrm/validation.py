@@ -23,6 +23,7 @@ from .privacy import find_in_record
 from .problems import FieldPath, FileCheck, Problem, ProblemError, Reference, format_field_path
 from .project import Project
 
+
 class RecordChecker:
     """Per-file checks for customer records, bound to one project's schema."""
 
@@ -34,8 +35,12 @@ class RecordChecker:
         from .masking import Masker
 
         self.validate, self.mask = validate, mask
-        self.masker = Masker(self.models, phone_region=project.settings.phone_region, fields=project.settings.mask_fields)
-        self.inside = real_prefix(project.root)  # files reached through a linked folder out of the repository are refused
+        self.masker = Masker(
+            self.models, phone_region=project.settings.phone_region, fields=project.settings.mask_fields
+        )
+        self.inside = real_prefix(
+            project.root
+        )  # files reached through a linked folder out of the repository are refused
         self._reference_paths = {
             kind: [(path, ref.target) for path, ref in marker_paths(model, Ref)] for kind, model in self.models.items()
         }
@@ -85,7 +90,10 @@ class RecordChecker:
             if self.mask:
                 data = self.masker.mask(data)
         return FileCheck(
-            raw.file, problems, record_id, self._references(data, kind),
+            raw.file,
+            problems,
+            record_id,
+            self._references(data, kind),
             model=model if keep_model and valid else None,
             data=data if keep_data and valid else None,
             contact_keys=keys,
@@ -119,21 +127,27 @@ class RecordChecker:
             problems.append(self._schema_problem(raw, err, loc, kind_model))
         return problems
 
-    def _schema_problem(self, raw: RawRecord, err: ErrorDetails, loc: FieldPath, model: type[BaseModel] | None) -> Problem:
+    def _schema_problem(
+        self, raw: RawRecord, err: ErrorDetails, loc: FieldPath, model: type[BaseModel] | None
+    ) -> Problem:
         kind_of_error, value = err["type"], err.get("input")
         message = err["msg"].removeprefix("Value error, ")
         at_key = False
         if kind_of_error in ("union_tag_invalid", "union_tag_not_found"):
             loc = ("kind",)
             kinds = ", ".join(repr(k) for k in self.models)
-            message = f"kind must be one of {kinds}" + (f", found {value.get('kind')!r}" if isinstance(value, dict) and "kind" in value else "")
+            message = f"kind must be one of {kinds}" + (
+                f", found {value.get('kind')!r}" if isinstance(value, dict) and "kind" in value else ""
+            )
         elif kind_of_error == "extra_forbidden":
             at_key = True
             message = f"unknown field {loc[-1]!r}"
             parent = _model_at(model, loc[:-1])
             known = list(parent.model_fields) if parent else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            message += f" (did you mean {close[0]!r}?)" if close else (f"; known fields: {', '.join(known)}" if known else "")
+            message += (
+                f" (did you mean {close[0]!r}?)" if close else (f"; known fields: {', '.join(known)}" if known else "")
+            )
         elif kind_of_error == "missing":
             message = f"required field {loc[-1]!r} is missing"
             return Problem(raw.file, *raw.position(loc[:-1]), format_field_path(loc), message, "schema.missing")

@@ -5,13 +5,14 @@ Computed once per build and shared by every output (pages, exports, reminders).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from .dataset import Dataset
-from .history.audit import History
 from .facts import CustomerFacts, NextStepDue, customer_facts
+from .history.audit import History
 from .segments import Tier, assign_tier, freshness, group, segment_values, top_share_threshold
 
 
@@ -45,9 +46,11 @@ class Views:
 
     def next_steps(self) -> list[NextStepDue]:
         """Every open next step by due date (home, owner pages and a report ask)."""
+
         def make():
             steps = [s for view in self.customers.values() for s in view.facts.open_next_steps]
             return sorted(steps, key=lambda s: (s.due, s.customer_id))
+
         return self.memo("next_steps", make)
 
     def by_owner(self, handle: str) -> list[CustomerView]:
@@ -63,11 +66,20 @@ def derive(dataset: Dataset, today: date, history: History | None = None) -> Vie
     for cid, customer in dataset.customers.items():
         tier = assign_tier(customer, facts[cid], rules, threshold)
         customers[cid] = CustomerView(
-            cid, customer, dataset.files[cid], facts[cid], tier,
-            freshness(tier.name, facts[cid], rules), segment_values(customer, tier.name),
+            cid,
+            customer,
+            dataset.files[cid],
+            facts[cid],
+            tier,
+            freshness(tier.name, facts[cid], rules),
+            segment_values(customer, tier.name),
         )
     return Views(
-        dataset, today, customers,
+        dataset,
+        today,
+        customers,
         group({cid: view.segments for cid, view in customers.items()}),
-        dataset.inbound("referred_by"), dataset.inbound("parent"), history,
+        dataset.inbound("referred_by"),
+        dataset.inbound("parent"),
+        history,
     )

@@ -73,6 +73,7 @@ def reorder(text: str, order: list[str]) -> str:
 # Text for the few shapes a record's fields take (a scalar, an inline list or mapping, a list of
 # items), in the style of the sample records. Every writer quotes text by one rule, `text_style`.
 
+
 def _emit(value: Any) -> str:
     """A number, a boolean or null, as libyaml writes it."""
     import yaml
@@ -83,7 +84,16 @@ def _emit(value: Any) -> str:
 
 _PLAIN = re.compile(r"[^\W\d_][\w.\-]*(?: [\w.\-]+)*")  # a word first, no YAML syntax anywhere
 _NEEDS_ESCAPES = re.compile("[\t\n\r\x85\u2028\u2029]")  # what single quotes would fold or break on
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
+_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\t": "\\t",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\x85": "\\N",
+    "\u2028": "\\L",
+    "\u2029": "\\P",
+}
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 STR = "tag:yaml.org,2002:str"  # as loading names it
 

@@ -40,7 +40,9 @@ def parents() -> Parents:
     labelled = argparse.ArgumentParser(add_help=False)
     labelled.add_argument("--lang", choices=("en", "zh"), help="label language (default: $PLAINCRM_LANG or en)")
     dry_run = argparse.ArgumentParser(add_help=False)
-    dry_run.add_argument("--dry-run", action="store_true", help="check the change and print it as a diff; write nothing")
+    dry_run.add_argument(
+        "--dry-run", action="store_true", help="check the change and print it as a diff; write nothing"
+    )
     return Parents(root, dated, labelled, dry_run)
 
 

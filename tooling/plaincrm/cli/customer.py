@@ -32,34 +32,62 @@ def _ask(args, command: str, needed) -> tuple[object, str, int | None]:
 
 # --- crm order add ---------------------------------------------------------------------------------
 
+
 def cmd_order_add(args) -> int:
     from ..write import actions
 
-    project, lang, stop = _ask(args, "order add", [
-        ("item", ("Product or service", "产品/服务"), {}),
-        ("amount", ("Amount", "金额"), {"convert": _amount}),
-    ])
+    project, lang, stop = _ask(
+        args,
+        "order add",
+        [
+            ("item", ("Product or service", "产品/服务"), {}),
+            ("amount", ("Amount", "金额"), {"convert": _amount}),
+        ],
+    )
     if stop is not None:
         return stop
-    order = {"date": args.date or args.today or date.today(), "item": args.item, "amount": args.amount,
-             "currency": args.currency, "kind": args.kind, "status": args.status}
-    return said(project, actions.add_order(project, args.id, order, dry_run=args.dry_run), "order add", lang,
-                dry_run=args.dry_run)
+    order = {
+        "date": args.date or args.today or date.today(),
+        "item": args.item,
+        "amount": args.amount,
+        "currency": args.currency,
+        "kind": args.kind,
+        "status": args.status,
+    }
+    return said(
+        project,
+        actions.add_order(project, args.id, order, dry_run=args.dry_run),
+        "order add",
+        lang,
+        dry_run=args.dry_run,
+    )
 
 
 # --- crm case open | update | resolve ----------------------------------------------------------------
 
+
 def cmd_case_open(args) -> int:
     from ..write import actions
 
-    project, lang, stop = _ask(args, "case open", [
-        ("kind", ("Kind", "类型"), {"options": "case_kind"}),
-        ("summary", ("Summary", "问题描述"), {}),
-    ])
+    project, lang, stop = _ask(
+        args,
+        "case open",
+        [
+            ("kind", ("Kind", "类型"), {"options": "case_kind"}),
+            ("summary", ("Summary", "问题描述"), {}),
+        ],
+    )
     if stop is not None:
         return stop
-    outcome = actions.open_case(project, args.id, kind=args.kind, summary=args.summary,
-                                opened=args.date or args.today or date.today(), status=args.status, dry_run=args.dry_run)
+    outcome = actions.open_case(
+        project,
+        args.id,
+        kind=args.kind,
+        summary=args.summary,
+        opened=args.date or args.today or date.today(),
+        status=args.status,
+        dry_run=args.dry_run,
+    )
     return said(project, outcome, "case open", lang, dry_run=args.dry_run)
 
 
@@ -79,27 +107,42 @@ def cmd_case_resolve(args) -> int:
     from ..write import actions
 
     project, lang = _project(args), _lang(args)
-    outcome = actions.resolve_case(project, args.id, resolved=args.date or args.today or date.today(),
-                                   resolution=args.resolution, status=args.status, which=args.case, dry_run=args.dry_run)
+    outcome = actions.resolve_case(
+        project,
+        args.id,
+        resolved=args.date or args.today or date.today(),
+        resolution=args.resolution,
+        status=args.status,
+        which=args.case,
+        dry_run=args.dry_run,
+    )
     return said(project, outcome, "case resolve", lang, dry_run=args.dry_run)
 
 
 # --- crm date add -------------------------------------------------------------------------------------
 
+
 def cmd_date_add(args) -> int:
     from ..write import actions
 
-    project, lang, stop = _ask(args, "date add", [
-        ("kind", ("Kind", "类型"), {"options": "key_date_kind"}),
-        ("date", ("Date", "日期"), {"convert": date.fromisoformat}),
-    ])
+    project, lang, stop = _ask(
+        args,
+        "date add",
+        [
+            ("kind", ("Kind", "类型"), {"options": "key_date_kind"}),
+            ("date", ("Date", "日期"), {"convert": date.fromisoformat}),
+        ],
+    )
     if stop is not None:
         return stop
-    outcome = actions.add_key_date(project, args.id, kind=args.kind, day=args.date, note=args.note, dry_run=args.dry_run)
+    outcome = actions.add_key_date(
+        project, args.id, kind=args.kind, day=args.date, note=args.note, dry_run=args.dry_run
+    )
     return said(project, outcome, "date add", lang, dry_run=args.dry_run)
 
 
 # --- crm contact add ----------------------------------------------------------------------------------
+
 
 def cmd_contact_add(args) -> int:
     from ..write import actions
@@ -107,13 +150,26 @@ def cmd_contact_add(args) -> int:
     project, lang, stop = _ask(args, "contact add", [("name", ("Name", "姓名"), {})])
     if stop is not None:
         return stop
-    contact = {"name": args.name, "title": args.title, "phone": args.phone, "email": args.email, "im": args.im,
-               "decision_maker": True if args.decision_maker else None, "notes": args.notes}
-    return said(project, actions.add_contact(project, args.id, contact, dry_run=args.dry_run), "contact add", lang,
-                dry_run=args.dry_run)
+    contact = {
+        "name": args.name,
+        "title": args.title,
+        "phone": args.phone,
+        "email": args.email,
+        "im": args.im,
+        "decision_maker": True if args.decision_maker else None,
+        "notes": args.notes,
+    }
+    return said(
+        project,
+        actions.add_contact(project, args.id, contact, dry_run=args.dry_run),
+        "contact add",
+        lang,
+        dry_run=args.dry_run,
+    )
 
 
 # --- crm step done ------------------------------------------------------------------------------------
+
 
 def cmd_step_done(args) -> int:
     from ..write import actions
@@ -125,24 +181,36 @@ def cmd_step_done(args) -> int:
 
 # --- the parsers --------------------------------------------------------------------------------------
 
+
 def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     """`parents`: --root, --today, --lang and --dry-run, as every write command takes them."""
+
     def group(name: str, help: str, description: str):
         parser = sub.add_parser(name, help=help, description=description)
         return parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     def command(actions, name: str, func, help: str, description: str) -> argparse.ArgumentParser:
-        parser = actions.add_parser(name, parents=parents, help=help, description=description + " Validated as crm "
-                                    "validate would before the file is replaced; nothing is written if it would not be "
-                                    "valid. --dry-run prints the change as a diff instead.")
+        parser = actions.add_parser(
+            name,
+            parents=parents,
+            help=help,
+            description=description + " Validated as crm "
+            "validate would before the file is replaced; nothing is written if it would not be "
+            "valid. --dry-run prints the change as a diff instead.",
+        )
         parser.add_argument("id", help="customer id, e.g. C20240501001")
         parser.set_defaults(func=func)
         return parser
 
     orders = group("order", "orders (交易记录): crm order add ID --item … --amount …", "Record orders.")
-    p = command(orders, "add", cmd_order_add, "add an order to a customer",
-                "Append an order: its date (default: today), product or service, amount; currency, kind and status "
-                "default to the model's (the team's currency, new, signed). Asks for what is missing in a terminal.")
+    p = command(
+        orders,
+        "add",
+        cmd_order_add,
+        "add an order to a customer",
+        "Append an order: its date (default: today), product or service, amount; currency, kind and status "
+        "default to the model's (the team's currency, new, signed). Asks for what is missing in a terminal.",
+    )
     p.add_argument("--item", help="the product or service (产品/服务)")
     p.add_argument("--amount", type=_amount, help="the amount, e.g. 12000 or 12,000.50")
     p.add_argument("--date", type=_day, help="the order's date (default: today)")
@@ -151,35 +219,64 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--status", help="an order_status option value: quoted, signed, paid, delivered, cancelled")
 
     cases = group("case", "service cases (投诉处理): crm case open|update|resolve ID", "Record service cases.")
-    p = command(cases, "open", cmd_case_open, "open a service case (a consultation, complaint or after-sales request)",
-                "Append a service case, open from --date (default: today). Asks for what is missing in a terminal.")
+    p = command(
+        cases,
+        "open",
+        cmd_case_open,
+        "open a service case (a consultation, complaint or after-sales request)",
+        "Append a service case, open from --date (default: today). Asks for what is missing in a terminal.",
+    )
     p.add_argument("--kind", help="a case_kind option value: consultation, complaint, after_sales")
     p.add_argument("--summary", help="what the customer raised (问题描述)")
     p.add_argument("--date", type=_day, help="the day it was raised (default: today)")
     p.add_argument("--status", help="a case_status option value (default: open)")
-    p = command(cases, "update", cmd_case_update, "change an open case's status or resolution so far",
-                "Change an open case: its status (in_progress …) or the resolution so far.")
-    p.add_argument("--case", type=int, metavar="N", help="which open case, counted from 1 (needed when several are open)")
+    p = command(
+        cases,
+        "update",
+        cmd_case_update,
+        "change an open case's status or resolution so far",
+        "Change an open case: its status (in_progress …) or the resolution so far.",
+    )
+    p.add_argument(
+        "--case", type=int, metavar="N", help="which open case, counted from 1 (needed when several are open)"
+    )
     p.add_argument("--status", help="a case_status option value")
     p.add_argument("--resolution", help="how it is being handled (处理结果)")
-    p = command(cases, "resolve", cmd_case_resolve, "resolve an open case",
-                "Close an open case: the day it was resolved (--date, default: today), how (--resolution) and the "
-                "status (resolved, or closed).")
-    p.add_argument("--case", type=int, metavar="N", help="which open case, counted from 1 (needed when several are open)")
+    p = command(
+        cases,
+        "resolve",
+        cmd_case_resolve,
+        "resolve an open case",
+        "Close an open case: the day it was resolved (--date, default: today), how (--resolution) and the "
+        "status (resolved, or closed).",
+    )
+    p.add_argument(
+        "--case", type=int, metavar="N", help="which open case, counted from 1 (needed when several are open)"
+    )
     p.add_argument("--date", type=_day, help="the day it was resolved (default: today)")
     p.add_argument("--resolution", help="how it was resolved (处理结果)")
     p.add_argument("--status", default="resolved", choices=("resolved", "closed"))
 
     dates = group("date", "key dates (关键节点): crm date add ID --kind renewal_due --date …", "Record key dates.")
-    p = command(dates, "add", cmd_date_add, "add a key date (a renewal, a birthday, a signing)",
-                "Append a key date; reminders and calendar feeds show it ahead. Asks for what is missing in a terminal.")
+    p = command(
+        dates,
+        "add",
+        cmd_date_add,
+        "add a key date (a renewal, a birthday, a signing)",
+        "Append a key date; reminders and calendar feeds show it ahead. Asks for what is missing in a terminal.",
+    )
     p.add_argument("--kind", help="a key_date_kind option value: renewal_due, birthday, contract_signed, …")
     p.add_argument("--date", type=_day, help="the date (YYYY-MM-DD)")
     p.add_argument("--note", help="what it is about")
 
     contacts = group("contact", "contact people (决策关键人): crm contact add ID --name …", "Record contact people.")
-    p = command(contacts, "add", cmd_contact_add, "add a contact person",
-                "Append a contact person; refused when one with the same phone number or e-mail is there already.")
+    p = command(
+        contacts,
+        "add",
+        cmd_contact_add,
+        "add a contact person",
+        "Append a contact person; refused when one with the same phone number or e-mail is there already.",
+    )
     p.add_argument("--name", help="the person's name (真实姓名, not 某先生)")
     p.add_argument("--title", help="their title or role (职务)")
     p.add_argument("--phone")
@@ -189,7 +286,12 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--notes")
 
     steps = group("step", "next steps: crm step done ID [--step N]", "Complete next steps.")
-    p = command(steps, "done", cmd_step_done, "mark a pending next step done",
-                "Mark a pending next step done, so reminders stop; with several pending, --step N says which "
-                "(counted from 1, in the record's order; without it the pending ones are listed).")
+    p = command(
+        steps,
+        "done",
+        cmd_step_done,
+        "mark a pending next step done",
+        "Mark a pending next step done, so reminders stop; with several pending, --step N says which "
+        "(counted from 1, in the record's order; without it the pending ones are listed).",
+    )
     p.add_argument("--step", type=int, metavar="N", help="which pending step, counted from 1")

@@ -23,18 +23,38 @@ def cmd_new(args) -> int:
         args.owner = next(iter(team.members))
     defaults = dict(NEW_DEFAULTS)
     questionnaire = args.name is None  # no name given: ask for each field in turn (in a terminal)
-    stop = fill(args, Asker(project, lang, "new"), [
-        ("name", ("Name (full, no abbreviations)", "客户名称（全称，勿用简称）"), {}),
-        *([("kind", ("Kind", "客户类型"), {"options": "customer_kind", "default": "company"})] if questionnaire else []),
-        ("owner", ("Owner", "跟进人"), {"choices": sorted(team.members)}),
-        *[(name, label, {"options": name, "default": defaults.get(name), "required": False})
-          for name, label in (("source", ("Source", "客户来源")), ("industry", ("Industry", "所属行业")),
-                              ("category", ("Category", "客户分类"))) if questionnaire],
-    ])
+    stop = fill(
+        args,
+        Asker(project, lang, "new"),
+        [
+            ("name", ("Name (full, no abbreviations)", "客户名称（全称，勿用简称）"), {}),
+            *(
+                [("kind", ("Kind", "客户类型"), {"options": "customer_kind", "default": "company"})]
+                if questionnaire
+                else []
+            ),
+            ("owner", ("Owner", "跟进人"), {"choices": sorted(team.members)}),
+            *[
+                (name, label, {"options": name, "default": defaults.get(name), "required": False})
+                for name, label in (
+                    ("source", ("Source", "客户来源")),
+                    ("industry", ("Industry", "所属行业")),
+                    ("category", ("Category", "客户分类")),
+                )
+                if questionnaire
+            ],
+        ],
+    )
     if stop is not None:
         return stop
-    fields = {"name": args.name, "kind": args.kind or "company", "owner": args.owner, "source": args.source,
-              "industry": args.industry, "category": args.category}
+    fields = {
+        "name": args.name,
+        "kind": args.kind or "company",
+        "owner": args.owner,
+        "source": args.source,
+        "industry": args.industry,
+        "category": args.category,
+    }
     outcome = actions.create_customer(project, fields, today=args.today or date.today(), dry_run=args.dry_run)
     return said(project, outcome, "new", lang, dry_run=args.dry_run)
 
@@ -61,17 +81,31 @@ def cmd_log(args) -> int:
     from ..write import actions
 
     project, lang = _project(args), _lang(args)
-    stop = fill(args, Asker(project, lang, "log"), [
-        ("channel", ("Channel", "沟通方式"), {"options": "channel"}),
-        ("topic", ("Topic", "沟通主题"), {}),
-        ("summary", ("Summary", "沟通内容摘要"), {}),
-    ])
+    stop = fill(
+        args,
+        Asker(project, lang, "log"),
+        [
+            ("channel", ("Channel", "沟通方式"), {"options": "channel"}),
+            ("topic", ("Topic", "沟通主题"), {}),
+            ("summary", ("Summary", "沟通内容摘要"), {}),
+        ],
+    )
     if stop is not None:
         return stop
     outcome = actions.log_interaction(
-        project, args.id, day=args.date or args.today or date.today(), channel=args.channel, topic=args.topic,
-        summary=args.summary, feedback=args.feedback, satisfaction=args.satisfaction, by=args.by,
-        next_action=args.next, due=args.due, dry_run=args.dry_run)
+        project,
+        args.id,
+        day=args.date or args.today or date.today(),
+        channel=args.channel,
+        topic=args.topic,
+        summary=args.summary,
+        feedback=args.feedback,
+        satisfaction=args.satisfaction,
+        by=args.by,
+        next_action=args.next,
+        due=args.due,
+        dry_run=args.dry_run,
+    )
     return said(project, outcome, "log", lang, dry_run=args.dry_run)
 
 
@@ -364,8 +398,12 @@ def add_from_issue(sub, parents: Parents) -> None:
         "files written, one a line, or (exit 1, on standard error) what is wrong, for the quick-entry workflow to "
         "open a pull request or comment on the issue.",
     )
-    p.add_argument("--form", required=True, help="new-customer, log-interaction, add-order, open-case, resolve-case or "
-                   "add-contact (or the issue's crm:… label)")
+    p.add_argument(
+        "--form",
+        required=True,
+        help="new-customer, log-interaction, add-order, open-case, resolve-case or "
+        "add-contact (or the issue's crm:… label)",
+    )
     p.add_argument("--body-file", required=True, help="the issue body (- for standard input)")
     p.add_argument("--author", help="the issue author's git host login (the participant, when in the team)")
     p.add_argument(

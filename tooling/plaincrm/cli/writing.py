@@ -14,12 +14,24 @@ from ..problems import render
 from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 WORDS = {
-    "en": {"nothing": "nothing written", "dry": "dry run: nothing written", "required": "required",
-           "choose": "please choose one of the values listed", "not_date": "not a date (YYYY-MM-DD)",
-           "needs": "{what} is required (or run it in a terminal to be asked)", "not_number": "not a number"},
-    "zh": {"nothing": "未写入任何内容", "dry": "试运行：未写入任何内容", "required": "必填",
-           "choose": "请从所列选项中选择", "not_date": "不是日期（YYYY-MM-DD）",
-           "needs": "缺少 {what}（或在终端中运行以逐项询问）", "not_number": "不是数字"},
+    "en": {
+        "nothing": "nothing written",
+        "dry": "dry run: nothing written",
+        "required": "required",
+        "choose": "please choose one of the values listed",
+        "not_date": "not a date (YYYY-MM-DD)",
+        "needs": "{what} is required (or run it in a terminal to be asked)",
+        "not_number": "not a number",
+    },
+    "zh": {
+        "nothing": "未写入任何内容",
+        "dry": "试运行：未写入任何内容",
+        "required": "必填",
+        "choose": "请从所列选项中选择",
+        "not_date": "不是日期（YYYY-MM-DD）",
+        "needs": "缺少 {what}（或在终端中运行以逐项询问）",
+        "not_number": "不是数字",
+    },
 }
 
 
@@ -39,8 +51,16 @@ class Asker:
         print(f"crm {self.command}: " + words(self.lang)["needs"].format(what=flag), file=sys.stderr)
         return EXIT_USAGE
 
-    def ask(self, label: tuple[str, str], *, options: str | None = None, choices: list[str] | None = None,
-            default: Any = None, convert: Callable[[str], Any] | None = None, required: bool = True) -> Any:
+    def ask(
+        self,
+        label: tuple[str, str],
+        *,
+        options: str | None = None,
+        choices: list[str] | None = None,
+        default: Any = None,
+        convert: Callable[[str], Any] | None = None,
+        required: bool = True,
+    ) -> Any:
         """One value: `options` names an option list (its values offered with their labels), `choices`
         lists the only answers (team members); Enter keeps `default`."""
         en, zh = label
@@ -64,7 +84,10 @@ class Asker:
             try:
                 return convert(answer) if convert else answer
             except ValueError:
-                print("  " + words(self.lang)["not_date" if convert is date.fromisoformat else "not_number"], file=sys.stderr)
+                print(
+                    "  " + words(self.lang)["not_date" if convert is date.fromisoformat else "not_number"],
+                    file=sys.stderr,
+                )
 
 
 def fill(args, asker: Asker, needed: list[tuple[str, tuple[str, str], dict]]) -> int | None:

@@ -22,7 +22,16 @@ from ..project import Project
 from .blocks import Unsure, changed_parts
 from .changes import ChangeWords
 from .gitlog import (
-    NULL_BLOB, Commit, GitError, git, head, is_repository, read_blobs, read_log, resolve, shallow_boundary,
+    NULL_BLOB,
+    Commit,
+    GitError,
+    git,
+    head,
+    is_repository,
+    read_blobs,
+    read_log,
+    resolve,
+    shallow_boundary,
 )
 
 log = logging.getLogger("plaincrm.history")
@@ -69,8 +78,9 @@ class History:
 RECENT = 100
 
 
-def read_history(project: Project, *, use_cache: bool = True, jobs: int | None = None,
-                 revision: str | None = None) -> History:
+def read_history(
+    project: Project, *, use_cache: bool = True, jobs: int | None = None, revision: str | None = None
+) -> History:
     """The history of every record under the customers folder, from the commit checked out
     (or `revision`). Paths are relative to the project, which may be a folder of a larger repository."""
     root = project.root
@@ -103,8 +113,10 @@ def read_history(project: Project, *, use_cache: bool = True, jobs: int | None =
 
 # --- describing the commits -------------------------------------------------------------
 
-def _describe(project: Project, commits: list[Commit], state: dict, boundary: set[str], jobs: int | None,
-              folder: str, prefix: str) -> None:
+
+def _describe(
+    project: Project, commits: list[Commit], state: dict, boundary: set[str], jobs: int | None, folder: str, prefix: str
+) -> None:
     """Follow each record through the commits, oldest first (renames keep a record's lineage)."""
     folder += "/"
     work = []  # (commit, change) pairs that touch a record, paths made relative to the project
@@ -112,7 +124,7 @@ def _describe(project: Project, commits: list[Commit], state: dict, boundary: se
         for change in commit.changes:
             if _is_record(change.path, folder) or _is_record(change.old_path, folder):
                 if prefix:
-                    change = replace(change, path=change.path[len(prefix):], old_path=change.old_path[len(prefix):])
+                    change = replace(change, path=change.path[len(prefix) :], old_path=change.old_path[len(prefix) :])
                 work.append((commit, change))
     described = _lines_for(project, [(c.old_blob, c.new_blob, c.status) for _, c in work], jobs)
     lineage: dict[str, str] = state["lineage"]  # current path -> lineage key (the path it was first seen at)
@@ -132,7 +144,9 @@ def _describe(project: Project, commits: list[Commit], state: dict, boundary: se
             key = lineage.setdefault(change.path, change.path)
         if not lines:
             continue  # only formatting or comments changed: nothing to say
-        entry = Entry(commit.sha, commit.date, commit.author, commit.subject, commit.pull_request, tuple(lines), change.path)
+        entry = Entry(
+            commit.sha, commit.date, commit.author, commit.subject, commit.pull_request, tuple(lines), change.path
+        )
         entries.setdefault(key, []).append(entry.as_tuple())
         recent.append(entry.as_tuple())
     del recent[:-RECENT]
@@ -156,8 +170,9 @@ def _lines_for(project: Project, pairs: list[tuple[str, str, str]], jobs: int | 
     return list(map_chunks(describe_chunk, pairs, seconds_each=DESCRIBE_SECONDS, jobs=jobs))
 
 
-def _describe_pair(words: ChangeWords, blobs: dict[str, bytes], limits, memo: dict, old_blob: str, new_blob: str,
-                   status: str) -> tuple[str, ...]:
+def _describe_pair(
+    words: ChangeWords, blobs: dict[str, bytes], limits, memo: dict, old_blob: str, new_blob: str, status: str
+) -> tuple[str, ...]:
     if status == "D" or new_blob == NULL_BLOB:
         return ("deleted",)
     if status == "A" or old_blob == NULL_BLOB:
@@ -196,10 +211,13 @@ class _unreadable(str):
         if isinstance(error, ProblemError) and error.problems:
             problem = error.problems[0]
             return super().__new__(cls, f"line {problem.line}: {problem.message}")
-        return super().__new__(cls, "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "missing from this clone")
+        return super().__new__(
+            cls, "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "missing from this clone"
+        )
 
 
 # --- the cache ---------------------------------------------------------------------------
+
 
 def _cache_file(project: Project) -> Path:
     return project.root / ".cache" / "plaincrm" / "history.marshal"

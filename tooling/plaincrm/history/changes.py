@@ -12,7 +12,8 @@ any version in git, even one the schema of today would refuse. Contact details m
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..masking import MASKERS
 from ..modelkit import Masked, marker_paths
@@ -119,7 +120,9 @@ class ChangeWords:
         if how is None:
             return _text
         mask = MASKERS[how]
-        return lambda value: _text(value if not isinstance(value, str) or "*" in value else mask(value))  # "*": masked already
+        return lambda value: _text(
+            value if not isinstance(value, str) or "*" in value else mask(value)
+        )  # "*": masked already
 
 
 def _as_list(value: Any) -> list:

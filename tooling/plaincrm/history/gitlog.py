@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 NULL_BLOB = "0" * 40
 _PR_PATTERNS = (
@@ -115,7 +115,9 @@ _FORMAT = "%x00".join(_FIELDS) + "%x00"  # with -z: each field ends in NUL, the 
 _SHA = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1 or SHA-256
 
 
-def read_log(root: Path, *, paths: Iterable[str] = (), since: str | None = None, revision: str = "HEAD") -> list[Commit]:
+def read_log(
+    root: Path, *, paths: Iterable[str] = (), since: str | None = None, revision: str = "HEAD"
+) -> list[Commit]:
     """Every commit reachable from `revision` (not from `since`), newest first, with the files it changed
     under `paths` (renames detected). Merge commits are listed, without changes of their own."""
     spec = f"{since}..{revision}" if since else revision
@@ -125,7 +127,9 @@ def read_log(root: Path, *, paths: Iterable[str] = (), since: str | None = None,
     for fields, changes in _log_entries(out.split(b"\0")):
         sha, parents, author, email, date, subject, body = (f.decode("utf-8", errors="replace") for f in fields)
         commit = Commit(sha, tuple(parents.split()), author, email, date, subject, body.strip())
-        commit.changes = [c for c in changes if not wanted or c.path.startswith(wanted) or c.old_path.startswith(wanted)]
+        commit.changes = [
+            c for c in changes if not wanted or c.path.startswith(wanted) or c.old_path.startswith(wanted)
+        ]
         commits.append(commit)
     _assign_pull_requests(commits)
     return commits
@@ -185,8 +189,12 @@ def read_blobs(root: Path, blobs: Iterable[str], max_bytes: int) -> dict[str, by
     if not wanted:
         return {}
     try:
-        process = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
     except FileNotFoundError:
         raise GitError("git is not installed") from None
     feeder = threading.Thread(target=_feed, args=(process.stdin, ("\n".join(wanted) + "\n").encode()), daemon=True)

@@ -23,8 +23,10 @@ from ..project import Project
 from .gitlog import GitError, commit_before, git, read_blobs, resolve, tree_files
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-UNTRUSTED_NOTE = ("read with today's schema, not the revision's own (its code is not run): fields it lacks or has "
-                  "extra are reported as problems; --trust-revision uses its schema")
+UNTRUSTED_NOTE = (
+    "read with today's schema, not the revision's own (its code is not run): fields it lacks or has "
+    "extra are reported as problems; --trust-revision uses its schema"
+)
 
 
 @dataclass(frozen=True)

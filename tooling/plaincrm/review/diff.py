@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..loading import parse_text, read_bounded
-from ..modelkit import MERGED_FIELD
 from ..escaping import markdown_code, terminal_safe
-from ..problems import ProblemError
-from ..project import Project
 from ..history.changes import ChangeWords
 from ..history.gitlog import GitError, git
-
+from ..loading import parse_text, read_bounded
+from ..modelkit import MERGED_FIELD
+from ..problems import ProblemError
+from ..project import Project
 
 
 @dataclass
@@ -85,6 +84,7 @@ def _headline(change: RecordChange) -> str:
 
 # --- reading a side -------------------------------------------------------------------------
 
+
 @dataclass
 class Side:
     label: str
@@ -120,6 +120,7 @@ def default_base(root: Path) -> str:
 
 # --- comparing ------------------------------------------------------------------------------
 
+
 def compare(old: Side, new: Side, *, today: date, words: ChangeWords) -> Comparison:
     changes: list[RecordChange] = []
     errors: list[str] = []
@@ -129,9 +130,13 @@ def compare(old: Side, new: Side, *, today: date, words: ChangeWords) -> Compari
     for record_id, (path, data) in list(came.items()):
         before = old_by_path.get(path)
         if before is not None:  # the same file, another id
-            errors.append(f"{path}: the id changed from {before} to {record_id}; ids are stable "
-                          "(rename a customer with its name field; merge duplicates with crm merge)")
-            changes.append(RecordChange(record_id, "id-changed", _name(data), [f"id: {before} → {record_id}"], path, path))
+            errors.append(
+                f"{path}: the id changed from {before} to {record_id}; ids are stable "
+                "(rename a customer with its name field; merge duplicates with crm merge)"
+            )
+            changes.append(
+                RecordChange(record_id, "id-changed", _name(data), [f"id: {before} → {record_id}"], path, path)
+            )
             del gone[before], came[record_id]
     for record_id in sorted(set(old.records) & set(new.records)):
         (old_path, old_data), (new_path, new_data) = old.records[record_id], new.records[record_id]
@@ -141,7 +146,9 @@ def compare(old: Side, new: Side, *, today: date, words: ChangeWords) -> Compari
         kind = "changed"
         if new_data.get(MERGED_FIELD) and not old_data.get(MERGED_FIELD):
             kind = "merged"
-            lines = [f"merged into {new_data[MERGED_FIELD]}"] + [line for line in lines if not line.startswith(MERGED_FIELD)]
+            lines = [f"merged into {new_data[MERGED_FIELD]}"] + [
+                line for line in lines if not line.startswith(MERGED_FIELD)
+            ]
         elif old_path != new_path:
             kind = "renamed"
         if lines or kind != "changed":
@@ -173,9 +180,12 @@ def _effects(old: Side, new: Side, today: date) -> tuple[list[str], list[str]]:
         except ProblemError as error:
             shown = [f"{side.label}: {problem}" for problem in error.problems[:SHOWN_PROBLEMS]]
             more = len(error.problems) - len(shown)
-            return [], [f"{side.label} has {len(error.problems)} validation problem(s) under today's schema (fields "
-                        "its records lack or have extra, or errors): derived effects not computed", *shown,
-                        *([f"… and {more} more (crm validate)"] if more > 0 else [])]
+            return [], [
+                f"{side.label} has {len(error.problems)} validation problem(s) under today's schema (fields "
+                "its records lack or have extra, or errors): derived effects not computed",
+                *shown,
+                *([f"… and {more} more (crm validate)"] if more > 0 else []),
+            ]
     before, after = views
     label = before.dataset.project.options["tier"].label if "tier" in before.dataset.project.options else (lambda v: v)
     effects = []
@@ -191,7 +201,9 @@ def _effects(old: Side, new: Side, today: date) -> tuple[list[str], list[str]]:
     if became:
         effects.append(f"{len(became)} follow-ups become overdue" if len(became) > 1 else "1 follow-up becomes overdue")
     if cleared:
-        effects.append(f"{len(cleared)} overdue follow-ups cleared" if len(cleared) > 1 else "1 overdue follow-up cleared")
+        effects.append(
+            f"{len(cleared)} overdue follow-ups cleared" if len(cleared) > 1 else "1 overdue follow-up cleared"
+        )
     return effects, []
 
 

@@ -7,8 +7,9 @@ reverse the subject after it in a feed reader)."""
 
 from __future__ import annotations
 
-from typing import Callable
-from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
+from collections.abc import Callable
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 from ..escaping import isolated, xml_text
 from ..history.audit import Entry
@@ -24,8 +25,14 @@ def quoteattr(text: str) -> str:
     return _quoteattr(xml_text(text))
 
 
-def atom_feed(entries: list[Entry], *, title: str, feed_id: str, page_url: str,
-              describe: Callable[[Entry], tuple[str, str | None]]) -> bytes:
+def atom_feed(
+    entries: list[Entry],
+    *,
+    title: str,
+    feed_id: str,
+    page_url: str,
+    describe: Callable[[Entry], tuple[str, str | None]],
+) -> bytes:
     """`describe(entry)` gives the record's name and its page's URL (None for a deleted record).
     The feed's time is its newest change's, so the same history gives the same file."""
     updated = entries[0].date if entries else "1970-01-01T00:00:00Z"
@@ -35,7 +42,7 @@ def atom_feed(entries: list[Entry], *, title: str, feed_id: str, page_url: str,
         f"<title>{escape(title)}</title>",
         f"<id>{escape(feed_id)}</id>",
         f"<updated>{escape(updated)}</updated>",
-        f"<link rel=\"alternate\" href={quoteattr(page_url)}/>",
+        f'<link rel="alternate" href={quoteattr(page_url)}/>',
         "<generator>plaincrm</generator>",
     ]
     for entry in entries:
@@ -47,7 +54,7 @@ def atom_feed(entries: list[Entry], *, title: str, feed_id: str, page_url: str,
             f"<id>{escape(f'urn:plaincrm:change:{entry.sha}:{entry.path}')}</id>",
             f"<updated>{escape(entry.date)}</updated>",
             f"<author><name>{escape(entry.author)}</name></author>",
-            *([f"<link rel=\"alternate\" href={quoteattr(url)}/>"] if url else []),
+            *([f'<link rel="alternate" href={quoteattr(url)}/>'] if url else []),
             f"<summary>{escape(summary)}</summary>",
             "</entry>",
         ]

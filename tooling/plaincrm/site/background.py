@@ -30,7 +30,7 @@ class Deferred:
             self._value, self._future = self._future.result(), None
         return self._value
 
-    def part(self, key: Any) -> "Deferred":
+    def part(self, key: Any) -> Deferred:
         """One item of a mapping result (one job that makes several files)."""
         return _Part(self, key)
 

@@ -19,9 +19,20 @@ log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 
 def build_for_site(
-    root: Path, *, today: date | None, lang: str = "en", masked: bool = True, repo_url: str | None = None,
-    branch: str = "main", directory_urls: bool = False, site_url: str | None = None, memo: dict | None = None,
-    carry_before: dict | None = None, bytecode_cache=None, history: bool = True, as_of: str | None = None,
+    root: Path,
+    *,
+    today: date | None,
+    lang: str = "en",
+    masked: bool = True,
+    repo_url: str | None = None,
+    branch: str = "main",
+    directory_urls: bool = False,
+    site_url: str | None = None,
+    memo: dict | None = None,
+    carry_before: dict | None = None,
+    bytecode_cache=None,
+    history: bool = True,
+    as_of: str | None = None,
     trust_revision: bool = False,
 ) -> tuple[Project, Site]:
     """Load and validate the records (ProblemError if any problem) and generate every page.
@@ -38,7 +49,9 @@ def build_for_site(
     today = today or date.today()
     started = time.perf_counter()
     with gc_paused():
-        dataset = load_dataset(project, masked=masked, memo=memo)  # masked once, at the boundary: nothing downstream sees a phone
+        dataset = load_dataset(
+            project, masked=masked, memo=memo
+        )  # masked once, at the boundary: nothing downstream sees a phone
         loaded = time.perf_counter()
         audit = read_history(history_project, revision=revision) if history else None
         read = time.perf_counter()
@@ -46,8 +59,15 @@ def build_for_site(
             log.info(f"plaincrm: {audit.message}")
         views = derive(dataset, today, audit)
         derived = time.perf_counter()
-        options = SiteOptions(today=today, lang=lang, repo_url=repo_url, branch=branch, directory_urls=directory_urls,
-                              site_url=site_url, as_of=shown_as_of)
+        options = SiteOptions(
+            today=today,
+            lang=lang,
+            repo_url=repo_url,
+            branch=branch,
+            directory_urls=directory_urls,
+            site_url=site_url,
+            as_of=shown_as_of,
+        )
         site = build_site(views, options, carry_before, bytecode_cache)
     log.info(
         f"plaincrm: {len(dataset.customers)} customers loaded in {loaded - started:.2f} s, "

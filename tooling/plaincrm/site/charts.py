@@ -12,7 +12,9 @@ def bar_chart(labels: list[str], values: list[float], *, title: str) -> Markup:
     top = max(values, default=0) or 1
     row, label_width = 22, 190
     height = row * len(values) + 10
-    parts = [f'<svg class="pcrm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" aria-label="{escape(title)}">']
+    parts = [
+        f'<svg class="pcrm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" aria-label="{escape(title)}">'
+    ]
     for index, (label, value) in enumerate(zip(labels, values)):
         y = 5 + index * row
         length = (WIDTH - label_width - 70) * value / top
@@ -32,17 +34,23 @@ def line_chart(labels: list[str], values: list[float | None], *, title: str, per
     top = max(known, default=0) or 1
     step = (WIDTH - left - 20) / max(len(values) - 1, 1)
     points = [
-        (left + i * step, height - bottom - (height - bottom - 15) * v / top) for i, v in enumerate(values) if v is not None
+        (left + i * step, height - bottom - (height - bottom - 15) * v / top)
+        for i, v in enumerate(values)
+        if v is not None
     ]
-    parts = [f'<svg class="pcrm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" aria-label="{escape(title)}">',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{WIDTH - 10}" y2="{height - bottom}" class="pcrm-axis"/>',
-             f'<text x="{left - 6}" y="20" text-anchor="end">{escape(_number(top, percent))}</text>']
+    parts = [
+        f'<svg class="pcrm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" aria-label="{escape(title)}">',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{WIDTH - 10}" y2="{height - bottom}" class="pcrm-axis"/>',
+        f'<text x="{left - 6}" y="20" text-anchor="end">{escape(_number(top, percent))}</text>',
+    ]
     if points:
         parts.append('<polyline class="pcrm-line" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + '"/>')
     every = max(1, len(labels) // 9)
     for i, label in enumerate(labels):
         if i % every == 0:
-            parts.append(f'<text x="{left + i * step:.1f}" y="{height - bottom + 18}" text-anchor="middle">{escape(label)}</text>')
+            parts.append(
+                f'<text x="{left + i * step:.1f}" y="{height - bottom + 18}" text-anchor="middle">{escape(label)}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
 

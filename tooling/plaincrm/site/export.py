@@ -141,8 +141,12 @@ def write_pages(site: Site, out_dir: Path) -> int:
         before = set(manifest.decode("utf-8", "replace").splitlines()) if manifest is not None else set()
         problems = [_refused(out_dir, parts, why).problems[0] for _, parts in targets if (why := out.blocked(parts))]
         problems += [  # a file of the user's (a docs folder's own index.md) is never replaced
-            _refused(out_dir, parts, "is there and crm pages did not write it (it is not in its manifest): "
-                     "write into an empty folder, or move that file").problems[0]
+            _refused(
+                out_dir,
+                parts,
+                "is there and crm pages did not write it (it is not in its manifest): "
+                "write into an empty folder, or move that file",
+            ).problems[0]
             for src, parts in targets
             if src not in before and parts != (MANIFEST,) and os.path.lexists(out_dir.joinpath(*parts))
         ]

@@ -68,10 +68,18 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         self.bytecode = bytecode_cache(root)
         try:
             self.project, self.site = build_for_site(
-                root, today=today, lang=self.lang,
-                masked=self.config.mask_contacts, repo_url=config.repo_url, branch=self.config.branch,
-                directory_urls=config.use_directory_urls, site_url=config.site_url, history=self.config.history,
-                as_of=as_of, trust_revision=self.config.trust_revision, memo=self.memo if serving else None,
+                root,
+                today=today,
+                lang=self.lang,
+                masked=self.config.mask_contacts,
+                repo_url=config.repo_url,
+                branch=self.config.branch,
+                directory_urls=config.use_directory_urls,
+                site_url=config.site_url,
+                history=self.config.history,
+                as_of=as_of,
+                trust_revision=self.config.trust_revision,
+                memo=self.memo if serving else None,
                 carry_before=getattr(self, "site", None) and self.site.carry if serving else None,
                 bytecode_cache=self.bytecode,
             )
@@ -120,7 +128,9 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         started = time.perf_counter()
         served = self.served if getattr(self, "serving", False) else None
         self.pages.write_customer_pages(config, served, self.project.root)
-        log.info(f"plaincrm: {len(self.site.customer_ids)} customer pages written in {time.perf_counter() - started:.2f} s")
+        log.info(
+            f"plaincrm: {len(self.site.customer_ids)} customer pages written in {time.perf_counter() - started:.2f} s"
+        )
 
     def on_shutdown(self):
         """Python's exit would otherwise spend seconds collecting the 10,000-customer heap."""

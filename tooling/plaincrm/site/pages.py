@@ -16,11 +16,13 @@ import json
 import posixpath
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from importlib import resources
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
@@ -28,21 +30,21 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from ..calendar_feed import feeds
-from .atom import atom_feed
-from .background import Background, Deferred
+from ..contract import get
 from ..escaping import BIDI_CONTROL, FORMULA_START, bidi_balanced
 from ..exporting import report_csv, report_xlsx
-from ..reports import Report, Table, all_reports
-from .charts import bar_chart, line_chart, pareto_chart
-from ..contract import get
 from ..facts import NOT_COUNTED_ORDER
 from ..history.audit import Entry
-from ..reminders import Reminder, pending, reminders
 from ..modelkit import OptionRef, marker
-from ..write.scaffold import new_record_text, next_free_id
+from ..reminders import Reminder, pending, reminders
+from ..reports import Report, Table, all_reports
 from ..segments import SEGMENT_FIELDS, segment_fields
 from ..show import RecordText
 from ..views import CustomerView, Views
+from ..write.scaffold import new_record_text, next_free_id
+from .atom import atom_feed
+from .background import Background, Deferred
+from .charts import bar_chart, line_chart, pareto_chart
 from .i18n import TEXT, text
 
 ASSET_DIR = "assets/plaincrm"
@@ -137,8 +139,15 @@ class Site:
 # trailing dot, which Windows drops); the hash a changed value gets (below) never ends it.
 _PLAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
 _HASHED = re.compile(r"(?:^|-)[0-9a-f]{16}$", re.IGNORECASE)
-_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", "conin$", "conout$",
-                    *(f"{port}{n}" for port in ("com", "lpt") for n in "0123456789¹²³")}
+_WINDOWS_DEVICES = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    "conin$",
+    "conout$",
+    *(f"{port}{n}" for port in ("com", "lpt") for n in "0123456789¹²³"),
+}
 SEGMENT_BYTES = 96  # a readable name's limit, well inside 255 bytes and a shared folder's 260-character paths
 
 
@@ -154,8 +163,12 @@ def slug(value: str, upper: bool = False) -> str:
     canonical = value.lower().upper() if upper else value.upper().lower()
     stem = value.partition(".")[0].lower()
     if (
-        value == canonical and _PLAIN.fullmatch(value) and unicodedata.is_normalized("NFC", value)
-        and stem not in _WINDOWS_DEVICES and stem not in RESERVED and len(value.encode("utf-8")) <= SEGMENT_BYTES
+        value == canonical
+        and _PLAIN.fullmatch(value)
+        and unicodedata.is_normalized("NFC", value)
+        and stem not in _WINDOWS_DEVICES
+        and stem not in RESERVED
+        and len(value.encode("utf-8")) <= SEGMENT_BYTES
         and not _HASHED.search(value)
     ):
         return value
@@ -209,20 +222,32 @@ class EventText:
 class SiteBuilder:
     """Renders every page of the site for one set of views and options."""
 
-    def __init__(self, views: Views, options: SiteOptions, carry_before: dict | None = None,
-                 bytecode_cache: BytecodeCache | None = None):
+    def __init__(
+        self,
+        views: Views,
+        options: SiteOptions,
+        carry_before: dict | None = None,
+        bytecode_cache: BytecodeCache | None = None,
+    ):
         self.views, self.options = views, options
         self.project = views.dataset.project
         self.lang = options.lang
         self.record_text = RecordText(self.project, lang=self.lang)
         self.env = Environment(
             loader=PackageLoader("plaincrm.site", "templates"),
-            autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            bytecode_cache=bytecode_cache, finalize=_balanced,
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            bytecode_cache=bytecode_cache,
+            finalize=_balanced,
         )
         self.env.filters["bdi"] = bdi
         self.env.globals.update(
-            t=lambda key: text(key, self.lang), opt=self.option_label, fmt_amount=fmt_amount, table_rows=self.table_rows,
+            t=lambda key: text(key, self.lang),
+            opt=self.option_label,
+            fmt_amount=fmt_amount,
+            table_rows=self.table_rows,
             field=get,  # a contract field the team may have removed
         )
         self._carry_before = carry_before or {}
@@ -246,7 +271,7 @@ class SiteBuilder:
         for view in rows:
             href = link(customer_src(view.id))
             key = (Same(view.model), view.tier.name, view.freshness, view.facts.last_contact, href, self.lang)
-            out.append(self.carried(key, lambda: str(macro(view, href))))
+            out.append(self.carried(key, partial(_rendered, macro, view, href)))
         return Markup("\n".join(out))
 
     # --- labels -----------------------------------------------------------------
@@ -289,8 +314,10 @@ class SiteBuilder:
         record_id = next_free_id(self.project, self.options.today)
         owner = next(iter(team), "owner")
         template = new_record_text(  # the empty lists show an editor where contacts and interactions go
-            self.project, record_id, {"kind": "company", "name": "…", "owner": owner, "tags": [], "contacts": [],
-                                      "interactions": []}, first_contact=self.options.today,
+            self.project,
+            record_id,
+            {"kind": "company", "name": "…", "owner": owner, "tags": [], "contacts": [], "interactions": []},
+            first_contact=self.options.today,
         )
         folder = self.project.layout.customers_dir
         query = urlencode({"filename": f"{record_id}.yaml", "value": template})
@@ -307,8 +334,11 @@ class SiteBuilder:
         return self.env.get_template(template).render(
             link=lambda target: relative_url(here, self.url(target)),
             link_file=lambda path: relative_url(here, path),
-            customer_src=customer_src, segment_src=segment_src, owner_src=owner_src,
-            lang=self.lang, **context,
+            customer_src=customer_src,
+            segment_src=segment_src,
+            owner_src=owner_src,
+            lang=self.lang,
+            **context,
         )
 
     # --- the pages ------------------------------------------------------------------
@@ -320,13 +350,22 @@ class SiteBuilder:
         pages += [self.owner_page(handle) for handle in self.views.dataset.team] + report_pages
         changes, files[CHANGES_FEED] = self.recent_changes()
         pages.append(changes)
-        files.update({f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes() for name in ASSETS})
+        files.update(
+            {
+                f"{ASSET_DIR}/{name}": resources.files("plaincrm.site").joinpath("assets", name).read_bytes()
+                for name in ASSETS
+            }
+        )
         files[INDEX_DATA] = self.index_data()
         files.update(self.merged_redirects())
         customers = self.views.customers
         return Site(
-            pages, list(customers), lambda cid: self.customer_page(customers[cid]),
-            lambda cid: self.customer_key(customers[cid]), files, self._carry,
+            pages,
+            list(customers),
+            lambda cid: self.customer_page(customers[cid]),
+            lambda cid: self.customer_key(customers[cid]),
+            files,
+            self._carry,
         )
 
     def reports_and_feeds(self) -> tuple[list[Page], dict[str, bytes | Deferred]]:
@@ -338,9 +377,13 @@ class SiteBuilder:
         for report in sorted(reports, key=lambda r: -sum(len(t.rows) for t in r.tables)):  # largest first
             digest = hashlib.blake2b(repr(report.tables).encode(), digest_size=16).hexdigest()
             size = sum(len(t.rows) for t in report.tables)
-            for ext, make, args in (("xlsx", report_xlsx, (report, self.options.today)), ("csv", report_csv, (report,))):
+            for ext, make, args in (
+                ("xlsx", report_xlsx, (report, self.options.today)),
+                ("csv", report_csv, (report,)),
+            ):
                 files[report_file(report.name, ext)] = self.carried(
-                    ("report", report.name, ext, digest, self.options.today), lambda: background.run(size, make, *args)
+                    ("report", report.name, ext, digest, self.options.today),
+                    partial(background.run, size, make, *args),
                 )
         files.update(self.calendars(background))
         background.start()
@@ -349,12 +392,18 @@ class SiteBuilder:
 
     def customer_key(self, view: CustomerView) -> tuple:
         """What a customer page depends on besides its own model (compared by identity by the caller)."""
-        related = tuple(
-            (label, tuple(items)) for label, items in self.relations(view)
-        )
+        related = tuple((label, tuple(items)) for label, items in self.relations(view))
         labels = tuple(self.segment_label(name, value) for name in SEGMENT_FIELDS for value in view.segments[name])
-        return (Same(view.model), view.facts, view.tier, view.freshness, related, labels, self.options,
-                tuple(self.history_of(view)))
+        return (
+            Same(view.model),
+            view.facts,
+            view.tier,
+            view.freshness,
+            related,
+            labels,
+            self.options,
+            tuple(self.history_of(view)),
+        )
 
     def rows(self, ids: list[str]) -> list[CustomerView]:
         return [self.views.customers[i] for i in ids]
@@ -366,14 +415,19 @@ class SiteBuilder:
         customers = views.customers.values()
         newest = sorted(customers, key=lambda v: (v.facts.first_contact or date.min, v.id), reverse=True)[:10]
         html = self.render(
-            "home.html", "index.md",
+            "home.html",
+            "index.md",
             total=len(views.customers),
             by_cooperation=self._counts("cooperation"),
             by_tier=self._counts("tier"),
             due=[s for s in steps if today <= s.due <= week_end],
             overdue=[s for s in steps if s.due < today],
-            newest=newest, views=views, today=today,
-            new_customer=self.new_customer_url(), team_calendar=TEAM_CALENDAR, as_of=self.options.as_of,
+            newest=newest,
+            views=views,
+            today=today,
+            new_customer=self.new_customer_url(),
+            team_calendar=TEAM_CALENDAR,
+            as_of=self.options.as_of,
         )
         return Page("index.md", text("home", self.lang), html)
 
@@ -394,15 +448,20 @@ class SiteBuilder:
 
     def customer_index(self) -> Page:
         html = self.render(
-            "index.html", INDEX_SRC, data_url=INDEX_DATA, new_customer=self.new_customer_url(),
+            "index.html",
+            INDEX_SRC,
+            data_url=INDEX_DATA,
+            new_customer=self.new_customer_url(),
         )
         return Page(INDEX_SRC, text("customer_index", self.lang), html)
 
     def segments_overview(self) -> Page:
         sections = [
-            (name, text(f"segment_field.{name}", self.lang), [
-                (segment_src(name, value), label, count) for value, label, count in self._counts(name)
-            ])
+            (
+                name,
+                text(f"segment_field.{name}", self.lang),
+                [(segment_src(name, value), label, count) for value, label, count in self._counts(name)],
+            )
             for name in segment_fields(self.project.contract)
         ]
         src = "segments/index.md"
@@ -432,11 +491,19 @@ class SiteBuilder:
         steps = [s for s in self.views.next_steps() if s.customer_id in mine or handle in s.by]
         due = reminders(self.views, owner=handle)
         html = self.render(
-            "owner.html", src, member=member, handle=handle, rows=rows, views=self.views, today=today,
+            "owner.html",
+            src,
+            member=member,
+            handle=handle,
+            rows=rows,
+            views=self.views,
+            today=today,
             overdue=[s for s in steps if s.due < today],
             follow_ups=[r for r in due if r.kind == "follow_up"],
             upcoming=[r for r in due if r.kind == "key_date"],
-            calendar=calendar_src(handle), shown=OWNER_LIST_ROWS, follow_up_report=report_src("follow_up"),
+            calendar=calendar_src(handle),
+            shown=OWNER_LIST_ROWS,
+            follow_up_report=report_src("follow_up"),
         )
         return Page(src, f"{bidi_balanced(member.name)} ({bidi_balanced(handle)})", html)
 
@@ -455,13 +522,23 @@ class SiteBuilder:
                 profile.append((self.record_text.label(info, name), self.record_text.value(info, value)))
         relations = self.relations(view)
         html = self.render(
-            "customer.html", src, c=view, model=model, profile=profile, sections=sections, relations=relations,
+            "customer.html",
+            src,
+            c=view,
+            model=model,
+            profile=profile,
+            sections=sections,
+            relations=relations,
             segments=[
                 (name, value, segment_src(name, value), self.segment_label(name, value))
-                for name in SEGMENT_FIELDS for value in view.segments[name]
+                for name in SEGMENT_FIELDS
+                for value in view.segments[name]
             ],
-            edit_url=self.edit_url(view.file), log_snippet=self.log_snippet(view),
-            today=self.options.today, history=self.history_of(view), pr_url=self.pull_request_url,
+            edit_url=self.edit_url(view.file),
+            log_snippet=self.log_snippet(view),
+            today=self.options.today,
+            history=self.history_of(view),
+            pr_url=self.pull_request_url,
         )
         return Page(src, f"{bidi_balanced(model.name)} · {view.id}", html, search_text=self.search_text(view))
 
@@ -476,7 +553,9 @@ class SiteBuilder:
             return None
         return f"{base}/-/merge_requests/{number}" if "gitlab" in base else f"{base}/pull/{number}"
 
-    def list_section(self, name: str, info, items: list[Any]) -> dict:  # the team's item models: fields known at run time
+    def list_section(
+        self, name: str, info, items: list[Any]
+    ) -> dict:  # the team's item models: fields known at run time
         item_model = type(items[0])
         fields = item_model.model_fields
         if "date" in fields:
@@ -488,7 +567,9 @@ class SiteBuilder:
             cells = []
             for n, i in used:
                 cell = getattr(item, n)
-                cells.append(escape(value(i, cell)) if cell not in (None, [], False) else "")  # a cell: its own bidi paragraph
+                cells.append(
+                    escape(value(i, cell)) if cell not in (None, [], False) else ""
+                )  # a cell: its own bidi paragraph
             rows.append("<tr><td>" + "</td><td>".join(cells) + "</td></tr>")
         totals: dict[str, Decimal] = {}
         if "amount" in fields:
@@ -497,9 +578,12 @@ class SiteBuilder:
                     currency = get(item, "currency") or ""
                     totals[currency] = totals.get(currency, Decimal(0)) + item.amount
         return {
-            "name": name, "title": self.record_text.label(info, name),
-            "headers": [self.record_text.label(i, n) for n, i in used], "count": len(items),
-            "body": Markup("\n".join(rows)), "totals": sorted(totals.items()),
+            "name": name,
+            "title": self.record_text.label(info, name),
+            "headers": [self.record_text.label(i, n) for n, i in used],
+            "count": len(items),
+            "body": Markup("\n".join(rows)),
+            "totals": sorted(totals.items()),
         }
 
     def relations(self, view: CustomerView) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -541,21 +625,31 @@ class SiteBuilder:
     def reports_index(self, reports: list[Report]) -> Page:
         src = "reports/index.md"
         items = [(report_src(r.name), text(f"report.{r.name}", self.lang)) for r in reports]
-        return Page(src, text("reports", self.lang), self.render("reports.html", src, items=items, today=self.options.today))
+        return Page(
+            src, text("reports", self.lang), self.render("reports.html", src, items=items, today=self.options.today)
+        )
 
     def report_page(self, report: Report) -> Page:
         src = report_src(report.name)
         title = text(f"report.{report.name}", self.lang)
         tables = [
             {
-                "title": text(f"table.{t.title}", self.lang), "headers": [text(f"col.{h}", self.lang, h) for h in t.headers],
-                "rows": t.rows[:PAGE_ROWS], "more": max(0, len(t.rows) - PAGE_ROWS), "chart": self.chart(t),
+                "title": text(f"table.{t.title}", self.lang),
+                "headers": [text(f"col.{h}", self.lang, h) for h in t.headers],
+                "rows": t.rows[:PAGE_ROWS],
+                "more": max(0, len(t.rows) - PAGE_ROWS),
+                "chart": self.chart(t),
             }
             for t in report.tables
         ]
         html = self.render(
-            "report.html", src, title=title, tables=tables, today=self.options.today,
-            csv=report_file(report.name, "csv"), xlsx=report_file(report.name, "xlsx"),
+            "report.html",
+            src,
+            title=title,
+            tables=tables,
+            today=self.options.today,
+            csv=report_file(report.name, "csv"),
+            xlsx=report_file(report.name, "xlsx"),
         )
         return Page(src, title, html)
 
@@ -564,13 +658,18 @@ class SiteBuilder:
         if table.chart in ("bar", "pie") and table.rows:
             label_at = 1 if len(table.headers) > 2 and table.headers[1] == "label" else 0
             count_at = 2 if label_at else 1
-            return bar_chart([str(r[label_at]) for r in table.rows[:30]], [r[count_at] or 0 for r in table.rows[:30]], title=title)
+            return bar_chart(
+                [str(r[label_at]) for r in table.rows[:30]], [r[count_at] or 0 for r in table.rows[:30]], title=title
+            )
         if table.chart == "line" and table.rows:
             percent = table.headers[-1] == "rate"
-            return line_chart([str(r[0]) for r in table.rows], [r[-1] for r in table.rows], title=title, percent=percent)
+            return line_chart(
+                [str(r[0]) for r in table.rows], [r[-1] for r in table.rows], title=title, percent=percent
+            )
         if table.chart == "pareto" and table.rows:
-            return pareto_chart([(r[1], r[2]) for r in table.rows], title=title,
-                                cut=self.project.settings.tiers.key_top_share)
+            return pareto_chart(
+                [(r[1], r[2]) for r in table.rows], title=title, cut=self.project.settings.tiers.key_top_share
+            )
         return None
 
     # --- calendar feeds ---------------------------------------------------------------------
@@ -579,7 +678,9 @@ class SiteBuilder:
         """One feed per owner and one for the team: every pending reminder, not only this week's."""
         every = pending(self.views)
         labels = {
-            "follow_up": {v: f"{text('follow_up', self.lang)} ({self.option_label('tier', v)})" for v in self._options("tier")},
+            "follow_up": {
+                v: f"{text('follow_up', self.lang)} ({self.option_label('tier', v)})" for v in self._options("tier")
+            },
             "key_date": {v: self.option_label("key_date_kind", v) for v in self._options("key_date_kind")},
         }
         paths: dict[str, tuple[str, str | None]] = {TEAM_CALENDAR: ("plaincrm", None)}
@@ -604,7 +705,7 @@ class SiteBuilder:
                 f'<meta http-equiv="refresh" content="0; url={href}"><link rel="canonical" href="{href}"></head>'
                 f'<body><p>{escape(old)} {escape(text("merged_into", self.lang))} <a href="{href}">{escape(target)}</a></p>'
                 "</body></html>\n"
-            ).encode("utf-8")
+            ).encode()
         return out
 
     # --- the audit trail ---------------------------------------------------------------------
@@ -624,8 +725,14 @@ class SiteBuilder:
             return view.model.name if view is not None else posixpath.splitext(posixpath.basename(entry.path))[0]
 
         html = self.render(
-            "changes.html", CHANGES_SRC, entries=entries, pr_url=self.pull_request_url, feed=CHANGES_FEED,
-            message=history.message if history is not None else "", record_src=record_src, record_name=record_name,
+            "changes.html",
+            CHANGES_SRC,
+            entries=entries,
+            pr_url=self.pull_request_url,
+            feed=CHANGES_FEED,
+            message=history.message if history is not None else "",
+            record_src=record_src,
+            record_name=record_name,
         )
         base = (self.options.site_url or "").rstrip("/") + "/" if self.options.site_url else ""
 
@@ -638,8 +745,11 @@ class SiteBuilder:
             return record_name(entry), href(src) if src else None
 
         feed = atom_feed(
-            entries, title=f"plaincrm · {text('changes', self.lang)}",
-            feed_id=href(CHANGES_FEED) if base else "urn:plaincrm:changes", describe=describe, page_url=href(CHANGES_SRC),
+            entries,
+            title=f"plaincrm · {text('changes', self.lang)}",
+            feed_id=href(CHANGES_FEED) if base else "urn:plaincrm:changes",
+            describe=describe,
+            page_url=href(CHANGES_SRC),
         )
         return Page(CHANGES_SRC, text("changes", self.lang), html), feed
 
@@ -654,14 +764,21 @@ class SiteBuilder:
         for view in self.views.customers.values():
             model = view.model
             contacts = " ".join(
-                " ".join(filter(None, (c.name, get(c, "title"), get(c, "phone"), get(c, "email")))) for c in get(model, "contacts")
+                " ".join(filter(None, (c.name, get(c, "title"), get(c, "phone"), get(c, "email"))))
+                for c in get(model, "contacts")
             )
-            rows.append([
-                view.id, bidi_balanced(model.name), self.link(INDEX_SRC, customer_src(view.id)), contacts,
-                view.facts.last_contact.isoformat() if view.facts.last_contact else "",
-                view.freshness, round(view.facts.order_total, 2),
-                *[view.segments[name] for name in SEGMENT_FIELDS],
-            ])
+            rows.append(
+                [
+                    view.id,
+                    bidi_balanced(model.name),
+                    self.link(INDEX_SRC, customer_src(view.id)),
+                    contacts,
+                    view.facts.last_contact.isoformat() if view.facts.last_contact else "",
+                    view.freshness,
+                    round(view.facts.order_total, 2),
+                    *[view.segments[name] for name in SEGMENT_FIELDS],
+                ]
+            )
         data = {
             "columns": ["id", "name", "url", "contacts", "last_contact", "freshness", "order_total", *SEGMENT_FIELDS],
             "facets": list(segment_fields(self.project.contract)),
@@ -695,6 +812,12 @@ def fmt_amount(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(value, (int, float, Decimal)) else str(value)
 
 
-def build_site(views: Views, options: SiteOptions, carry_before: dict | None = None,
-               bytecode_cache: BytecodeCache | None = None) -> Site:
+def build_site(
+    views: Views, options: SiteOptions, carry_before: dict | None = None, bytecode_cache: BytecodeCache | None = None
+) -> Site:
     return SiteBuilder(views, options, carry_before, bytecode_cache).build()
+
+
+def _rendered(macro: Any, *args: Any) -> str:
+    """A template macro's output as text (what `Pages.carried` keeps)."""
+    return str(macro(*args))

@@ -33,8 +33,12 @@ log = logging.getLogger("mkdocs.plugins.plaincrm")
 
 SHELL_SRC = "customers/pcrm-shell-page.md"
 NAV_PAGES = {
-    "index.md": "home", "customers/index.md": "customers", "segments/index.md": "segments",
-    "owners/index.md": "owners", "reports/index.md": "reports", "changes/index.md": "changes",
+    "index.md": "home",
+    "customers/index.md": "customers",
+    "segments/index.md": "segments",
+    "owners/index.md": "owners",
+    "reports/index.md": "reports",
+    "changes/index.md": "changes",
 }
 SHELL_CONTENT = "<h1>pcrm-shell-content</h1>"
 TITLE_MARKER = "pcrm-title-{}-x"
@@ -60,8 +64,9 @@ class ServedPages:
         self.rendered: dict[str, tuple] = {}  # customer id -> (page key, search entry)
         self.shell_parts: list | None = None
 
-    def write(self, site, root: Path, parts: list, site_dir: Path, directory_urls: bool,
-              with_search: bool) -> list[dict | None]:
+    def write(
+        self, site, root: Path, parts: list, site_dir: Path, directory_urls: bool, with_search: bool
+    ) -> list[dict | None]:
         """Render only the pages whose content changed, into a folder that survives rebuilds, and
         link that folder into the site folder MkDocs cleaned."""
         pages_dir = root / ".cache" / "plaincrm" / "serve-pages"

@@ -24,7 +24,16 @@ from typing import Any
 from ..problems import Problem
 from ..project import Project
 from .atomic import Batch, FileChanged, create_new_file, write_atomically
-from .editing import EditRefused, RecordGate, append_item, customer_model, edit_record, merge_records, parse_value, set_field
+from .editing import (
+    EditRefused,
+    RecordGate,
+    append_item,
+    customer_model,
+    edit_record,
+    merge_records,
+    parse_value,
+    set_field,
+)
 from .items import same_item
 from .scaffold import IdAllocator, new_record_text
 
@@ -43,8 +52,14 @@ class Change:
         """A unified diff of the change, as `git diff` would show it."""
         name = project.relative(self.path)
         old = [] if self.before is None else self.before.decode("utf-8", "replace").splitlines(keepends=True)
-        return "".join(difflib.unified_diff(old, self.after.splitlines(keepends=True),
-                                            "/dev/null" if self.before is None else f"a/{name}", f"b/{name}"))
+        return "".join(
+            difflib.unified_diff(
+                old,
+                self.after.splitlines(keepends=True),
+                "/dev/null" if self.before is None else f"a/{name}",
+                f"b/{name}",
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -81,23 +96,34 @@ def refusal(project: Project, record_id: str | None, field: str, message: str) -
 
 # --- the rules --------------------------------------------------------------------------------
 
+
 def next_step(action: str | None, due: date | None, *, project: Project, record_id: str | None) -> dict | None:
     """A next step is an action and the day it is due, both or neither."""
     if bool(action) != bool(due):
-        raise refusal(project, record_id, "next_step",
-                      "a next step needs its due date, and a due date its next step (下一步计划与截止日期须同时填写)")
+        raise refusal(
+            project,
+            record_id,
+            "next_step",
+            "a next step needs its due date, and a due date its next step (下一步计划与截止日期须同时填写)",
+        )
     return {"action": action, "due": due} if action else None
 
 
-def pick(project: Project, record_id: str, items: list, is_open: Callable[[Any], bool], which: int | None,
-         noun: str, describe: Callable[[Any], str]) -> int:
+def pick(
+    project: Project,
+    record_id: str,
+    items: list,
+    is_open: Callable[[Any], bool],
+    which: int | None,
+    noun: str,
+    describe: Callable[[Any], str],
+) -> int:
     """The index of the item meant: number `which` among the open ones (counted from 1, in file
     order), or the only open one. Several open and none named: refused, listing them numbered."""
     open_ones = [i for i, item in enumerate(items) if hasattr(item, "get") and is_open(item)]
     if which is not None:
         if not 1 <= which <= len(open_ones):
-            raise refusal(project, record_id, noun, f"there is no open {noun} number {which} "
-                          f"({len(open_ones)} open)")
+            raise refusal(project, record_id, noun, f"there is no open {noun} number {which} ({len(open_ones)} open)")
         return open_ones[which - 1]
     if len(open_ones) == 1:
         return open_ones[0]
@@ -109,8 +135,16 @@ def pick(project: Project, record_id: str, items: list, is_open: Callable[[Any],
 
 # --- writing ----------------------------------------------------------------------------------
 
-def commit(project: Project, changes: list[Change], *, dry_run: bool = False, gate: RecordGate | None = None,
-           record_id: str | None = None, report: tuple[str, ...] = ()) -> Outcome:
+
+def commit(
+    project: Project,
+    changes: list[Change],
+    *,
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+    record_id: str | None = None,
+    report: tuple[str, ...] = (),
+) -> Outcome:
     """Check every change, then write them in order (all checked before any is written), atomically,
     each only if its file still holds what was read. A new file is never written over one."""
     changes = [c for c in changes if c.before is None or c.before != c.after.encode("utf-8", "surrogatepass")]
@@ -130,9 +164,13 @@ def commit(project: Project, changes: list[Change], *, dry_run: bool = False, ga
             else:
                 write_atomically(change.path, change.after.encode("utf-8"), expect=change.before)
         except FileExistsError:
-            raise refusal(project, change.path.stem, "", f"{name} appeared meanwhile; nothing written, try again") from None
+            raise refusal(
+                project, change.path.stem, "", f"{name} appeared meanwhile; nothing written, try again"
+            ) from None
         except FileChanged:
-            raise refusal(project, change.path.stem, "", f"{name} changed while it was being edited; nothing written") from None
+            raise refusal(
+                project, change.path.stem, "", f"{name} changed while it was being edited; nothing written"
+            ) from None
     return Outcome(tuple(changes), written=True, record_id=record_id, report=report)
 
 
@@ -159,8 +197,10 @@ def commit_many(project: Project, changes: list[Change], *, gate: RecordGate, dr
             outcomes[index] = Outcome((change,), written=True, record_id=change.path.stem)
         else:
             what = "appeared" if isinstance(error, FileExistsError) else "changed"
-            outcomes[index] = Outcome((change,), refusal(project, change.path.stem, "", f"{change.path.stem} {what} "
-                                                         "meanwhile; not written").problems)
+            outcomes[index] = Outcome(
+                (change,),
+                refusal(project, change.path.stem, "", f"{change.path.stem} {what} meanwhile; not written").problems,
+            )
     return outcomes
 
 
@@ -177,20 +217,35 @@ def _action(func):
         except EditRefused as error:
             record = next((a for a in args if isinstance(a, str)), None)
             return Outcome(problems=tuple(error.problems) or refusal(project, record, "", str(error)).problems)
+
     return run
 
 
-def _edit(project: Project, record_id: str, change: Callable[[Any], None], *, dry_run: bool,
-          gate: RecordGate | None, report: tuple[str, ...] = ()) -> Outcome:
+def _edit(
+    project: Project,
+    record_id: str,
+    change: Callable[[Any], None],
+    *,
+    dry_run: bool,
+    gate: RecordGate | None,
+    report: tuple[str, ...] = (),
+) -> Outcome:
     edit = edit_record(project, record_id, change)
     if not edit.changed:  # not a problem: what was asked for is there
         return Outcome(record_id=record_id, report=(f"{record_id} already says so; nothing to change",))
-    return commit(project, [Change(edit.path, edit.before, edit.after)], dry_run=dry_run, gate=gate,
-                  record_id=record_id, report=report)
+    return commit(
+        project,
+        [Change(edit.path, edit.before, edit.after)],
+        dry_run=dry_run,
+        gate=gate,
+        record_id=record_id,
+        report=report,
+    )
 
 
-def _add_item(project: Project, record_id: str, section: str, item: dict, noun: str, *, dry_run: bool,
-              gate: RecordGate | None) -> Outcome:
+def _add_item(
+    project: Project, record_id: str, section: str, item: dict, noun: str, *, dry_run: bool, gate: RecordGate | None
+) -> Outcome:
     """Append `item` to a list of the record, unless the list holds it already (`items.same_item`)."""
     item = {k: v for k, v in item.items() if v not in (None, "", [])}
     region = project.settings.phone_region
@@ -209,9 +264,17 @@ def _add_item(project: Project, record_id: str, section: str, item: dict, noun: 
 
 # --- the actions ------------------------------------------------------------------------------
 
+
 @_action
-def create_customer(project: Project, fields: Mapping[str, Any], *, today: date, contacts: Iterable[dict] = (),
-                    dry_run: bool = False, gate: RecordGate | None = None) -> Outcome:
+def create_customer(
+    project: Project,
+    fields: Mapping[str, Any],
+    *,
+    today: date,
+    contacts: Iterable[dict] = (),
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """A new record with the next free id for `today` (first contact that day), the defaults of
     `scaffold.NEW_DEFAULTS` for what `fields` leaves out, and its contacts; the file is never written
     over another. CODEOWNERS follows (see `sync_generated`)."""
@@ -220,26 +283,47 @@ def create_customer(project: Project, fields: Mapping[str, Any], *, today: date,
         if not fields.get(required):
             raise refusal(project, None, required, f"a new customer needs its {required}")
     if fields["kind"] not in project.customer_models:
-        raise refusal(project, None, "kind", f"kind {fields['kind']!r} is not one of {', '.join(project.customer_models)}")
+        raise refusal(
+            project, None, "kind", f"kind {fields['kind']!r} is not one of {', '.join(project.customer_models)}"
+        )
     record_id = IdAllocator(project, today).take()
     people = [dict(c) for c in contacts if any(c.values())]
     for person in people:
         person.setdefault("name", fields["name"])  # a number without a name: the customer's own
     text = new_record_text(project, record_id, fields, {"contacts": people}, first_contact=today)
-    outcome = commit(project, [Change(project.customer_file(record_id), None, text)], dry_run=dry_run, gate=gate,
-                     record_id=record_id)
+    outcome = commit(
+        project, [Change(project.customer_file(record_id), None, text)], dry_run=dry_run, gate=gate, record_id=record_id
+    )
     return _with_generated(project, outcome)
 
 
 @_action
-def log_interaction(project: Project, record_id: str, *, day: date, channel: str, topic: str, summary: str,
-                    feedback: str | None = None, satisfaction: int | None = None, by: list[str] | None = None,
-                    next_action: str | None = None, due: date | None = None, dry_run: bool = False,
-                    gate: RecordGate | None = None) -> Outcome:
+def log_interaction(
+    project: Project,
+    record_id: str,
+    *,
+    day: date,
+    channel: str,
+    topic: str,
+    summary: str,
+    feedback: str | None = None,
+    satisfaction: int | None = None,
+    by: list[str] | None = None,
+    next_action: str | None = None,
+    due: date | None = None,
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """An interaction at the end of the record's log; its participants default to the owner."""
     step = next_step(next_action, due, project=project, record_id=record_id)
-    interaction: dict[str, Any] = {"date": day, "channel": channel, "topic": topic, "summary": summary,
-                                   "feedback": feedback, "satisfaction": satisfaction}
+    interaction: dict[str, Any] = {
+        "date": day,
+        "channel": channel,
+        "topic": topic,
+        "summary": summary,
+        "feedback": feedback,
+        "satisfaction": satisfaction,
+    }
 
     def change(data: Any) -> None:
         interaction["by"] = list(by or [data.get("owner")])
@@ -251,34 +335,71 @@ def log_interaction(project: Project, record_id: str, *, day: date, channel: str
 
 
 @_action
-def add_contact(project: Project, record_id: str, contact: Mapping[str, Any], *, dry_run: bool = False,
-                gate: RecordGate | None = None) -> Outcome:
+def add_contact(
+    project: Project,
+    record_id: str,
+    contact: Mapping[str, Any],
+    *,
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """A contact person (决策关键人 and others); refused when one with the same phone or e-mail is there."""
     return _add_item(project, record_id, "contacts", dict(contact), "contact", dry_run=dry_run, gate=gate)
 
 
 @_action
-def add_order(project: Project, record_id: str, order: Mapping[str, Any], *, dry_run: bool = False,
-              gate: RecordGate | None = None) -> Outcome:
+def add_order(
+    project: Project, record_id: str, order: Mapping[str, Any], *, dry_run: bool = False, gate: RecordGate | None = None
+) -> Outcome:
     """An order (交易记录): date, item, amount; currency, kind and status take the model's defaults."""
     return _add_item(project, record_id, "orders", dict(order), "order", dry_run=dry_run, gate=gate)
 
 
 @_action
-def add_key_date(project: Project, record_id: str, *, kind: str, day: date, note: str | None = None,
-                 dry_run: bool = False, gate: RecordGate | None = None) -> Outcome:
+def add_key_date(
+    project: Project,
+    record_id: str,
+    *,
+    kind: str,
+    day: date,
+    note: str | None = None,
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """A key date (关键节点): a renewal, a birthday, a signing."""
-    return _add_item(project, record_id, "key_dates", {"kind": kind, "date": day, "note": note}, "key date",
-                     dry_run=dry_run, gate=gate)
+    return _add_item(
+        project,
+        record_id,
+        "key_dates",
+        {"kind": kind, "date": day, "note": note},
+        "key date",
+        dry_run=dry_run,
+        gate=gate,
+    )
 
 
 @_action
-def open_case(project: Project, record_id: str, *, kind: str, summary: str, opened: date,
-              status: str | None = None, dry_run: bool = False, gate: RecordGate | None = None) -> Outcome:
+def open_case(
+    project: Project,
+    record_id: str,
+    *,
+    kind: str,
+    summary: str,
+    opened: date,
+    status: str | None = None,
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """A service case (服务工单: a consultation, a complaint, after-sales), open until resolved."""
-    return _add_item(project, record_id, "service_cases",
-                     {"kind": kind, "opened": opened, "status": status, "summary": summary}, "service case",
-                     dry_run=dry_run, gate=gate)
+    return _add_item(
+        project,
+        record_id,
+        "service_cases",
+        {"kind": kind, "opened": opened, "status": status, "summary": summary},
+        "service case",
+        dry_run=dry_run,
+        gate=gate,
+    )
 
 
 CLOSED_CASE = ("resolved", "closed")
@@ -293,9 +414,17 @@ def _describe_case(case: Any) -> str:
 
 
 @_action
-def update_case(project: Project, record_id: str, changes: Mapping[str, Any], *, which: int | None = None,
-                dry_run: bool = False, gate: RecordGate | None = None) -> Outcome:
+def update_case(
+    project: Project,
+    record_id: str,
+    changes: Mapping[str, Any],
+    *,
+    which: int | None = None,
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """Change fields of an open case (its status, its resolution so far); `which` as `pick` counts."""
+
     def change(data: Any) -> None:
         cases = data.get("service_cases") or []
         case = cases[pick(project, record_id, cases, _case_is_open, which, "service case", _describe_case)]
@@ -306,14 +435,28 @@ def update_case(project: Project, record_id: str, changes: Mapping[str, Any], *,
 
 
 @_action
-def resolve_case(project: Project, record_id: str, *, resolved: date, resolution: str | None = None,
-                 status: str = "resolved", which: int | None = None, dry_run: bool = False,
-                 gate: RecordGate | None = None) -> Outcome:
+def resolve_case(
+    project: Project,
+    record_id: str,
+    *,
+    resolved: date,
+    resolution: str | None = None,
+    status: str = "resolved",
+    which: int | None = None,
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """Close an open case with the day it was resolved and how (处理结果)."""
     if status not in CLOSED_CASE:
         raise refusal(project, record_id, "status", f"a case is resolved with status {' or '.join(CLOSED_CASE)}")
-    return update_case.__wrapped__(project, record_id, {"status": status, "resolved": resolved, "resolution": resolution},
-                                   which=which, dry_run=dry_run, gate=gate)
+    return update_case.__wrapped__(
+        project,
+        record_id,
+        {"status": status, "resolved": resolved, "resolution": resolution},
+        which=which,
+        dry_run=dry_run,
+        gate=gate,
+    )
 
 
 def _step_is_pending(interaction: Any) -> bool:
@@ -322,21 +465,44 @@ def _step_is_pending(interaction: Any) -> bool:
 
 
 @_action
-def complete_step(project: Project, record_id: str, *, which: int | None = None, status: str = "done",
-                  dry_run: bool = False, gate: RecordGate | None = None) -> Outcome:
+def complete_step(
+    project: Project,
+    record_id: str,
+    *,
+    which: int | None = None,
+    status: str = "done",
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """Mark a pending next step done (the reminders stop); `which` as `pick` counts."""
+
     def change(data: Any) -> None:
         log = data.get("interactions") or []
-        chosen = log[pick(project, record_id, log, _step_is_pending, which, "next step",
-                          lambda i: f"{i['next_step'].get('due')} {i['next_step'].get('action')}")]
+        chosen = log[
+            pick(
+                project,
+                record_id,
+                log,
+                _step_is_pending,
+                which,
+                "next step",
+                lambda i: f"{i['next_step'].get('due')} {i['next_step'].get('action')}",
+            )
+        ]
         chosen["next_step"]["status"] = status
 
     return _edit(project, record_id, change, dry_run=dry_run, gate=gate)
 
 
 @_action
-def set_fields(project: Project, record_id: str, values: Mapping[str, Any], *, dry_run: bool = False,
-               gate: RecordGate | None = None) -> Outcome:
+def set_fields(
+    project: Project,
+    record_id: str,
+    values: Mapping[str, Any],
+    *,
+    dry_run: bool = False,
+    gate: RecordGate | None = None,
+) -> Outcome:
     """Set fields by dotted path (`size.employees`); a value given as text is read as the field's
     type reads it (`editing.parse_value`), an empty one removes the field. The id never changes."""
     if "id" in values:
@@ -352,13 +518,20 @@ def set_fields(project: Project, record_id: str, values: Mapping[str, Any], *, d
 
 
 @_action
-def merge_customers(project: Project, keep: str, other: str, *, dry_run: bool = False,
-                    gate: RecordGate | None = None) -> Outcome:
+def merge_customers(
+    project: Project, keep: str, other: str, *, dry_run: bool = False, gate: RecordGate | None = None
+) -> Outcome:
     """OTHER's history moves into KEEP (`editing.merge_records`); OTHER stays as a redirect. Both
     are checked before either is written, and KEEP is written first: nothing is lost if the second fails."""
     keep_edit, other_edit = merge_records(project, keep, other)
-    outcome = commit(project, [Change(e.path, e.before, e.after) for e in (keep_edit, other_edit)],
-                     dry_run=dry_run, gate=gate, record_id=keep, report=keep_edit.report)
+    outcome = commit(
+        project,
+        [Change(e.path, e.before, e.after) for e in (keep_edit, other_edit)],
+        dry_run=dry_run,
+        gate=gate,
+        record_id=keep,
+        report=keep_edit.report,
+    )
     return _with_generated(project, outcome)
 
 
@@ -427,7 +600,23 @@ def _replace(outcome: Outcome, **changes: Any) -> Outcome:
 
 
 __all__ = [
-    "Change", "Outcome", "Refused", "add_contact", "add_key_date", "add_order", "commit", "commit_many", "complete_step",
-    "create_customer", "generated_files", "log_interaction", "merge_customers", "next_step", "open_case",
-    "resolve_case", "set_fields", "sync_generated", "update_case",
+    "Change",
+    "Outcome",
+    "Refused",
+    "add_contact",
+    "add_key_date",
+    "add_order",
+    "commit",
+    "commit_many",
+    "complete_step",
+    "create_customer",
+    "generated_files",
+    "log_interaction",
+    "merge_customers",
+    "next_step",
+    "open_case",
+    "resolve_case",
+    "set_fields",
+    "sync_generated",
+    "update_case",
 ]

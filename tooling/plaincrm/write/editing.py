@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import io
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,9 @@ from ..loading import MAX_SIZE_MESSAGE, STR, parse_text
 from ..modelkit import list_item_model, unwrap
 from ..problems import FileCheck, Problem, ProblemError
 from ..project import Project
-from .atomic import FileChanged, write_atomically
 from ..yamltext import field_text, item_text, plain_tag, reorder, split_trailer, text_style, top_level_pieces
 from ..yamltext import inline as inline_text
+from .atomic import FileChanged, write_atomically
 
 
 def round_trip():
@@ -64,7 +64,11 @@ def _components():
     class Scanner(RoundTripScanner):
         def scan_to_next_token(self):
             reader = self.reader
-            if not self.flow_level and reader.peek() == "\t" and reader.buffer[reader.pointer - reader.column : reader.pointer].strip(" -"):
+            if (
+                not self.flow_level
+                and reader.peek() == "\t"
+                and reader.buffer[reader.pointer - reader.column : reader.pointer].strip(" -")
+            ):
                 while reader.peek() in " \t":  # not in the indentation nor after a "- ", where libyaml refuses tabs too
                     reader.forward()
             return super().scan_to_next_token()
@@ -77,10 +81,14 @@ def _components():
 
     class Constructor(RoundTripConstructor):
         def construct_yaml_int(self, node):
-            return self._as_loaded(node, super().construct_yaml_int, pyyaml.constructor.SafeConstructor.construct_yaml_int)
+            return self._as_loaded(
+                node, super().construct_yaml_int, pyyaml.constructor.SafeConstructor.construct_yaml_int
+            )
 
         def construct_yaml_float(self, node):
-            return self._as_loaded(node, super().construct_yaml_float, pyyaml.constructor.SafeConstructor.construct_yaml_float)
+            return self._as_loaded(
+                node, super().construct_yaml_float, pyyaml.constructor.SafeConstructor.construct_yaml_float
+            )
 
         @staticmethod
         def _as_loaded(node, ruamel_reading, loader_reading):
@@ -98,8 +106,10 @@ def _components():
         def represent_str(self, data):
             refused = pyyaml.reader.Reader.NON_PRINTABLE.search(data)
             if refused:
-                raise EditRefused(f"{data[:40]!r} holds U+{ord(refused.group()):04X}, a control character a record "
-                                  "cannot hold; delete it")
+                raise EditRefused(
+                    f"{data[:40]!r} holds U+{ord(refused.group()):04X}, a control character a record "
+                    "cannot hold; delete it"
+                )
             return super().represent_str(data)
 
     def represent_decimal(self, data):  # an amount (Money) as the number it is, never 1.2E+4
@@ -139,7 +149,9 @@ def load(text: str) -> Any:
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise EditRefused(f"{where}plaincrm cannot edit this layout ({error.problem}); write that line more simply") from None
+        raise EditRefused(
+            f"{where}plaincrm cannot edit this layout ({error.problem}); write that line more simply"
+        ) from None
     except YAMLError as error:
         raise EditRefused(f"plaincrm cannot edit this file ({error})") from None
 
@@ -156,10 +168,12 @@ def dump(data: Any) -> str:
 
 # --- canonical order ------------------------------------------------------------------------
 
+
 @functools.lru_cache(maxsize=64)
 def field_order(model: type[BaseModel]) -> list[str]:
     """The profile first (fields that are not lists of sub-records), then those lists (contacts,
     interactions, …), each in the order the model declares them."""
+
     def is_section(name: str) -> bool:
         inner, _, is_list = unwrap(model.model_fields[name].annotation)
         return is_list and isinstance(inner, type) and issubclass(inner, BaseModel)
@@ -176,7 +190,7 @@ def order_nested(data: Any, model: type[BaseModel] | None) -> None:
         inner, _, is_list = unwrap(info.annotation)
         if name not in data or not (isinstance(inner, type) and issubclass(inner, BaseModel)):
             continue
-        for item in (data[name] if is_list and isinstance(data[name], list) else [data[name]]):
+        for item in data[name] if is_list and isinstance(data[name], list) else [data[name]]:
             if hasattr(item, "move_to_end"):
                 order = field_order(inner)
                 for key in [k for k in order if k in item] + [k for k in item if k not in inner.model_fields]:
@@ -208,6 +222,7 @@ def canonical_text(project: Project, text: str) -> str:
 
 # --- checking and saving ---------------------------------------------------------------------
 
+
 class EditRefused(Exception):
     """The edited record would not be valid (or the file changed meanwhile): nothing was written."""
 
@@ -235,7 +250,16 @@ class RecordGate:
         file = self.project.relative(path)
         size, limit = len(text.encode("utf-8", "surrogatepass")), self.project.limits.max_file_bytes
         if size > limit:  # what `read_bounded` refuses to read
-            return [Problem(file, 1, 1, "", f"the record would be {size:,} bytes; {MAX_SIZE_MESSAGE.format(limit)}", "file.too-large")]
+            return [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    f"the record would be {size:,} bytes; {MAX_SIZE_MESSAGE.format(limit)}",
+                    "file.too-large",
+                )
+            ]
         try:
             check = self.checker.check_raw(parse_text(text, file, self.project.limits), expected_id=path.stem)
         except ProblemError as error:
@@ -289,7 +313,9 @@ def save(project: Project, edit: Edit, gate: RecordGate | None = None) -> None:
 def record_path(project: Project, record_id: str) -> Path:
     """The file of a customer, wherever it sits below the customers folder; an id is never a path."""
     if not re.match(project.settings.id_regex, record_id):
-        raise EditRefused(f"{record_id!r} is not a customer id (ids look like {project.settings.format_id(date.today(), 1)})")
+        raise EditRefused(
+            f"{record_id!r} is not a customer id (ids look like {project.settings.format_id(date.today(), 1)})"
+        )
     path = project.customer_file(record_id)
     if path.is_file():
         return path
@@ -300,6 +326,7 @@ def record_path(project: Project, record_id: str) -> Path:
 
 
 # --- the edits --------------------------------------------------------------------------------
+
 
 def edit_record(project: Project, record_id: str, change) -> Edit:
     """Read a record, apply `change(data)` to its round-trip data, and return the edit (not saved)."""
@@ -339,8 +366,10 @@ def parse_value(model: type[BaseModel] | None, dotted: str, text: str) -> Any:
         return text
     try:
         return YAML(typ="safe").load(text)
-    except Exception as error:  # noqa: BLE001 - any YAML the user typed that does not read as a value
-        raise EditRefused(f"{dotted}={text}: not a value ({type(error).__name__}); quote text, write lists as [a, b]") from None
+    except Exception as error:
+        raise EditRefused(
+            f"{dotted}={text}: not a value ({type(error).__name__}); quote text, write lists as [a, b]"
+        ) from None
 
 
 def _is_text_field(model: type[BaseModel] | None, dotted: str) -> bool:
@@ -409,8 +438,14 @@ def short_item(item: dict) -> bool:
 
 # --- edits as text (many records at once) ------------------------------------------------------
 
-def edit_text(text: str, model: type[BaseModel] | None, *, fields: dict[str, Any] | None = None,
-              items: dict[str, list[dict]] | None = None) -> str:
+
+def edit_text(
+    text: str,
+    model: type[BaseModel] | None,
+    *,
+    fields: dict[str, Any] | None = None,
+    items: dict[str, list[dict]] | None = None,
+) -> str:
     """Set top-level fields and append items to top-level lists, touching no other line: fields not
     named keep their text byte for byte, comments included. Much faster than a round-trip of the
     whole file (written with `yamltext`, not ruamel), which is what a bulk import needs; the result
@@ -423,8 +458,10 @@ def edit_text(text: str, model: type[BaseModel] | None, *, fields: dict[str, Any
         item_model = list_item_model(model, key)
         if item_model is not None:  # each item's keys in its model's order
             order = field_order(item_model)
-            new = [{k: item[k] for k in sorted(item, key=lambda k: order.index(k) if k in order else len(order))}
-                   for item in new]
+            new = [
+                {k: item[k] for k in sorted(item, key=lambda k: order.index(k) if k in order else len(order))}
+                for item in new
+            ]
         body, _ = parts.setdefault(key, ["", ""])
         if not body or body.split(":", 1)[1].strip() in ("[]", ""):
             # short items inline, as contacts and key dates are; an interaction (5 fields and more) in block style
@@ -445,6 +482,7 @@ def _block(item: dict) -> Any:
 
 # --- merging duplicates ------------------------------------------------------------------------
 
+
 def merge_records(project: Project, keep_id: str, other_id: str) -> tuple[Edit, Edit]:
     """KEEP takes what OTHER holds: every list's items it lacks (contacts, interactions, … tags,
     external ids), every field it lacks (city, needs, size.employees …); a field both hold with
@@ -462,9 +500,13 @@ def merge_records(project: Project, keep_id: str, other_id: str) -> tuple[Edit, 
         raise EditRefused(f"{other_id} was merged into {other[MERGED_FIELD]} already")
     model = customer_model(project, other)
     if model is None or MERGED_FIELD not in model.model_fields:
-        raise EditRefused(f"the schema has no {MERGED_FIELD!r} field to mark a merged record with (see schema/customer.py)")
+        raise EditRefused(
+            f"the schema has no {MERGED_FIELD!r} field to mark a merged record with (see schema/customer.py)"
+        )
     try:
-        shown = parse_text(other_text, project.relative(other_path), project.limits).data  # values as the loader reads them
+        shown = parse_text(
+            other_text, project.relative(other_path), project.limits
+        ).data  # values as the loader reads them
     except ProblemError as error:
         raise EditRefused(f"{project.relative(other_path)} is not valid; fix it first", error.problems) from None
     moved: list[str] = []
@@ -505,14 +547,18 @@ def merge_records(project: Project, keep_id: str, other_id: str) -> tuple[Edit, 
             return
         keep_model = customer_model(project, keep)
         if keep_model is None or _NOTES not in keep_model.model_fields:
-            raise EditRefused(f"{keep_id} and {other_id} differ in " + "; ".join(differing)
-                              + f", and {keep_id} has no {_NOTES!r} field to keep {other_id}'s values in; settle them first")
+            raise EditRefused(
+                f"{keep_id} and {other_id} differ in "
+                + "; ".join(differing)
+                + f", and {keep_id} has no {_NOTES!r} field to keep {other_id}'s values in; settle them first"
+            )
         lines = [f"from {other_id}: {line}" for line in differing]
         keep[_NOTES] = "\n".join(([str(keep[_NOTES])] if keep.get(_NOTES) else []) + lines)
 
     keep_edit = edit_record(project, keep_id, note)
     keep_edit.report = tuple([f"moved from {other_id}: {', '.join(moved)}"] if moved else []) + tuple(
-        f"kept in {keep_id}'s notes (they differ): {line}" for line in differing)
+        f"kept in {keep_id}'s notes (they differ): {line}" for line in differing
+    )
 
     def shrink(data: Any) -> None:
         required = [name for name, info in model.model_fields.items() if info.is_required()]

@@ -48,8 +48,14 @@ def schema_comment(project: Project) -> str:
     return SCHEMA_COMMENT.format(target.replace(os.sep, "/"))
 
 
-def new_record_text(project: Project, record_id: str, fields: dict[str, Any], items: dict[str, list[dict]] | None = None,
-                    *, first_contact: date | None = None) -> str:
+def new_record_text(
+    project: Project,
+    record_id: str,
+    fields: dict[str, Any],
+    items: dict[str, list[dict]] | None = None,
+    *,
+    first_contact: date | None = None,
+) -> str:
     """A new customer's file in canonical order: `fields` over the defaults, the lists' `items`, and a
     first-contact key date (the one given, else the first interaction's day) unless one is listed.
     Unchecked: the caller's gate says whether it is valid."""

@@ -10,25 +10,34 @@ large files, so importing a file twice changes nothing the second time.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-
-from ..editing import RecordGate, edit_text, keep_line_endings
 from ...loading import parse_text, read_bounded
-from ...parallel import map_chunks
 from ...matching import name_key
+from ...parallel import map_chunks
+from ...privacy import find_forbidden_numbers, redact
 from ...project import Project
-from ..items import plain, same_item
-from ..scaffold import IdAllocator, new_record_text
 from ..actions import Change, commit_many
 from ..atomic import write_atomically
-from .mapping import CannotImport, Mapping, NoMappingFits, check_targets, choose_mapping, fold, header, with_labelled_columns
+from ..editing import RecordGate, edit_text, keep_line_endings
+from ..items import plain, same_item
+from ..scaffold import IdAllocator, new_record_text
+from .mapping import (
+    CannotImport,
+    Mapping,
+    NoMappingFits,
+    check_targets,
+    choose_mapping,
+    fold,
+    header,
+    with_labelled_columns,
+)
 from .rows import Incoming, RowReader, UnknownValues, external_key, owner_fallback
 from .sheets import UnreadableSheet, read_sheet
-from ...privacy import find_forbidden_numbers, redact
 from .values import RowError, Values, same_text
 
 MODES = ("create", "upsert", "update")
@@ -81,8 +90,10 @@ def open_sheet(project: Project, source: Path, mapping_file: Path | None, owner:
     headers = [header(h) or f"({get_column_letter(i)})" for i, h in enumerate(sheet.headers, 1)]  # values kept
     for index, name in enumerate(headers, 1):
         if any(True for _ in find_forbidden_numbers(name)):
-            raise CannotImport(f"{source}: the header of column {get_column_letter(index)} holds a resident ID or bank "
-                               "card number; plaincrm never stores them: take it out of the sheet")
+            raise CannotImport(
+                f"{source}: the header of column {get_column_letter(index)} holds a resident ID or bank "
+                "card number; plaincrm never stores them: take it out of the sheet"
+            )
     try:
         mapping = choose_mapping(project, headers, mapping_file)
     except NoMappingFits:
@@ -109,14 +120,24 @@ def read_rows(reader: RowReader, number: int, cells: list[Any]) -> Incoming:
         return incoming
 
 
-def run_import(project: Project, source: Path, *, mapping_file: Path | None = None, mode: str = "upsert",
-               dry_run: bool = False, today: date | None = None, owner: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Outcome:
+def run_import(
+    project: Project,
+    source: Path,
+    *,
+    mapping_file: Path | None = None,
+    mode: str = "upsert",
+    dry_run: bool = False,
+    today: date | None = None,
+    owner: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Outcome:
     today = today or date.today()
     sheet, mapping, reader = open_sheet(project, source, mapping_file, owner)
     if not mapping.reviewed:
-        raise CannotImport(f"{mapping.origin} is a draft whose suggestions nobody has checked: check each line "
-                           "marked 'suggested', then set 'reviewed: true' in it")
+        raise CannotImport(
+            f"{mapping.origin} is a draft whose suggestions nobody has checked: check each line "
+            "marked 'suggested', then set 'reviewed: true' in it"
+        )
     existing = read_existing(project)
     matcher = Matcher(existing.index)
     outcome = Outcome(mapping=mapping.name, headers=reader.headers)
@@ -164,6 +185,7 @@ def run_import(project: Project, source: Path, *, mapping_file: Path | None = No
 
 
 # --- matching -----------------------------------------------------------------------------------
+
 
 class Matcher:
     """Finds the record a row is, by the first rule that finds any; refuses an ambiguous answer,
@@ -279,8 +301,11 @@ def _apply_chunk(plans: list[Plan]) -> list[tuple[str, str]]:
     (`actions.commit_many`: one flush to disk): (created | updated | unchanged | rejected, why)."""
     (project, _, dry_run), gate = _running(), _gate()
     rendered = [_render(plan, gate) for plan in plans]
-    changes = [Change(plan.path, None if plan.create else before, text)
-               for plan, (text, before) in zip(plans, rendered) if text is not None]
+    changes = [
+        Change(plan.path, None if plan.create else before, text)
+        for plan, (text, before) in zip(plans, rendered)
+        if text is not None
+    ]
     written = iter(commit_many(project, changes, gate=gate, dry_run=dry_run))
     out = []
     for plan, (text, _) in zip(plans, rendered):
@@ -360,6 +385,7 @@ def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[st
 
 # --- the reject file ------------------------------------------------------------------------------
 
+
 def write_rejects(path: Path, outcome: Outcome) -> None:
     """The rejected rows as they were read, after their row number and the reason: fix and import again."""
     from ...exporting import csv_bytes
@@ -389,8 +415,18 @@ def progress_bar(stream=None) -> Callable[[int, int], None]:
         if done >= total:
             stream.write("\n")
         stream.flush()
+
     return show
 
 
-__all__ = ["MODES", "PROGRESS_FROM", "Outcome", "run_import", "write_rejects", "progress_bar",
-           "fold", "open_sheet", "read_rows"]
+__all__ = [
+    "MODES",
+    "PROGRESS_FROM",
+    "Outcome",
+    "run_import",
+    "write_rejects",
+    "progress_bar",
+    "fold",
+    "open_sheet",
+    "read_rows",
+]

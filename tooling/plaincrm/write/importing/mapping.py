@@ -31,9 +31,8 @@ from typing import Any, NoReturn
 import yaml
 from pydantic import BaseModel
 
-from ...modelkit import list_item_model
 from ...loading import parse_text, read_bounded
-from ...modelkit import OptionRef, marker, unwrap
+from ...modelkit import OptionRef, list_item_model, marker, unwrap
 from ...problems import ProblemError
 from ...project import Project
 
@@ -71,11 +70,15 @@ class Mapping:
     name: str
     columns: dict[str, str]  # header -> target
     defaults: dict[str, Any] = field(default_factory=dict)  # target -> value for rows that leave it empty
-    aliases: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> folded spelling -> value | {field: value} | None
+    aliases: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # field -> folded spelling -> value | {field: value} | None
     dates: str = "ymd"  # how a slashed date with the year last is read: 5/20/2024 (mdy) or 20/5/2024 (dmy)
     reviewed: bool = True  # False in a draft until someone has checked its suggestions
     system: str = ""  # the system the sheet comes from: its ids are kept as `system:id` (HubSpot:1201)
-    list_separator: str = ""  # how a cell lists several values; "" for any of 、,，;；|, CSV_ITEMS as crm export writes them
+    list_separator: str = (
+        ""  # how a cell lists several values; "" for any of 、,，;；|, CSV_ITEMS as crm export writes them
+    )
     origin: str = ""
     spellings: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> folded -> spelling as written
 
@@ -106,7 +109,10 @@ def read_mapping(text: str, origin: str, project: Project) -> Mapping:
 
     unknown = set(data) - {"name", "based_on", "reviewed", "columns", "defaults", "aliases", "dates", "system"}
     if unknown:
-        refuse((sorted(unknown)[0],), f"unknown key {sorted(unknown)[0]!r}; a mapping has name, system, columns, defaults, aliases, dates, reviewed")
+        refuse(
+            (sorted(unknown)[0],),
+            f"unknown key {sorted(unknown)[0]!r}; a mapping has name, system, columns, defaults, aliases, dates, reviewed",
+        )
     columns = data.get("columns")
     if not isinstance(columns, dict) or not columns:
         refuse((), "a mapping needs 'columns: {header: field}'")
@@ -135,8 +141,16 @@ def read_mapping(text: str, origin: str, project: Project) -> Mapping:
     if not isinstance(system, str) or not re.fullmatch(r"[\w .-]{0,40}", system):
         refuse(("system",), "system: a short name (letters, digits, spaces, . - _)")
     return Mapping(
-        str(data.get("name") or origin), {header(k): v.strip() for k, v in columns.items()},
-        dict(data.get("defaults") or {}), aliases, dates, reviewed, system, "", origin, spellings,
+        str(data.get("name") or origin),
+        {header(k): v.strip() for k, v in columns.items()},
+        dict(data.get("defaults") or {}),
+        aliases,
+        dates,
+        reviewed,
+        system,
+        "",
+        origin,
+        spellings,
     )
 
 
@@ -146,7 +160,8 @@ def shipped_mappings(project: Project) -> dict[str, Mapping]:
     folder = resources.files("plaincrm.write.importing").joinpath("mappings")
     found = {
         entry.name.removesuffix(".yaml"): read_mapping(entry.read_text(encoding="utf-8"), entry.name, project)
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".yaml")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".yaml")
     }
     for lang in ("en", "zh"):
         found[f"plaincrm_export_{lang}"] = export_mapping(project, lang)
@@ -178,8 +193,12 @@ def choose_mapping(project: Project, headers: list[str], given: Path | None) -> 
             raise CannotImport(f"{given}: not UTF-8 text") from None
     folded = {fold(h) for h in headers if h}
     scored = sorted(
-        ((sum(fold(h) in folded for h in m.columns), -len(m.columns), key, m) for key, m in shipped_mappings(project).items()),
-        key=lambda s: s[:3], reverse=True,
+        (
+            (sum(fold(h) in folded for h in m.columns), -len(m.columns), key, m)
+            for key, m in shipped_mappings(project).items()
+        ),
+        key=lambda s: s[:3],
+        reverse=True,
     )
     if not scored or scored[0][0] < 2:
         raise NoMappingFits("no shipped mapping fits these columns; run crm import FILE --plan to write one")
@@ -187,6 +206,7 @@ def choose_mapping(project: Project, headers: list[str], given: Path | None) -> 
 
 
 # --- targets -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Target:
@@ -206,7 +226,9 @@ def parse_target(project: Project, text: str) -> Target | None:
     if text.startswith("key_date:"):
         kind = text.partition(":")[2]
         inner = [list_item_model(m, "key_dates") for m in models]
-        known = {v for i in inner if i is not None and "kind" in i.model_fields for v in _option_values(project, i, "kind")}
+        known = {
+            v for i in inner if i is not None and "kind" in i.model_fields for v in _option_values(project, i, "kind")
+        }
         return Target("key_date", "key_dates", kind) if kind in known else None
     head, _, rest = text.partition(".")
     if rest:
@@ -235,10 +257,23 @@ def target_labels(project: Project) -> dict[str, list[str]]:
     for model in project.customer_models.values():
         for name, info in model.model_fields.items():
             add(name, [name, field_label(info, name, "en"), field_label(info, name, "zh")])
-            for sub_model, prefix in ((list_item_model(model, name), name.removesuffix("s")), (nested_model(model, name), name)):
-                for sub, sub_info in (sub_model.model_fields.items() if sub_model is not None else ()):
-                    add(f"{prefix}.{sub}", [f"{prefix} {sub}", field_label(sub_info, sub, "en"), field_label(sub_info, sub, "zh"),
-                                            *[f"{field_label(info, name, lang)} {field_label(sub_info, sub, lang)}" for lang in ("en", "zh")]])
+            for sub_model, prefix in (
+                (list_item_model(model, name), name.removesuffix("s")),
+                (nested_model(model, name), name),
+            ):
+                for sub, sub_info in sub_model.model_fields.items() if sub_model is not None else ():
+                    add(
+                        f"{prefix}.{sub}",
+                        [
+                            f"{prefix} {sub}",
+                            field_label(sub_info, sub, "en"),
+                            field_label(sub_info, sub, "zh"),
+                            *[
+                                f"{field_label(info, name, lang)} {field_label(sub_info, sub, lang)}"
+                                for lang in ("en", "zh")
+                            ],
+                        ],
+                    )
     return labels
 
 
@@ -255,8 +290,11 @@ def label_index(project: Project) -> dict[str, set[str]]:
 def with_labelled_columns(project: Project, mapping: Mapping, headers: list[str]) -> tuple[Mapping, dict[str, str]]:
     """The mapping, plus the headers it does not know that are exactly one target's label; and those."""
     index = label_index(project)
-    found = {h: next(iter(index[fold(h)])) for h in headers
-             if h and h not in mapping.columns and len(index.get(fold(h), ())) == 1}
+    found = {
+        h: next(iter(index[fold(h)]))
+        for h in headers
+        if h and h not in mapping.columns and len(index.get(fold(h), ())) == 1
+    }
     if not found:
         return mapping, {}
     return dataclasses.replace(mapping, columns={**mapping.columns, **found}), found
@@ -268,8 +306,10 @@ def check_targets(project: Project, mapping: Mapping) -> dict[str, Target]:
     for text in [*mapping.columns.values(), *mapping.defaults]:
         target = parse_target(project, text)
         if target is None:
-            raise CannotImport(f"mapping {mapping.name!r}: {text!r} is not a field of a customer "
-                               "(nor contact.X, interaction.X, order.X, key_date:KIND, person, company, notes+, ignore)")
+            raise CannotImport(
+                f"mapping {mapping.name!r}: {text!r} is not a field of a customer "
+                "(nor contact.X, interaction.X, order.X, key_date:KIND, person, company, notes+, ignore)"
+            )
         parsed[text] = target
     return parsed
 

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ...modelkit import OptionRef, marker
+from ...privacy import redact
 from ...project import Project
 from .apply import open_sheet, read_rows
 from .mapping import Mapping, fold, label_index, target_labels
 from .rows import UnknownValues, is_cjk
-from ...privacy import redact
 from .values import RowError, tidy
 
 EXAMPLES = 5  # rows named per unknown value
@@ -60,7 +60,9 @@ class ImportPlan:
     lang: str = "en"
 
 
-def plan_import(project: Project, source: Path, *, mapping_file: Path | None = None, owner: str | None = None) -> ImportPlan:
+def plan_import(
+    project: Project, source: Path, *, mapping_file: Path | None = None, owner: str | None = None
+) -> ImportPlan:
     sheet, mapping, reader = open_sheet(project, source, mapping_file, owner, blank_ok=True)
     plan = ImportPlan(source, mapping, reader.headers, lang=_language(reader.headers))
     questions: dict[tuple[str, str, str], Question] = {}
@@ -82,7 +84,10 @@ def plan_import(project: Project, source: Path, *, mapping_file: Path | None = N
                     question.rows.append(number)
         except RowError as error:
             plan.problems.append((number, redact(str(error))))
-    plan.values = sorted(questions.values(), key=lambda q: (reader.headers.index(q.column) if q.column in reader.headers else 999, -q.count))
+    plan.values = sorted(
+        questions.values(),
+        key=lambda q: (reader.headers.index(q.column) if q.column in reader.headers else 999, -q.count),
+    )
     plan.columns = _column_questions(suggest, reader.headers, reader.unknown_columns, sheet.rows)
     chosen = {*mapping.columns.values(), *mapping.defaults, *(str(q.suggestion) for q in plan.columns)}
     if not chosen & {"name", "person", "company", "person.given", "person.family"}:
@@ -92,7 +97,7 @@ def plan_import(project: Project, source: Path, *, mapping_file: Path | None = N
     return plan
 
 
-def _column_questions(suggest: "Suggester", headers: list[str], unknown: dict[str, int], rows) -> list[Question]:
+def _column_questions(suggest: Suggester, headers: list[str], unknown: dict[str, int], rows) -> list[Question]:
     out = []
     for index, name in enumerate(headers):
         if name not in unknown:
@@ -132,13 +137,23 @@ class Suggester:
             people = sum(1 for s in sample if fold(s) in self.values.people)
             if people >= max(1, len(sample) * 0.8):
                 return "owner", self.why("people", hits=people, total=len(sample)), False
-            for target, shape, pattern in (("contact.phone", "phones", _PHONE), ("contact.email", "emails", _EMAIL),
-                                           ("key_date:other", "dates", _DATE)):
+            for target, shape, pattern in (
+                ("contact.phone", "phones", _PHONE),
+                ("contact.email", "emails", _EMAIL),
+                ("key_date:other", "dates", _DATE),
+            ):
                 hits = sum(1 for s in sample if pattern.match(s))
                 if hits >= max(1, len(sample) * 0.8):
                     return target, self.why(shape, hits=hits, total=len(sample)), False
-        best = max(((difflib.SequenceMatcher(None, key, label).ratio(), target) for target, labels in self.labels.items()
-                    for label in labels if len(label) >= 2 and (label in key or key in label)), default=None)
+        best = max(
+            (
+                (difflib.SequenceMatcher(None, key, label).ratio(), target)
+                for target, labels in self.labels.items()
+                for label in labels
+                if len(label) >= 2 and (label in key or key in label)
+            ),
+            default=None,
+        )
         if best:
             return best[1], self.why("resembles"), False
         return "notes+", self.why("notes"), False
@@ -171,11 +186,19 @@ class Suggester:
         """A member whose name, alias or (surname and role word) the text contains."""
         folded = fold(text)
         team = self.values.team
-        hits = [h for h, m in team.items() if any(fold(s) in folded for s in [m.name, *(getattr(m, "aliases", None) or [])] if s and len(fold(s)) >= 2)]
+        hits = [
+            h
+            for h, m in team.items()
+            if any(fold(s) in folded for s in [m.name, *(getattr(m, "aliases", None) or [])] if s and len(fold(s)) >= 2)
+        ]
         if len(hits) == 1:
             return hits[0], self.why("contains", name=team[hits[0]].name)
         roles = self.project.options.get("role")
-        words = {value: [fold(roles.label(value, lang)) for lang in ("en", "zh")] for value in roles.values} if roles else {}
+        words = (
+            {value: [fold(roles.label(value, lang)) for lang in ("en", "zh")] for value in roles.values}
+            if roles
+            else {}
+        )
         said = [role for role, labels in words.items() if any(label and label in folded for label in labels)]
         if said:
             rest = folded
@@ -185,7 +208,9 @@ class Suggester:
             by_role = [h for h, m in team.items() if m.role in said]
             by_surname = [h for h in by_role if _surname(team[h].name) and fold(_surname(team[h].name)) in rest]
             if len(by_surname) == 1:
-                return by_surname[0], self.why("surname", name=team[by_surname[0]].name, role=self.role(team[by_surname[0]].role))
+                return by_surname[0], self.why(
+                    "surname", name=team[by_surname[0]].name, role=self.role(team[by_surname[0]].role)
+                )
             if len(by_role) == 1:
                 return by_role[0], self.why("only_role", role=self.role(said[0]), name=team[by_role[0]].name)
         return None, self.why("nobody", team=", ".join(f"{h} ({m.name})" for h, m in team.items()))
@@ -222,20 +247,33 @@ REASONS = {
     "phones": {"en": "{hits} of {total} values look like phone numbers", "zh": "{total} 个值中 {hits} 个像电话号码"},
     "emails": {"en": "{hits} of {total} values look like e-mail addresses", "zh": "{total} 个值中 {hits} 个像电子邮箱"},
     "dates": {"en": "{hits} of {total} values look like dates", "zh": "{total} 个值中 {hits} 个像日期"},
-    "people": {"en": "{hits} of {total} values are team members (name, handle or alias)",
-               "zh": "{total} 个值中 {hits} 个是团队成员（姓名、账号或别名）"},
-    "no_name": {"en": "no column gives the customer's name: map one to name, person or company",
-                "zh": "没有列给出客户名称：把一列映射为 name、person 或 company"},
-    "no_owner": {"en": "no column gives the owner: map one to owner, or pass --owner",
-                 "zh": "没有列给出跟进人：把一列映射为 owner，或使用 --owner"},
+    "people": {
+        "en": "{hits} of {total} values are team members (name, handle or alias)",
+        "zh": "{total} 个值中 {hits} 个是团队成员（姓名、账号或别名）",
+    },
+    "no_name": {
+        "en": "no column gives the customer's name: map one to name, person or company",
+        "zh": "没有列给出客户名称：把一列映射为 name、person 或 company",
+    },
+    "no_owner": {
+        "en": "no column gives the owner: map one to owner, or pass --owner",
+        "zh": "没有列给出跟进人：把一列映射为 owner，或使用 --owner",
+    },
     "resembles": {"en": "its header resembles this field's label", "zh": "列名与该字段的名称相近"},
-    "notes": {"en": "no field fits: its values go to the notes (phone numbers and e-mails masked)",
-              "zh": "没有合适的字段：值写入备注（电话和邮箱打码）"},
+    "notes": {
+        "en": "no field fits: its values go to the notes (phone numbers and e-mails masked)",
+        "zh": "没有合适的字段：值写入备注（电话和邮箱打码）",
+    },
     "nearest": {"en": "nearest {field}: {label}", "zh": "最接近的 {field}：{label}"},
-    "other_field": {"en": "{text!r} is a {other} value, not a {field}", "zh": "“{text}”是 {other} 的选项，不是 {field}"},
+    "other_field": {
+        "en": "{text!r} is a {other} value, not a {field}",
+        "zh": "“{text}”是 {other} 的选项，不是 {field}",
+    },
     "close_other": {"en": "close to the {other} value {label}", "zh": "接近 {other} 的选项 {label}"},
-    "no_value": {"en": "no close value: write one, a mapping of fields, or {{tags: [...]}} to keep it as a tag",
-                 "zh": "没有相近的选项：填写一个值、一组字段，或用 {{tags: [...]}} 保留为标签"},
+    "no_value": {
+        "en": "no close value: write one, a mapping of fields, or {{tags: [...]}} to keep it as a tag",
+        "zh": "没有相近的选项：填写一个值、一组字段，或用 {{tags: [...]}} 保留为标签",
+    },
     "contains": {"en": "the text contains {name}", "zh": "文字中含有 {name}"},
     "surname": {"en": "role word and surname: {name} ({role})", "zh": "职务词与姓氏：{name}（{role}）"},
     "only_role": {"en": "the only {role} in the team: {name}", "zh": "团队中唯一的{role}：{name}"},
@@ -281,10 +319,12 @@ def _comment(text: str) -> str:
 def draft_text(plan: ImportPlan, draft_path: Path) -> str:
     words = _WORDS[plan.lang]
     mapping = plan.mapping
-    lines = [f"# {_comment(words['head'].format(file=plan.source.name))}",
-             f"# {words['todo']}",
-             f"#   crm import {_comment(str(plan.source))} --mapping {_comment(str(draft_path))}",
-             f"name: {_q(plan.source.name)}"]
+    lines = [
+        f"# {_comment(words['head'].format(file=plan.source.name))}",
+        f"# {words['todo']}",
+        f"#   crm import {_comment(str(plan.source))} --mapping {_comment(str(draft_path))}",
+        f"name: {_q(plan.source.name)}",
+    ]
     lines += [f"# {_comment(m)}" for m in plan.missing]
     if mapping.origin != str(plan.source):  # a shipped or given mapping, not a blank one
         lines.append(f"based_on: {_q(mapping.name)}")
@@ -303,7 +343,9 @@ def draft_text(plan: ImportPlan, draft_path: Path) -> str:
         if name in asked:
             q = asked[name]
             mark = "" if q.exact else f"{words['suggested']}: "
-            lines.append(f"  {_q(name)}: {_q(q.suggestion)}  # {words['unknown_column'].format(n=q.count)}; {mark}{_comment(q.why)}")
+            lines.append(
+                f"  {_q(name)}: {_q(q.suggestion)}  # {words['unknown_column'].format(n=q.count)}; {mark}{_comment(q.why)}"
+            )
         elif name in mapping.columns:
             lines.append(f"  {_q(name)}: {_q(mapping.columns[name])}")
     for name, target in mapping.columns.items():  # the base mapping's other columns, for the next sheet
@@ -321,7 +363,8 @@ def draft_text(plan: ImportPlan, draft_path: Path) -> str:
         state = words["suggested"] if q.suggestion is not None else words["undecided"]
         aliases.setdefault(q.target, []).append(
             f"    {_q(q.text)}: {_q(q.suggestion) if q.suggestion is not None else '~'}  "
-            f"# {state} ({q.count} {words['rows']}: {rows}): {_comment(q.why)}")
+            f"# {state} ({q.count} {words['rows']}: {rows}): {_comment(q.why)}"
+        )
     if aliases:
         lines.append("aliases:")
         for target, entries in aliases.items():

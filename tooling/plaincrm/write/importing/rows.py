@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...modelkit import list_item_model
 from ...matching import contact_key, name_key
+from ...modelkit import list_item_model
 from ...project import Project
 from .mapping import Mapping, Target, fold, nested_model, parse_target
 from .values import RowError, Unknown, Values, tidy
-
 
 DEFAULT = "(default)"  # the column name a mapping's default stands in
 
@@ -30,7 +29,9 @@ class Incoming:
     row: int
     cells: dict[str, Any]  # header -> cell as read (for the reject file)
     fields: dict[str, Any] = field(default_factory=dict)
-    defaults: dict[str, Any] = field(default_factory=dict)  # the mapping's, for fields the row leaves empty: new records only
+    defaults: dict[str, Any] = field(
+        default_factory=dict
+    )  # the mapping's, for fields the row leaves empty: new records only
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # list field -> items this row adds
     notes: list[str] = field(default_factory=list)
     masked: int = 0  # phone numbers and e-mail addresses masked in the notes
@@ -64,8 +65,15 @@ def external_key(value: str) -> str:
 class RowReader:
     """Reads rows with one mapping; remembers the columns it did not know."""
 
-    def __init__(self, project: Project, mapping: Mapping, targets: dict[str, Target], values: Values,
-                 headers: list[str], owner: str | None):
+    def __init__(
+        self,
+        project: Project,
+        mapping: Mapping,
+        targets: dict[str, Target],
+        values: Values,
+        headers: list[str],
+        owner: str | None,
+    ):
         self.project, self.mapping, self.values = project, mapping, values
         self.targets: dict[str, Target | None] = dict(targets)  # and those parsed on the way (None: no field)
         self.headers, self.owner = headers, owner
@@ -113,7 +121,9 @@ class RowReader:
                 if target is not None and target.name == "contacts" and target.sub in ("phone", "email"):
                     # a second number is a second entry for the contact: never masked away in the notes
                     extra_model = self.item_model(model, "contacts")
-                    incoming.items.setdefault("contacts", [{}]).append({target.sub: self.values.typed(extra_model, target.sub, extra, other)})
+                    incoming.items.setdefault("contacts", [{}]).append(
+                        {target.sub: self.values.typed(extra_model, target.sub, extra, other)}
+                    )
                 else:
                     self.note(incoming, other, extra)
             if target is None or target.kind == "special":
@@ -177,6 +187,7 @@ class RowReader:
 
     def _who(self, assigned: dict[str, list[tuple[str, Any]]]) -> None:
         """person / company / person.given + person.family as name, kind and contact."""
+
         def text(target):
             return tidy(assigned[target][0][1]) if target in assigned else ""
 
@@ -191,7 +202,9 @@ class RowReader:
             assigned.setdefault("name", [("", person)])
             assigned["kind"] = [("", "individual")]
 
-    def _assign(self, incoming, model, target_text, target: Target, header, cell, defaulted: bool, direct: dict) -> None:
+    def _assign(
+        self, incoming, model, target_text, target: Target, header, cell, defaulted: bool, direct: dict
+    ) -> None:
         if target.kind == "key_date":
             day = self.values.day(cell, header)
             incoming.items.setdefault("key_dates", []).append({"kind": target.sub, "date": day})
@@ -231,8 +244,17 @@ class RowReader:
         else:
             self._set(incoming, model, target.name, value, header, defaulted, direct)
 
-    def _set(self, incoming: Incoming, model, name: str, value: Any, header: str, defaulted: bool, direct: dict,
-             from_alias: bool = False) -> None:
+    def _set(
+        self,
+        incoming: Incoming,
+        model,
+        name: str,
+        value: Any,
+        header: str,
+        defaulted: bool,
+        direct: dict,
+        from_alias: bool = False,
+    ) -> None:
         """One field's value; a value from an alias yields to a column that names the field itself."""
         if from_alias:
             if name not in self.fields_of(model):
@@ -281,7 +303,9 @@ class RowReader:
                 for key in [k for k in item if isinstance(k, tuple)]:
                     given.setdefault(key[1], item[key])
                 if section == "contacts" and (kept or fields.get("name")):  # a second number is the first
-                    given.setdefault("name", kept[0]["name"] if kept else fields["name"])  # contact's; a lone one the customer's own
+                    given.setdefault(
+                        "name", kept[0]["name"] if kept else fields["name"]
+                    )  # contact's; a lone one the customer's own
                 if item_model is not None and "by" in self.fields_of(item_model) and fields.get("owner"):
                     given.setdefault("by", [fields["owner"]])
                 missing = [n for n in self.required_of(item_model) if n not in given and n not in later]

@@ -34,6 +34,7 @@ line, rather than import a customer with the next three rows in one cell. What i
   a row with more or fewer cells than the header, a csv error; each names the line where the row starts,
   which is the line the user's editor shows.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -45,10 +46,10 @@ import re
 import stat
 import struct
 import zipfile
-from collections.abc import Generator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 from xml.sax.handler import ContentHandler
 
 from defusedxml import DefusedXmlException
@@ -96,7 +97,9 @@ def read_sheet(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Sheet:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
-            raise UnreadableSheet(f"{path}: not a file (a folder, a pipe or a device); give the spreadsheet file itself")
+            raise UnreadableSheet(
+                f"{path}: not a file (a folder, a pipe or a device); give the spreadsheet file itself"
+            )
         size = info.st_size
         fmt = _format(path)
     except OSError as error:
@@ -138,8 +141,9 @@ def _format(path: Path) -> str:
     elif head.startswith(b"PK\x03\x04"):
         fmt = "ods" if _ODS_MIME in head or suffix == ".ods" else "xlsx"
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        raise UnreadableSheet(f"{path}: not a spreadsheet file: neither a zip archive (XLSX, ODS) "
-                              "nor a compound file (XLS)")
+        raise UnreadableSheet(
+            f"{path}: not a spreadsheet file: neither a zip archive (XLSX, ODS) nor a compound file (XLS)"
+        )
     else:
         return "csv"
     if fmt != "xlsx" and suffix != f".{fmt}":
@@ -176,8 +180,9 @@ def _letters(column: int) -> str:
     return name
 
 
-def _collect(path: Path, fmt: str, rows: Iterator[tuple[int, Sequence[Any]]],
-             limits: SheetLimits) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
+def _collect(
+    path: Path, fmt: str, rows: Iterator[tuple[int, Sequence[Any]]], limits: SheetLimits
+) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
     """The header and the body: blank rows left out, trailing empty cells cut, limits checked per row."""
     where = "line" if fmt == "csv" else "row"
     headers: list[Any] | None = None
@@ -194,8 +199,9 @@ def _collect(path: Path, fmt: str, rows: Iterator[tuple[int, Sequence[Any]]],
             raise UnreadableSheet(f"{path}: more than the {limits.max_rows:,} rows allowed ({where} {number})")
         if width > limits.max_columns:
             column = f"{width:,} cells" if fmt == "csv" else f"cells up to column {_letters(width)}"
-            raise UnreadableSheet(f"{path}: {where} {number} has {column}, "
-                                  f"more than the {limits.max_columns:,} columns allowed")
+            raise UnreadableSheet(
+                f"{path}: {where} {number} has {column}, more than the {limits.max_columns:,} columns allowed"
+            )
         cells += width
         if cells > limits.max_cells:
             raise UnreadableSheet(f"{path}: more than the {limits.max_cells:,} cells allowed ({where} {number})")
@@ -227,7 +233,7 @@ def _decode(path: Path) -> tuple[str, str]:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise UnreadableSheet(f"{path}: not text in UTF-8, UTF-16 or GB18030/GBK; save it as \"CSV UTF-8\"")
+    raise UnreadableSheet(f'{path}: not text in UTF-8, UTF-16 or GB18030/GBK; save it as "CSV UTF-8"')
 
 
 def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Generator[tuple[int, list[str]], None, None]:
@@ -259,9 +265,10 @@ def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Generator[tuple[int
                 start = end + 1
                 spans = _quotes(lines, start, delimiter)
                 if done and spans and spans[-1][1] is None:
-                    raise UnreadableSheet(f"{path}: line {spans[-1][0]}: a quote opened here is never closed")
-                raise UnreadableSheet(_swallowed(path, lines, start, delimiter, width, True)
-                                      or f"{path}: line {reader.line_num}: {error}") from None
+                    raise UnreadableSheet(f"{path}: line {spans[-1][0]}: a quote opened here is never closed") from None
+                raise UnreadableSheet(
+                    _swallowed(path, lines, start, delimiter, width, True) or f"{path}: line {reader.line_num}: {error}"
+                ) from None
             start, end = end + 1, reader.line_num
             used = _used(cells)
             if not used:
@@ -273,12 +280,15 @@ def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Generator[tuple[int
                 if len(lines) > 1 and (problem := _swallowed(path, lines, start, delimiter, width, wrong)):
                     raise UnreadableSheet(problem)
                 if wrong:
-                    raise UnreadableSheet(f"{path}: line {start} has {used if used > width else len(cells)} cells, "
-                                          f"the header has {width}")
+                    raise UnreadableSheet(
+                        f"{path}: line {start} has {used if used > width else len(cells)} cells, the header has {width}"
+                    )
             for column, cell in enumerate(cells, 1):
                 if len(cell) > limits.max_cell_chars:
-                    raise UnreadableSheet(f"{path}: line {start}, column {column}: a cell of {len(cell):,} characters, "
-                                          f"more than the {limits.max_cell_chars:,} a spreadsheet cell holds")
+                    raise UnreadableSheet(
+                        f"{path}: line {start}, column {column}: a cell of {len(cell):,} characters, "
+                        f"more than the {limits.max_cell_chars:,} a spreadsheet cell holds"
+                    )
             yield start, cells
     finally:
         csv.field_size_limit(previous)
@@ -306,8 +316,7 @@ def _quotes(lines: list[str], first: int, delimiter: str) -> list[tuple[int, int
     return spans
 
 
-def _swallowed(path: Path, lines: list[str], first: int, delimiter: str, width: int | None,
-               wrong: bool) -> str | None:
+def _swallowed(path: Path, lines: list[str], first: int, delimiter: str, width: int | None, wrong: bool) -> str | None:
     """The classic broken export: a stray quote makes the following rows one cell. It shows as a quoted cell
     whose continued lines each have the delimiters of a whole row. A genuine multi-line note has none, or
     (in the first column) a single continued line in a row that is otherwise right."""
@@ -316,10 +325,12 @@ def _swallowed(path: Path, lines: list[str], first: int, delimiter: str, width: 
     for opened, closed in _quotes(lines, first, delimiter):
         if closed is None or closed == opened:
             continue
-        continued = lines[opened + 1 - first:closed + 1 - first]
+        continued = lines[opened + 1 - first : closed + 1 - first]
         if (wrong or len(continued) > 1) and all(line.count(delimiter) >= width - 1 for line in continued):
-            return (f"{path}: line {opened}: a quote opened here closes only at line {closed}, "
-                    f"reading lines {opened + 1}-{closed} (which look like rows of their own) into one cell")
+            return (
+                f"{path}: line {opened}: a quote opened here closes only at line {closed}, "
+                f"reading lines {opened + 1}-{closed} (which look like rows of their own) into one cell"
+            )
     return None
 
 
@@ -331,11 +342,19 @@ def _open_zip(path: Path, limits: SheetLimits) -> zipfile.ZipFile:
     archive = zipfile.ZipFile(path)
     members = archive.infolist()
     total = sum(member.file_size for member in members)
-    bomb = next((member for member in members
-                 if member.file_size > _RATIO_FLOOR and member.file_size > _RATIO * max(member.compress_size, 1)), None)
+    bomb = next(
+        (
+            member
+            for member in members
+            if member.file_size > _RATIO_FLOOR and member.file_size > _RATIO * max(member.compress_size, 1)
+        ),
+        None,
+    )
     if total > limits.max_uncompressed_bytes:
-        problem = (f"its members would unpack to {total:,} bytes, "
-                   f"more than the {limits.max_uncompressed_bytes:,} allowed (a zip bomb?)")
+        problem = (
+            f"its members would unpack to {total:,} bytes, "
+            f"more than the {limits.max_uncompressed_bytes:,} allowed (a zip bomb?)"
+        )
     elif bomb:
         problem = f"{bomb.filename} would unpack to {bomb.file_size:,} bytes from {bomb.compress_size:,} (a zip bomb?)"
     elif len({member.filename for member in members}) < len(members):
@@ -389,8 +408,10 @@ def _calamine_rows(path: Path, fmt: str, limits: SheetLimits) -> Generator[tuple
 def _refuse_area(path: Path, sheet: str, rows: int, columns: int, limits: SheetLimits) -> None:
     """calamine would hold `rows` x `columns` cells for this sheet."""
     if rows > limits.max_rows or columns > limits.max_columns or rows * columns > limits.max_cells:
-        raise UnreadableSheet(f"{path}: sheet {sheet} spans {rows:,} rows x {columns:,} columns, more than allowed "
-                              f"({limits.max_rows:,} rows, {limits.max_columns:,} columns, {limits.max_cells:,} cells)")
+        raise UnreadableSheet(
+            f"{path}: sheet {sheet} spans {rows:,} rows x {columns:,} columns, more than allowed "
+            f"({limits.max_rows:,} rows, {limits.max_columns:,} columns, {limits.max_cells:,} cells)"
+        )
 
 
 class _OdsArea(ContentHandler):
@@ -415,8 +436,9 @@ class _OdsArea(ContentHandler):
             self.column, self.row_text, self.row_filled = 0, 0, False
         elif name in ("table:table-cell", "table:covered-table-cell"):
             self.span, self.in_cell = int(attrs.get("table:number-columns-repeated", 1)), True
-            values = [attrs.getValue(key) for key in attrs.getNames()
-                      if key.startswith("office:") or key == "table:formula"]  # a value, or a type calamine reads
+            values = [
+                attrs.getValue(key) for key in attrs.getNames() if key.startswith("office:") or key == "table:formula"
+            ]  # a value, or a type calamine reads
             self.cell_filled, self.chars = bool(values), sum(map(len, values))
         elif self.in_cell:  # text or a note in the cell
             self.cell_filled = True
@@ -490,7 +512,7 @@ def _workbook_stream(data: bytes) -> bytes:
     def sector(number: int) -> bytes:
         if number >= sectors:
             raise ValueError(f"sector {number} is past the end of the file")
-        return data[(number + 1) * size:(number + 2) * size]
+        return data[(number + 1) * size : (number + 2) * size]
 
     def chain(first: int, table: tuple[int, ...]) -> list[int]:
         numbers: list[int] = []
@@ -511,7 +533,7 @@ def _workbook_stream(data: bytes) -> bytes:
         raise ValueError("the sector allocation chain loops")
     fat = _u32s(b"".join(sector(number) for number in difat if number < _DIFSECT))
     listing = b"".join(sector(number) for number in chain(directory, fat))
-    entries = [listing[at:at + 128] for at in range(0, len(listing) - 127, 128)]
+    entries = [listing[at : at + 128] for at in range(0, len(listing) - 127, 128)]
     if not entries:
         raise ValueError("no directory")
 
@@ -521,12 +543,12 @@ def _workbook_stream(data: bytes) -> bytes:
     def stream(entry: bytes, mini: tuple[bytes, tuple[int, ...]] | None = None) -> bytes:
         first = struct.unpack_from("<I", entry, 116)[0]
         if mini is None:
-            return b"".join(sector(number) for number in chain(first, fat))[:length(entry)]
+            return b"".join(sector(number) for number in chain(first, fat))[: length(entry)]
         ministream, minifat = mini
         numbers = chain(first, minifat)
         if any((number + 1) * 64 > len(ministream) for number in numbers):
             raise ValueError("a mini sector past the mini stream")
-        return b"".join(ministream[number * 64:(number + 1) * 64] for number in numbers)[:length(entry)]
+        return b"".join(ministream[number * 64 : (number + 1) * 64] for number in numbers)[: length(entry)]
 
     mini = None
     if minifat_count:  # calamine reads the mini stream whenever there is one
@@ -548,7 +570,7 @@ def _records(stream: bytes, at: int) -> Iterator[tuple[int, memoryview]]:
     view = memoryview(stream)
     while at + 4 <= len(view):
         kind, length = struct.unpack_from("<HH", view, at)
-        yield kind, view[at + 4:at + 4 + length]
+        yield kind, view[at + 4 : at + 4 + length]
         at += 4 + length
 
 
@@ -592,8 +614,9 @@ def _check_xls(path: Path, limits: SheetLimits) -> None:
                 left, right = min(left, column, last), max(right, column, last)
                 count += last - column + 1 if last >= column else 1
                 if count > limits.max_cells:  # calamine lists them all before it places them
-                    raise UnreadableSheet(f"{path}: sheet {number} has more than the {limits.max_cells:,} cells "
-                                          "allowed")
+                    raise UnreadableSheet(
+                        f"{path}: sheet {number} has more than the {limits.max_cells:,} cells allowed"
+                    )
                 if kind == 0x00FD and len(data) >= 10:  # LabelSst: a shared string, copied into the cell
                     index = struct.unpack_from("<I", data, 6)[0]
                     text += lengths[index] if index < len(lengths) else 0
@@ -616,8 +639,10 @@ def _refuse_text(path: Path, characters: int, limits: SheetLimits) -> None:
     """The text calamine would hold, strings copied into every cell that has them, is bounded like the
     unpacked size of a zip, at 4 bytes a character (the most UTF-8 takes)."""
     if 4 * characters > limits.max_uncompressed_bytes:
-        raise UnreadableSheet(f"{path}: its cells would hold more than {limits.max_uncompressed_bytes // 4:,} "
-                              "characters of text (one text repeated into many cells?)")
+        raise UnreadableSheet(
+            f"{path}: its cells would hold more than {limits.max_uncompressed_bytes // 4:,} "
+            "characters of text (one text repeated into many cells?)"
+        )
 
 
 def _string_lengths(records: list[memoryview]) -> list[int]:
@@ -646,7 +671,7 @@ def _string_lengths(records: list[memoryview]) -> list[int]:
         left, width = count, 2 if flags & 1 else 1
         while True:
             chars = min(left, len(data) // width)
-            data, left = data[chars * width:], left - chars
+            data, left = data[chars * width :], left - chars
             if not left:
                 break
             data = following()

@@ -24,8 +24,12 @@ from ...project import Project
 from ...records_export import read_list_cell
 from .mapping import CSV_ITEMS, Mapping, fold
 
-_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$")
-_YEAR_LAST = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$")
+_DAY = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$"
+)
+_YEAR_LAST = re.compile(
+    r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$"
+)
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SPLIT = re.compile(r"\s*[、,，;；|]\s*")
 # the apostrophe exports put before a text a spreadsheet could run (exporting's one rule)
@@ -51,8 +55,11 @@ class Unknown(RowError):
 # Full-width letters and digits (typed with a Chinese IME) and the ideographic space become ASCII;
 # full-width punctuation (，；：（）) is the writer's choice and stays. Control characters go: a NUL or
 # an escape sequence from a pasted cell is not part of any value.
-_WIDTH = {**{cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)},
-          0x3000: 0x20, 0x09: 0x20}
+_WIDTH = {
+    **{cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)},
+    0x3000: 0x20,
+    0x09: 0x20,
+}
 _WIDE_OR_GUARDED = re.compile(r"[\uff10-\uff5a\u3000]|  |^\s*'")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 
@@ -81,7 +88,9 @@ def same_text(a: Any, b: Any) -> bool:
 
 def phone_text(value: Any) -> str:
     """A phone number without spacing or brackets: 139 0000 2222 and (010) 8888-8888 as 13900002222, 010-88888888."""
-    text = re.sub(r"^\((\d+)\)\s*", r"\1-", unicodedata.normalize("NFKC", tidy(value)))  # (010) 8888 8888: the area code
+    text = re.sub(
+        r"^\((\d+)\)\s*", r"\1-", unicodedata.normalize("NFKC", tidy(value))
+    )  # (010) 8888 8888: the area code
     return re.sub(r"[\s.()]+", "", text)
 
 
@@ -137,7 +146,9 @@ class Values:
             except ValueError:
                 pass
         elif match:
-            raise RowError(f"{column}: {text!r} could be day/month or month/day; say which with 'dates: mdy' or 'dates: dmy' in the mapping")
+            raise RowError(
+                f"{column}: {text!r} could be day/month or month/day; say which with 'dates: mdy' or 'dates: dmy' in the mapping"
+            )
         raise RowError(f"{column}: {text!r} is not a date (2024-05-10, 2024/5/10, 2024.5.10, 2024年5月10日)")
 
     # --- option values and owners ---
@@ -175,8 +186,13 @@ class Values:
             info = model.model_fields[name]
             inner, _, is_list = unwrap(info.annotation)
             ref, masked = marker(info, Ref), marker(info, Masked)
-            self._shapes[key] = (inner, is_list, marker(info, OptionRef), ref is not None and ref.target == "member",
-                                 masked.how if masked is not None else None)
+            self._shapes[key] = (
+                inner,
+                is_list,
+                marker(info, OptionRef),
+                ref is not None and ref.target == "member",
+                masked.how if masked is not None else None,
+            )
         return self._shapes[key]
 
     def typed(self, model: type[BaseModel], name: str, value: Any, column: str) -> Any:
@@ -236,14 +252,19 @@ class Values:
         masked). A resident ID or bank card number rejects the row: plaincrm never stores them."""
         text = f"{column}: {tidy(value)}"
         if any(True for _ in find_forbidden_numbers(text)):
-            raise RowError(f"{column}: holds a resident ID or bank card number; plaincrm never stores them, "
-                           "take it out of the sheet (the value is not repeated here)")
+            raise RowError(
+                f"{column}: holds a resident ID or bank card number; plaincrm never stores them, "
+                "take it out of the sheet (the value is not repeated here)"
+            )
         masked = 0
         if sum(ch.isdigit() for ch in text) >= 7:
             import phonenumbers
 
-            found = [m for m in phonenumbers.PhoneNumberMatcher(text, self.region, leniency=phonenumbers.Leniency.VALID)
-                     if not _DATE_LIKE.match(m.raw_string)]
+            found = [
+                m
+                for m in phonenumbers.PhoneNumberMatcher(text, self.region, leniency=phonenumbers.Leniency.VALID)
+                if not _DATE_LIKE.match(m.raw_string)
+            ]
             for match in reversed(found):
                 text = text[: match.start] + mask_phone(match.raw_string) + text[match.end :]
             masked += len(found)
