@@ -24,20 +24,3 @@ def generate(project: Project) -> dict[Path, str]:
         schema = {"$schema": DIALECT, "title": title, **adapter.json_schema(mode="validation")}
         out[project.root / "schema" / f"{name}.schema.json"] = json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
     return out
-
-
-def stale_files(project: Project) -> list[Path]:
-    return [
-        path
-        for path, text in generate(project).items()
-        if not path.exists() or path.read_text(encoding="utf-8") != text
-    ]
-
-
-def write(project: Project) -> list[Path]:
-    written = []
-    for path, text in generate(project).items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    return written
