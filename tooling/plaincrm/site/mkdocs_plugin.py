@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from ..history.gitlog import GitError
 from ..problems import ProblemError, render
 from .build import build_for_site
-from .theme_pages import ServedPages, ThemePages, bytecode_cache
+from .theme_pages import ServedPages, ThemePages, bytecode_cache, language_versions
 
 log = logging.getLogger("mkdocs.plugins.plaincrm")
 
@@ -104,7 +104,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         return env
 
     def on_files(self, files, config):
-        return self.pages.add_files(files, config)
+        return self.pages.add_files(language_versions(files, config, self.lang), config)
 
     def on_nav(self, nav, config, files):
         return self.pages.name_navigation(nav, self.lang)

@@ -40,6 +40,9 @@ NAV_PAGES = {
     "reports/index.md": "reports",
     "changes/index.md": "changes",
 }
+GUIDE_PAGES = {"guide.md": "guide", "admin.md": "admin_guide"}  # hand-written, one file per language
+NAV_TITLES = NAV_PAGES | GUIDE_PAGES  # every page mkdocs.yml's nav names: titled from `i18n`
+_LANGUAGE_VERSION = re.compile(r"^(?P<base>.+)\.(?P<lang>en|zh)\.md$")  # guide.zh.md: guide.md in Chinese
 SHELL_CONTENT = "<h1>pcrm-shell-content</h1>"
 TITLE_MARKER = "pcrm-title-{}-x"
 _TITLE_MARKERS = re.compile(r"pcrm-title-(\d+)-x")
@@ -97,6 +100,26 @@ class ServedPages:
         return [self.rendered[cid][1] for cid in site.customer_ids]
 
 
+def language_versions(files, config, lang: str):
+    """Each hand-written page in the build's language: `guide.zh.md` is served as `guide.md` (same URL,
+    nav entry and links) in a zh build; no other language's version is published."""
+    for file in list(files):
+        match = _LANGUAGE_VERSION.match(file.src_uri)
+        if match is None:
+            continue
+        files.remove(file)
+        if match["lang"] != lang:
+            continue
+        base_src = match["base"] + ".md"
+        base = files.get_file_from_path(base_src)
+        if base is not None:
+            files.remove(base)
+        served = File(base_src, config.docs_dir, config.site_dir, config.use_directory_urls)
+        served.abs_src_path, served.edit_uri = file.abs_src_path, file.edit_uri  # read and edited: the version
+        files.append(served)
+    return files
+
+
 class ThemePages:
     """One build's generated pages, as MkDocs sees them: files, page metadata, content, titles."""
 
@@ -123,9 +146,9 @@ class ThemePages:
 
     @staticmethod
     def name_navigation(nav, lang: str):
-        """Generated pages in the navigation are named in the site's language, whatever mkdocs.yml says."""
+        """Pages in the navigation are named in the site's language, whatever mkdocs.yml says."""
         for page in nav.pages:
-            key = NAV_PAGES.get(page.file.src_uri)
+            key = NAV_TITLES.get(page.file.src_uri)
             if key is not None:
                 page.title = text(key, lang)
         return nav
