@@ -35,7 +35,7 @@ def test_a_schema_without_orders_builds_the_site_and_the_reports_without_them(re
     assert not repo.project.contract.has("orders") and repo.project.contract.has("interactions")
 
     views = derive(load_dataset(repo.project, masked=True), TODAY)
-    names = [report.name for report in all_reports(views, lambda _, value: value)]
+    names = [report.name for report in all_reports(views)]
     assert "high_value" not in names and "renewals" not in names
     assert {"distribution", "interactions", "complaints", "follow_up", "data_quality"} <= set(names)
     assert views.customers["C20240501001"].facts.order_total == 0
@@ -51,7 +51,7 @@ def test_a_removed_segment_field_leaves_its_segment_out(repo):
     remove_field(repo, "    cooperation: ")
     repo.good(**{"cooperation: not_started\n": ""})
     views = derive(load_dataset(repo.project, masked=True), TODAY)
-    distribution = next(r for r in all_reports(views, lambda _, value: value) if r.name == "distribution")
+    distribution = next(r for r in all_reports(views) if r.name == "distribution")
     assert "cooperation" not in [table.title for table in distribution.tables]
     site = build_site(views, SiteOptions(today=TODAY))  # the customer rows' status column stays empty
     assert not any(page.src.startswith("segments/cooperation") for page in site.pages)

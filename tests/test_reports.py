@@ -74,9 +74,9 @@ def tables(report):
 
 
 def test_distribution(views):
-    got = tables(distribution(views, lambda lst, v: f"<{v}>"))
-    assert got["source"] == [["online_ads", "<online_ads>", 5, 1.0]]
-    assert got["cooperation"] == [["not_started", "<not_started>", 4, 0.8], ["active", "<active>", 1, 0.2]]
+    got = tables(distribution(views))  # option values stay values: the reader's wording labels them
+    assert got["source"] == [["online_ads", 5, 1.0]]
+    assert got["cooperation"] == [["not_started", 4, 0.8], ["active", 1, 0.2]]
 
 
 def test_interactions_include_the_first_day_of_the_window(views):
@@ -92,7 +92,7 @@ def test_complaints(views):
     got = tables(complaints(views))
     assert got["rate_per_quarter"][-2:] == [["2024Q1", 0, 0, 0.0], ["2024Q2", 2, 5, 0.4]]
     assert got["resolution"] == [[1, 10.0]]
-    assert got["open"] == [["C20240501003", "A科技有限公司", "2024-06-30", 0, "质量"]]
+    assert got["open"] == [["C20240501003", "A科技有限公司", date(2024, 6, 30), 0, "质量"]]
 
 
 def test_renewals(views):
@@ -139,9 +139,12 @@ def test_no_orders_and_a_single_customer(repo):
 def test_crm_report(views, repo, capsys):
     assert main(["--root", str(repo.root), "report", "renewals", "--today", "2024-06-30"]) == 0
     out = capsys.readouterr().out
-    assert "== Renewals: rate\n  renewals due  renewed  rate\n  2             1        0.5\n" in out
+    assert (
+        "== Renewals: Renewal rate (last 12 months)\n  renewals due  renewed  rate\n  2             1        50.0%\n"
+        in out
+    )
     assert main(["--root", str(repo.root), "report", "renewals", "--today", "2024-06-30", "--format", "csv"]) == 0
-    assert "renewals.rate\r\nrenewals due,renewed,rate\r\n2,1,0.5\r\n" in capsys.readouterr().out
+    assert "renewals.rate\r\nrenewals due,renewed,rate\r\n2,1,50.0%\r\n" in capsys.readouterr().out
     assert main(["--root", str(repo.root), "report", "nope"]) == 2
 
 
@@ -175,7 +178,7 @@ def test_data_quality_finds_gaps_and_suspected_duplicates(repo):
             ["same name", "C20240501001, C20240501002", "A科技有限公司 / A 科技 Co., Ltd."],
             ["same phone", "C20240501001, C20240501002, C20240501004", "A科技有限公司 / A 科技 Co., Ltd. / C制造厂"],
         ]
-        assert got["missing"] == [["C20240501004", "C制造厂", "li.wei", "needs, industry"]]
+        assert got["missing"] == [["C20240501004", "C制造厂", "li.wei", ["needs", "industry"]]]
 
 
 @pytest.mark.parametrize("in_background", [False, True], ids=["inline", "forked"])
@@ -200,14 +203,16 @@ def test_report_pages_and_downloads(views, repo, monkeypatch, in_background):
     pages = {p.src: p.html for p in site.pages}
     assert {"reports/index.md", "reports/high_value.md", "reports/data_quality.md"} <= set(pages)
     high = pages["reports/high_value.md"]
-    assert "<svg" in high and 'href="high_value.xlsx"' in high and "<td>0.8</td>" in high
+    assert "<svg" in high and 'href="high_value.xlsx"' in high and '<td class="pcrm-num">80.0%</td>' in high
     assert pages["reports/distribution.md"].count("<svg") == 6
     book = openpyxl.load_workbook(io.BytesIO(site.files["reports/high_value.xlsx"]))
-    assert [c.value for c in book["top"][2]] == [2, 5, 200, 250, 0.8]
-    due = openpyxl.load_workbook(io.BytesIO(site.files["reports/renewals.xlsx"]))["due"]
+    assert [c.value for c in book["Top 20% by order amount"][2]] == [2, 5, 200, 250, 0.8]
+    due = openpyxl.load_workbook(io.BytesIO(site.files["reports/renewals.xlsx"]))["Renewals due"]
     assert due.cell(2, 3).value.date() == date(2024, 3, 1) and due.cell(2, 4).value is True
     csv_text = site.files["reports/renewals.csv"].decode("utf-8")
-    assert csv_text.startswith("\ufeffRenewals: rate\r\nrenewals due,renewed,rate\r\n2,1,0.5\r\n")
+    assert csv_text.startswith(
+        "\ufeffRenewals: Renewal rate (last 12 months)\r\nrenewals due,renewed,rate\r\n2,1,50.0%\r\n"
+    )
 
 
 def test_xlsx_survives_control_characters_pasted_into_records():
@@ -216,8 +221,9 @@ def test_xlsx_survives_control_characters_pasted_into_records():
     import openpyxl
 
     from plaincrm.exporting import report_xlsx
-    from plaincrm.reports import Report, Table
+    from plaincrm.reports import Report, Table, Wording
 
-    data = report_xlsx(Report("x", "X", [Table("t", ["name"], [["A科技\v有限公司"], ["=1+1"]])]), TODAY)
+    wording = Wording("en", "CNY", lambda _key, default: default, lambda _list, value: value, str)
+    data = report_xlsx(Report("x", "X", [Table("t", ["name"], [["A科技\v有限公司"], ["=1+1"]])]), TODAY, wording)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["t"]
     assert [sheet.cell(2, 1).value, sheet.cell(3, 1).value] == ["A科技有限公司", "'=1+1"]

@@ -1,7 +1,10 @@
 """The field guides' analysis as plain tables: computed from the views for one "today".
 
-Each report is a list of `Table`s (headers + rows of plain values), so the terminal, the
-site (with charts) and CSV/XLSX downloads all show the same figures.
+Each report is a list of `Table`s (headers + rows of typed values: numbers, dates, ids), so the
+terminal, the site (with charts) and CSV/XLSX downloads all show the same figures. A table says
+what kind each column is (a share, an amount, a customer…); `Wording` turns a value of a kind
+into the reader's language, one function per kind, for every output that shows text.
+Nothing dated after "today" counts: a `--today` before the newest records sees the past as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .contract import get
-from .facts import NOT_COUNTED_ORDER
+from .facts import CLOSED_CASE, NOT_COUNTED_ORDER
 from .matching import duplicate_groups, record_keys
 from .views import Views
 
@@ -23,7 +26,20 @@ QUARTERS_BACK = 6
 IDLE_DAYS = 30
 POTENTIAL_IDLE_DAYS = 90
 RENEWAL_WINDOW_DAYS = 60  # a renewal order this close to a renewal date counts as renewing it
+UPCOMING_DAYS = 90  # renewals listed ahead
 ACTIVE_STATES = ("active", "paused")
+
+# Column kinds (`Table.kinds`); "" is a plain number or text, "option:LIST" a value of that option list.
+SHARE, MONEY, DAY, CUSTOMER, CUSTOMERS, NAME, MEMBER, PHRASE = (
+    "share",
+    "money",
+    "date",
+    "customer",  # a customer id: the site links it
+    "customers",  # customer ids joined by ", " (as `crm dupes` lists them): each linked
+    "name",  # the name of the row's customer (its CUSTOMER column): linked too
+    "member",  # a team member's handle, shown by name
+    "phrase",  # an engine word (a reason, a missing field): the i18n table's `word.<value>`
+)
 
 
 @dataclass
@@ -32,6 +48,10 @@ class Table:
     headers: list[str]
     rows: list[list[Any]]
     chart: str = ""  # "bar" | "pie" | "line" | "pareto" | "" (a hint for the site)
+    kinds: tuple[str, ...] = ()  # per column (missing: ""), see the kinds above
+
+    def kind(self, column: int) -> str:
+        return self.kinds[column] if column < len(self.kinds) else ""
 
 
 @dataclass
@@ -46,6 +66,95 @@ Label = Callable[[str, str], str]  # (option list, value) -> label
 
 def share(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
+
+
+# --- how a value reads: one function per kind -----------------------------------------------
+
+
+def share_text(value: float) -> str:
+    """0.2683 -> 26.8% (the same in both languages)."""
+    return f"{value * 100:.1f}%"
+
+
+def money_text(value: float, currency: str) -> str:
+    """16803925.0 -> 16,803,925.00 CNY: the ISO code the records and settings use, unambiguous for any
+    team currency (¥ is also the yen's sign) and the same in both languages; cents keep columns aligned."""
+    return f"{value:,.2f} {currency}"
+
+
+def date_text(day: date, lang: str) -> str:
+    """2024-03-01 in English (the records' own, unambiguous form), 2024年3月1日 in Chinese."""
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+
+
+def number_text(value: float) -> str:
+    """Thousands grouped, at most two decimals, none when whole."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A report in one language: titles and headers from the caller's word table (the site's i18n,
+    above this layer), option labels from the schema, team members by name, amounts in the
+    team's currency. The page, `crm report` and the downloads all read through it."""
+
+    lang: str
+    currency: str
+    word: Callable[[str, str], str]  # (key, English default) -> text in `lang`
+    label: Label
+    member: Callable[[str], str]
+
+    @classmethod
+    def of(cls, views: Views, lang: str, word: Callable[[str, str], str] | None = None) -> Wording:
+        project, team = views.dataset.project, views.dataset.team
+        options = project.options
+
+        def label(list_name: str, value: str) -> str:
+            return options[list_name].label(value, lang) if list_name in options else value
+
+        def member(handle: str) -> str:
+            found = team.get(handle)
+            return found.name if found is not None else handle
+
+        return cls(lang, project.settings.default_currency, word or (lambda _key, default: default), label, member)
+
+    def title(self, report: Report) -> str:
+        return self.word(f"report.{report.name}", report.title)
+
+    def table_title(self, table: Table) -> str:
+        return self.word(f"table.{table.title}", table.title.replace("_", " "))
+
+    def headers(self, table: Table) -> list[str]:
+        return [self.word(f"col.{h}", h) for h in table.headers]
+
+    def cell(self, kind: str, value: Any) -> str:
+        """A value as the reader reads it."""
+        if value is None:
+            return "–"
+        if isinstance(value, bool):
+            return "✓" if value else "✗"
+        if isinstance(value, list | tuple):
+            return ("、" if self.lang == "zh" else ", ").join(self.cell(kind, v) for v in value)
+        if kind == SHARE:
+            return share_text(value)
+        if kind == MONEY:
+            return money_text(value, self.currency)
+        if isinstance(value, date):
+            return date_text(value, self.lang)
+        if kind == MEMBER:
+            return self.member(value)
+        if kind == PHRASE:
+            return self.word(f"word.{value}", value)
+        if kind.startswith("option:"):
+            return self.label(kind.removeprefix("option:"), value)
+        if isinstance(value, int | float):
+            return number_text(value)
+        return str(value)
+
+    def row(self, table: Table, row: list[Any]) -> list[str]:
+        return [self.cell(table.kind(i), value) for i, value in enumerate(row)]
 
 
 def month_starts(today: date, months: int) -> list[date]:
@@ -77,28 +186,31 @@ def quarters(today: date, count: int) -> list[tuple[str, date, date]]:
 
 # --- the reports ------------------------------------------------------------------------------
 
+SEGMENT_KINDS = {"source": "option:source", "industry": "option:industry", "category": "option:category"}
+SEGMENT_KINDS |= {"cooperation": "option:cooperation", "owner": MEMBER, "tier": "option:tier"}
 
-def distribution(views: Views, label: Label) -> Report:
+
+def distribution(views: Views) -> Report:
     """Customers by source, industry, category, cooperation status, owner and tier, with shares."""
     total = len(views.customers)
     report = Report("distribution", "Customers by segment")
     contract = views.dataset.project.contract
-    for name, option_list, chart in (
-        ("source", "source", "bar"),
-        ("industry", "industry", "bar"),
-        ("category", "category", "pie"),
-        ("cooperation", "cooperation", "pie"),
-        ("owner", "", "bar"),
-        ("tier", "tier", "pie"),
+    for name, chart in (
+        ("source", "bar"),
+        ("industry", "bar"),
+        ("category", "pie"),
+        ("cooperation", "pie"),
+        ("owner", "bar"),
+        ("tier", "pie"),
     ):
         if name != "tier" and not contract.has(name):
             continue
         groups = views.groups[name]
         rows = [
-            [value, label(option_list, value) if option_list else value, len(ids), share(len(ids), total)]
+            [value, len(ids), share(len(ids), total)]
             for value, ids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ]
-        report.tables.append(Table(name, ["value", "label", "customers", "share"], rows, chart))
+        report.tables.append(Table(name, [name, "customers", "share"], rows, chart, (SEGMENT_KINDS[name], "", SHARE)))
     return report
 
 
@@ -126,12 +238,14 @@ def interactions(views: Views) -> Report:
                 ["channel", "interactions"],
                 sorted(([c, n] for c, n in channels.items()), key=lambda r: -r[1]),
                 "bar",
+                ("option:channel",),
             ),
             Table(
                 "per_person",
-                ["handle", "interactions"],
+                ["team member", "interactions"],
                 sorted(([h, n] for h, n in people.items()), key=lambda r: -r[1]),
                 "bar",
+                (MEMBER,),
             ),
         ],
     )
@@ -139,61 +253,109 @@ def interactions(views: Views) -> Report:
 
 def complaints(views: Views) -> Report:
     """Complaint rate per quarter (customers with a complaint opened in it / customers known by its end),
-    average days to resolve, open complaints."""
-    periods = quarters(views.today, QUARTERS_BACK)
+    average days to resolve, open complaints. A complaint opened after today is not there yet, and one
+    resolved after today is still open."""
+    today = views.today
+    periods = quarters(today, QUARTERS_BACK)
     known_by = sorted((v.facts.first_contact or date.min) for v in views.customers.values())
     complained: dict[str, set[str]] = {name: set() for name, _, _ in periods}
-    for view in views.customers.values():
-        for case in get(view.model, "service_cases"):
-            name = quarter_of(case.opened)
-            if case.kind == "complaint" and name in complained:
-                complained[name].add(view.id)
-    rows = []
-    for name, _, end in periods:
-        known = bisect.bisect_right(known_by, end)
-        rows.append([name, len(complained[name]), known, share(len(complained[name]), known)])
     durations, still_open = [], []
     for view in views.customers.values():
         for case in get(view.model, "service_cases"):
-            if case.kind != "complaint":
+            if case.kind != "complaint" or case.opened > today:
                 continue
-            if case.resolved is not None:
+            if quarter_of(case.opened) in complained:
+                complained[quarter_of(case.opened)].add(view.id)
+            if case.resolved is not None and case.resolved <= today:
                 durations.append((case.resolved - case.opened).days)
-            elif case.status not in ("resolved", "closed"):
-                still_open.append(
-                    [view.id, view.model.name, case.opened.isoformat(), (views.today - case.opened).days, case.summary]
-                )
+            elif case.resolved is not None or case.status not in CLOSED_CASE:
+                still_open.append([view.id, view.model.name, case.opened, (today - case.opened).days, case.summary])
+    rows = []
+    for name, _, end in periods:
+        known = bisect.bisect_right(known_by, min(end, today))
+        rows.append([name, len(complained[name]), known, share(len(complained[name]), known)])
     average = round(sum(durations) / len(durations), 1) if durations else None
     return Report(
         "complaints",
         "Complaints",
         [
-            Table("rate_per_quarter", ["quarter", "customers with a complaint", "customers", "rate"], rows, "line"),
+            Table(
+                "rate_per_quarter",
+                ["quarter", "customers with a complaint", "customers", "rate"],
+                rows,
+                "line",
+                ("", "", "", SHARE),
+            ),
             Table("resolution", ["resolved complaints", "average days to resolve"], [[len(durations), average]]),
-            Table("open", ["id", "name", "opened", "days open", "summary"], sorted(still_open, key=lambda r: r[2])),
+            Table(
+                "open",
+                ["id", "name", "opened", "days open", "summary"],
+                sorted(still_open, key=lambda r: (r[2], r[0])),
+                kinds=(CUSTOMER, NAME, DAY),
+            ),
         ],
     )
 
 
 def renewals(views: Views) -> Report:
-    """Renewal dates in the last 12 months, and whether a renewal order came within 60 days of each."""
-    start = views.today - timedelta(days=365)
+    """Renewal dates (key dates `renewal_due`) and whether each was renewed: a renewal order (signed or
+    later) dated by today and within 60 days of the date. The rate over the last 12 months and per
+    quarter, the dates of the last 12 months, and the renewals coming up from today through 90 days
+    ahead, to act on: who, when, how many days are left, the amount of a quoted renewal order within 60
+    days of the date (a quote out), and whether it is renewed already."""
+    today = views.today
     window = timedelta(days=RENEWAL_WINDOW_DAYS)
-    rows = []
+    periods = quarters(today, QUARTERS_BACK)
+    start = min(today - timedelta(days=365), periods[0][1])
+    ahead = today + timedelta(days=UPCOMING_DAYS)
+    past, upcoming = [], []
     for view in views.customers.values():
-        orders = [o for o in get(view.model, "orders") if o.kind == "renewal" and o.status not in NOT_COUNTED_ORDER]
+        orders = [o for o in get(view.model, "orders") if o.kind == "renewal" and o.status != "cancelled"]
+        counted = [o for o in orders if o.status not in NOT_COUNTED_ORDER and o.date <= today]
+        quoted = [o for o in orders if o.status == "quoted"]
         for key_date in get(view.model, "key_dates"):
-            if key_date.kind == "renewal_due" and start <= key_date.date <= views.today:
-                renewed = any(abs(o.date - key_date.date) <= window for o in orders)
-                rows.append([view.id, view.model.name, key_date.date.isoformat(), renewed])
-    rows.sort(key=lambda r: (r[2], r[0]))
-    done = sum(1 for r in rows if r[3])
+            if key_date.kind != "renewal_due" or not start <= key_date.date <= ahead:
+                continue
+            renewed = any(abs(o.date - key_date.date) <= window for o in counted)
+            if key_date.date <= today:
+                past.append([view.id, view.model.name, key_date.date, renewed])
+            if key_date.date >= today:  # due today: counted, and still to act on
+                offer = sum(float(o.amount) for o in quoted if abs(o.date - key_date.date) <= window) or None
+                row = [key_date.date, (key_date.date - today).days, view.id, view.model.name, view.model.owner]
+                upcoming.append([*row, offer, renewed])
+    past.sort(key=lambda r: (r[2], r[0]))
+    last_year = [r for r in past if r[2] >= today - timedelta(days=365)]
+    done = sum(1 for r in last_year if r[3])
+    per_quarter = []
+    for name, first, last in periods:
+        due = [r for r in past if first <= r[2] <= last]
+        renewed_count = sum(1 for r in due if r[3])
+        per_quarter.append([name, len(due), renewed_count, share(renewed_count, len(due)) if due else None])
+    upcoming.sort(key=lambda r: (r[0], r[2]))
     return Report(
         "renewals",
         "Renewals",
         [
-            Table("rate", ["renewals due", "renewed", "rate"], [[len(rows), done, share(done, len(rows))]]),
-            Table("due", ["id", "name", "renewal due", "renewed"], rows),
+            Table(
+                "rate",
+                ["renewals due", "renewed", "rate"],
+                [[len(last_year), done, share(done, len(last_year))]],
+                kinds=("", "", SHARE),
+            ),
+            Table(
+                "rate_by_quarter",
+                ["quarter", "renewals due", "renewed", "rate"],
+                per_quarter,
+                "line",
+                ("", "", "", SHARE),
+            ),
+            Table(
+                "upcoming",
+                ["renewal due", "days left", "id", "name", "owner", "quoted", "renewed"],
+                upcoming,
+                kinds=(DAY, "", CUSTOMER, NAME, MEMBER, MONEY),
+            ),
+            Table("due", ["id", "name", "renewal due", "renewed"], last_year, kinds=(CUSTOMER, NAME, DAY)),
         ],
     )
 
@@ -201,6 +363,7 @@ def renewals(views: Views) -> Report:
 def high_value(views: Views, top_share: float = 0.2) -> Report:
     """The top 20% of customers by order total (ties at the cut included), their share of revenue,
     the Pareto curve, and lifetime value per customer."""
+    today = views.today
     ranked = sorted(views.customers.values(), key=lambda v: (-v.facts.order_total, v.id))
     total = sum(v.facts.order_total for v in ranked)
     count = math.ceil(len(ranked) * top_share) if ranked else 0
@@ -220,8 +383,9 @@ def high_value(views: Views, top_share: float = 0.2) -> Report:
     pareto = [[rank, share(rank, len(ranked)), share(cumulative[rank - 1], total)] for rank in ranks]
     lifetime = []
     for view in ranked:
-        counted = [o for o in get(view.model, "orders") if o.status not in NOT_COUNTED_ORDER]
-        tenure = (views.today - view.facts.first_contact).days if view.facts.first_contact else None
+        counted = [o for o in get(view.model, "orders") if o.status not in NOT_COUNTED_ORDER and o.date <= today]
+        first = view.facts.first_contact
+        tenure = (today - first).days if first is not None and first <= today else None
         average = round(view.facts.order_total / len(counted), 2) if counted else 0.0
         lifetime.append([view.id, view.model.name, round(view.facts.order_total, 2), len(counted), average, tenure])
     return Report(
@@ -232,10 +396,20 @@ def high_value(views: Views, top_share: float = 0.2) -> Report:
                 "top",
                 ["top customers", "customers", "their revenue", "total revenue", "revenue share"],
                 [[len(top), len(ranked), round(revenue, 2), round(total, 2), share(revenue, total)]],
+                kinds=("", "", MONEY, MONEY, SHARE),
             ),
-            Table("pareto", ["rank", "share of customers", "cumulative share of revenue"], pareto, "pareto"),
             Table(
-                "lifetime_value", ["id", "name", "order total", "orders", "average order", "tenure (days)"], lifetime
+                "pareto",
+                ["rank", "share of customers", "cumulative share of revenue"],
+                pareto,
+                "pareto",
+                ("", SHARE, SHARE),
+            ),
+            Table(
+                "lifetime_value",
+                ["id", "name", "order total", "orders", "average order", "tenure (days)"],
+                lifetime,
+                kinds=(CUSTOMER, NAME, MONEY, "", MONEY),
             ),
         ],
     )
@@ -253,11 +427,11 @@ def satisfaction(views: Views) -> Report:
                 low.append([view.id, view.model.name, score, view.model.owner])
     periods = quarters(views.today, QUARTERS_BACK)
     scores: dict[str, list[int]] = {name: [] for name, _, _ in periods}
-    first, last = periods[0][1], periods[-1][2]
+    first = periods[0][1]
     for view in views.customers.values():
         for item in get(view.model, "interactions"):
             score = get(item, "satisfaction")
-            if score is not None and first <= item.date <= last:
+            if score is not None and first <= item.date <= views.today:
                 scores[quarter_of(item.date)].append(score)
     trend = [[name, len(s), round(sum(s) / len(s), 2) if s else None] for name, s in scores.items()]
     return Report(
@@ -266,13 +440,14 @@ def satisfaction(views: Views) -> Report:
         [
             Table("distribution", ["score", "customers"], [[s, n] for s, n in counts.items()], "bar"),
             Table("trend", ["quarter", "ratings", "average"], trend, "line"),
-            Table("low", ["id", "name", "score", "owner"], sorted(low)),
+            Table("low", ["id", "name", "score", "owner"], sorted(low), kinds=(CUSTOMER, NAME, "", MEMBER)),
         ],
     )
 
 
 def follow_up_health(views: Views) -> Report:
-    """Customers not contacted for 30 days (by owner), potential customers idle for 90, overdue next steps."""
+    """Customers not contacted for 30 days (by owner), potential customers idle for 90, overdue next steps
+    (those of interactions logged by today)."""
     idle, idle_potential = [], []
     for view in views.customers.values():
         days = view.facts.days_since_contact
@@ -285,10 +460,11 @@ def follow_up_health(views: Views) -> Report:
     for row in idle:
         by_owner[row[0]] = by_owner.get(row[0], 0) + 1
     overdue = [
-        [s.due.isoformat(), s.customer_id, views.customers[s.customer_id].model.name, s.action]
+        [s.due, s.customer_id, views.customers[s.customer_id].model.name, s.action]
         for s in views.next_steps()
-        if s.due < views.today
+        if s.due < views.today and s.interaction_date <= views.today
     ]
+    listed = (MEMBER, CUSTOMER, NAME)
     return Report(
         "follow_up",
         "Follow-up health",
@@ -298,14 +474,21 @@ def follow_up_health(views: Views) -> Report:
                 ["owner", "customers not contacted for 30 days"],
                 sorted(([o, n] for o, n in by_owner.items()), key=lambda r: (-r[1], r[0])),
                 "bar",
+                (MEMBER,),
             ),
-            Table("idle", ["owner", "id", "name", "days since contact"], sorted(idle, key=lambda r: (r[0], r[1]))),
+            Table(
+                "idle",
+                ["owner", "id", "name", "days since contact"],
+                sorted(idle, key=lambda r: (r[0], r[1])),
+                kinds=listed,
+            ),
             Table(
                 "idle_potential",
                 ["owner", "id", "name", "days since contact"],
                 sorted(idle_potential, key=lambda r: (r[0], r[1])),
+                kinds=listed,
             ),
-            Table("overdue_next_steps", ["due", "id", "name", "action"], overdue),
+            Table("overdue_next_steps", ["due", "id", "name", "action"], overdue, kinds=(DAY, CUSTOMER, NAME)),
         ],
     )
 
@@ -338,7 +521,7 @@ def data_quality(views: Views) -> Report:
         model = view.model
         gaps = [gap for gap, _, lacking in checked if lacking(model)]
         if gaps:
-            missing.append([view.id, model.name, model.owner, ", ".join(gaps)])
+            missing.append([view.id, model.name, model.owner, gaps])
     duplicates = [
         [reason, ", ".join(ids), " / ".join(views.customers[i].model.name for i in ids)]
         for reason, ids in duplicate_groups(record_keys(views.dataset))
@@ -347,8 +530,8 @@ def data_quality(views: Views) -> Report:
         "data_quality",
         "Data quality",
         [
-            Table("missing", ["id", "name", "owner", "missing"], missing),
-            Table("duplicates", ["reason", "ids", "names"], duplicates),
+            Table("missing", ["id", "name", "owner", "missing"], missing, kinds=(CUSTOMER, NAME, MEMBER, PHRASE)),
+            Table("duplicates", ["reason", "ids", "names"], duplicates, kinds=(PHRASE, CUSTOMERS)),
         ],
     )
 
@@ -364,11 +547,11 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def all_reports(views: Views, label: Label) -> list[Report]:
+def all_reports(views: Views) -> list[Report]:
     """Every report the team's models have the fields for."""
     contract = views.dataset.project.contract
     makers: dict[str, Callable[[], Report]] = {
-        "distribution": lambda: distribution(views, label),
+        "distribution": lambda: distribution(views),
         "interactions": lambda: interactions(views),
         "complaints": lambda: complaints(views),
         "renewals": lambda: renewals(views),
@@ -380,9 +563,10 @@ def all_reports(views: Views, label: Label) -> list[Report]:
     return [make() for name, make in makers.items() if contract.has(*NEEDS.get(name, ()))]
 
 
-def reports_text(reports: list[Report], fmt: str = "text") -> str:
+def reports_text(reports: list[Report], wording: Wording, fmt: str = "text") -> str:
     """What `crm report` prints: each table under its report's title, padded for the terminal, or
-    (`fmt` "csv") each as a `report.table` line, its headers and its rows, for a spreadsheet."""
+    (`fmt` "csv") each as a `report.table` line, its headers and its rows, for a spreadsheet; every
+    value as `wording` writes it."""
     import csv
     import io
 
@@ -392,11 +576,12 @@ def reports_text(reports: list[Report], fmt: str = "text") -> str:
     writer = csv.writer(out) if fmt == "csv" else None
     for report in reports:
         for table in report.tables:
+            rows = [wording.row(table, row) for row in table.rows]
             if writer is not None:
                 writer.writerow([f"{report.name}.{table.title}"])
-                writer.writerow(table.headers)
-                writer.writerows(table.rows)
+                writer.writerow(wording.headers(table))
+                writer.writerows(rows)
                 continue
-            out.write(f"== {report.title}: {table.title.replace('_', ' ')}\n")
-            out.write("".join(line + "\n" for line in table_lines(table.headers, table.rows)) + "\n")
+            out.write(f"== {wording.title(report)}: {wording.table_title(table)}\n")
+            out.write("".join(line + "\n" for line in table_lines(wording.headers(table), rows)) + "\n")
     return out.getvalue()

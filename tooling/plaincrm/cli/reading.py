@@ -79,7 +79,8 @@ def add_remind(sub, parents: Parents) -> None:
 
 
 def cmd_report(args) -> int:
-    from ..reports import all_reports, reports_text
+    from ..reports import Wording, all_reports, reports_text
+    from ..site.i18n import text
 
     project = _project(args)
     today = args.today or date.today()
@@ -101,11 +102,13 @@ def cmd_report(args) -> int:
     views = _views(project, today)
     if views is None:
         return EXIT_PROBLEMS
-    reports = [r for r in all_reports(views, _labeller(project, _lang(args))) if not args.name or r.name in args.name]
+    reports = [r for r in all_reports(views) if not args.name or r.name in args.name]
     if not reports:
         print(f"crm report: no report named {', '.join(args.name)}", file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(reports_text(reports, args.format))
+    lang = _lang(args)
+    wording = Wording.of(views, lang, lambda key, default: text(key, lang, default))
+    sys.stdout.write(reports_text(reports, wording, args.format))
     return EXIT_OK
 
 
