@@ -169,11 +169,12 @@ def test_text_is_escaped_and_long_lines_folded_for_any_script():
     assert str(event["summary"]) == "客户;A,B\\C\n第二行 " + "长" * 40
 
 
-def test_owner_page_lists_the_first_follow_ups_and_points_to_the_report(fixture_repo, monkeypatch):
+def test_owner_page_lists_the_first_reminders_and_points_to_the_index(fixture_repo, monkeypatch):
     from plaincrm.site import pages
     from plaincrm.site.build import build_for_site
 
-    monkeypatch.setattr(pages, "OWNER_LIST_ROWS", 0)
+    monkeypatch.setattr(pages, "LIST_ROWS", 0)
     site = build_for_site(fixture_repo.root, today=TODAY)[1]
     owner = next(p.html for p in site.pages if p.src == "owners/li.wei.md")
-    assert owner.count("Not listed here: 1 ·") == 2 and 'href="../reports/follow_up.html"' in owner
+    assert "Not listed here: 2 ·" in owner
+    assert 'href="../customers/index.html?owner=li.wei&amp;agenda=overdue&amp;sort=last_contact"' in owner

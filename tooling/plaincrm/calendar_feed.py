@@ -19,6 +19,7 @@ from .escaping import escape_text
 from .reminders import ANNOUNCE_DAYS, Reminder
 
 PRODID = "-//plaincrm//customer reminders//EN"
+PAST_DAYS = 90  # a feed holds the events of this many days back and all ahead: it stays small as years pass
 
 
 def fold(line: str) -> str:
@@ -87,8 +88,9 @@ def feeds(
     calendars: dict[str, tuple[str, str | None]],
 ) -> dict[str, bytes]:
     """Every feed at once, each event written once: `calendars` maps a path to (name, owner),
-    owner None for the feed of the whole team."""
-    texts = [(r.owner, events(r, today, describe)) for r in reminders]
+    owner None for the feed of the whole team. Reminders due more than PAST_DAYS ago are left out."""
+    since = today - timedelta(days=PAST_DAYS)
+    texts = [(r.owner, events(r, today, describe)) for r in reminders if r.due >= since]
     by_owner: dict[str, list[str]] = {}
     for owner, event_text in texts:
         by_owner.setdefault(owner, []).append(event_text)

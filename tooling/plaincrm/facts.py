@@ -1,5 +1,8 @@
 """Per-customer facts derived from a record and "today": computed once, used by every view.
 
+Nothing dated after "today" counts: a later order is not in the totals, a next step logged in a later
+interaction is not open yet, a complaint opened later is not open and one resolved later still is (a `--today` in the past sees the records as they were then).
+
 They read the optional fields of the engine's contract (interactions, orders, service_cases,
 key_dates, satisfaction) through `contract.get`: a team may remove one, and the facts then
 treat it as empty.
@@ -33,12 +36,13 @@ class CustomerFacts:
     last_contact: date | None
     days_since_contact: int | None
     first_contact: date | None
-    order_total: float  # in the default currency, quoted and cancelled orders left out
+    order_total: float  # in the default currency up to today, quoted and cancelled orders left out
     orders_last_year: float
     orders_year_before: float
     latest_satisfaction: int | None
     open_complaints: int
     open_next_steps: tuple[NextStepDue, ...] = field(default=())
+    quoted_upsell: bool = False  # a renewal or upsell quoted by today (a growth signal)
 
 
 def in_default_currency(amount: Any, currency: str, settings: Settings) -> float:
@@ -59,7 +63,7 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
     total = last_year = year_before = 0.0
     year_ago, two_years_ago = today - timedelta(days=365), today - timedelta(days=730)
     for order in get(customer, "orders"):
-        if order.status in NOT_COUNTED_ORDER:
+        if order.status in NOT_COUNTED_ORDER or order.date > today:
             continue
         amount = in_default_currency(order.amount, order.currency, settings)
         total += amount
@@ -73,14 +77,14 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
         max(reversed(rated), key=lambda i: i.date).satisfaction if rated else get(customer, "satisfaction")
     )
     open_complaints = sum(
-        1 for case in get(customer, "service_cases") if case.kind == "complaint" and case.status not in CLOSED_CASE
+        1 for case in get(customer, "service_cases") if case.kind == "complaint" and open_on(case, today)
     )
     seen_on: dict[date, int] = {}
     steps = []
     for i in interactions:
         position = seen_on[i.date] = seen_on.get(i.date, -1) + 1
         step = get(i, "next_step")
-        if step is not None and step.status == "pending":
+        if step is not None and step.status == "pending" and i.date <= today:
             steps.append(NextStepDue(customer.id, step.action, step.due, tuple(i.by), i.date, position))
     return CustomerFacts(
         last_contact=last_contact,
@@ -92,7 +96,20 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
         latest_satisfaction=latest_satisfaction,
         open_complaints=open_complaints,
         open_next_steps=tuple(steps),
+        quoted_upsell=any(
+            o.status == "quoted" and o.kind in ("renewal", "upsell") and get(o, "date") is not None and o.date <= today
+            for o in get(customer, "orders")
+        ),
     )
+
+
+def open_on(case: Any, today: date) -> bool:
+    """Whether a service case is open on `today`: opened by then and not resolved by then (a case
+    resolved later was still open); without dates (a team may drop them), its status says."""
+    opened, resolved = get(case, "opened"), get(case, "resolved")
+    if opened is not None and opened > today:
+        return False
+    return resolved > today if resolved is not None else case.status not in CLOSED_CASE
 
 
 def next_occurrence(day: date, today: date) -> date:

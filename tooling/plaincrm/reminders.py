@@ -1,7 +1,9 @@
-"""What needs doing, and when: follow-ups by tier cadence, next steps, key dates ahead.
+"""What needs doing, and when: follow-ups by tier cadence, next steps, key dates ahead, idle customers.
 
-One list of reminders for one "today" feeds the site's owner pages, `crm remind` and
-the calendar feeds, so all three always agree.
+The one definition of each count: `agenda` (overdue, due within a week, key dates ahead) and
+`idle_customers` serve the home page, the owner pages, `crm remind`, the calendar feeds and the
+reports, so they always agree. Nothing dated after "today" counts: a customer first contacted
+later is not known yet, and neither is a next step logged later (see `facts`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from .contract import get
 from .facts import next_occurrence
 from .views import CustomerView, Views
 
+ACTIVE_STATES = ("active", "paused")  # cooperation states whose customers go idle when not contacted
+IDLE_DAYS = 30  # an active customer not contacted this long is idle (field guide B: a monthly touch)
 ANNOUNCE_DAYS = 30  # key dates are announced this long ahead (field guide B: birthdays a month ahead)
 FOLLOW_UP_DAYS = 7  # follow-ups are listed when due within a week, or overdue
 YEARLY_KINDS = ("birthday", "anniversary")
@@ -40,6 +44,11 @@ def _stable_key(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
+def known(view: CustomerView, today: date) -> bool:
+    """Whether the customer exists for `today`: not first contacted after it."""
+    return view.facts.first_contact is None or view.facts.first_contact <= today
+
+
 def follow_up(view: CustomerView, today: date, cadence_days: dict[str, int]) -> Reminder | None:
     """The next contact a customer's tier asks for; any logged interaction resets it."""
     cadence = cadence_days.get(view.tier.name)
@@ -59,7 +68,10 @@ def follow_up(view: CustomerView, today: date, cadence_days: dict[str, int]) -> 
 
 
 def customer_reminders(view: CustomerView, today: date, cadence_days: dict[str, int]) -> list[Reminder]:
-    """Every reminder of one customer, whatever its date (callers choose the window)."""
+    """Every reminder of one customer, whatever its date (callers choose the window); none for a
+    customer first contacted after today, who is not known yet."""
+    if not known(view, today):
+        return []
     found = []
     due = follow_up(view, today, cadence_days)
     if due is not None:
@@ -109,17 +121,66 @@ def pending(views: Views) -> list[Reminder]:
     return views.memo("reminders", make)
 
 
+@dataclass(frozen=True)
+class Agenda:
+    """What is to be done on `today`, for the team or one owner (the customers' owner), each list by date."""
+
+    overdue: list[Reminder]  # follow-ups and next steps due before today: the oldest first, the most urgent
+    due: list[Reminder]  # follow-ups and next steps due today or within FOLLOW_UP_DAYS
+    dates: list[Reminder]  # key dates from today to ANNOUNCE_DAYS ahead
+
+    def mine(self, owner: str) -> Agenda:
+        return Agenda(*([r for r in part if r.owner == owner] for part in (self.overdue, self.due, self.dates)))
+
+    def by_customer(self) -> dict[str, list[str]]:
+        """Each customer's place on the agenda ("overdue", "due"): the customer index filters by it."""
+        found: dict[str, list[str]] = {}
+        for name, part in (("overdue", self.overdue), ("due", self.due)):
+            for r in part:
+                places = found.setdefault(r.customer_id, [])
+                if name not in places:
+                    places.append(name)
+        return found
+
+
+def agenda(views: Views, *, owner: str | None = None) -> Agenda:
+    """The agenda for `views.today`: what every front end counts as overdue and as due."""
+
+    def make() -> Agenda:
+        today = views.today
+        follow_until, announce_until = today + timedelta(days=FOLLOW_UP_DAYS), today + timedelta(days=ANNOUNCE_DAYS)
+        overdue, due, dates = [], [], []
+        for r in pending(views):
+            if r.kind == "key_date":
+                if today <= r.due <= announce_until:
+                    dates.append(r)
+            elif r.due < today:
+                overdue.append(r)
+            elif r.due <= follow_until:
+                due.append(r)
+        return Agenda(overdue, due, dates)
+
+    team = views.memo("agenda", make)
+    return team if owner is None else team.mine(owner)
+
+
 def reminders(views: Views, *, owner: str | None = None) -> list[Reminder]:
-    """What is overdue or coming up for `today`: follow-ups and next steps due within a week
-    (or overdue), key dates within the next 30 days. Sorted by date."""
-    today = views.today
-    follow_until, announce_until = today + timedelta(days=FOLLOW_UP_DAYS), today + timedelta(days=ANNOUNCE_DAYS)
-    return [
-        r
-        for r in pending(views)
-        if (owner is None or r.owner == owner)
-        and (today <= r.due <= announce_until if r.kind == "key_date" else r.due <= follow_until)
+    """The whole agenda in one list by date (what `crm remind` prints)."""
+    found = agenda(views, owner=owner)
+    return sorted(found.overdue + found.due + found.dates, key=lambda r: (r.due, r.customer_id, r.kind, r.key))
+
+
+def idle_customers(views: Views, *, owner: str | None = None) -> list[CustomerView]:
+    """Customers in an active cooperation not contacted for IDLE_DAYS (or never), by owner and id."""
+    found = [
+        view
+        for view in views.customers.values()
+        if (owner is None or view.model.owner == owner)
+        and known(view, views.today)
+        and get(view.model, "cooperation") in ACTIVE_STATES
+        and (view.facts.days_since_contact is None or view.facts.days_since_contact >= IDLE_DAYS)
     ]
+    return sorted(found, key=lambda v: (v.model.owner, v.id))
 
 
 def reminders_text(views: Views, found: list[Reminder], label) -> str:

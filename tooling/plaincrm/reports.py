@@ -17,17 +17,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from .contract import get
-from .facts import CLOSED_CASE, NOT_COUNTED_ORDER
+from .facts import NOT_COUNTED_ORDER, open_on
 from .matching import duplicate_groups, record_keys
+from .reminders import agenda, idle_customers, known
 from .views import Views
 
 MONTHS_BACK = 18
 QUARTERS_BACK = 6
-IDLE_DAYS = 30
 POTENTIAL_IDLE_DAYS = 90
 RENEWAL_WINDOW_DAYS = 60  # a renewal order this close to a renewal date counts as renewing it
 UPCOMING_DAYS = 90  # renewals listed ahead
-ACTIVE_STATES = ("active", "paused")
 
 # Column kinds (`Table.kinds`); "" is a plain number or text, "option:LIST" a value of that option list.
 SHARE, MONEY, DAY, CUSTOMER, CUSTOMERS, NAME, MEMBER, PHRASE = (
@@ -268,7 +267,7 @@ def complaints(views: Views) -> Report:
                 complained[quarter_of(case.opened)].add(view.id)
             if case.resolved is not None and case.resolved <= today:
                 durations.append((case.resolved - case.opened).days)
-            elif case.resolved is not None or case.status not in CLOSED_CASE:
+            elif open_on(case, today):  # as the tiers and the home page count an open complaint
                 still_open.append([view.id, view.model.name, case.opened, (today - case.opened).days, case.summary])
     rows = []
     for name, _, end in periods:
@@ -448,22 +447,21 @@ def satisfaction(views: Views) -> Report:
 def follow_up_health(views: Views) -> Report:
     """Customers not contacted for 30 days (by owner), potential customers idle for 90, overdue next steps
     (those of interactions logged by today)."""
-    idle, idle_potential = [], []
+    # idle and overdue as the home page, owner pages and `crm remind` count them (reminders)
+    idle = [[v.model.owner, v.id, v.model.name, v.facts.days_since_contact] for v in idle_customers(views)]
+    idle_potential = []
     for view in views.customers.values():
         days = view.facts.days_since_contact
-        quiet = days is None or days >= IDLE_DAYS
-        if quiet and get(view.model, "cooperation") in ACTIVE_STATES:
-            idle.append([view.model.owner, view.id, view.model.name, days])
-        if get(view.model, "category") == "potential" and (days is None or days >= POTENTIAL_IDLE_DAYS):
+        if (
+            known(view, views.today)
+            and get(view.model, "category") == "potential"
+            and (days is None or days >= POTENTIAL_IDLE_DAYS)
+        ):
             idle_potential.append([view.model.owner, view.id, view.model.name, days])
     by_owner: dict[str, int] = {}
     for row in idle:
         by_owner[row[0]] = by_owner.get(row[0], 0) + 1
-    overdue = [
-        [s.due, s.customer_id, views.customers[s.customer_id].model.name, s.action]
-        for s in views.next_steps()
-        if s.due < views.today and s.interaction_date <= views.today
-    ]
+    overdue = [[r.due, r.customer_id, r.customer_name, r.what] for r in agenda(views).overdue if r.kind == "next_step"]
     listed = (MEMBER, CUSTOMER, NAME)
     return Report(
         "follow_up",

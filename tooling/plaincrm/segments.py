@@ -60,7 +60,7 @@ def assign_tier(customer: Any, facts: CustomerFacts, rules: TierRules, top_thres
     recent = facts.days_since_contact is not None and facts.days_since_contact <= rules.growth_max_days_without_contact
     if recent and get(customer, "category") in rules.growth_categories:
         growth.append("new_or_potential")
-    if any(o.status == "quoted" and o.kind in ("renewal", "upsell") for o in get(customer, "orders")):
+    if facts.quoted_upsell:
         growth.append("quoted_upsell")
     if set(get(customer, "tags")) & set(rules.growth_tags):
         growth.append("intent_tag")

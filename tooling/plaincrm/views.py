@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from .dataset import Dataset
-from .facts import CustomerFacts, NextStepDue, customer_facts
+from .facts import CustomerFacts, customer_facts
 from .history.audit import History
 from .segments import Tier, assign_tier, freshness, group, segment_values, top_share_threshold
 
@@ -43,15 +43,6 @@ class Views:
         if name not in self._memo:
             self._memo[name] = make()
         return self._memo[name]
-
-    def next_steps(self) -> list[NextStepDue]:
-        """Every open next step by due date (home, owner pages and a report ask)."""
-
-        def make():
-            steps = [s for view in self.customers.values() for s in view.facts.open_next_steps]
-            return sorted(steps, key=lambda s: (s.due, s.customer_id))
-
-        return self.memo("next_steps", make)
 
     def by_owner(self, handle: str) -> list[CustomerView]:
         return [self.customers[i] for i in self.groups["owner"].get(handle, [])]

@@ -48,6 +48,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "showing": ("Showing", "显示"),
     "of": ("of", "/"),
     "show_more": ("Show more", "显示更多"),
+    "filters": ("Filters", "筛选条件"),
+    "columns": ("Columns", "显示列"),
+    "view_link": ("Link to this view", "当前视图链接"),
+    "my_customers": ("My customers", "我的客户"),
+    "remember_mine": ("Remember the chosen owners as my customers", "将所选跟进人记为“我的客户”"),
+    "no_match": ("No customer matches this view.", "没有符合当前条件的客户。"),
+    "not_in_records": ("Not in the records (an old link?):", "记录中不存在（可能是旧链接）："),
     "needs_js": (
         "The interactive index needs JavaScript; the segment pages list every customer without it.",
         "交互式总表需要 JavaScript；客户分组页面无需脚本即可查看全部客户。",
@@ -76,6 +83,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "as_of": ("Records as of", "记录截至"),
     "history": ("History", "变更记录"),
     "changes": ("Recent changes", "最近变更"),
+    "guide": ("Guide", "使用指南"),
+    "admin_guide": ("Admin guide", "管理员指南"),
     "changes_feed": ("Atom feed of these changes", "变更订阅（Atom）"),
     "more_listed": ("Not listed here:", "此处未列出："),
     "more_rows": ("Rows not shown here (all are in the downloads):", "此处未显示的行数（下载文件中包含全部）："),
@@ -94,16 +103,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "table.owner": ("By owner", "按跟进人"),
     "table.tier": ("By maintenance tier", "按维护分层"),
     "table.per_month": ("Per month (last 18 months)", "按月（近18个月）"),
-    "table.per_channel": ("Per channel", "按沟通方式"),
+    "table.per_channel": ("Per channel", "按互动方式"),
     "table.per_person": ("Per team member", "按团队成员"),
     "table.rate_per_quarter": ("Complaint rate per quarter", "各季度投诉率"),
     "table.resolution": ("Time to resolve", "解决用时"),
     "table.open": ("Open complaints", "未解决投诉"),
     "table.rate": ("Renewal rate (last 12 months)", "续约率（近12个月）"),
+    "table.rate_by_quarter": ("Renewal rate per quarter", "各季度续约率"),
+    "table.upcoming": ("Renewals in the next 90 days", "未来90天到期的续约"),
     "table.due": ("Renewals due", "到期续约"),
     "table.top": ("Top 20% by order amount", "订单金额前20%"),
     "table.pareto": ("Pareto curve", "帕累托曲线"),
-    "table.lifetime_value": ("Lifetime value", "客户终身价值"),
+    "table.lifetime_value": ("Lifetime value", "生命周期价值"),
     "table.distribution": ("Latest satisfaction", "最新满意度"),
     "table.trend": ("Average per quarter", "各季度平均"),
     "table.low": ("Customers at 1-2", "满意度1-2分的客户"),
@@ -115,20 +126,31 @@ TEXT: dict[str, tuple[str, str]] = {
     "table.duplicates": ("Suspected duplicates", "疑似重复"),
     "follow_ups_due": ("Follow-ups due within a week (by tier cadence)", "一周内到期的跟进（按分层频率）"),
     "calendar": ("Calendar feed (.ics)", "日历订阅（.ics）"),
+    "agenda": ("To do", "待办"),
+    "agenda.overdue": ("Overdue follow-ups and next steps", "已逾期的跟进和下一步"),
+    "agenda.due": ("Follow-ups and next steps due within a week", "一周内到期的跟进和下一步"),
+    "todo": ("To do", "事项"),
+    "note": ("Note", "备注"),
+    "show_all_index": ("all of them in the customer index", "在客户总表中查看全部"),
+    "show_all_calendar": ("all of them in the calendar feed", "日历订阅中包含全部"),
+    "idle_customers": ("Active customers not contacted for {days} days", "超过 {days} 天未联系的合作中客户"),
     "team_calendar": ("Team calendar (.ics)", "团队日历（.ics）"),
 }
 
 
 # Report column headers: the English is the header itself.
 _COLUMNS_ZH = {
-    "value": "值",
-    "label": "名称",
+    "source": "客户来源",
+    "industry": "所属行业",
+    "category": "客户类型",
+    "cooperation": "合作状态",
+    "tier": "维护分层",
     "customers": "客户数",
     "share": "占比",
     "month": "月份",
     "interactions": "互动次数",
-    "channel": "沟通方式",
-    "handle": "成员",
+    "channel": "互动方式",
+    "team member": "团队成员",
     "quarter": "季度",
     "customers with a complaint": "有投诉的客户",
     "rate": "比率",
@@ -142,6 +164,8 @@ _COLUMNS_ZH = {
     "renewals due": "到期续约数",
     "renewed": "已续约",
     "renewal due": "续约到期日",
+    "days left": "剩余天数",
+    "quoted": "已报价金额",
     "top customers": "头部客户数",
     "their revenue": "其收入",
     "total revenue": "总收入",
@@ -167,6 +191,20 @@ _COLUMNS_ZH = {
     "names": "名称",
 }
 TEXT.update({f"col.{en}": (en, zh) for en, zh in _COLUMNS_ZH.items()})
+
+# Words the reports' cells carry (a missing field, a reason for a suspected duplicate): the English is the word.
+_WORDS_ZH = {
+    "contacts": "联系人",
+    "phone or e-mail": "联系方式",
+    "needs": "核心需求",
+    "industry": "所属行业",
+    "source": "客户来源",
+    "first contact date": "首次接触日期",
+    "same name": "名称相同",
+    "same phone": "电话相同",
+    "same e-mail": "邮箱相同",
+}
+TEXT.update({f"word.{en}": (en, zh) for en, zh in _WORDS_ZH.items()})
 
 
 def text(key: str, lang: str, default: str | None = None) -> str:

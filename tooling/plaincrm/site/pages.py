@@ -36,8 +36,8 @@ from ..exporting import report_csv, report_xlsx
 from ..facts import NOT_COUNTED_ORDER
 from ..history.audit import Entry
 from ..modelkit import OptionRef, marker
-from ..reminders import Reminder, pending, reminders
-from ..reports import Report, Table, all_reports
+from ..reminders import IDLE_DAYS, Agenda, Reminder, agenda, idle_customers, pending
+from ..reports import CUSTOMER, CUSTOMERS, NAME, Report, Table, Wording, all_reports
 from ..segments import SEGMENT_FIELDS, segment_fields
 from ..show import RecordText
 from ..views import CustomerView, Views
@@ -52,7 +52,7 @@ ASSETS = ("plaincrm.css", "plaincrm.js")
 INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not work on a site opened from a folder
 INDEX_SRC = "customers/index.md"
 PAGE_ROWS = 100
-OWNER_LIST_ROWS = 100  # an owner's overdue steps and follow-ups shown first; the follow-up report has them all
+LIST_ROWS = 20  # the most urgent rows of a list on the home and owner pages; a link leads to all of them
 RESERVED = {"index", "team", "readme"}  # names of generated pages and feeds (MkDocs reads README as index)
 
 
@@ -371,23 +371,25 @@ class SiteBuilder:
     def reports_and_feeds(self) -> tuple[list[Page], dict[str, bytes | Deferred]]:
         """The report pages with their CSV and XLSX downloads, and the calendar feeds.
         Workbooks are made in the background (see `background`) and may still be in the making."""
-        reports = all_reports(self.views, self.option_label)
+        reports = all_reports(self.views)
+        wording = self.wording()
+        names = sorted((handle, member.name) for handle, member in self.views.dataset.team.items())
         background = Background()
         files: dict[str, bytes | Deferred] = {}
         for report in sorted(reports, key=lambda r: -sum(len(t.rows) for t in r.tables)):  # largest first
-            digest = hashlib.blake2b(repr(report.tables).encode(), digest_size=16).hexdigest()
+            digest = hashlib.blake2b(repr((report.tables, names)).encode(), digest_size=16).hexdigest()
             size = sum(len(t.rows) for t in report.tables)
             for ext, make, args in (
-                ("xlsx", report_xlsx, (report, self.options.today)),
-                ("csv", report_csv, (report,)),
+                ("xlsx", report_xlsx, (report, self.options.today, wording)),
+                ("csv", report_csv, (report, wording)),
             ):
                 files[report_file(report.name, ext)] = self.carried(
-                    ("report", report.name, ext, digest, self.options.today),
+                    ("report", report.name, ext, digest, self.options.today, self.lang),
                     partial(background.run, size, make, *args),
                 )
         files.update(self.calendars(background))
         background.start()
-        pages = [self.reports_index(reports)] + [self.report_page(report) for report in reports]
+        pages = [self.reports_index(reports)] + [self.report_page(report, wording) for report in reports]
         return pages, files
 
     def customer_key(self, view: CustomerView) -> tuple:
@@ -410,8 +412,6 @@ class SiteBuilder:
 
     def home(self) -> Page:
         views, today = self.views, self.options.today
-        steps = views.next_steps()
-        week_end = today + timedelta(days=7)
         customers = views.customers.values()
         newest = sorted(customers, key=lambda v: (v.facts.first_contact or date.min, v.id), reverse=True)[:10]
         html = self.render(
@@ -420,8 +420,8 @@ class SiteBuilder:
             total=len(views.customers),
             by_cooperation=self._counts("cooperation"),
             by_tier=self._counts("tier"),
-            due=[s for s in steps if today <= s.due <= week_end],
-            overdue=[s for s in steps if s.due < today],
+            agenda=self.agenda_sections("index.md", agenda(views), {}),
+            idle=self.idle_line("index.md", None),
             newest=newest,
             views=views,
             today=today,
@@ -486,26 +486,86 @@ class SiteBuilder:
         src = owner_src(handle)
         member = self.views.dataset.team[handle]
         rows = self.views.by_owner(handle)
-        today = self.options.today
-        mine = {v.id for v in rows}
-        steps = [s for s in self.views.next_steps() if s.customer_id in mine or handle in s.by]
-        due = reminders(self.views, owner=handle)
+        urgent = {"red": 0, "amber": 1, "green": 2}  # not contacted within the tier's cadence first
+        rows.sort(key=lambda v: (urgent.get(v.freshness, 3), v.facts.last_contact or date.min, v.id))
         html = self.render(
             "owner.html",
             src,
             member=member,
             handle=handle,
-            rows=rows,
+            agenda=self.agenda_sections(src, agenda(self.views, owner=handle), {"owner": handle}),
+            idle=self.idle_line(src, handle),
+            rows=rows[:LIST_ROWS],
+            more_rows=len(rows) - min(len(rows), LIST_ROWS),
+            total_rows=len(rows),
+            all_rows=self.index_link(src, {"owner": handle, "sort": "last_contact"}),
             views=self.views,
-            today=today,
-            overdue=[s for s in steps if s.due < today],
-            follow_ups=[r for r in due if r.kind == "follow_up"],
-            upcoming=[r for r in due if r.kind == "key_date"],
             calendar=calendar_src(handle),
-            shown=OWNER_LIST_ROWS,
-            follow_up_report=report_src("follow_up"),
         )
         return Page(src, f"{bidi_balanced(member.name)} ({bidi_balanced(handle)})", html)
+
+    # --- the agenda on the home and owner pages ------------------------------------------
+
+    def agenda_sections(self, src: str, found: Agenda, query: dict[str, str]) -> list[Markup]:
+        """Overdue, due within a week and key dates ahead, each the most urgent LIST_ROWS first, with its
+        count and a link to all of them: the customer index filtered to the same customers (see
+        `index_data`), or for key dates the calendar feed."""
+        calendar = calendar_src(query["owner"]) if "owner" in query else TEAM_CALENDAR
+        return [
+            self.agenda_section(
+                src,
+                text("agenda.overdue", self.lang),
+                found.overdue,
+                self.index_link(src, {**query, "agenda": "overdue", "sort": "last_contact"}),
+                "show_all_index",
+            ),
+            self.agenda_section(
+                src,
+                text("agenda.due", self.lang),
+                found.due,
+                self.index_link(src, {**query, "agenda": "due"}),
+                "show_all_index",
+            ),
+            self.agenda_section(
+                src,
+                text("upcoming_dates", self.lang),
+                found.dates,
+                relative_url(self.url(src), calendar),
+                "show_all_calendar",
+            ),
+        ]
+
+    def agenda_section(self, src: str, title: str, items: list[Reminder], all_url: str, all_text: str) -> Markup:
+        """A heading with the count, a table of the first LIST_ROWS and, when there are more, a link to all."""
+        labels = self.reminder_labels()
+        out = [f"<h2>{escape(title)} ({len(items)})</h2>"]
+        if not items:
+            out.append(f"<p>{escape(text('none', self.lang))}</p>")
+        else:
+            head = "".join(f"<th>{escape(text(key, self.lang))}</th>" for key in ("due", "customer", "todo", "note"))
+            out.append(f'<table class="pcrm-table"><thead><tr>{head}</tr></thead><tbody>')
+            for r in items[:LIST_ROWS]:
+                href = escape(self.link(src, customer_src(r.customer_id)))
+                what = labels.get(r.kind, {}).get(r.what, r.what)
+                cells = (r.due.isoformat(), f'<a href="{href}">{escape(bidi_balanced(r.customer_name))}</a>')
+                rest = (escape(bidi_balanced(what)), escape(bidi_balanced(r.note)))
+                out.append("<tr><td>" + "</td><td>".join((*cells, *rest)) + "</td></tr>")
+            out.append("</tbody></table>")
+        if len(items) > LIST_ROWS:
+            more = f"{escape(text('more_listed', self.lang))} {len(items) - LIST_ROWS}"
+            out.append(
+                f'<p class="pcrm-more">{more} · <a href="{escape(all_url)}">{escape(text(all_text, self.lang))}</a></p>'
+            )
+        return Markup("\n".join(out))
+
+    def idle_line(self, src: str, owner: str | None) -> tuple[str, int, str]:
+        """The count of idle customers (the follow-up report lists them), as (words, count, link)."""
+        count = len(idle_customers(self.views, owner=owner))
+        return text("idle_customers", self.lang).format(days=IDLE_DAYS), count, self.link(src, report_src("follow_up"))
+
+    def index_link(self, src: str, query: dict[str, str]) -> str:
+        """The customer index showing one view (its URL holds the filters: see assets/plaincrm.js)."""
+        return self.link(src, INDEX_SRC) + "?" + urlencode(query)
 
     # --- one customer -------------------------------------------------------------------
 
@@ -626,19 +686,24 @@ class SiteBuilder:
         src = "reports/index.md"
         items = [(report_src(r.name), text(f"report.{r.name}", self.lang)) for r in reports]
         return Page(
-            src, text("reports", self.lang), self.render("reports.html", src, items=items, today=self.options.today)
+            src,
+            text("reports", self.lang),
+            self.render("reports.html", src, items=items, today=self.wording().cell("", self.options.today)),
         )
 
-    def report_page(self, report: Report) -> Page:
+    def wording(self) -> Wording:
+        return Wording.of(self.views, self.lang, lambda key, default: text(key, self.lang, default))
+
+    def report_page(self, report: Report, wording: Wording) -> Page:
         src = report_src(report.name)
-        title = text(f"report.{report.name}", self.lang)
+        title = wording.title(report)
         tables = [
             {
-                "title": text(f"table.{t.title}", self.lang),
-                "headers": [text(f"col.{h}", self.lang, h) for h in t.headers],
-                "rows": t.rows[:PAGE_ROWS],
+                "title": wording.table_title(t),
+                "headers": wording.headers(t),
+                "rows": [self.report_cells(t, row, wording, src) for row in t.rows[:PAGE_ROWS]],
                 "more": max(0, len(t.rows) - PAGE_ROWS),
-                "chart": self.chart(t),
+                "chart": self.chart(t, wording),
             }
             for t in report.tables
         ]
@@ -647,24 +712,46 @@ class SiteBuilder:
             src,
             title=title,
             tables=tables,
-            today=self.options.today,
+            today=wording.cell("", self.options.today),
             csv=report_file(report.name, "csv"),
             xlsx=report_file(report.name, "xlsx"),
         )
         return Page(src, title, html)
 
-    def chart(self, table: Table) -> Markup | None:
-        title = text(f"table.{table.title}", self.lang)
+    def report_cells(self, table: Table, row: list, wording: Wording, src: str) -> list[tuple[list, bool]]:
+        """A report row as the page shows it: each cell as (text, link or None) parts and whether it is a
+        number (aligned right); a customer's id and name link to its page, as does each id of a group."""
+        kinds = [table.kind(i) for i in range(len(row))]
+        customer = row[kinds.index(CUSTOMER)] if CUSTOMER in kinds else None
+        cells = []
+        for kind, value in zip(kinds, row):
+            if kind == CUSTOMERS:
+                parts = [(one, self.customer_link(src, one)) for one in value.split(", ")]
+            elif kind in (CUSTOMER, NAME) and customer is not None:
+                parts = [(wording.cell(kind, value), self.customer_link(src, customer))]
+            else:
+                parts = [(wording.cell(kind, value), None)]
+            cells.append((parts, value is None or isinstance(value, int | float) and not isinstance(value, bool)))
+        return cells
+
+    def customer_link(self, from_src: str, customer_id: str) -> str | None:
+        return self.link(from_src, customer_src(customer_id)) if customer_id in self.views.customers else None
+
+    def chart(self, table: Table, wording: Wording) -> Markup | None:
+        title = wording.table_title(table)
+        first, last = table.kind(0), table.kind(len(table.headers) - 1)
         if table.chart in ("bar", "pie") and table.rows:
-            label_at = 1 if len(table.headers) > 2 and table.headers[1] == "label" else 0
-            count_at = 2 if label_at else 1
             return bar_chart(
-                [str(r[label_at]) for r in table.rows[:30]], [r[count_at] or 0 for r in table.rows[:30]], title=title
+                [wording.cell(first, r[0]) for r in table.rows[:30]],
+                [r[1] or 0 for r in table.rows[:30]],
+                title=title,
             )
         if table.chart == "line" and table.rows:
-            percent = table.headers[-1] == "rate"
             return line_chart(
-                [str(r[0]) for r in table.rows], [r[-1] for r in table.rows], title=title, percent=percent
+                [wording.cell(first, r[0]) for r in table.rows],
+                [r[-1] for r in table.rows],
+                title=title,
+                value_text=lambda value: wording.cell(last, value),
             )
         if table.chart == "pareto" and table.rows:
             return pareto_chart(
@@ -674,15 +761,20 @@ class SiteBuilder:
 
     # --- calendar feeds ---------------------------------------------------------------------
 
-    def calendars(self, background: Background) -> dict[str, Deferred]:
-        """One feed per owner and one for the team: every pending reminder, not only this week's."""
-        every = pending(self.views)
-        labels = {
+    def reminder_labels(self) -> dict[str, dict[str, str]]:
+        """What a follow-up and a key date are called, by kind and value (calendars and agenda tables)."""
+        return {
             "follow_up": {
                 v: f"{text('follow_up', self.lang)} ({self.option_label('tier', v)})" for v in self._options("tier")
             },
             "key_date": {v: self.option_label("key_date_kind", v) for v in self._options("key_date_kind")},
         }
+
+    def calendars(self, background: Background) -> dict[str, Deferred]:
+        """One feed per owner and one for the team: every pending reminder in the feeds' window
+        (see `calendar_feed.feeds`), not only this week's."""
+        every = pending(self.views)
+        labels = self.reminder_labels()
         paths: dict[str, tuple[str, str | None]] = {TEAM_CALENDAR: ("plaincrm", None)}
         paths.update({calendar_src(h): (f"plaincrm · {m.name}", h) for h, m in self.views.dataset.team.items()})
         made = background.run(len(every), feeds, every, self.options.today, EventText(labels), paths)
@@ -760,6 +852,8 @@ class SiteBuilder:
             name: {value: bidi_balanced(self.segment_label(name, value)) for value in self.views.groups[name]}
             for name in SEGMENT_FIELDS
         }
+        labels["agenda"] = {place: text(f"agenda.{place}", self.lang) for place in ("overdue", "due")}
+        places = agenda(self.views).by_customer()  # the home and owner pages link to these views
         rows = []
         for view in self.views.customers.values():
             model = view.model
@@ -777,12 +871,26 @@ class SiteBuilder:
                     view.freshness,
                     round(view.facts.order_total, 2),
                     *[view.segments[name] for name in SEGMENT_FIELDS],
+                    places.get(view.id, []),
                 ]
             )
         data = {
-            "columns": ["id", "name", "url", "contacts", "last_contact", "freshness", "order_total", *SEGMENT_FIELDS],
-            "facets": list(segment_fields(self.project.contract)),
-            "facet_titles": {name: text(f"segment_field.{name}", self.lang) for name in SEGMENT_FIELDS},
+            "columns": [
+                "id",
+                "name",
+                "url",
+                "contacts",
+                "last_contact",
+                "freshness",
+                "order_total",
+                *SEGMENT_FIELDS,
+                "agenda",
+            ],
+            "facets": [*segment_fields(self.project.contract), "agenda"],
+            "facet_titles": {
+                **{name: text(f"segment_field.{name}", self.lang) for name in SEGMENT_FIELDS},
+                "agenda": text("agenda", self.lang),
+            },
             "labels": labels,
             "freshness_labels": {v: self.option_label("freshness", v) for v in ("green", "amber", "red", "grey")},
             "text": {k: text(k, self.lang) for k in TEXT},
