@@ -111,7 +111,7 @@ def test_home_opens_and_asks_no_other_host(page, site_url):
     page.page.goto(site_url + "index.html")
     assert page.page.locator("h1").first.inner_text() == "plaincrm"
     assert page.page.get_by_text("By maintenance tier").is_visible()
-    page.page.get_by_role("link", name="Customer index").click()
+    page.page.get_by_role("link", name="Customer index", exact=True).click()
     page.page.wait_for_selector(".pcrm-index-table tbody tr")
     assert page.foreign_requests() == [] and page.errors == []
 
