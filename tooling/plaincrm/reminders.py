@@ -183,9 +183,10 @@ def idle_customers(views: Views, *, owner: str | None = None) -> list[CustomerVi
     return sorted(found, key=lambda v: (v.model.owner, v.id))
 
 
-def reminders_text(views: Views, found: list[Reminder], label) -> str:
+def reminders_text(views: Views, found: list[Reminder], label, say) -> str:
     """What `crm remind` prints: each owner's reminders under their name, in the team's order, the
-    overdue ones flagged; option values by `label(list_name, value)`; every line terminal-safe."""
+    overdue ones flagged; option values by `label(list_name, value)`, its own words by `say(key)`
+    (the site's i18n table, in the reader's language); every line terminal-safe."""
     from .escaping import terminal_safe
 
     lines = []
@@ -193,15 +194,15 @@ def reminders_text(views: Views, found: list[Reminder], label) -> str:
         mine = [r for r in found if r.owner == handle]
         if not mine:
             continue
-        lines.append(terminal_safe(f"{member.name} ({handle})"))
+        lines.append(terminal_safe(f"{member.name} ({handle})"))  # the handle is what --owner takes
         for r in mine:
             what = {
-                "follow_up": f"follow-up, {label('tier', r.what)}",
+                "follow_up": say("remind.follow_up").format(tier=label("tier", r.what)),
                 "key_date": label("key_date_kind", r.what),
             }.get(r.kind, r.what)
-            flag = "OVERDUE " if r.overdue(views.today) else ""
+            flag = say("remind.overdue") + " " if r.overdue(views.today) else ""
             note = f" ({r.note})" if r.note else ""
             lines.append(terminal_safe(f"  {flag}{r.due}  {r.customer_id} {r.customer_name}: {what}{note}"))
     if not found:
-        lines.append("nothing due")
+        lines.append(say("remind.nothing"))
     return "".join(line + "\n" for line in lines)

@@ -52,6 +52,7 @@ def _labeller(project, lang: str):
 
 def cmd_remind(args) -> int:
     from ..reminders import reminders, reminders_text
+    from ..site.i18n import text
 
     project = _project(args)
     today = args.today or date.today()
@@ -61,7 +62,9 @@ def cmd_remind(args) -> int:
     if args.owner and args.owner not in views.dataset.team:
         print(f"crm remind: {args.owner!r} is not a member of the team", file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(reminders_text(views, reminders(views, owner=args.owner), _labeller(project, _lang(args))))
+    lang = _lang(args)
+    found = reminders(views, owner=args.owner)
+    sys.stdout.write(reminders_text(views, found, _labeller(project, lang), lambda key: text(key, lang)))
     return EXIT_OK
 
 
@@ -142,25 +145,37 @@ def add_report(sub, parents: Parents) -> None:
     p.set_defaults(func=cmd_report)
 
 
+def _history_words(project, lang: str):
+    """Changes said in `lang`: fields and options by the schema's labels, team members by name."""
+    from ..dataset import load_team
+    from ..history.changes import ChangeWords
+
+    names = {handle: getattr(member, "name", handle) for handle, member in load_team(project).members.items()}
+    return ChangeWords(
+        project.customer_models, project.settings.mask_fields, options=project.options, lang=lang, names=names
+    )
+
+
 def cmd_history(args) -> int:
     from ..history.audit import read_history
+    from ..site.i18n import text
 
-    project = _project(args)
+    project, lang = _project(args), _lang(args)
     path = next((p for p in project.customer_files() if p.stem == args.id), None)  # records may sit in subfolders
     if path is None:
-        print(f"crm history: no record {args.id}", file=sys.stderr)
+        print(f"crm history: {text('history.no_record', lang).format(id=args.id)}", file=sys.stderr)
         return EXIT_PROBLEMS
-    history = read_history(project)
-    if history.message:
-        print(f"crm history: {history.message}", file=sys.stderr)
+    history, words = read_history(project), _history_words(project, lang)
+    if history.reason:
+        print(f"crm history: {history.said(words)}", file=sys.stderr)
     entries = history.of_file(project.relative(path))
     if not entries:
-        print(f"crm history: no history for {args.id}", file=sys.stderr)
+        print(f"crm history: {text('history.none', lang).format(id=args.id)}", file=sys.stderr)
         return EXIT_OK
     for entry in entries[: args.limit] if args.limit else entries:  # author, subject and lines come from commits
         pr = f" (#{entry.pull_request})" if entry.pull_request is not None else ""
         print(terminal_safe(f"{entry.day}  {entry.sha[:7]}  {entry.author}: {entry.subject}{pr}"))
-        for line in entry.lines:
+        for line in entry.in_words(words).lines:
             print(f"    {terminal_safe(line)}")
     return EXIT_OK
 
@@ -168,7 +183,7 @@ def cmd_history(args) -> int:
 def add_history(sub, parents: Parents) -> None:
     p = sub.add_parser(
         "history",
-        parents=[parents.root],
+        parents=[parents.root, parents.labelled],
         help="a customer's history from git, field by field",
         description="Each commit that changed the record (renames followed), newest first: date, author, subject, "
         "pull request, and the change in words. Contact details are shown masked.",
@@ -179,12 +194,11 @@ def add_history(sub, parents: Parents) -> None:
 
 
 def cmd_diff(args) -> int:
-    from ..history.changes import ChangeWords
     from ..history.gitlog import GitError, resolve
     from ..history.snapshot import project_at
-    from ..review.diff import compare, default_base, read_side
+    from ..review.diff import compare, default_base, read_side, say
 
-    project = _project(args)
+    project, lang = _project(args), _lang(args)
 
     def at(revision: str, label: str):
         sha = resolve(project.root, revision)
@@ -192,8 +206,8 @@ def cmd_diff(args) -> int:
 
     try:
         base = args.base or default_base(project.root)
-        old = at(base, base if args.base else f"merge base {base[:12]}")
-        new = at(args.head, args.head) if args.head else read_side(project, "the working tree")
+        old = at(base, base if args.base else say(lang, "merge_base", sha=base[:12]))
+        new = at(args.head, args.head) if args.head else read_side(project, say(lang, "working_tree"))
     except GitError as error:
         print(f"crm diff: {terminal_safe(str(error))}", file=sys.stderr)
         return EXIT_USAGE
@@ -201,7 +215,7 @@ def cmd_diff(args) -> int:
         old,
         new,
         today=args.today or date.today(),
-        words=ChangeWords(project.customer_models, project.settings.mask_fields),
+        words=_history_words(project, lang),
     )
     sys.stdout.write(result.markdown() if args.format == "markdown" else result.text())
     return EXIT_PROBLEMS if result.errors else EXIT_OK
@@ -210,7 +224,7 @@ def cmd_diff(args) -> int:
 def add_diff(sub, parents: Parents) -> None:
     p = sub.add_parser(
         "diff",
-        parents=[parents.root, parents.dated],
+        parents=[parents.root, parents.dated, parents.labelled],
         help="what changes between two revisions, in words (for a pull request)",
         description="Records added, removed, renamed, merged and changed between BASE (default: the merge base with "
         "main) and HEAD (default: the working tree), field by field, and the derived effects: customers moving "

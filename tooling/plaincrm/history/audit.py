@@ -1,7 +1,7 @@
 """The audit trail: every record's history from git, in words, and the latest changes across records.
 
-Read in one pass over the log (see `gitlog`), described by `changes.ChangeWords`, and kept
-in `.cache/` under the commit it was read at: the next build reads only the commits made
+Read in one pass over the log (see `gitlog`), described by `changes.ChangeWords` as language-neutral
+changes (worded when shown: one cache serves every language), and kept in `.cache/` under the commit it was read at: the next build reads only the commits made
 since (none: it costs a file read), and a history of 10,000 records is described on every core.
 The cache also names what else decides it: the engine and schema (`Project.fingerprint`) and
 the clone's shallow boundary, so `git fetch --unshallow` reads the whole history again.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import marshal
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..loading import parse_text
@@ -20,7 +20,7 @@ from ..parallel import map_chunks
 from ..problems import ProblemError
 from ..project import Project
 from .blocks import Unsure, changed_parts
-from .changes import ChangeWords
+from .changes import ENGLISH, WORDS, Change, ChangeWords
 from .gitlog import (
     NULL_BLOB,
     Commit,
@@ -36,9 +36,9 @@ from .gitlog import (
 
 log = logging.getLogger("plaincrm.history")
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 DESCRIBE_SECONDS = 5e-5  # per changed file, as `parallel` counts it: forking was measured to pay from ~2,000
-SHALLOW_NOTE = "history before this commit is not in this clone (a shallow clone: fetch with fetch-depth: 0)"
+SHALLOW_NOTE = WORDS["shallow"][0]
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,25 @@ class Entry:
     author: str
     subject: str
     pull_request: int | None
-    lines: tuple[str, ...]  # the change in words, field by field
+    changes: tuple[Change, ...]  # field by field, language-neutral
     path: str  # the record's file after the commit
+    words: ChangeWords = field(default=ENGLISH, compare=False, repr=False)  # what `lines` says them with
 
     @property
     def day(self) -> str:
         return self.date[:10]
 
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The change in words, a line per field."""
+        return self.words.lines(self.changes)
+
+    def in_words(self, words: ChangeWords) -> Entry:
+        """This entry said by `words` (a language, the schema's labels, the team's names)."""
+        return replace(self, words=words)
+
     def as_tuple(self) -> tuple:
-        return (self.sha, self.date, self.author, self.subject, self.pull_request, self.lines, self.path)
+        return (self.sha, self.date, self.author, self.subject, self.pull_request, self.changes, self.path)
 
 
 @dataclass
@@ -69,10 +79,18 @@ class History:
     records: dict[str, list[Entry]]
     recent: list[Entry]  # newest first, across records (deleted ones too)
     partial: bool = False  # a shallow clone: the oldest entries are not creations
-    message: str = ""  # why there is no or only a partial history
+    reason: str = ""  # why there is no or only a partial history: a key of `changes.WORDS`
 
     def of_file(self, path: str) -> list[Entry]:
         return self.records.get(path, [])
+
+    @property
+    def message(self) -> str:
+        return self.said(ENGLISH)
+
+    def said(self, words: ChangeWords) -> str:
+        """Why there is no or only a partial history, in `words`' language ("" when complete)."""
+        return words.word(self.reason) if self.reason else ""
 
 
 RECENT = 100
@@ -85,10 +103,10 @@ def read_history(
     (or `revision`). Paths are relative to the project, which may be a folder of a larger repository."""
     root = project.root
     if not is_repository(root):
-        return History(None, {}, [], message="not a git repository: no history")
+        return History(None, {}, [], reason="no_repository")
     tip = resolve(root, revision) if revision else head(root)
     if tip is None:
-        return History(None, {}, [], message="no commits yet: no history")
+        return History(None, {}, [], reason="no_commits")
     use_cache = use_cache and revision is None
     prefix = git(root, "rev-parse", "--show-prefix").decode().strip()
     folder = prefix + project.relative(project.customers_dir)
@@ -126,26 +144,26 @@ def _describe(
                 if prefix:
                     change = replace(change, path=change.path[len(prefix) :], old_path=change.old_path[len(prefix) :])
                 work.append((commit, change))
-    described = _lines_for(project, [(c.old_blob, c.new_blob, c.status) for _, c in work], jobs)
+    described = _changes_for(project, [(c.old_blob, c.new_blob, c.status) for _, c in work], jobs)
     lineage: dict[str, str] = state["lineage"]  # current path -> lineage key (the path it was first seen at)
     entries: dict[str, list[tuple]] = state["entries"]  # lineage key -> entries, oldest first
     recent: list[tuple] = state["recent"]
-    for (commit, change), lines in zip(work, described):
+    for (commit, change), found in zip(work, described):
         if commit.sha in boundary and change.status == "A":
-            lines = (SHALLOW_NOTE,)
+            found = (("shallow",),)
         if change.status in "RC" and change.old_path != change.path:
             key = lineage.pop(change.old_path, change.old_path) if change.status == "R" else change.path
             lineage[change.path] = key
-            moved = f"file {'renamed' if change.status == 'R' else 'copied'}: {change.old_path} → {change.path}"
-            lines = (moved, *lines)
+            moved = ("file", "renamed" if change.status == "R" else "copied", change.old_path, change.path)
+            found = (moved, *found)
         elif change.status == "D":
             key = lineage.pop(change.path, change.path)
         else:
             key = lineage.setdefault(change.path, change.path)
-        if not lines:
+        if not found:
             continue  # only formatting or comments changed: nothing to say
         entry = Entry(
-            commit.sha, commit.date, commit.author, commit.subject, commit.pull_request, tuple(lines), change.path
+            commit.sha, commit.date, commit.author, commit.subject, commit.pull_request, tuple(found), change.path
         )
         entries.setdefault(key, []).append(entry.as_tuple())
         recent.append(entry.as_tuple())
@@ -156,15 +174,15 @@ def _is_record(path: str, folder: str) -> bool:
     return path.startswith(folder) and path.endswith(".yaml")
 
 
-def _lines_for(project: Project, pairs: list[tuple[str, str, str]], jobs: int | None) -> list[tuple[str, ...]]:
-    """The change in words for each (old blob, new blob, status), on every core when there are many."""
+def _changes_for(project: Project, pairs: list[tuple[str, str, str]], jobs: int | None) -> list[tuple[Change, ...]]:
+    """The changes for each (old blob, new blob, status), on every core when there are many."""
     if not pairs:
         return []
     blobs = read_blobs(project.root, [b for old, new, _ in pairs for b in (old, new)], project.limits.max_file_bytes)
     words, limits = ChangeWords(project.customer_models, project.settings.mask_fields), project.limits
     memo: dict[str, object] = {}  # piece of YAML text -> parsed (see `blocks`); each worker fills its own copy
 
-    def describe_chunk(chunk: list[tuple[str, str, str]]) -> list[tuple[str, ...]]:
+    def describe_chunk(chunk: list[tuple[str, str, str]]) -> list[tuple[Change, ...]]:
         return [_describe_pair(words, blobs, limits, memo, *pair) for pair in chunk]
 
     return list(map_chunks(describe_chunk, pairs, seconds_each=DESCRIBE_SECONDS, jobs=jobs))
@@ -172,26 +190,26 @@ def _lines_for(project: Project, pairs: list[tuple[str, str, str]], jobs: int | 
 
 def _describe_pair(
     words: ChangeWords, blobs: dict[str, bytes], limits, memo: dict, old_blob: str, new_blob: str, status: str
-) -> tuple[str, ...]:
+) -> tuple[Change, ...]:
     if status == "D" or new_blob == NULL_BLOB:
-        return ("deleted",)
+        return (("deleted",),)
     if status == "A" or old_blob == NULL_BLOB:
-        return ("created",)
+        return (("created",),)
     if _too_large(blobs, new_blob, limits):
-        return (f"the file is too large to compare at this commit (over {limits.max_file_bytes:,} bytes)",)
+        return (("too_large", limits.max_file_bytes),)
     if _too_large(blobs, old_blob, limits):
-        return ("changed (the version before is too large to compare)",)
+        return (("before_too_large",),)
     try:
         old_text, new_text = blobs[old_blob].decode("utf-8"), blobs[new_blob].decode("utf-8")
-        return tuple(words.record(*changed_parts(old_text, new_text, memo)))
+        return tuple(words.changes(*changed_parts(old_text, new_text, memo)))
     except (Unsure, UnicodeDecodeError, KeyError):
         pass  # read the whole files, as strictly as `crm validate` does
     old, new = _whole(blobs, old_blob, limits), _whole(blobs, new_blob, limits)
-    if isinstance(new, _unreadable):
-        return (f"the file could not be read at this commit ({new})",)
-    if isinstance(old, _unreadable):
-        return ("changed (the version before could not be read)",)
-    return tuple(words.record(old, new))
+    if isinstance(new, _Unreadable):
+        return (("unreadable", *new.why),)
+    if isinstance(old, _Unreadable):
+        return (("before_unreadable",),)
+    return tuple(words.changes(old, new))
 
 
 def _too_large(blobs: dict[str, bytes], blob: str, limits) -> bool:
@@ -199,21 +217,22 @@ def _too_large(blobs: dict[str, bytes], blob: str, limits) -> bool:
     return len(blobs.get(blob, b"")) > limits.max_file_bytes
 
 
-def _whole(blobs: dict[str, bytes], blob: str, limits) -> dict | _unreadable:
+def _whole(blobs: dict[str, bytes], blob: str, limits) -> dict | _Unreadable:
     try:
         return parse_text(blobs[blob].decode("utf-8"), "", limits).data
     except (ProblemError, UnicodeDecodeError, KeyError) as error:
-        return _unreadable(error)
+        return _Unreadable(error)
 
 
-class _unreadable(str):
-    def __new__(cls, error: Exception):
+class _Unreadable:
+    """Why a version could not be read: (key of `changes.WORDS`, line, message)."""
+
+    def __init__(self, error: Exception):
         if isinstance(error, ProblemError) and error.problems:
             problem = error.problems[0]
-            return super().__new__(cls, f"line {problem.line}: {problem.message}")
-        return super().__new__(
-            cls, "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "missing from this clone"
-        )
+            self.why: tuple = ("line", problem.line, problem.message)
+        else:
+            self.why = ("not_utf8" if isinstance(error, UnicodeDecodeError) else "missing", None, None)
 
 
 # --- the cache ---------------------------------------------------------------------------
@@ -270,5 +289,4 @@ def _history(state: dict, boundary: set[str]) -> History:
     records = {path: [Entry(*e) for e in reversed(items)] for path, items in by_path.items()}
     recent = [Entry(*e) for e in _newest_first(state["recent"])]
     partial = bool(boundary)
-    message = "this is a shallow clone: the history shown is partial (fetch with fetch-depth: 0)" if partial else ""
-    return History(state["head"], records, recent, partial, message)
+    return History(state["head"], records, recent, partial, "partial" if partial else "")

@@ -5,7 +5,8 @@ Two sides are compared: a revision (extracted with `snapshot`, read with today's
 revision or the working tree. Records are paired by id; an id that changed inside a file is an
 error, because ids are stable and links, history and reports depend on them.
 
-Every text from a record, a commit or a revision name is untrusted: the terminal shows its control
+Everything is said in the language of the `ChangeWords` given (`--lang`): the changes by them, the
+review's own words from the site's i18n table. Every text from a record, a commit or a revision name is untrusted: the terminal shows its control
 characters escaped, and Markdown (a pull request's job summary) shows it as code, where no link,
 image, heading, HTML or @mention can start.
 """
@@ -17,12 +18,13 @@ from datetime import date
 from pathlib import Path
 
 from ..escaping import markdown_code, terminal_safe
-from ..history.changes import ChangeWords
+from ..history.changes import Change, ChangeWords
 from ..history.gitlog import GitError, git
 from ..loading import parse_text, read_bounded
 from ..modelkit import MERGED_FIELD
 from ..problems import ProblemError
 from ..project import Project
+from ..site.i18n import text as _text
 
 
 @dataclass
@@ -30,7 +32,7 @@ class RecordChange:
     id: str
     kind: str  # added | removed | renamed | changed | merged | id-changed
     name: str
-    lines: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     path: str = ""
     old_path: str = ""
 
@@ -42,44 +44,56 @@ class Comparison:
     records: list[RecordChange]
     effects: list[str]  # derived: tier moves, follow-ups becoming overdue
     errors: list[str]  # id changes: the pull request must not be merged so
+    words: ChangeWords  # the language everything is said in
     notes: list[str] = field(default_factory=list)
 
+    def say(self, key: str, **fields) -> str:
+        return say(self.words.lang, key, **fields)
+
     def text(self) -> str:
-        out = [f"Changes from {self.base} to {self.head}:"]
+        say, colon = self.say, "：" if self.words.lang == "zh" else ": "
+        out = [say("title", base=self.base, head=self.head)]
         if not self.records:
-            out.append("  no record changed")
+            out.append(f"  {say('nothing')}")
         for change in self.records:
-            out.append(f"  {_headline(change)}")
-            out.extend(f"      {line}" for line in change.lines)
+            out.append(f"  {self._headline(change)}")
+            out.extend(f"      {line}" for line in self.words.lines(change.changes))
         if self.effects:
-            out.append("Effects:")
+            out.append(say("effects") + colon.rstrip())
             out.extend(f"  {line}" for line in self.effects)
-        out += [f"error: {line}" for line in self.errors] + [f"note: {line}" for line in self.notes]
+        out += [say("error") + colon + line for line in self.errors]
+        out += [say("note") + colon + line for line in self.notes]
         return "".join(terminal_safe(line) + "\n" for line in out)
 
     def markdown(self) -> str:
-        md = markdown_code
+        md, say = markdown_code, self.say
         counts: dict[str, int] = {}
         for change in self.records:
             counts[change.kind] = counts.get(change.kind, 0) + 1
-        summary = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "no record changed"
-        out = [f"### Customer records: {summary}", "", f"From {md(self.base)} to {md(self.head)}.", ""]
+        summary = ", ".join(say("count", n=n, kind=say(kind)) for kind, n in counts.items()) or say("nothing")
+        out = [say("heading", summary=summary), "", say("from_to", base=md(self.base), head=md(self.head)), ""]
         for change in self.records:
-            out.append(f"- {md(_headline(change))}")
-            out.extend(f"  - {md(line)}" for line in change.lines)
+            out.append(f"- {md(self._headline(change))}")
+            out.extend(f"  - {md(line)}" for line in self.words.lines(change.changes))
         if self.effects:
-            out += ["", "**Effects**", ""] + [f"- {md(line)}" for line in self.effects]
+            out += ["", f"**{say('effects')}**", ""] + [f"- {md(line)}" for line in self.effects]
         if self.errors:
-            out += ["", "**Errors**", ""] + [f"- :x: {md(line)}" for line in self.errors]
+            out += ["", f"**{say('errors')}**", ""] + [f"- :x: {md(line)}" for line in self.errors]
         if self.notes:
             out += [""] + [f"> {md(line)}" for line in self.notes]
         return "\n".join(out) + "\n"
 
+    def _headline(self, change: RecordChange) -> str:
+        if change.kind == "renamed":
+            what = self.say("renamed_to", old=change.old_path, new=change.path)
+        else:
+            what = self.say(change.kind)
+        return f"{change.id} {change.name}{'：' if self.words.lang == 'zh' else ': '}{what}"
 
-def _headline(change: RecordChange) -> str:
-    if change.kind == "renamed":
-        return f"{change.id} {change.name}: renamed {change.old_path} → {change.path}"
-    return f"{change.id} {change.name}: {change.kind}"
+
+def say(lang: str, key: str, **fields) -> str:
+    """A word of `crm diff` in `lang` (the site's i18n table, keys `diff.*`)."""
+    return _text(f"diff.{key}", lang).format(**fields)
 
 
 # --- reading a side -------------------------------------------------------------------------
@@ -122,6 +136,7 @@ def default_base(root: Path) -> str:
 
 
 def compare(old: Side, new: Side, *, today: date, words: ChangeWords) -> Comparison:
+    lang = words.lang
     changes: list[RecordChange] = []
     errors: list[str] = []
     gone = {i: old.records[i] for i in old.records if i not in new.records}
@@ -130,35 +145,33 @@ def compare(old: Side, new: Side, *, today: date, words: ChangeWords) -> Compari
     for record_id, (path, data) in list(came.items()):
         before = old_by_path.get(path)
         if before is not None:  # the same file, another id
-            errors.append(
-                f"{path}: the id changed from {before} to {record_id}; ids are stable "
-                "(rename a customer with its name field; merge duplicates with crm merge)"
-            )
+            errors.append(say(lang, "id_changed", path=path, old=before, new=record_id))
             changes.append(
-                RecordChange(record_id, "id-changed", _name(data), [f"id: {before} → {record_id}"], path, path)
+                RecordChange(
+                    record_id, "id-changed", _name(data), [("changed", ("id",), before, record_id, False)], path, path
+                )
             )
             del gone[before], came[record_id]
     for record_id in sorted(set(old.records) & set(new.records)):
         (old_path, old_data), (new_path, new_data) = old.records[record_id], new.records[record_id]
         if old_data == new_data and old_path == new_path:
             continue
-        lines = words.record(old_data, new_data)
+        found = words.changes(old_data, new_data)
         kind = "changed"
         if new_data.get(MERGED_FIELD) and not old_data.get(MERGED_FIELD):
             kind = "merged"
-            lines = [f"merged into {new_data[MERGED_FIELD]}"] + [
-                line for line in lines if not line.startswith(MERGED_FIELD)
-            ]
+            target = ("merged", str(new_data[MERGED_FIELD]))
+            found = [target] + [c for c in found if not (len(c) > 1 and c[1][:1] == (MERGED_FIELD,))]
         elif old_path != new_path:
             kind = "renamed"
-        if lines or kind != "changed":
-            changes.append(RecordChange(record_id, kind, _name(new_data), lines, new_path, old_path))
+        if found or kind != "changed":
+            changes.append(RecordChange(record_id, kind, _name(new_data), found, new_path, old_path))
     changes += [RecordChange(i, "added", _name(d), [], p) for i, (p, d) in sorted(came.items())]
     changes += [RecordChange(i, "removed", _name(d), [], p) for i, (p, d) in sorted(gone.items())]
     order = {"id-changed": 0, "added": 1, "removed": 2, "merged": 3, "renamed": 4, "changed": 5}
     changes.sort(key=lambda c: (order[c.kind], c.id))
-    effects, notes = _effects(old, new, today)
-    return Comparison(old.label, new.label, changes, effects, errors, notes)
+    effects, notes = _effects(old, new, today, lang)
+    return Comparison(old.label, new.label, changes, effects, errors, words, notes)
 
 
 SHOWN_PROBLEMS = 10  # a side's validation problems named in the notes
@@ -169,7 +182,7 @@ def _name(data: dict) -> str:
     return str(name) if name is not None else ""
 
 
-def _effects(old: Side, new: Side, today: date) -> tuple[list[str], list[str]]:
+def _effects(old: Side, new: Side, today: date, lang: str) -> tuple[list[str], list[str]]:
     """Tier moves and follow-ups that become (or stop being) overdue, both sides judged for `today`."""
     from ..reminders import reminders
 
@@ -181,29 +194,30 @@ def _effects(old: Side, new: Side, today: date) -> tuple[list[str], list[str]]:
             shown = [f"{side.label}: {problem}" for problem in error.problems[:SHOWN_PROBLEMS]]
             more = len(error.problems) - len(shown)
             return [], [
-                f"{side.label} has {len(error.problems)} validation problem(s) under today's schema (fields "
-                "its records lack or have extra, or errors): derived effects not computed",
+                say(lang, "invalid", side=side.label, n=len(error.problems)),
                 *shown,
-                *([f"… and {more} more (crm validate)"] if more > 0 else []),
+                *([say(lang, "more", n=more)] if more > 0 else []),
             ]
     before, after = views
-    label = before.dataset.project.options["tier"].label if "tier" in before.dataset.project.options else (lambda v: v)
+    options = before.dataset.project.options
+
+    def label(value: str) -> str:
+        return options["tier"].label(value, lang) if "tier" in options else value
+
     effects = []
     for record_id in sorted(set(before.customers) & set(after.customers)):
         was, now = before.customers[record_id].tier.name, after.customers[record_id].tier.name
         if was != now:
-            effects.append(f"moves {record_id} from {label(was)} to {label(now)}")
+            effects.append(say(lang, "moves", id=record_id, old=label(was), new=label(now)))
 
     def overdue(views) -> set[str]:
         return {r.key for r in reminders(views) if r.kind == "follow_up" and r.overdue(today)}
 
     became, cleared = overdue(after) - overdue(before), overdue(before) - overdue(after)
     if became:
-        effects.append(f"{len(became)} follow-ups become overdue" if len(became) > 1 else "1 follow-up becomes overdue")
+        effects.append(say(lang, "overdue_many" if len(became) > 1 else "overdue_one", n=len(became)))
     if cleared:
-        effects.append(
-            f"{len(cleared)} overdue follow-ups cleared" if len(cleared) > 1 else "1 overdue follow-up cleared"
-        )
+        effects.append(say(lang, "cleared_many" if len(cleared) > 1 else "cleared_one", n=len(cleared)))
     return effects, []
 
 
