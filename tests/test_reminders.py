@@ -146,7 +146,7 @@ def test_crm_remind(fixture_repo, capsys):
     assert main(["--root", str(fixture_repo.root), "remind", "--today", "2024-06-01"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "李伟 (li.wei)"
-    assert out[1] == "  OVERDUE 2024-05-17  C20240501001 A科技有限公司: 提供合同 (li.wei)"
+    assert out[1] == "  OVERDUE 2024-05-17  C20240501001 A科技有限公司: 提供合同 (李伟)"
     assert out[2] == "  OVERDUE 2024-05-17  C20240501002 B商贸公司: follow-up, Risk warning"
     assert "  2024-06-20  C20240501002 B商贸公司: Company anniversary (公司成立)" in out
     assert main(["--root", str(fixture_repo.root), "remind", "--owner", "ghost"]) == 2

@@ -199,9 +199,6 @@ def test_crm_history_and_diff_speak_chinese(zh_site):
         assert _english_in(said, records) == set(), said
 
 
-@pytest.mark.xfail(
-    strict=False, reason="a next step's participants are noted by handle (reminders.py, not reminders_text)"
-)
 def test_crm_remind_speaks_chinese(zh_site, monkeypatch):
     monkeypatch.setenv("PLAINCRM_LANG", "zh")
     remind = _crm(zh_site, "remind", "--today", "2026-11-23")

@@ -67,9 +67,13 @@ def follow_up(view: CustomerView, today: date, cadence_days: dict[str, int]) -> 
     )
 
 
-def customer_reminders(view: CustomerView, today: date, cadence_days: dict[str, int]) -> list[Reminder]:
+def customer_reminders(
+    view: CustomerView, today: date, cadence_days: dict[str, int], names: dict[str, str] | None = None
+) -> list[Reminder]:
     """Every reminder of one customer, whatever its date (callers choose the window); none for a
-    customer first contacted after today, who is not known yet."""
+    customer first contacted after today, who is not known yet. A next step's participants are said
+    by `names` (handle -> the member's name)."""
+    names = names or {}
     if not known(view, today):
         return []
     found = []
@@ -85,7 +89,7 @@ def customer_reminders(view: CustomerView, today: date, cadence_days: dict[str, 
                 view.model.owner,
                 step.due,
                 step.action,
-                ", ".join(step.by),
+                ", ".join(names.get(handle, handle) for handle in step.by),
                 _stable_key("next_step", view.id, step.interaction_date, step.position),
             )
         )
@@ -115,7 +119,8 @@ def pending(views: Views) -> list[Reminder]:
 
     def make():
         today, cadence = views.today, views.dataset.project.settings.tiers.cadence_days
-        found = [r for view in views.customers.values() for r in customer_reminders(view, today, cadence)]
+        names = {handle: str(member.name) for handle, member in views.dataset.team.items()}
+        found = [r for view in views.customers.values() for r in customer_reminders(view, today, cadence, names)]
         return sorted(found, key=lambda r: (r.due, r.customer_id, r.kind, r.key))
 
     return views.memo("reminders", make)

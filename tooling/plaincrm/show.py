@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .escaping import terminal_safe
-from .modelkit import OptionRef, field_label, marker
+from .modelkit import OptionRef, Ref, field_label, marker
 from .project import Project
 
 
@@ -28,8 +28,12 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[s
 
 
 class RecordText:
-    def __init__(self, project: Project, *, lang: str = "en"):
-        self.project, self.lang = project, lang
+    """`members` (handle -> name): team members are said by name where a field names one (an owner, a
+    participant); without it, by handle."""
+
+    def __init__(self, project: Project, *, lang: str = "en", members: dict[str, str] | None = None):
+        self.project, self.lang, self.members = project, lang, members or {}
+        self._member_fields: dict[int, bool] = {}
         self._options: dict[int, Any] = {}  # id(FieldInfo) -> its option list: fields are read 100,000s of times
         self._labels: dict[tuple[int, str], str] = {}
 
@@ -46,7 +50,16 @@ class RecordText:
             self._labels[key] = field_label(info, name, self.lang)
         return self._labels[key]
 
+    def names_member(self, info) -> bool:
+        key = id(info)
+        if key not in self._member_fields:
+            ref = marker(info, Ref)
+            self._member_fields[key] = ref is not None and ref.target == "member"
+        return self._member_fields[key]
+
     def value(self, info, value: Any) -> str:
+        if self.members and isinstance(value, str) and self.names_member(info):
+            return self.members.get(value, value)
         options = self.option_list(info)
         if options is not None and isinstance(value, str):
             return options.label(value, self.lang)
