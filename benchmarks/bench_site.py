@@ -10,7 +10,9 @@ This is a report, not a test: it exits 0 whatever the figures, unless a build fa
 
 from __future__ import annotations
 
+import functools
 import http.client
+import http.server
 import json
 import os
 import random
@@ -22,6 +24,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,12 +34,14 @@ if not __package__:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bench_validate import CommandFailed, check, command_line, report, run_measured
 from benchmarks.generate import REPO
+from plaincrm.site.search import CUSTOMER_SEARCH
 
 RUNS = 2  # build timings are the best of this many runs...
 SLOW = 90.0  # ...unless one run of the baseline takes longer than this: then it is measured once
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 ENV = {**os.environ, "PLAINCRM_TODAY": "2026-11-23", "NO_MKDOCS_2_WARNING": "1"}
 SECTIONS = ("contacts", "interactions", "key_dates", "orders", "service_cases")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 # --- the baseline: what a person would hand-write for the same customers -------------------------
@@ -119,13 +124,79 @@ def timed(measure) -> tuple[float, int]:
 
 
 def search_bytes(site: Path) -> int:
-    """Bytes the customer pages' entries take in search_index.json, serialised as the search plugin does."""
+    """Bytes the customer pages' entries take in Material's search_index.json (the baseline's), serialised
+    as the search plugin does."""
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     return sum(
         len(json.dumps(d, separators=(",", ":"), default=str))
         for d in index["docs"]
         if d["location"].startswith("customers/C")
     )
+
+
+def largest_page(site: Path) -> tuple[int, str]:
+    """The largest generated HTML page: bytes and path (issue 14: none over 300 KB at 10,000 customers)."""
+    return max((p.stat().st_size, str(p.relative_to(site))) for p in site.rglob("*.html"))
+
+
+# --- in Chromium: what a page view transfers, how soon search answers ---------------------------
+
+
+class _Tally:
+    """A connection's output that adds what is written to a shared count."""
+
+    def __init__(self, raw, count: list[int]):
+        self.raw, self.count = raw, count
+
+    def write(self, data) -> int:
+        self.count[0] += len(data)
+        return self.raw.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)  # flush, close, closed
+
+
+class _Counting(http.server.SimpleHTTPRequestHandler):
+    """A static server on loopback that counts every byte it sends (headers and bodies) in `sent`."""
+
+    sent = [0]
+
+    def setup(self) -> None:
+        super().setup()
+        self.wfile = _Tally(self.wfile, self.sent)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def in_browser(site: Path, customer_id: str, query: str, result: str) -> tuple[int, float]:
+    """Bytes the server sends for a customer page view after another page was viewed (what the browser
+    cached is not asked again, or answered 304), and seconds from the first keystroke in the search
+    box (focused just before) until the first `result` shows for `query`'s first character."""
+    from playwright.sync_api import sync_playwright
+
+    sent = _Counting.sent
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Counting, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.goto(base + "index.html", wait_until="networkidle")
+            sent[0] = 0
+            page.goto(base + f"customers/{customer_id}.html", wait_until="networkidle")
+            view = sent[0]
+            box = page.locator(".md-search__input").first
+            box.click()
+            started = time.perf_counter()
+            page.keyboard.type(query[0])
+            page.wait_for_selector(result, timeout=120_000)
+            first = time.perf_counter() - started
+            browser.close()
+    finally:
+        server.shutdown()
+    return view, first
 
 
 # --- mkdocs serve --------------------------------------------------------------------------------
@@ -243,18 +314,23 @@ def bench(repo: Path) -> None:
     shutil.copyfile(REPO / "mkdocs.yml", repo / "mkdocs.yml")
     shutil.copytree(REPO / "site", repo / "site", dirs_exist_ok=True)
     ids = sorted(p.stem for p in (repo / "records" / "customers").glob("C*.yaml"))
+    probe = ids[len(ids) // 3]  # the customer page viewed, whose name is searched
+    name = yaml.load((repo / "records" / "customers" / f"{probe}.yaml").read_bytes(), Loader=yaml.CSafeLoader)["name"]
     print(f"{len(ids)} customers in {repo}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="plaincrm-bench-plain-") as tmp:
         plain_dir = write_baseline(repo, Path(tmp))
         baseline, baseline_runs = timed(lambda: mkdocs_build(plain_dir, "site")[0])
         plain_search = search_bytes(plain_dir / "site") / len(ids)
+        plain_view, plain_first = in_browser(plain_dir / "site", probe, name, ".md-search-result__link")
     print(f"baseline built in {baseline:.1f} s (best of {baseline_runs})", flush=True)
     cold, cold_runs = timed(lambda: mkdocs_build(repo, "build/site")[0])
     _, peak = mkdocs_build(repo, "build/site", sample_memory=True)  # a separate run: sampling costs CPU
     site = repo / "build" / "site"
-    per_customer = search_bytes(site) / len(ids)
+    per_customer = (site / CUSTOMER_SEARCH).stat().st_size / len(ids)
+    view, first = in_browser(site, probe, name, ".pcrm-search .md-search-result__link")
     pages = len(list((site / "customers").glob("C*.html")))
+    largest, largest_path = largest_page(site)
     print(f"plaincrm built in {cold:.1f} s (best of {cold_runs}); measuring mkdocs serve", flush=True)
 
     feeds_returned, feeds_done = reports_and_feeds(repo)
@@ -295,6 +371,27 @@ def bench(repo: Path) -> None:
                 check(per_customer, 1500),
             ),
             (
+                "customer page view: bytes transferred (cache warm)",
+                f"{view / 1024:.1f} KB",
+                f"<= 100 KB (plain: {plain_view / 1024:.1f} KB)",
+                f"{view / 102400:.2f}",
+                check(view, 102400),
+            ),
+            (
+                "search: first keystroke -> first customer shown",
+                f"{first:.2f} s",
+                f"<= 1.00 s (plain: {plain_first:.2f} s)",
+                f"{first:.2f}",
+                check(first, 1),
+            ),
+            (
+                "largest HTML page",
+                f"{largest / 1024:.0f} KB ({largest_path})",
+                "<= 300 KB",
+                f"{largest / 307200:.2f}",
+                check(largest, 307200),
+            ),
+            (
                 "customer pages written",
                 str(pages),
                 f"{len(ids)} customers",
@@ -327,7 +424,9 @@ def bench(repo: Path) -> None:
     print(
         f"build timings: best of {cold_runs} (plaincrm) and {baseline_runs} (baseline; one run if over {SLOW:.0f} s), "
         "each cold; ratio: value / baseline on the comparison, value / target on the others; memory is PSS summed over "
-        "mkdocs and its workers, sampled every ~10 ms in one extra cold run; search bytes count customers/C* entries"
+        "mkdocs and its workers, sampled every ~10 ms in one extra cold run; search bytes: plaincrm's customer index "
+        f"({CUSTOMER_SEARCH}), the baseline's customers/C* entries in Material's; page view and search in Chromium on "
+        f"{probe}, served on loopback, bytes counted by the server after the home page was viewed"
     )
 
 

@@ -145,10 +145,6 @@ def test_history_lines_are_said_in_chinese_with_names(zh_site):
     assert "合作状态：未合作 → 合作中" in feed and "cooperation:" not in feed
 
 
-# Left when this was written, all outside the history's files: team members by handle on customer pages (the
-# interactions' participants, show.RecordText and customer.html: chen, emma, fang, hu, jie, li, min, wang), and
-# the YAML key in the "log an interaction" hint (interactions: the key belongs in <code> in customer.html).
-@pytest.mark.xfail(strict=False, reason="handles and a YAML key on customer pages (other parts of issue 14)")
 def test_no_english_word_on_a_zh_page(zh_site):
     records = record_texts(zh_site)
     found: dict[str, set[str]] = {}

@@ -17,7 +17,7 @@ reviewer finds them in the file so); Chinese by the schema's labels. Team member
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..masking import MASKERS
@@ -199,13 +199,15 @@ class ChangeWords:
 
     # --- saying them -------------------------------------------------------------------
 
-    def lines(self, changes: tuple[Change, ...] | list[Change]) -> tuple[str, ...]:
+    def lines(self, changes: Sequence[Change | str]) -> tuple[str, ...]:
         return tuple(self.line(change) for change in changes)
 
     def word(self, key: str, **fields: Any) -> str:
         return WORDS[key][self.lang == "zh"].format(**fields)
 
-    def line(self, change: Change) -> str:
+    def line(self, change: Change | str) -> str:
+        if isinstance(change, str):  # a line said already (an entry made from text, as the feed's tests make)
+            return change
         kind, args = change[0], change[1:]
         if kind in ("set", "removed", "rewritten", "changed", "list", "item_added", "item_removed"):
             name, path = args[0], _path(args[0])

@@ -15,7 +15,7 @@ from pathlib import Path
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin
 
 from ..history.gitlog import GitError
 from ..problems import ProblemError, render
@@ -91,7 +91,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
                 + render(error.problems)
             ) from None
         self.pages = ThemePages(self.site, config.use_directory_urls)
-        for name in ("plaincrm.css", "plaincrm.js"):
+        for name in ("plaincrm.css", "plaincrm.js", "search.js"):
             path = f"assets/plaincrm/{name}"
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if path not in [str(t) for t in target]:
@@ -123,7 +123,6 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
     def on_post_page(self, output, page, config):
         return self.pages.rendered(output, page.file.src_uri)
 
-    @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, config):
         started = time.perf_counter()
         served = self.served if getattr(self, "serving", False) else None

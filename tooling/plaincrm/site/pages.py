@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import posixpath
 import re
 import unicodedata
@@ -35,24 +34,28 @@ from ..escaping import BIDI_CONTROL, FORMULA_START, bidi_balanced
 from ..exporting import report_csv, report_xlsx
 from ..facts import NOT_COUNTED_ORDER
 from ..history.audit import Entry
+from ..history.changes import ChangeWords
 from ..modelkit import OptionRef, marker
 from ..reminders import IDLE_DAYS, Agenda, Reminder, agenda, idle_customers, pending
 from ..reports import CUSTOMER, CUSTOMERS, NAME, Report, Table, Wording, all_reports
 from ..segments import SEGMENT_FIELDS, segment_fields
 from ..show import RecordText
+from ..timeline import timeline
 from ..views import CustomerView, Views
 from ..write.scaffold import new_record_text, next_free_id
 from .atom import atom_feed
 from .background import Background, Deferred
 from .charts import bar_chart, line_chart, pareto_chart
 from .i18n import TEXT, text
+from .search import CUSTOMER_SEARCH, customer_search, data_script
 
 ASSET_DIR = "assets/plaincrm"
-ASSETS = ("plaincrm.css", "plaincrm.js")
+ASSETS = ("plaincrm.css", "plaincrm.js", "search.js")
 INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not work on a site opened from a folder
 INDEX_SRC = "customers/index.md"
 PAGE_ROWS = 100
 LIST_ROWS = 20  # the most urgent rows of a list on the home and owner pages; a link leads to all of them
+URGENCY = ("red", "amber", "green", "grey")  # not contacted within the tier's cadence first; grey: no cadence
 RESERVED = {"index", "team", "readme"}  # names of generated pages and feeds (MkDocs reads README as index)
 
 
@@ -72,7 +75,6 @@ class Page:
     src: str  # "customers/C20240501001.md": the path a Markdown-based engine would read it from
     title: str  # plain text; whoever places it in HTML escapes it
     html: str  # the body, safe HTML
-    search_text: str = ""  # plain text for the search index; empty: not indexed
 
 
 class Same:
@@ -232,7 +234,8 @@ class SiteBuilder:
         self.views, self.options = views, options
         self.project = views.dataset.project
         self.lang = options.lang
-        self.record_text = RecordText(self.project, lang=self.lang)
+        self.members = {handle: str(member.name) for handle, member in views.dataset.team.items()}
+        self.record_text = RecordText(self.project, lang=self.lang, members=self.members)
         self.env = Environment(
             loader=PackageLoader("plaincrm.site", "templates"),
             autoescape=True,
@@ -249,6 +252,7 @@ class SiteBuilder:
             fmt_amount=fmt_amount,
             table_rows=self.table_rows,
             field=get,  # a contract field the team may have removed
+            member=lambda handle: self.members.get(handle, handle),  # a team member by name
         )
         self._carry_before = carry_before or {}
         self._carry: dict[tuple, Any] = {}
@@ -285,8 +289,7 @@ class SiteBuilder:
 
     def segment_label(self, name: str, value: str) -> str:
         if name == "owner":
-            member = self.views.dataset.team.get(value)
-            return f"{member.name} ({value})" if member else value
+            return self.members.get(value, value)  # a team member by name (two of one name: see the owner page)
         if name == "tags":
             return value
         option_list = "tier" if name == "tier" else self._option_list_of(name)
@@ -357,6 +360,9 @@ class SiteBuilder:
             }
         )
         files[INDEX_DATA] = self.index_data()
+        files[CUSTOMER_SEARCH] = customer_search(
+            self.views, lambda cid: self.url(customer_src(cid)), self._option_list_of, self.lang
+        )
         files.update(self.merged_redirects())
         customers = self.views.customers
         return Site(
@@ -405,7 +411,13 @@ class SiteBuilder:
             labels,
             self.options,
             tuple(self.history_of(view)),
+            self.team_names,  # the timeline names participants and commit authors
         )
+
+    @functools.cached_property
+    def team_names(self) -> tuple:
+        team = self.views.dataset.team.items()
+        return tuple((handle, member.name, getattr(member, "login", None)) for handle, member in team)
 
     def rows(self, ids: list[str]) -> list[CustomerView]:
         return [self.views.customers[i] for i in ids]
@@ -470,9 +482,32 @@ class SiteBuilder:
     def segment_page(self, name: str, value: str) -> Page:
         src = segment_src(name, value)
         label, field = self.segment_label(name, value), text(f"segment_field.{name}", self.lang)
-        rows = self.rows(self.views.groups[name][value])
-        html = self.render("segment.html", src, field=field, label=label, rows=rows, views=self.views)
+        html = self.render(
+            "segment.html",
+            src,
+            field=field,
+            label=label,
+            **self.fixed_table(src, name, value, self.views.groups[name][value]),
+        )
         return Page(src, f"{field}: {bidi_balanced(label)}", html)
+
+    def fixed_table(self, src: str, name: str, value: str, ids: list[str]) -> dict[str, Any]:
+        """What segment.html needs for one segment's customers (a segment page's, an owner's): the most
+        urgent LIST_ROWS as HTML, for a reader without JavaScript, and the index's table component with
+        the segment as its fixed filter, reading the index's data (one cached file for every page, where
+        a page's own rows as data would pass 300 KB at 10,000 customers)."""
+        rows = by_urgency(self.rows(ids))
+        index_folder = posixpath.dirname(url_file(self.url(INDEX_SRC))) + "/"
+        return {
+            "rows": rows[:LIST_ROWS],
+            "total_rows": len(rows),
+            "more_rows": len(rows) - min(len(rows), LIST_ROWS),
+            "all_rows": self.index_link(src, {name: value, "sort": "freshness"}),
+            "fixed": urlencode({name: value}),
+            "rows_base": relative_url(self.url(src), index_folder),
+            "data_url": INDEX_DATA,
+            "views": self.views,
+        }
 
     def owners_overview(self) -> Page:
         members = [
@@ -485,9 +520,6 @@ class SiteBuilder:
     def owner_page(self, handle: str) -> Page:
         src = owner_src(handle)
         member = self.views.dataset.team[handle]
-        rows = self.views.by_owner(handle)
-        urgent = {"red": 0, "amber": 1, "green": 2}  # not contacted within the tier's cadence first
-        rows.sort(key=lambda v: (urgent.get(v.freshness, 3), v.facts.last_contact or date.min, v.id))
         html = self.render(
             "owner.html",
             src,
@@ -495,14 +527,10 @@ class SiteBuilder:
             handle=handle,
             agenda=self.agenda_sections(src, agenda(self.views, owner=handle), {"owner": handle}),
             idle=self.idle_line(src, handle),
-            rows=rows[:LIST_ROWS],
-            more_rows=len(rows) - min(len(rows), LIST_ROWS),
-            total_rows=len(rows),
-            all_rows=self.index_link(src, {"owner": handle, "sort": "last_contact"}),
-            views=self.views,
             calendar=calendar_src(handle),
+            **self.fixed_table(src, "owner", handle, self.views.groups["owner"].get(handle, [])),
         )
-        return Page(src, f"{bidi_balanced(member.name)} ({bidi_balanced(handle)})", html)
+        return Page(src, bidi_balanced(member.name), html)
 
     # --- the agenda on the home and owner pages ------------------------------------------
 
@@ -581,6 +609,7 @@ class SiteBuilder:
             else:
                 profile.append((self.record_text.label(info, name), self.record_text.value(info, value)))
         relations = self.relations(view)
+        history = self.history_of(view)
         html = self.render(
             "customer.html",
             src,
@@ -597,14 +626,30 @@ class SiteBuilder:
             edit_url=self.edit_url(view.file),
             log_snippet=self.log_snippet(view),
             today=self.options.today,
-            history=self.history_of(view),
+            history=history,
             pr_url=self.pull_request_url,
+            timeline=timeline(model, history, self.options.today, self.record_text, self.views.dataset.team),
         )
-        return Page(src, f"{bidi_balanced(model.name)} · {view.id}", html, search_text=self.search_text(view))
+        return Page(src, f"{bidi_balanced(model.name)} · {view.id}", html)
 
     def history_of(self, view: CustomerView) -> list[Entry]:
+        """The record's history, said in the site's language."""
         history = self.views.history
-        return history.of_file(view.file) if history is not None else []
+        if history is None:
+            return []
+        return [entry.in_words(self.history_words) for entry in history.of_file(view.file)]
+
+    @functools.cached_property
+    def history_words(self) -> ChangeWords:
+        """History lines in the site's language: fields and options by their labels, members by name."""
+        project = self.project
+        return ChangeWords(
+            project.customer_models,
+            project.settings.mask_fields,
+            options=project.options,
+            lang=self.lang,
+            names={handle: member.name for handle, member in self.views.dataset.team.items()},
+        )
 
     def pull_request_url(self, number: int) -> str | None:
         """A link to a pull request on the git host (GitLab calls them merge requests)."""
@@ -668,17 +713,6 @@ class SiteBuilder:
             f"  - date: {today}\n    channel: phone\n    topic: …\n    summary: …\n    by: [{owner}]\n"
             f"    next_step: {{action: …, due: {(self.options.today + timedelta(days=7)).isoformat()}}}\n"
         )
-
-    def search_text(self, view: CustomerView) -> str:
-        """A lean text for search: names, contacts, tags, needs — not the timeline."""
-        model = view.model
-        parts = [view.id, model.name]
-        for contact in get(model, "contacts"):
-            parts += [contact.name, get(contact, "title") or ""]
-        parts += list(get(model, "tags"))
-        parts += [get(model, "needs") or "", get(model, "city") or ""]
-        parts.append(self.option_label("industry", get(model, "industry")))
-        return " ".join(bidi_balanced(p) for p in parts if p)  # an override in one part stops at its end
 
     # --- reports ------------------------------------------------------------------------------
 
@@ -805,7 +839,7 @@ class SiteBuilder:
     def recent_changes(self) -> tuple[Page, bytes]:
         """The latest changes across records, as a page and as an Atom feed."""
         history = self.views.history
-        entries = history.recent if history is not None else []
+        entries = [entry.in_words(self.history_words) for entry in history.recent] if history is not None else []
         by_file = {view.file: view for view in self.views.customers.values()}
 
         def record_src(entry: Entry) -> str | None:
@@ -822,7 +856,7 @@ class SiteBuilder:
             entries=entries,
             pr_url=self.pull_request_url,
             feed=CHANGES_FEED,
-            message=history.message if history is not None else "",
+            message=history.said(self.history_words) if history is not None else "",
             record_src=record_src,
             record_name=record_name,
         )
@@ -892,16 +926,12 @@ class SiteBuilder:
                 "agenda": text("agenda", self.lang),
             },
             "labels": labels,
-            "freshness_labels": {v: self.option_label("freshness", v) for v in ("green", "amber", "red", "grey")},
+            "freshness_labels": {v: self.option_label("freshness", v) for v in URGENCY},  # in sort order
             "text": {k: text(k, self.lang) for k in TEXT},
             "rows": rows,
             "formula": FORMULA_START.pattern,  # the CSV of the current view is guarded as every export is
         }
-        # JSON.parse of a string, not an object literal: a tag named "__proto__" stays a plain key;
-        # "<" escaped keeps the file inert even if someone inlines it.
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        literal = json.dumps(payload, ensure_ascii=False).replace("<", "\\u003c")
-        return b"window.plaincrmIndex = JSON.parse(" + literal.encode() + b");\n"
+        return data_script("plaincrmIndex", data)
 
 
 def _balanced(value: Any) -> Any:
@@ -914,6 +944,12 @@ def _balanced(value: Any) -> Any:
 def bdi(value: Any) -> Markup:
     """Record text isolated from the text beside it on the same line."""
     return Markup(f"<bdi>{escape(bidi_balanced(str(value)))}</bdi>")  # not Markup.format: 20x slower
+
+
+def by_urgency(rows: list[CustomerView]) -> list[CustomerView]:
+    """Most urgent first: by URGENCY, then the longest without contact (never first); the index's
+    freshness column sorts the same way (assets/plaincrm.js)."""
+    return sorted(rows, key=lambda v: (URGENCY.index(v.freshness), v.facts.last_contact or date.min, v.id))
 
 
 def fmt_amount(value: Any) -> str:

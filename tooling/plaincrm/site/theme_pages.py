@@ -23,11 +23,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, InclusionLevel
 
 from ..gcpause import gc_paused
-from ..parallel import map_chunks, worth_forking
+from ..parallel import map_chunks
 from .background import Deferred
 from .i18n import text
 from .pages import Page, customer_src, page_url, url_file
-from .search import search_entry
 
 log = logging.getLogger("mkdocs.plugins.plaincrm")
 
@@ -64,12 +63,10 @@ class ServedPages:
     """What `mkdocs serve` keeps between rebuilds: the customer pages written and what they showed."""
 
     def __init__(self) -> None:
-        self.rendered: dict[str, tuple] = {}  # customer id -> (page key, search entry)
+        self.rendered: dict[str, tuple] = {}  # customer id -> page key
         self.shell_parts: list | None = None
 
-    def write(
-        self, site, root: Path, parts: list, site_dir: Path, directory_urls: bool, with_search: bool
-    ) -> list[dict | None]:
+    def write(self, site, root: Path, parts: list, site_dir: Path, directory_urls: bool) -> None:
         """Render only the pages whose content changed, into a folder that survives rebuilds, and
         link that folder into the site folder MkDocs cleaned."""
         pages_dir = root / ".cache" / "plaincrm" / "serve-pages"
@@ -80,12 +77,12 @@ class ServedPages:
         if not self.rendered:  # a new session: nothing there is known to be current
             shutil.rmtree(kept, ignore_errors=True)
         keys = {cid: site.customer_key(cid) for cid in site.customer_ids}
-        todo = [cid for cid in site.customer_ids if self.rendered.get(cid, (None,))[0] != keys[cid]]
-        fresh = _CustomerPages(site, parts, pages_dir, directory_urls, with_search).write(todo)
+        todo = [cid for cid in site.customer_ids if self.rendered.get(cid) != keys[cid]]
+        _CustomerPages(site, parts, pages_dir, directory_urls).write(todo)
         for gone in set(self.rendered) - set(keys):
             (pages_dir / url_file(page_url(customer_src(gone), directory_urls))).unlink(missing_ok=True)
         self.rendered = {cid: self.rendered[cid] for cid in site.customer_ids if cid in self.rendered}
-        self.rendered.update({cid: (keys[cid], entry) for cid, entry in zip(todo, fresh)})
+        self.rendered.update({cid: keys[cid] for cid in todo})
         # One link for the whole folder: what MkDocs wrote there this time moves in beside the pages.
         if built.is_dir() and not built.is_symlink():
             for item in built.iterdir():
@@ -97,7 +94,6 @@ class ServedPages:
         built.unlink(missing_ok=True)
         os.symlink(kept, built, target_is_directory=True)
         log.info(f"plaincrm: {len(todo)} of {len(keys)} customer pages changed")
-        return [self.rendered[cid][1] for cid in site.customer_ids]
 
 
 def language_versions(files, config, lang: str):
@@ -189,20 +185,15 @@ class ThemePages:
 
     def write_customer_pages(self, config, served: ServedPages | None, root: Path) -> None:
         """Every customer page into the site folder (under `mkdocs serve`, only the changed ones, via
-        `served`), their search entries into the search index, and the background files."""
+        `served`), and the background files."""
         site_dir = Path(config.site_dir)
         shell_url = page_url(SHELL_SRC, self.directory_urls)
         (site_dir / url_file(shell_url)).unlink(missing_ok=True)
-        search = _search_index(config)
         parts = _split_shell(self.shell, shell_url)
         if served is not None:
-            entries = served.write(self.site, root, parts, site_dir, self.directory_urls, search is not None)
+            served.write(self.site, root, parts, site_dir, self.directory_urls)
         else:
-            entries = _CustomerPages(self.site, parts, site_dir, self.directory_urls, search is not None).write(
-                self.site.customer_ids
-            )
-        if search is not None:
-            search.entries.extend(e for e in entries if e)
+            _CustomerPages(self.site, parts, site_dir, self.directory_urls).write(self.site.customer_ids)
         for src, data in self.site.files.items():  # made in the background meanwhile (XLSX)
             if isinstance(data, Deferred):
                 target = site_dir / src
@@ -213,20 +204,14 @@ class ThemePages:
 class _CustomerPages:
     """Render and write customer pages into the prototype (on all cores when there are many)."""
 
-    def __init__(self, site, parts: list, site_dir: Path, directory_urls: bool, with_search: bool):
+    def __init__(self, site, parts: list, site_dir: Path, directory_urls: bool):
         self.site, self.parts, self.site_dir = site, parts, site_dir
-        self.directory_urls, self.with_search = directory_urls, with_search
+        self.directory_urls = directory_urls
 
-    def write(self, ids: list[str]) -> list[dict | None]:
-        """The search entry of each page in `ids` order (None without search)."""
-        if self.with_search and worth_forking(len(ids), PAGE_SECONDS):
-            from .search import prepare
+    def write(self, ids: list[str]) -> None:
+        list(map_chunks(self._write, ids, seconds_each=PAGE_SECONDS))
 
-            prepare()  # load jieba's dictionary once, before forking
-        return list(map_chunks(self._write, ids, seconds_each=PAGE_SECONDS))
-
-    def _write(self, ids: list[str]) -> list[dict | None]:
-        entries: list[dict | None] = []
+    def _write(self, ids: list[str]) -> list[None]:
         with gc_paused():
             for customer_id in ids:
                 page = self.site.render_customer(customer_id)
@@ -236,10 +221,7 @@ class _CustomerPages:
                 target = self.site_dir / url_file(url)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text("".join(fill.get(part, part) for part in self.parts), encoding="utf-8")
-                entries.append(
-                    search_entry(url, page.title, page.search_text) if self.with_search and page.search_text else None
-                )
-        return entries
+        return []
 
 
 def _split_shell(shell: str, shell_url: str) -> list:
@@ -250,12 +232,3 @@ def _split_shell(shell: str, shell_url: str) -> list:
     for piece in re.split(r"(pcrm-shell-title|<h1>pcrm-shell-content</h1>|" + re.escape(shell_url) + ")", shell):
         parts.append({"pcrm-shell-title": _TITLE, SHELL_CONTENT: _CONTENT, shell_url: _URL}.get(piece, piece))
     return parts
-
-
-def _search_index(config):
-    """Material's (or MkDocs') search index object, where entries for customer pages go."""
-    for plugin in config.plugins.values():
-        index = getattr(plugin, "search_index", None)
-        if index is not None and hasattr(index, "entries"):
-            return index
-    return None

@@ -1,5 +1,8 @@
 /* plaincrm customer index: facets, text filter, sorting, columns, URL state and CSV of the current view;
  * and, on every page, the column label of each table cell (the phone layout shows rows as labelled cards).
+ * The same table serves segment and owner pages: their root carries a fixed filter (data-fixed="tier=key"),
+ * the default sort (data-sort) and the way from the page to the rows' links (data-base); it replaces the
+ * most urgent rows the page holds as HTML (.pcrm-static) once it has the data.
  *
  * The data comes from customers/index-data.js, loaded by the page (a script, so the site
  * also works opened from a folder). Rows are drawn in pages of PAGE_SIZE and only after typing pauses, so
@@ -25,6 +28,9 @@
     if (!root || !data || root.dataset.ready) return;
     root.dataset.ready = "1";
     new CustomerIndex(root, data);
+    var rendered = root.parentNode.querySelector(".pcrm-static");
+    if (rendered) rendered.remove(); // the same rows come first in the table
+    root.hidden = false;
   }
 
   function CustomerIndex(root, data) {
@@ -33,7 +39,17 @@
     this.data = data;
     this.col = Object.create(null);
     data.columns.forEach(function (name, i) { self.col[name] = i; });
-    this.rows = data.rows.map(function (row, index) {
+    this.fixed = Object.create(null);
+    new URLSearchParams(root.dataset.fixed || "").forEach(function (value, facet) { self.fixed[facet] = value; });
+    this.facets = data.facets.filter(function (facet) { return !(facet in self.fixed); });
+    this.defaultSort = HEAD.indexOf(root.dataset.sort) !== -1 ? root.dataset.sort : "name";
+    this.base = root.dataset.base || "";
+    this.rows = data.rows.filter(function (row) {
+      for (var facet in self.fixed) {
+        if (row[self.col[facet]].indexOf(self.fixed[facet]) === -1) return false;
+      }
+      return true;
+    }).map(function (row, index) {
       return { row: row, index: index, haystack: (row[0] + " " + row[1] + " " + row[3]).toLowerCase() };
     });
     this.compareText = textComparer(document.documentElement.lang);
@@ -94,22 +110,22 @@
 
   CustomerIndex.prototype.drawMine = function () {
     var self = this;
-    var mine = this.mine();
+    var mine = "owner" in this.fixed ? [] : this.mine(); // an owner's page: one owner already
     this.mineButton.hidden = !mine.length;
     this.mineButton.title = mine.map(function (h) { return self.data.labels.owner[h]; }).join(", ");
     var chosen = (this.selected.owner || []).slice().sort();
-    this.rememberButton.hidden = !chosen.length || chosen.join("\n") === mine.slice().sort().join("\n");
+    this.rememberButton.hidden = !chosen.length || "owner" in this.fixed || chosen.join("\n") === mine.slice().sort().join("\n");
   };
 
   CustomerIndex.prototype.readUrl = function () {
     var params = new URLSearchParams(window.location.search);
     var self = this;
     this.query = params.get("q") || "";
-    this.sort = HEAD.indexOf(params.get("sort")) !== -1 ? params.get("sort") : "name";
+    this.sort = HEAD.indexOf(params.get("sort")) !== -1 ? params.get("sort") : this.defaultSort;
     this.desc = params.get("desc") === "1";
     this.columns = readColumns(params.get("cols")) || readColumns(stored(STORE_COLUMNS)) || HEAD.slice();
     this.selected = Object.create(null);
-    this.data.facets.forEach(function (facet) {
+    this.facets.forEach(function (facet) {
       var values = params.getAll(facet);
       if (values.length) self.selected[facet] = values;
     });
@@ -119,10 +135,10 @@
     var params = new URLSearchParams();
     var self = this;
     if (this.query) params.set("q", this.query);
-    if (this.sort !== "name") params.set("sort", this.sort);
+    if (this.sort !== this.defaultSort) params.set("sort", this.sort);
     if (this.desc) params.set("desc", "1");
     if (this.columns.length !== HEAD.length) params.set("cols", this.columns.join(","));
-    this.data.facets.forEach(function (facet) {
+    this.facets.forEach(function (facet) {
       (self.selected[facet] || []).forEach(function (v) { params.append(facet, v); });
     });
     var search = params.toString();
@@ -172,11 +188,17 @@
     this.writeUrl();
   };
 
-  // What a column sorts by: the text shown in it (labels, not stored values), the amount as a number.
+  // What a column sorts by: the text shown in it (labels, not stored values), the amount as a number;
+  // freshness by urgency (the data lists the values most urgent first), then the longest without
+  // contact, never first: the order of the rows segment and owner pages show as HTML (pages.by_urgency).
   CustomerIndex.prototype.sortValue = function (name, row) {
     var data = this.data;
     if (name === "order_total") return Number(row[this.col.order_total]);
-    if (name === "freshness") return Object.keys(data.freshness_labels).indexOf(row[this.col.freshness]);
+    if (name === "freshness") {
+      var contact = row[this.col.last_contact];
+      var day = contact ? Date.parse(contact) / 864e5 : -1e5;
+      return Object.keys(data.freshness_labels).indexOf(row[this.col.freshness]) * 1e6 + day;
+    }
     if (FACET_COLUMNS.indexOf(name) !== -1) {
       return row[this.col[name]].map(function (v) { return data.labels[name][v]; }).join(", ");
     }
@@ -209,7 +231,7 @@
     var data = this.data;
     this.facetBoxes = [];
     this.unknown = [];
-    data.facets.forEach(function (facet) {
+    this.facets.forEach(function (facet) {
       var total = Object.create(null); // a tag may be named "constructor"
       self.rows.forEach(function (e) {
         e.row[self.col[facet]].forEach(function (v) { total[v] = (total[v] || 0) + 1; });
@@ -254,7 +276,7 @@
     var self = this;
     var counts = Object.create(null);
     var active = 0;
-    this.data.facets.forEach(function (facet) {
+    this.facets.forEach(function (facet) {
       var c = (counts[facet] = Object.create(null));
       self.rows.forEach(function (e) {
         if (!self.matches(e, facet)) return;
@@ -358,7 +380,7 @@
     }
     if (name === "name") {
       var a = document.createElement("a");
-      a.href = r[this.col.url];
+      a.href = this.base + r[this.col.url];
       a.appendChild(el("bdi", null, r[this.col.name]));
       return cell(a);
     }
@@ -507,3 +529,16 @@
     init();
   }
 })();
+
+/* The customer timeline (customer.html): filter by kind; the buttons are shown only where this runs. */
+document.querySelectorAll(".pcrm-timeline").forEach(function (box) {
+  var bar = box.querySelector(".pcrm-tl-filter");
+  bar.hidden = false;
+  bar.addEventListener("click", function (event) {
+    var pick = event.target.closest("button");
+    if (!pick) return;
+    bar.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", String(b === pick)); });
+    box.querySelectorAll("li[data-kind]").forEach(function (li) { li.hidden = pick.dataset.kind !== "" && li.dataset.kind !== pick.dataset.kind; });
+    box.querySelectorAll("section").forEach(function (s) { s.hidden = !s.querySelector("li:not([hidden])"); });
+  });
+});
