@@ -26,6 +26,11 @@ PAGES = {
 SCREENS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
@@ -40,8 +45,7 @@ def main() -> int:
             if built.returncode != 0:
                 print(built.stderr, file=sys.stderr)
                 return 1
-            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "out"))
-            handler.log_message = lambda *args: None  # type: ignore[method-assign]
+            handler = functools.partial(_Quiet, directory=str(root / "out"))
             server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             try:
