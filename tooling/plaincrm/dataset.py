@@ -14,6 +14,7 @@ from typing import Any
 from .cache import CheckCache, content_digest, file_digest
 from .gcpause import gc_paused
 from .loading import compose, decode_record, node_position, read_bounded, real_prefix
+from .messages import Said, pydantic_said, said
 from .parallel import map_chunks
 from .problems import FieldPath, FileCheck, Problem, ProblemError, format_field_path
 from .project import Project
@@ -43,9 +44,7 @@ def load_team(project: Project) -> Team:
     path = project.team_file
     file = project.relative(path)
     if not os.path.lexists(path):
-        return Team(
-            {}, [Problem(file, 1, 1, "", "the team file is missing; list the team's members there", "team.missing")]
-        )
+        return Team({}, [Problem.of(file, 1, 1, "", said("team.missing"), "team.missing")])
     try:
         content = read_bounded(path, file, project.limits.max_file_bytes, inside=real_prefix(project.root))
     except ProblemError as error:
@@ -64,7 +63,7 @@ def load_team(project: Project) -> Team:
         problems = [
             raw.problem(
                 tuple(e["loc"]),
-                e["msg"].removeprefix("Value error, "),
+                pydantic_said(e, e["msg"].removeprefix("Value error, ")),
                 "team." + e["type"],
                 at_key=e["type"] == "extra_forbidden",
             )
@@ -124,7 +123,7 @@ class _Locator:
         self.project = project
         self.roots: dict[str, Any] = {}
 
-    def problem(self, file: str, where: FieldPath, message: str, code: str) -> Problem:
+    def problem(self, file: str, where: FieldPath, message: Said, code: str) -> Problem:
         if file not in self.roots:
             try:
                 content = read_bounded(self.project.root / file, file, self.project.limits.max_file_bytes)
@@ -132,7 +131,7 @@ class _Locator:
             except Exception:
                 self.roots[file] = None
         line, col = node_position(self.roots[file], where)
-        return Problem(file, line, col, format_field_path(where), message, code)
+        return Problem.of(file, line, col, format_field_path(where), message, code)
 
 
 def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set[str]) -> list[Problem]:
@@ -148,7 +147,7 @@ def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set
                 locate.problem(
                     check.file,
                     ("id",),
-                    f"id {check.id!r} is already used by {by_id[check.id].file}",
+                    said("record.duplicate-id", id=repr(check.id), other=by_id[check.id].file),
                     "record.duplicate-id",
                 )
             )
@@ -162,19 +161,22 @@ def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set
                     locate.problem(
                         check.file,
                         where,
-                        f"{value!r} is not a member of the team ({project.layout.team_file})",
+                        said("record.unknown-member", value=repr(value), team_file=project.layout.team_file),
                         "record.unknown-member",
                     )
                 )
             elif target == "customer":
                 if value == check.id:
                     problems.append(
-                        locate.problem(check.file, where, "a record cannot refer to itself", "record.self-reference")
+                        locate.problem(check.file, where, said("record.self-reference"), "record.self-reference")
                     )
                 elif value not in by_id:
                     problems.append(
                         locate.problem(
-                            check.file, where, f"no customer has the id {value!r}", "record.unknown-customer"
+                            check.file,
+                            where,
+                            said("record.unknown-customer", value=repr(value)),
+                            "record.unknown-customer",
                         )
                     )
                 elif where == ("parent",) and check.id is not None:
@@ -189,7 +191,7 @@ def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set
                         locate.problem(
                             check.file,
                             ("parent",),
-                            "head-office links form a cycle back to this record",
+                            said("record.parent-cycle"),
                             "record.parent-cycle",
                         )
                     )

@@ -24,6 +24,7 @@ from yaml.error import Mark, MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver, Resolver
 
+from .messages import AT_MOST, Said, said
 from .problems import FieldPath, Problem, ProblemError, format_field_path
 
 try:  # libyaml's parser when present, the pure-Python one otherwise
@@ -124,8 +125,8 @@ class Limits:
 
 
 class _LoadError(Exception):
-    def __init__(self, code: str, message: str, mark=None):
-        super().__init__(message)
+    def __init__(self, code: str, message: Said, mark=None):
+        super().__init__(message.text())
         self.code, self.message, self.mark = code, message, mark
 
 
@@ -161,11 +162,7 @@ class _Builder:
                 return _number(yaml.constructor.SafeConstructor.construct_yaml_float, node)
             self._refuse_tag(node)
         if not room:
-            raise _LoadError(
-                "yaml.too-deep",
-                f"lists and mappings are nested more than {self.limits.max_depth} levels deep; a record needs a few",
-                node.start_mark,
-            )
+            raise _LoadError("yaml.too-deep", said("yaml.too-deep", depth=self.limits.max_depth), node.start_mark)
         if not self.has_aliases:
             return self._collection(node, tag, room - 1)
         key = self._visit(node)
@@ -186,14 +183,11 @@ class _Builder:
         key = id(node)
         if key in self.built:
             if key in self.active:
-                raise _LoadError("yaml.recursive-alias", "an alias refers to a node that contains it", node.start_mark)
+                raise _LoadError("yaml.recursive-alias", said("yaml.recursive-alias"), node.start_mark)
             self.alias_nodes += 1
             if self.alias_nodes > self.limits.max_alias_nodes:
                 raise _LoadError(
-                    "yaml.alias-bomb",
-                    f"aliases expand to more than {self.limits.max_alias_nodes} nodes (this anchored value is repeated); "
-                    "write the values out instead",
-                    node.start_mark,
+                    "yaml.alias-bomb", said("yaml.alias-bomb", max=self.limits.max_alias_nodes), node.start_mark
                 )
         else:
             self.built.add(key)
@@ -208,16 +202,12 @@ class _Builder:
                 for source in sources:
                     value = self.build(source, room)
                     if not isinstance(value, dict):
-                        raise _LoadError("yaml.merge", "a merge key (<<) must refer to a mapping", source.start_mark)
+                        raise _LoadError("yaml.merge", said("yaml.merge"), source.start_mark)
                     merged.append(value)
                 continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
                 shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
-                raise _LoadError(
-                    "yaml.key",
-                    f"field names must be text, found {shown!r}; quote it if it is meant as a name",
-                    key_node.start_mark,
-                )
+                raise _LoadError("yaml.key", said("yaml.key", shown=repr(shown)), key_node.start_mark)
             key = key_node.value
             if key in result:
                 self.duplicates.append((key, key_node.start_mark))
@@ -229,11 +219,7 @@ class _Builder:
 
     @staticmethod
     def _refuse_tag(node: Node) -> NoReturn:
-        raise _LoadError(
-            "yaml.tag",
-            f"YAML tag {_short_tag(node.tag)!r} is not allowed: records hold plain text, numbers, lists and mappings",
-            node.start_mark,
-        )
+        raise _LoadError("yaml.tag", said("yaml.tag", tag=repr(_short_tag(node.tag))), node.start_mark)
 
 
 def _may_have_aliases(text: str) -> bool:
@@ -278,8 +264,11 @@ class RawRecord:
         """Line and column (1-based) of the node at `path`, or of its nearest existing parent."""
         return node_position(self.root, path, at_key=at_key)
 
-    def problem(self, path: FieldPath, message: str, code: str, *, at_key: bool = False) -> Problem:
+    def problem(self, path: FieldPath, message: str | Said, code: str, *, at_key: bool = False) -> Problem:
+        """A problem at `path`: `message` is a sentence, or a message said in any language (`Said`)."""
         line, col = self.position(path, at_key=at_key)
+        if isinstance(message, Said):
+            return Problem.of(self.file, line, col, format_field_path(path), message, code)
         return Problem(self.file, line, col, format_field_path(path), message, code)
 
 
@@ -336,9 +325,9 @@ def _offset_position(raw: bytes, offset: int) -> tuple[int, int]:
 def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
     """Parse record text strictly; raise ProblemError listing what is wrong with it."""
 
-    def fail(code: str, message: str, mark: Mark | None = None) -> NoReturn:
+    def fail(code: str, message: Said, mark: Mark | None = None) -> NoReturn:
         line, col = _line_col(mark)
-        raise ProblemError([Problem(file, line, col, "", message, code)])
+        raise ProblemError([Problem.of(file, line, col, "", message, code)])
 
     try:
         root = compose(text)
@@ -348,44 +337,35 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
     ):  # a character YAML does not allow (libyaml cannot encode a lone surrogate)
         offset, message = _unacceptable_character(text)
         line, col = _text_position(text, offset)
-        raise ProblemError([Problem(file, line, col, "", message, "yaml.character")]) from None
+        raise ProblemError([Problem.of(file, line, col, "", message, "yaml.character")]) from None
     except RecursionError:  # only the pure-Python composer recurses; libyaml stops at 1,000 levels itself
-        fail(
-            "yaml.too-deep",
-            f"lists and mappings are nested more than {limits.max_depth} levels deep; a record needs a few",
-        )
+        fail("yaml.too-deep", said("yaml.too-deep", depth=limits.max_depth))
     except ComposerError as error:
         if error.context and "single document" in error.context:
-            fail(
-                "yaml.multiple-documents",
-                "the file holds several YAML documents (a second '---'); keep one record per file",
-                error.problem_mark,
-            )
+            fail("yaml.multiple-documents", said("yaml.multiple-documents"), error.problem_mark)
         fail("yaml.syntax", _yaml_message(error), error.problem_mark)
     except MarkedYAMLError as error:
         fail("yaml.syntax", _yaml_message(error), error.problem_mark)
     except yaml.YAMLError as error:  # any other parser refusal: still a problem, never a traceback
-        fail("yaml.syntax", f"YAML syntax: {error}")
+        fail("yaml.syntax", said("yaml.syntax", detail=error))
     if root is None:
-        fail("yaml.empty", "the file is empty; a record is a mapping of fields such as 'id: …'")
+        fail("yaml.empty", said("yaml.empty"))
     if not isinstance(root, MappingNode):
-        found = "a list" if isinstance(root, SequenceNode) else "a single value"
-        fail("yaml.not-mapping", f"a record must be a mapping of fields (key: value), found {found}", root.start_mark)
+        found, found_zh = ("a list", "一个列表") if isinstance(root, SequenceNode) else ("a single value", "单个值")
+        fail("yaml.not-mapping", said("yaml.not-mapping", found=found, found_zh=found_zh), root.start_mark)
     builder = _Builder(limits, has_aliases=_may_have_aliases(text))
     try:
         data = builder.build(root, limits.max_depth)
     except _LoadError as error:
         fail(error.code, error.message, error.mark)
     except (ValueError, KeyError) as error:  # a scalar that matched a type but does not convert
-        fail("yaml.value", f"unreadable value: {error}")
+        fail("yaml.value", said("yaml.value", error=error))
     if builder.duplicates:
         problems = []
         for key, mark in builder.duplicates:
             line, col = _line_col(mark)
             problems.append(
-                Problem(
-                    file, line, col, key, f"duplicate key {key!r}: the field is written twice", "yaml.duplicate-key"
-                )
+                Problem.of(file, line, col, key, said("yaml.duplicate-key", key=repr(key)), "yaml.duplicate-key")
             )
         raise ProblemError(problems)
     record = RawRecord(file, text, data)
@@ -393,34 +373,38 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> RawRecord:
     return record
 
 
-def _yaml_message(error: MarkedYAMLError) -> str:
+def _yaml_message(error: MarkedYAMLError) -> Said:
     parts = [error.context, error.problem]
-    return "YAML syntax: " + "; ".join(p for p in parts if p)
+    return said("yaml.syntax", detail="; ".join(p for p in parts if p))
 
 
-_CONTROL_NAMES = {
-    "\x00": "a NUL byte",
-    "\x08": "a backspace",
-    "\x0b": "a vertical tab (often pasted from Word)",
-    "\x0c": "a form feed",
-    "\x1b": "an escape character",
-    "\x7f": "a delete character",
+_CONTROL_NAMES = {  # what the character is called, in English and Chinese
+    "\x00": ("a NUL byte", "一个空字节（NUL）"),
+    "\x08": ("a backspace", "一个退格符"),
+    "\x0b": ("a vertical tab (often pasted from Word)", "一个垂直制表符（常从 Word 粘贴而来）"),
+    "\x0c": ("a form feed", "一个换页符"),
+    "\x1b": ("an escape character", "一个转义符"),
+    "\x7f": ("a delete character", "一个删除符"),
 }
 
 
-def _unacceptable_character(text: str) -> tuple[int, str]:
+def _unacceptable_character(text: str) -> tuple[int, Said]:
     """Offset and description of the first character YAML refuses (the reader's own rule)."""
     match = yaml.reader.Reader.NON_PRINTABLE.search(text)
-    if match is None:  # pragma: no cover - the parser refused a character this rule accepts
-        return 0, "the file holds a character YAML does not allow"
-    char = match.group()
-    if "\ud800" <= char <= "\udfff":
-        what = "a broken character (a lone surrogate, left by a wrong conversion)"
+    char = match.group() if match is not None else ""
+    if not char:  # pragma: no cover - the parser refused a character this rule accepts
+        what = ("a character YAML does not allow", "一个 YAML 不允许的字符")
+    elif "\ud800" <= char <= "\udfff":
+        what = (
+            "a broken character (a lone surrogate, left by a wrong conversion)",
+            "一个残缺的字符（错误转换留下的代理项）",
+        )
     elif char in ("\ufffe", "\uffff"):
-        what = "a non-character"
+        what = ("a non-character", "一个非字符码位")
     else:
-        what = _CONTROL_NAMES.get(char, "a control character")
-    return match.start(), f"the file holds {what}, U+{ord(char):04X}, which YAML does not allow; delete it"
+        what = _CONTROL_NAMES.get(char, ("a control character", "一个控制字符"))
+    code = f"{ord(char):04X}" if char else "?"
+    return (match.start() if match else 0), said("yaml.character", what=what[0], what_zh=what[1], code=code)
 
 
 def _text_position(text: str, offset: int) -> tuple[int, int]:
@@ -439,34 +423,30 @@ def read_bounded(path: Path, file: str, max_bytes: int, *, inside: str | None = 
     file reached through a linked folder that leads out of the repository.
     """
 
-    def refuse(code: str, message: str):
-        raise ProblemError([Problem(file, 1, 1, "", message, code)])
+    def refuse(code: str, message: Said):
+        raise ProblemError([Problem.of(file, 1, 1, "", message, code)])
 
     try:
         before = os.lstat(path)
         if stat.S_ISLNK(before.st_mode):
-            refuse(
-                "file.symlink",
-                f"the file is a symbolic link (to {os.readlink(path)}); records are plain files, not links",
-            )
+            refuse("file.symlink", said("file.symlink", target=os.readlink(path)))
         if not stat.S_ISREG(before.st_mode):
-            refuse(
-                "file.not-regular", f"this is {_file_kind(before.st_mode)}, not a file; plaincrm reads only plain files"
-            )
+            kind, kind_zh = _file_kind(before.st_mode)
+            refuse("file.not-regular", said("file.not-regular", kind=kind, kind_zh=kind_zh))
         fd = os.open(
             path,
             os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0),
         )
     except OSError as error:
-        refuse("file.read", f"cannot read the file: {error.strerror}")
+        refuse("file.read", said("file.read", error=error.strerror))
     try:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
-            refuse("file.changed", "the file was replaced while it was being read; run the command again")
+            refuse("file.changed", said("file.changed"))
         if inside is not None and not _real_path(fd, path).startswith(inside):
-            refuse("file.outside", "the file lies outside the repository (through a linked folder); keep records in it")
+            refuse("file.outside", said("file.outside"))
         if opened.st_size > max_bytes:
-            refuse("file.too-large", f"the file is {opened.st_size:,} bytes; {MAX_SIZE_MESSAGE.format(max_bytes)}")
+            refuse("file.too-large", said("file.too-large", size=f"{opened.st_size:,}", max=f"{max_bytes:,}"))
         chunks, left = [], max_bytes + 1
         while left > 0:
             chunk = os.read(fd, left)
@@ -475,29 +455,29 @@ def read_bounded(path: Path, file: str, max_bytes: int, *, inside: str | None = 
             chunks.append(chunk)
             left -= len(chunk)
     except OSError as error:
-        refuse("file.read", f"cannot read the file: {error.strerror}")
+        refuse("file.read", said("file.read", error=error.strerror))
     finally:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > max_bytes:  # it grew after fstat
-        refuse("file.too-large", f"the file is over {max_bytes:,} bytes; {MAX_SIZE_MESSAGE.format(max_bytes)}")
+        refuse("file.too-large", said("file.grew-too-large", max=f"{max_bytes:,}"))
     return data
 
 
-MAX_SIZE_MESSAGE = "a file may be at most {:,} bytes (max_file_bytes in schema/settings.yaml)"
+MAX_SIZE_MESSAGE = AT_MOST[0].replace("{max}", "{:,}")  # the limit in words for a record a write would make
 
 
-def _file_kind(mode: int) -> str:
+def _file_kind(mode: int) -> tuple[str, str]:
     for test, name in (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a device"),
-        (stat.S_ISBLK, "a device"),
+        (stat.S_ISDIR, ("a folder", "一个文件夹")),
+        (stat.S_ISFIFO, ("a named pipe (FIFO)", "一个命名管道（FIFO）")),
+        (stat.S_ISSOCK, ("a socket", "一个套接字")),
+        (stat.S_ISCHR, ("a device", "一个设备")),
+        (stat.S_ISBLK, ("a device", "一个设备")),
     ):
         if test(mode):
             return name
-    return "a special file"
+    return ("a special file", "一个特殊文件")
 
 
 def real_prefix(folder: Path) -> str:
@@ -520,16 +500,7 @@ def decode_record(raw: bytes, file: str, limits: Limits = Limits()) -> RawRecord
     except UnicodeDecodeError as error:
         line, col = _offset_position(raw, error.start)
         raise ProblemError(
-            [
-                Problem(
-                    file,
-                    line,
-                    col,
-                    "",
-                    f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x}); save it as UTF-8",
-                    "file.encoding",
-                )
-            ]
+            [Problem.of(file, line, col, "", said("file.encoding", byte=f"{raw[error.start]:02x}"), "file.encoding")]
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -90,12 +90,13 @@ def luhn_valid(digits: str) -> bool:
 
 @dataclass(frozen=True)
 class Finding:
-    """A number at `offset` up to `end` (exclusive): `redact` cuts exactly there."""
+    """A number at `offset` up to `end` (exclusive): `redact` cuts exactly there. `code` is also its
+    message's key (`messages.MESSAGES`, worded there in both languages), `args` the message's fields."""
 
     offset: int
     end: int
     code: str
-    message: str
+    args: tuple[tuple[str, str], ...] = ()
 
 
 def find_forbidden_numbers(text: str) -> Iterator[Finding]:
@@ -122,7 +123,6 @@ def _find_numbers(text: str) -> Iterator[Finding]:
                 match.start(),
                 match.end(),
                 "privacy.resident-id",
-                "looks like a resident ID number (valid check digit); plaincrm never stores ID numbers — remove it",
             )
     resume = 0  # the end of the last card: its own groups start no other
     for start_match in _CARD_START.finditer(text):
@@ -140,8 +140,7 @@ def _find_numbers(text: str) -> Iterator[Finding]:
                     start,
                     card.end(),
                     "privacy.bank-card",
-                    f"looks like a bank card number ({len(digits)} digits passing the Luhn check); "
-                    "plaincrm never stores bank details — remove it",
+                    (("digits", str(len(digits))),),
                 )
                 break
 

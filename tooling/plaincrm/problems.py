@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from .escaping import terminal_safe
+from .messages import Said, say
 from .privacy import redact
 
 FieldPath = tuple[str | int, ...]
@@ -20,7 +22,11 @@ FieldPath = tuple[str | int, ...]
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong, where. A message or field that quotes a value never repeats a resident ID or
-    bank card number in it (redacted when the problem is made, so every rendering is safe)."""
+    bank card number in it (redacted when the problem is made, so every rendering is safe).
+
+    `message` is the English sentence; a problem made with `Problem.of` also keeps its message key and
+    fields (`key`, `args`, see `messages`), so `text` words it in the reader's language when it is shown.
+    """
 
     file: str
     line: int
@@ -29,18 +35,37 @@ class Problem:
     message: str
     code: str = "error"
     severity: str = "error"
+    key: str = dataclass_field(default="", compare=False)
+    args: tuple[tuple[str, str], ...] = dataclass_field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         for name in ("field", "message"):
             value = getattr(self, name)
             if any(ch.isdigit() for ch in value):
                 object.__setattr__(self, name, redact(value))
+        if any(any(ch.isdigit() for ch in value) for _, value in self.args):
+            object.__setattr__(self, "args", tuple((name, redact(value)) for name, value in self.args))
 
-    def __str__(self) -> str:
+    @classmethod
+    def of(cls, file: str, line: int, col: int, field: str, said: Said, code: str) -> Problem:
+        """A problem whose message is `said`, worded in English here and in any language by `text`."""
+        return cls(file, line, col, field, said.text("en"), code, key=said.key, args=said.args)
+
+    def text(self, lang: str = "en") -> str:
+        """The message in `lang`; redacted again, as the fields of a template may meet in a number."""
+        if lang == "en" or not self.key:
+            return self.message
+        text = say(self.key, lang, dict(self.args))
+        return redact(text) if any(ch.isdigit() for ch in text) else text
+
+    def line_text(self, lang: str = "en") -> str:
         """One line for a terminal: what a record put into it is shown escaped (`terminal_safe`)."""
         where = f"{terminal_safe(self.file)}:{self.line}:{self.col}"
-        message = terminal_safe(self.message)
+        message = terminal_safe(self.text(lang))
         return f"{where}: {terminal_safe(self.field)}: {message}" if self.field else f"{where}: {message}"
+
+    def __str__(self) -> str:
+        return self.line_text()
 
 
 Reference = tuple[FieldPath, str, str]  # (where, "member" | "customer", the value)
@@ -90,11 +115,22 @@ def _github_escape(text: str, *, property: bool = False) -> str:
     return text
 
 
-def render(problems: Iterable[Problem], fmt: str = "text") -> str:
-    """Render problems as terminal text, GitHub annotations or JSON."""
+_JSON_FIELDS = ("file", "line", "col", "field", "message", "code", "severity")
+
+
+def render(problems: Iterable[Problem], fmt: str = "text", lang: str = "en") -> str:
+    """Render problems as terminal text, GitHub annotations or JSON, the messages in `lang`
+    (file, line, column and field path stay as they are: tools and editors read them)."""
     problems = list(problems)
     if fmt == "json":
-        return json.dumps([asdict(p) for p in problems], ensure_ascii=False, indent=2)
+        return json.dumps(
+            [
+                {name: p.text(lang) if name == "message" else getattr(p, name) for name in _JSON_FIELDS}
+                for p in problems
+            ],
+            ensure_ascii=False,
+            indent=2,
+        )
     if fmt == "github":
         lines = []
         for p in problems:
@@ -102,6 +138,6 @@ def render(problems: Iterable[Problem], fmt: str = "text") -> str:
                 f"{k}={_github_escape(terminal_safe(str(v)), property=True)}"
                 for k, v in (("file", p.file), ("line", p.line), ("col", p.col), ("title", p.field or p.code))
             )
-            lines.append(f"::{p.severity}{' ' if props else ''}{props}::{_github_escape(terminal_safe(p.message))}")
+            lines.append(f"::{p.severity}{' ' if props else ''}{props}::{_github_escape(terminal_safe(p.text(lang)))}")
         return "\n".join(lines)
-    return "\n".join(str(p) for p in problems)
+    return "\n".join(p.line_text(lang) for p in problems)

@@ -18,8 +18,9 @@ from pydantic_core import ErrorDetails
 
 from .cache import content_digest
 from .loading import RawRecord, decode_record, node_path_at, read_bounded, read_record, real_prefix
-from .modelkit import ISO_DAY, YEARS, OptionRef, Ref, marker, marker_paths, unwrap, walk_paths
-from .privacy import find_in_record
+from .messages import Said, pydantic_said, said
+from .modelkit import ISO_DAY, YEARS, OptionRef, Ref, field_label, marker, marker_paths, unwrap, walk_paths
+from .privacy import Finding, find_in_record
 from .problems import FieldPath, FileCheck, Problem, ProblemError, Reference, format_field_path
 from .project import Project
 
@@ -77,9 +78,7 @@ class RecordChecker:
         if expected_id is not None and record_id is not None and record_id != expected_id:
             problems.append(
                 raw.problem(
-                    ("id",),
-                    f"id {record_id!r} does not match the file name; the file must be named {record_id}.yaml",
-                    "record.id-file-name",
+                    ("id",), said("record.id-file-name", id=repr(record_id), name=record_id), "record.id-file-name"
                 )
             )
         problems.sort()
@@ -130,44 +129,67 @@ class RecordChecker:
     def _schema_problem(
         self, raw: RawRecord, err: ErrorDetails, loc: FieldPath, model: type[BaseModel] | None
     ) -> Problem:
+        """One pydantic error in words (`messages`), naming fields and options by their labels too."""
         kind_of_error, value = err["type"], err.get("input")
-        message = err["msg"].removeprefix("Value error, ")
+        pydantic_message = err["msg"].removeprefix("Value error, ")
+        message: Said = pydantic_said(err, pydantic_message)
         at_key = False
         if kind_of_error in ("union_tag_invalid", "union_tag_not_found"):
             loc = ("kind",)
             kinds = ", ".join(repr(k) for k in self.models)
-            message = f"kind must be one of {kinds}" + (
-                f", found {value.get('kind')!r}" if isinstance(value, dict) and "kind" in value else ""
+            message = (
+                said("schema.kind-found", kinds=kinds, found=repr(value.get("kind")))
+                if isinstance(value, dict) and "kind" in value
+                else said("schema.kind", kinds=kinds)
             )
         elif kind_of_error == "extra_forbidden":
             at_key = True
-            message = f"unknown field {loc[-1]!r}"
             parent = _model_at(model, loc[:-1])
             known = list(parent.model_fields) if parent else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            message += (
-                f" (did you mean {close[0]!r}?)" if close else (f"; known fields: {', '.join(known)}" if known else "")
-            )
+            if close and parent:
+                label = _label(parent, close[0])
+                message = said("schema.unknown-field-close", name=repr(loc[-1]), close=repr(close[0]), label=label)
+            elif known and parent:
+                known_zh = "、".join(f"{_label(parent, name)}（{name}）" for name in known)
+                message = said(
+                    "schema.unknown-field-known", name=repr(loc[-1]), known=", ".join(known), known_zh=known_zh
+                )
+            else:
+                message = said("schema.unknown-field", name=repr(loc[-1]))
         elif kind_of_error == "missing":
-            message = f"required field {loc[-1]!r} is missing"
-            return Problem(raw.file, *raw.position(loc[:-1]), format_field_path(loc), message, "schema.missing")
+            parent = _model_at(model, loc[:-1])
+            label = _label(parent, str(loc[-1])) if parent else str(loc[-1])
+            return Problem.of(
+                raw.file,
+                *raw.position(loc[:-1]),
+                format_field_path(loc),
+                said("schema.missing", name=repr(loc[-1]), field=loc[-1], label=label),
+                "schema.missing",
+            )
         elif kind_of_error == "literal_error":
             options = _option_list_at(self.project, model, loc)
             if options is not None:
-                allowed = ", ".join(f"{v} ({options.label(v, 'zh')})" for v in options.values)
-                message = f"{value!r} is not one of the {options.name} options: {allowed}"
+                message = said(
+                    "schema.option",
+                    value=repr(value),
+                    options=options.name,
+                    allowed=", ".join(f"{v} ({options.label(v, 'zh')})" for v in options.values),
+                    allowed_zh="、".join(f"{options.label(v, 'zh')}（{v}）" for v in options.values),
+                    label=_field_label_at(model, loc),
+                )
         elif kind_of_error.startswith("date_") and isinstance(value, str) and ISO_DAY.match(value):
-            message = f"{value!r} is not a real date ({err.get('ctx', {}).get('error', 'no such day')})"
+            message = said("schema.not-a-day", value=repr(value), error=err.get("ctx", {}).get("error", "no such day"))
         elif (kind_of_error == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == ISO_DAY.pattern) or (
             kind_of_error == "string_type" and _is_date_field(model, loc)
         ):
-            message = f"dates are written YYYY-MM-DD, found {value!r}"
+            message = said("schema.date-form", value=repr(value))
             if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-                message = f"{value!r}: a date must lie in the years {YEARS}"
+                message = said("schema.date-years", value=repr(value), years=YEARS)
         elif kind_of_error == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            message += f"; YAML read {value!r} as a number, write it in quotes"
+            message = said("schema.number-as-text", msg=pydantic_message, value=repr(value))
         elif kind_of_error == "string_type" and isinstance(value, bool):
-            message += f"; YAML read this as {value!r} (yes/no/on/off are booleans), write it in quotes"
+            message = said("schema.boolean-as-text", msg=pydantic_message, value=repr(value))
         return raw.problem(loc, message, "schema." + kind_of_error, at_key=at_key)
 
 
@@ -180,15 +202,42 @@ def privacy_problems(raw: RawRecord) -> list[Problem]:
         line = raw.text.count("\n", 0, finding.offset) + 1
         col = finding.offset - (raw.text.rfind("\n", 0, finding.offset) + 1) + 1
         where = node_path_at(raw.root, line, col)
-        problems.append(Problem(raw.file, line, col, format_field_path(where), finding.message, finding.code))
+        problems.append(Problem.of(raw.file, line, col, format_field_path(where), _finding_said(finding), finding.code))
     seen = {(p.field, p.code) for p in problems}
     for where, is_key, finding in in_values:
         shown = where[:-1] if is_key else where  # a key's number, like one found in the text, is its mapping's
         if (format_field_path(shown), finding.code) not in seen:
             seen.add((format_field_path(shown), finding.code))
             line, col = raw.position(where, at_key=is_key)
-            problems.append(Problem(raw.file, line, col, format_field_path(shown), finding.message, finding.code))
+            problems.append(
+                Problem.of(raw.file, line, col, format_field_path(shown), _finding_said(finding), finding.code)
+            )
     return problems
+
+
+def _finding_said(finding: Finding) -> Said:
+    """A privacy finding's message: its code is the key (privacy.py imports nothing of plaincrm)."""
+    return Said(finding.code, finding.args)
+
+
+def _label(model: type[BaseModel], name: str) -> str:
+    """The Chinese label of `model`'s field `name` (the name itself when it has none)."""
+    info = model.model_fields.get(name)
+    return field_label(info, name, "zh") if info is not None else name
+
+
+def _field_label_at(model: type[BaseModel] | None, loc: FieldPath) -> str:
+    """The Chinese label of the field at `loc` (an item of a list: the list's), for a message naming it."""
+    owner, name = _field_at(model, loc)
+    return _label(owner, name) if owner is not None else name
+
+
+def _field_at(model: type[BaseModel] | None, loc: FieldPath) -> tuple[type[BaseModel] | None, str]:
+    """The model holding the field at `loc` and the field's name (for a list item, its list)."""
+    names = [p for p in loc if isinstance(p, str)]
+    if not names:
+        return None, ""
+    return _model_at(model, loc[:-1] if isinstance(loc[-1], str) else loc[:-2]), names[-1]
 
 
 def _model_at(model: type[BaseModel] | None, loc: FieldPath) -> type[BaseModel] | None:
@@ -213,11 +262,8 @@ def _is_date_field(model: type[BaseModel] | None, loc: FieldPath) -> bool:
 
 
 def _option_list_at(project: Project, model: type[BaseModel] | None, loc: FieldPath):
-    names = [p for p in loc if isinstance(p, str)]
-    if not names:
-        return None
-    owner = _model_at(model, loc[:-1] if isinstance(loc[-1], str) else loc[:-2])
-    info = owner.model_fields.get(names[-1]) if owner else None
+    owner, name = _field_at(model, loc)
+    info = owner.model_fields.get(name) if owner else None
     if info is None:
         return None
     option = marker(info, OptionRef)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..escaping import terminal_safe
 from ..problems import render
-from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parents, _project
+from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parents, _lang, _project
 
 
 def _sync(project, which: str, check: bool):
@@ -33,7 +33,7 @@ def cmd_validate(args) -> int:
         return EXIT_USAGE
     report = check_project(project, only=only, jobs=args.jobs, use_cache=not args.no_cache)
     if report.problems:
-        print(render(report.problems, args.format))
+        print(render(report.problems, args.format, _lang(args)))
     elif args.format == "json":
         print("[]")
     files_with = len({p.file for p in report.problems})
@@ -49,7 +49,7 @@ def cmd_validate(args) -> int:
 def add_validate(sub, parents: Parents) -> None:
     p = sub.add_parser(
         "validate",
-        parents=[parents.root],
+        parents=[parents.root, parents.labelled],
         help="check records against the schema and each other",
         description="Check every record (and records/team.yaml): YAML strictness, the team's models, privacy "
         "rules, and rules across records (unique ids, known owners, existing referrals). Reports every problem "

@@ -67,8 +67,9 @@ def _lang(args) -> str:
     return args.lang or os.environ.get("PLAINCRM_LANG", "en")
 
 
-def _views(project, today: date, *, masked: bool = True):
-    """The (masked) dataset's views for `today`; None (problems printed) when the records are invalid."""
+def _views(project, today: date, *, masked: bool = True, lang: str | None = None):
+    """The (masked) dataset's views for `today`; None (problems printed, in `lang` or $PLAINCRM_LANG) when the
+    records are invalid."""
     from ..dataset import load_dataset
     from ..problems import ProblemError
     from ..views import derive
@@ -76,5 +77,5 @@ def _views(project, today: date, *, masked: bool = True):
     try:
         return derive(load_dataset(project, masked=masked), today)
     except ProblemError as error:
-        print(render(error.problems), file=sys.stderr)
+        print(render(error.problems, lang=lang or os.environ.get("PLAINCRM_LANG", "en")), file=sys.stderr)
         return None

@@ -56,7 +56,7 @@ def cmd_remind(args) -> int:
 
     project = _project(args)
     today = args.today or date.today()
-    views = _views(project, today)
+    views = _views(project, today, lang=_lang(args))
     if views is None:
         return EXIT_PROBLEMS
     if args.owner and args.owner not in views.dataset.team:
@@ -102,7 +102,7 @@ def cmd_report(args) -> int:
             + ("" if args.trust_revision else f"; {UNTRUSTED_NOTE}"),
             file=sys.stderr,
         )
-    views = _views(project, today)
+    views = _views(project, today, lang=_lang(args))
     if views is None:
         return EXIT_PROBLEMS
     reports = [r for r in all_reports(views) if not args.name or r.name in args.name]
@@ -255,7 +255,7 @@ def cmd_export(args) -> int:
     if args.format == "xlsx" and not args.out:
         print("crm export: --format xlsx needs --out FILE", file=sys.stderr)
         return EXIT_USAGE
-    views = _views(project, args.today or date.today(), masked=not args.unmasked)
+    views = _views(project, args.today or date.today(), masked=not args.unmasked, lang=_lang(args))
     if views is None:
         return EXIT_PROBLEMS
     try:

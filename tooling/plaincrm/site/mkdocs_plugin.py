@@ -88,7 +88,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         except ProblemError as error:
             raise PluginError(
                 f"plaincrm: {len(error.problems)} problem(s) in the records; nothing was built:\n"
-                + render(error.problems)
+                + render(error.problems, lang=self.lang)
             ) from None
         self.pages = ThemePages(self.site, config.use_directory_urls)
         for name in ("plaincrm.css", "plaincrm.js", "search.js"):

@@ -1,0 +1,201 @@
+"""Every problem's words, in English and Chinese: one table of templates, key -> (en, zh).
+
+A check makes a problem with a key and its fields (`said`), never with a sentence; the sentence is
+made when the problem is shown, in the reader's language (`Problem.text`). So the validation cache
+stays the same for both languages (a cached problem is a key and fields) and no check needs to know
+who reads it. The fields are text: a value quoted from a record is kept as written (`repr`), and a
+field or option named in a message comes with its Chinese label (`label`, `allowed_zh` …), found
+when the problem is made, where the schema is at hand. The Chinese words are the field guides'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+LANGUAGES = ("en", "zh")
+
+AT_MOST = (
+    "a file may be at most {max} bytes (max_file_bytes in schema/settings.yaml)",
+    "单个文件最多 {max} 字节（见 schema/settings.yaml 中的 max_file_bytes）",
+)
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- reading the file (loading) ---
+    "file.symlink": (
+        "the file is a symbolic link (to {target}); records are plain files, not links",
+        "这是一个符号链接（指向 {target}）；客户记录必须是普通文件，不能是链接",
+    ),
+    "file.not-regular": (
+        "this is {kind}, not a file; plaincrm reads only plain files",
+        "这是{kind_zh}，不是文件；plaincrm 只读取普通文件",
+    ),
+    "file.read": ("cannot read the file: {error}", "无法读取文件：{error}"),
+    "file.changed": (
+        "the file was replaced while it was being read; run the command again",
+        "读取过程中文件被替换了；请重新运行命令",
+    ),
+    "file.outside": (
+        "the file lies outside the repository (through a linked folder); keep records in it",
+        "文件位于仓库之外（经由链接的文件夹）；客户记录必须放在仓库里",
+    ),
+    "file.too-large": ("the file is {size} bytes; " + AT_MOST[0], "文件大小为 {size} 字节；" + AT_MOST[1]),
+    "file.grew-too-large": ("the file is over {max} bytes; " + AT_MOST[0], "文件超过 {max} 字节；" + AT_MOST[1]),
+    "file.encoding": (
+        "the file is not valid UTF-8 (byte 0x{byte}); save it as UTF-8",
+        "文件不是有效的 UTF-8 编码（字节 0x{byte}）；请另存为 UTF-8",
+    ),
+    "yaml.character": (
+        "the file holds {what}, U+{code}, which YAML does not allow; delete it",
+        "文件中有{what_zh}（U+{code}），YAML 不允许出现；请删除它",
+    ),
+    "yaml.too-deep": (
+        "lists and mappings are nested more than {depth} levels deep; a record needs a few",
+        "列表和映射嵌套超过 {depth} 层；一条客户记录只需要几层",
+    ),
+    "yaml.multiple-documents": (
+        "the file holds several YAML documents (a second '---'); keep one record per file",
+        "文件中有多个 YAML 文档（出现了第二个 ---）；每个文件只放一条客户记录",
+    ),
+    "yaml.syntax": ("YAML syntax: {detail}", "YAML 语法错误：{detail}"),
+    "yaml.empty": (
+        "the file is empty; a record is a mapping of fields such as 'id: …'",
+        "文件是空的；一条客户记录由若干「字段: 值」组成，例如 id: …",
+    ),
+    "yaml.not-mapping": (
+        "a record must be a mapping of fields (key: value), found {found}",
+        "客户记录必须由「字段: 值」组成，这里却是{found_zh}",
+    ),
+    "yaml.value": ("unreadable value: {error}", "无法读取的值：{error}"),
+    "yaml.recursive-alias": ("an alias refers to a node that contains it", "别名引用了包含它自身的节点"),
+    "yaml.alias-bomb": (
+        "aliases expand to more than {max} nodes (this anchored value is repeated); write the values out instead",
+        "别名展开后超过 {max} 个节点（这个锚点的值被重复引用）；请把值直接写出来",
+    ),
+    "yaml.merge": ("a merge key (<<) must refer to a mapping", "合并键（<<）必须引用一个映射"),
+    "yaml.key": (
+        "field names must be text, found {shown}; quote it if it is meant as a name",
+        "字段名必须是文本，这里是 {shown}；如果它是字段名，请加引号",
+    ),
+    "yaml.tag": (
+        "YAML tag {tag} is not allowed: records hold plain text, numbers, lists and mappings",
+        "不允许使用 YAML 标签 {tag}：客户记录只包含文本、数字、列表和映射",
+    ),
+    "yaml.duplicate-key": ("duplicate key {key}: the field is written twice", "重复的键 {key}：这个字段写了两次"),
+    # --- one record against the team's models (validation) ---
+    "record.id-file-name": (
+        "id {id} does not match the file name; the file must be named {name}.yaml",
+        "客户编号 {id} 与文件名不一致；文件应命名为 {name}.yaml",
+    ),
+    "schema.kind": ("kind must be one of {kinds}", "客户类型必须是 {kinds} 之一"),
+    "schema.kind-found": ("kind must be one of {kinds}, found {found}", "客户类型必须是 {kinds} 之一，这里是 {found}"),
+    "schema.unknown-field": ("unknown field {name}", "未知字段 {name}"),
+    "schema.unknown-field-close": (
+        "unknown field {name} (did you mean {close}?)",
+        "未知字段 {name}（是不是想写 {close}，即「{label}」？）",
+    ),
+    "schema.unknown-field-known": (
+        "unknown field {name}; known fields: {known}",
+        "未知字段 {name}；可以填写的字段：{known_zh}",
+    ),
+    "schema.missing": ("required field {name} is missing", "缺少必填字段「{label}」（{field}）"),
+    "schema.option": (
+        "{value} is not one of the {options} options: {allowed}",
+        "{value} 不是「{label}」的可选值；可选：{allowed_zh}",
+    ),
+    "schema.not-a-day": ("{value} is not a real date ({error})", "{value} 不是真实存在的日期"),
+    "schema.date-form": ("dates are written YYYY-MM-DD, found {value}", "日期要写成 YYYY-MM-DD，这里是 {value}"),
+    "schema.date-years": ("{value}: a date must lie in the years {years}", "{value}：日期必须在 {years} 年之间"),
+    "schema.number-as-text": (
+        "{msg}; YAML read {value} as a number, write it in quotes",
+        "这里应填文本；YAML 把 {value} 读成了数字，请加上引号",
+    ),
+    "schema.boolean-as-text": (
+        "{msg}; YAML read this as {value} (yes/no/on/off are booleans), write it in quotes",
+        "这里应填文本；YAML 把它读成了真假值 {value}（yes、no、on、off 都会被这样读），请加上引号",
+    ),
+    # pydantic's own errors: English is pydantic's sentence, Chinese is said from the error's context
+    "pydantic.string_type": ("{msg}", "这里应填文本"),
+    "pydantic.int_type": ("{msg}", "这里应填整数"),
+    "pydantic.int_parsing": ("{msg}", "这里应填整数"),
+    "pydantic.int_from_float": ("{msg}", "这里应填整数，不能带小数"),
+    "pydantic.float_type": ("{msg}", "这里应填数字"),
+    "pydantic.float_parsing": ("{msg}", "这里应填数字"),
+    "pydantic.decimal_type": ("{msg}", "这里应填数字"),
+    "pydantic.decimal_parsing": ("{msg}", "这里应填数字"),
+    "pydantic.bool_type": ("{msg}", "这里应填真假值"),
+    "pydantic.bool_parsing": ("{msg}", "这里应填真假值"),
+    "pydantic.list_type": ("{msg}", "这里应填一个列表"),
+    "pydantic.dict_type": ("{msg}", "这里应填「字段: 值」的映射"),
+    "pydantic.model_type": ("{msg}", "这里应填「字段: 值」的映射"),
+    "pydantic.model_attributes_type": ("{msg}", "这里应填「字段: 值」的映射"),
+    "pydantic.date_type": ("{msg}", "这里应填日期（YYYY-MM-DD）"),
+    "pydantic.date_parsing": ("{msg}", "这里应填日期（YYYY-MM-DD）"),
+    "pydantic.too_short": ("{msg}", "至少要有 {min_length} 项"),
+    "pydantic.too_long": ("{msg}", "最多只能有 {max_length} 项"),
+    "pydantic.string_too_short": ("{msg}", "至少要有 {min_length} 个字符"),
+    "pydantic.string_too_long": ("{msg}", "最多只能有 {max_length} 个字符"),
+    "pydantic.greater_than": ("{msg}", "应大于 {gt}"),
+    "pydantic.greater_than_equal": ("{msg}", "应大于或等于 {ge}"),
+    "pydantic.less_than": ("{msg}", "应小于 {lt}"),
+    "pydantic.less_than_equal": ("{msg}", "应小于或等于 {le}"),
+    "pydantic.string_pattern_mismatch": ("{msg}", "格式不符合要求（{pattern}）"),
+    "pydantic.literal_error": ("{msg}", "应为 {expected} 之一"),
+    "pydantic.enum": ("{msg}", "应为 {expected} 之一"),
+    "pydantic.missing": ("{msg}", "缺少必填字段"),
+    "pydantic.extra_forbidden": ("{msg}", "不认识这个字段"),
+    "pydantic.value_error": ("{msg}", "取值不符合规则：{error}"),
+    "pydantic.other": ("{msg}", "取值不符合要求：{msg}"),
+    # --- rules across records (dataset) ---
+    "team.missing": ("the team file is missing; list the team's members there", "缺少团队文件；请在其中列出团队成员"),
+    "record.duplicate-id": ("id {id} is already used by {other}", "客户编号 {id} 已被 {other} 使用"),
+    "record.unknown-member": (
+        "{value} is not a member of the team ({team_file})",
+        "{value} 不是团队成员（{team_file}）",
+    ),
+    "record.self-reference": ("a record cannot refer to itself", "客户记录不能引用它自己"),
+    "record.unknown-customer": ("no customer has the id {value}", "没有客户编号为 {value} 的客户"),
+    "record.parent-cycle": (
+        "head-office links form a cycle back to this record",
+        "总部关系绕了一圈又回到这条记录",
+    ),
+    # --- privacy (privacy.py finds, its codes are these keys) ---
+    "privacy.resident-id": (
+        "looks like a resident ID number (valid check digit); plaincrm never stores ID numbers — remove it",
+        "看起来是居民身份证号码（校验位正确）；plaincrm 从不保存身份证号码，请删除",
+    ),
+    "privacy.bank-card": (
+        "looks like a bank card number ({digits} digits passing the Luhn check); "
+        "plaincrm never stores bank details — remove it",
+        "看起来是银行卡号（{digits} 位，通过 Luhn 校验）；plaincrm 从不保存银行信息，请删除",
+    ),
+}
+
+
+class Said(NamedTuple):
+    """What a problem says, before it is worded: a key of `MESSAGES` and its fields, as text."""
+
+    key: str
+    args: tuple[tuple[str, str], ...]
+
+    def text(self, lang: str = "en") -> str:
+        return say(self.key, lang, dict(self.args))
+
+
+def said(key: str, /, **args: Any) -> Said:
+    """A message to be worded later; every field becomes text (a cached problem holds only text)."""
+    return Said(key, tuple((name, str(value)) for name, value in args.items()))
+
+
+def say(key: str, lang: str, args: Mapping[str, str]) -> str:
+    """The message `key` in `lang` ("zh" or anything else for English)."""
+    return MESSAGES[key][1 if lang == "zh" else 0].format_map(args)
+
+
+def pydantic_said(err: Mapping[str, Any], message: str) -> Said:
+    """One of pydantic's errors as a message: its English `message`, and Chinese from its type and context."""
+    key = "pydantic." + str(err["type"])
+    if key not in MESSAGES:
+        key = "pydantic.other"
+    context = {name: value for name, value in (err.get("ctx") or {}).items() if name != "msg"}
+    return said(key, msg=message, **context)
