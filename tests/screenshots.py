@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .conftest import REPO
 from .sitekit import make_site_repo, mkdocs_build
+from .test_browser import QuietHandler
 
 OUT = REPO / "site" / "screenshots"
 PAGES = {
@@ -24,11 +25,6 @@ PAGES = {
     "report": "reports/high_value.html",
 }
 SCREENS = {"desktop": (1280, 800), "phone": (390, 844)}
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def main() -> int:
@@ -45,7 +41,7 @@ def main() -> int:
             if built.returncode != 0:
                 print(built.stderr, file=sys.stderr)
                 return 1
-            handler = functools.partial(_Quiet, directory=str(root / "out"))
+            handler = functools.partial(QuietHandler, directory=str(root / "out"))
             server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             try:

@@ -26,9 +26,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site without a log line a request (they would fill the test output)."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 def _serve(folder: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
