@@ -144,6 +144,8 @@ def test_date_add_contact_add_and_step_done(one):
     assert code == 0 and out == f"records/customers/{ID}.yaml\n", err
     code, _, err = _crm(one.root, "step", "done", ID)
     assert code == 1 and "has no open next step" in err
+    code, _, err = _crm(one.root, "step", "done", ID, "--lang", "zh")  # the refusal in the reader's language
+    assert code == 1 and f"{ID} 没有未完成的下一步计划" in err and "未写入任何内容" in err
     data = _data(one)
     assert data["key_dates"][-1] == {"kind": "renewal_due", "date": "2025-05-01", "note": "年度续约"}
     assert data["contacts"][-1] == {"name": "王总", "phone": "13900001111", "decision_maker": True}

@@ -21,6 +21,42 @@ AT_MOST = (
 )
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # --- writing (write.actions): why a change was refused ---
+    "write.next-step": (
+        "a next step needs its due date, and a due date its next step",
+        "下一步计划与截止日期须同时填写",
+    ),
+    "write.no-such-number": (
+        "there is no open {noun} number {which} ({count} open)",
+        "没有第 {which} 个未完成的{noun_zh}（共 {count} 个）",
+    ),
+    "write.none-open": ("{record} has no open {noun}", "{record} 没有未完成的{noun_zh}"),
+    "write.several-open": (
+        "{record} has {count} open: {listed}; say which by its number",
+        "{record} 有 {count} 个未完成的{noun_zh}：{listed}；请用序号指明是哪一个",
+    ),
+    "write.appeared": (
+        "{file} appeared meanwhile; nothing written, try again",
+        "{file} 在此期间已被创建；未写入任何内容，请重试",
+    ),
+    "write.changed": (
+        "{file} changed while it was being edited; nothing written",
+        "{file} 在编辑期间被修改；未写入任何内容",
+    ),
+    "write.appeared-batch": ("{record} appeared meanwhile; not written", "{record} 在此期间已被创建；未写入"),
+    "write.changed-batch": ("{record} changed meanwhile; not written", "{record} 在此期间被修改；未写入"),
+    "write.no-list": (
+        "the schema has no '{section}' list (schema/customer.py)",
+        "模型中没有「{section}」列表（schema/customer.py）",
+    ),
+    "write.already": ("{record} already has this {noun}", "{record} 已有此{noun_zh}"),
+    "write.new-needs": ("a new customer needs its {field}", "新客户须填写「{label}」（{field}）"),
+    "write.kind": ("kind {kind} is not one of {kinds}", "客户类型 {kind} 不是可选值之一：{kinds}"),
+    "write.resolve-status": (
+        "a case is resolved with status resolved or closed",
+        "解决工单时状态须为 resolved（已解决）或 closed（已关闭）",
+    ),
+    "write.id": ("the id never changes; a customer is renamed by its name", "客户编号不能修改；更名请修改客户名称"),
     # --- reading the file (loading) ---
     "file.symlink": (
         "the file is a symbolic link (to {target}); records are plain files, not links",

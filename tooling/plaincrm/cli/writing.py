@@ -110,7 +110,7 @@ def said(project, outcome, command: str, lang: str, *, dry_run: bool = False) ->
     diff a dry run would write, or its problems and that nothing was written (stderr, exit 1).
     Nothing to change (the record says so already) is no problem: said on stderr, exit 0."""
     if not outcome.ok:
-        print(render(outcome.problems), file=sys.stderr)
+        print(render(outcome.problems, lang=lang), file=sys.stderr)
         print(f"crm {command}: {words(lang)['nothing']}", file=sys.stderr)
         return EXIT_PROBLEMS
     if dry_run:

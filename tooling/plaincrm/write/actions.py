@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..messages import Said, said
 from ..problems import Problem
 from ..project import Project
 from .atomic import Batch, FileChanged, create_new_file, write_atomically
@@ -88,10 +89,28 @@ class Refused(Exception):
         super().__init__("; ".join(p.message for p in self.problems))
 
 
-def refusal(project: Project, record_id: str | None, field: str, message: str) -> Refused:
-    """A refusal that is not at a position in a file: it names the record's file (line 1)."""
+def refusal(project: Project, record_id: str | None, field: str, message: str | Said) -> Refused:
+    """A refusal that is not at a position in a file: it names the record's file (line 1). Said as a key
+    of `messages.MESSAGES`, it is worded in the reader's language when shown."""
     file = project.relative(project.customer_file(record_id)) if record_id else project.layout.customers_dir
+    if isinstance(message, Said):
+        return Refused([Problem.of(file, 1, 1, field, message, REFUSED)])
     return Refused([Problem(file, 1, 1, field, message, REFUSED)])
+
+
+# The items an answer can name, in Chinese (the guides' words).
+NOUNS_ZH = {
+    "service case": "服务工单",
+    "next step": "下一步计划",
+    "contact": "联系人",
+    "order": "订单",
+    "key date": "关键节点",
+}
+NEW_FIELDS_ZH = {"name": "客户名称", "kind": "客户类型", "owner": "跟进人"}
+
+
+def _noun(noun: str) -> dict[str, str]:
+    return {"noun": noun, "noun_zh": NOUNS_ZH.get(noun, noun)}
 
 
 # --- the rules --------------------------------------------------------------------------------
@@ -100,12 +119,7 @@ def refusal(project: Project, record_id: str | None, field: str, message: str) -
 def next_step(action: str | None, due: date | None, *, project: Project, record_id: str | None) -> dict | None:
     """A next step is an action and the day it is due, both or neither."""
     if bool(action) != bool(due):
-        raise refusal(
-            project,
-            record_id,
-            "next_step",
-            "a next step needs its due date, and a due date its next step (下一步计划与截止日期须同时填写)",
-        )
+        raise refusal(project, record_id, "next_step", said("write.next-step"))
     return {"action": action, "due": due} if action else None
 
 
@@ -123,14 +137,21 @@ def pick(
     open_ones = [i for i, item in enumerate(items) if hasattr(item, "get") and is_open(item)]
     if which is not None:
         if not 1 <= which <= len(open_ones):
-            raise refusal(project, record_id, noun, f"there is no open {noun} number {which} ({len(open_ones)} open)")
+            raise refusal(
+                project, record_id, noun, said("write.no-such-number", which=which, count=len(open_ones), **_noun(noun))
+            )
         return open_ones[which - 1]
     if len(open_ones) == 1:
         return open_ones[0]
     if not open_ones:
-        raise refusal(project, record_id, noun, f"{record_id} has no open {noun}")
+        raise refusal(project, record_id, noun, said("write.none-open", record=record_id, **_noun(noun)))
     listed = "; ".join(f"{n}) {describe(items[i])}" for n, i in enumerate(open_ones, 1))
-    raise refusal(project, record_id, noun, f"{record_id} has {len(open_ones)} open: {listed}; say which by its number")
+    raise refusal(
+        project,
+        record_id,
+        noun,
+        said("write.several-open", record=record_id, count=len(open_ones), listed=listed, **_noun(noun)),
+    )
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -164,13 +185,9 @@ def commit(
             else:
                 write_atomically(change.path, change.after.encode("utf-8"), expect=change.before)
         except FileExistsError:
-            raise refusal(
-                project, change.path.stem, "", f"{name} appeared meanwhile; nothing written, try again"
-            ) from None
+            raise refusal(project, change.path.stem, "", said("write.appeared", file=name)) from None
         except FileChanged:
-            raise refusal(
-                project, change.path.stem, "", f"{name} changed while it was being edited; nothing written"
-            ) from None
+            raise refusal(project, change.path.stem, "", said("write.changed", file=name)) from None
     return Outcome(tuple(changes), written=True, record_id=record_id, report=report)
 
 
@@ -199,7 +216,7 @@ def commit_many(project: Project, changes: list[Change], *, gate: RecordGate, dr
             what = "appeared" if isinstance(error, FileExistsError) else "changed"
             outcomes[index] = Outcome(
                 (change,),
-                refusal(project, change.path.stem, "", f"{change.path.stem} {what} meanwhile; not written").problems,
+                refusal(project, change.path.stem, "", said(f"write.{what}-batch", record=change.path.stem)).problems,
             )
     return outcomes
 
@@ -253,10 +270,10 @@ def _add_item(
     def change(data: Any) -> None:
         model = customer_model(project, data)
         if model is not None and section not in model.model_fields:
-            raise refusal(project, record_id, section, f"the schema has no {section!r} list (schema/customer.py)")
+            raise refusal(project, record_id, section, said("write.no-list", section=section))
         for old in data.get(section) or []:
             if hasattr(old, "get") and same_item(section, item, dict(old), region):
-                raise refusal(project, record_id, section, f"{record_id} already has this {noun}")
+                raise refusal(project, record_id, section, said("write.already", record=record_id, **_noun(noun)))
         append_item(data, section, item)
 
     return _edit(project, record_id, change, dry_run=dry_run, gate=gate)
@@ -281,10 +298,15 @@ def create_customer(
     fields = {k: v for k, v in fields.items() if v not in (None, "", [])}
     for required in ("name", "kind", "owner"):
         if not fields.get(required):
-            raise refusal(project, None, required, f"a new customer needs its {required}")
+            raise refusal(
+                project, None, required, said("write.new-needs", field=required, label=NEW_FIELDS_ZH[required])
+            )
     if fields["kind"] not in project.customer_models:
         raise refusal(
-            project, None, "kind", f"kind {fields['kind']!r} is not one of {', '.join(project.customer_models)}"
+            project,
+            None,
+            "kind",
+            said("write.kind", kind=repr(fields["kind"]), kinds=", ".join(project.customer_models)),
         )
     record_id = IdAllocator(project, today).take()
     people = [dict(c) for c in contacts if any(c.values())]
@@ -448,7 +470,7 @@ def resolve_case(
 ) -> Outcome:
     """Close an open case with the day it was resolved and how (处理结果)."""
     if status not in CLOSED_CASE:
-        raise refusal(project, record_id, "status", f"a case is resolved with status {' or '.join(CLOSED_CASE)}")
+        raise refusal(project, record_id, "status", said("write.resolve-status"))
     return update_case.__wrapped__(
         project,
         record_id,
@@ -506,7 +528,7 @@ def set_fields(
     """Set fields by dotted path (`size.employees`); a value given as text is read as the field's
     type reads it (`editing.parse_value`), an empty one removes the field. The id never changes."""
     if "id" in values:
-        raise refusal(project, record_id, "id", "the id never changes; a customer is renamed by its name")
+        raise refusal(project, record_id, "id", said("write.id"))
 
     def change(data: Any) -> None:
         model = customer_model(project, data)
