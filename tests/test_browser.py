@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -235,3 +236,22 @@ def test_owner_page_links_a_calendar_feed(page, site_url):
     assert response.ok
     feed = icalendar.Calendar.from_ical(response.body())
     assert len(list(feed.walk("VEVENT"))) > 0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_report_can_be_acted_on_in_either_language(page, site_url, site_url_zh, lang):
+    """A report row leads to its customer, its chart has axes, and its words are the reader's."""
+    page.page.goto((site_url if lang == "en" else site_url_zh) + "reports/high_value.html")
+    headers = page.page.locator("article table th").all_inner_texts()
+    assert headers and all(h.strip() for h in headers)
+    if lang == "zh":
+        assert not any(re.search(r"[A-Za-z]{3,}", h) for h in headers), headers  # no English header left
+    money = page.page.locator("article table td").filter(has_text="CNY").first.inner_text()
+    assert re.fullmatch(r"[\d,]+\.\d\d CNY", money.strip()), money  # money with its currency, grouped
+    assert page.page.locator("article svg .pcrm-axis").count() >= 2  # a chart with axes
+    link = page.page.locator("article table td a[href*='customers/C']").first
+    customer = link.inner_text()
+    link.click()
+    page.page.wait_for_url("**/customers/C*.html")
+    assert customer in page.page.locator("article").inner_text()
+    assert page.errors == [] and page.foreign_requests() == []
