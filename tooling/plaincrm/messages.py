@@ -195,6 +195,91 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "head-office links form a cycle back to this record",
         "总部关系绕了一圈又回到这条记录",
     ),
+    # --- importing a sheet (write.importing): why a row, or the whole sheet, was refused ---
+    "import.unknown-value": (
+        "{column}: {text} is not a known {target}{hint} (crm import --plan writes a mapping draft)",
+        "{column}：{text} 不是可识别的取值{hint_zh}（运行 crm import --plan 可生成映射草稿）",
+    ),
+    "import.unknown-owner": (
+        "{column}: {text} is not a known {target}{hint} (crm import --plan writes a mapping draft)",
+        "{column}：{text} 不是团队中的跟进人{hint_zh}（运行 crm import --plan 可生成映射草稿）",
+    ),
+    "import.undecided": (
+        "{column}: {text} is left undecided (~) in the mapping {mapping}",
+        "{column}：{text} 在映射 {mapping} 中尚未决定（~）",
+    ),
+    "import.day-or-month": (
+        "{column}: {text} could be day/month or month/day; say which with 'dates: mdy' or 'dates: dmy' in the mapping",
+        "{column}：{text} 既可能是日/月，也可能是月/日；请在映射中写 dates: mdy 或 dates: dmy 指明",
+    ),
+    "import.not-a-date": (
+        "{column}: {text} is not a date ({spellings})",
+        "{column}：{text} 不是日期（可写作 {spellings_zh}）",
+    ),
+    "import.not-whole": ("{column}: {text} is not a whole number", "{column}：{text} 不是整数"),
+    "import.not-yes-no": ("{column}: {text} is not yes or no", "{column}：{text} 不是“是”或“否”"),
+    "import.not-amount": (
+        "{column}: {text} is not an amount ({spellings})",
+        "{column}：{text} 不是金额（可写作 {spellings_zh}）",
+    ),
+    "import.forbidden-number": (
+        "{column}: holds a resident ID or bank card number; plaincrm never stores them, "
+        "take it out of the sheet (the value is not repeated here)",
+        "{column}：含有居民身份证号码或银行卡号；plaincrm 从不保存这些号码，请从表格中删除（此处不再重复该号码）",
+    ),
+    "import.no-model": ("kind {kind} has no model", "客户类型 {kind} 没有对应的模型"),
+    "import.alias-not-field": (
+        "{column}: the mapping's alias names {name}, which is not a customer field",
+        "{column}：映射中的别名指向 {name}，但它不是客户字段",
+    ),
+    "import.alias-of-alias": (
+        "{column}: the mapping's alias for {name} leads to another alias of several fields",
+        "{column}：映射中 {name} 的别名又指向另一个多字段别名",
+    ),
+    "import.item-incomplete": (
+        "{section}: the row has {given} but not {missing}",
+        "{section}：这一行有 {given}，但缺少 {missing}",
+    ),
+    "import.not-found": (
+        "no such customer in the repository (--mode update only changes existing ones)",
+        "仓库中没有这个客户（--mode update 只修改已有的客户）",
+    ),
+    "import.no-name": ("no name (a new customer needs one)", "没有客户名称（新客户必须填写）"),
+    "import.no-owner": (
+        "no owner: add an owner column or pass --owner",
+        "没有跟进人：请在表格中加上跟进人一列，或用 --owner 指定",
+    ),
+    "import.already": (
+        "already in the repository as {record} (--mode upsert updates it)",
+        "仓库中已有此客户：{record}（用 --mode upsert 可更新它）",
+    ),
+    "import.ambiguous": (
+        "matches {ids} by {rule}: ambiguous, not merged (crm dupes)",
+        "按{rule_zh}同时匹配到 {ids}：无法确定是哪一个，未合并（见 crm dupes）",
+    ),
+    "import.ambiguous-rules": (
+        "matches {listed}: ambiguous, not merged (crm dupes)",
+        "同时匹配到 {listed_zh}：无法确定是哪一个，未合并（见 crm dupes）",
+    ),
+    "import.same-record": (
+        "duplicate of row {row} in this file (both are {record})",
+        "与本文件第 {row} 行重复（都是 {record}）",
+    ),
+    "import.same-key": (
+        "duplicate of row {row} in this file (same {rule})",
+        "与本文件第 {row} 行重复（{rule_zh}相同）",
+    ),
+    "import.record-problem": ("{field}: {message}", "字段 {field}：{message}"),
+    "import.record-problem-whole": ("record: {message}", "客户记录：{message}"),
+    "import.owner-not-member": (
+        "--owner {owner} is not a handle in {team_file}",
+        "--owner {owner} 不是 {team_file} 中的成员账号",
+    ),
+    "import.draft": (
+        "{origin} is a draft whose suggestions nobody has checked: check each line "
+        "marked 'suggested', then set 'reviewed: true' in it",
+        "{origin} 是尚未核对的映射草稿：请逐行核对标有 suggested 的建议，然后在其中写上 reviewed: true",
+    ),
     # --- privacy (privacy.py finds, its codes are these keys) ---
     "privacy.resident-id": (
         "looks like a resident ID number (valid check digit); plaincrm never stores ID numbers — remove it",

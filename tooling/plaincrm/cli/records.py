@@ -160,10 +160,73 @@ def add_set(sub, parents: Parents) -> None:
     p.set_defaults(func=cmd_set)
 
 
+# What `crm import` reports (not problems, so not in `messages`): key -> (en, zh), the guides' words.
+IMPORT_WORDS = {
+    "refused": ("crm import: {reason}", "crm import：{reason}"),
+    "head": ("crm import: {file} with the mapping {mapping}", "crm import：{file}，使用映射 {mapping}"),
+    "dry": (" (dry run: nothing written)", "（试运行：未写入任何内容）"),
+    "labelled": ("  columns read as the one field their header names: ", "  按表头所指字段读取的列："),
+    "unknown": (
+        "  columns the mapping does not know (their values were added to the notes): ",
+        "  映射中没有的列（其内容已加入备注）：",
+    ),
+    "masked": (
+        "  {count} phone numbers or e-mail addresses in those notes were masked; map their column "
+        "to contact.phone or contact.email to keep them whole (crm import FILE --plan)",
+        "  备注中有 {count} 个电话号码或电子邮箱已打码；如需完整保留，请把所在列映射到 contact.phone 或 "
+        "contact.email（crm import FILE --plan）",
+    ),
+    "external": (
+        "  {count} ids from another system kept as external ids (matched on the next import): ",
+        "  {count} 个其他系统的编号已作为外部编号保留（下次导入时用于匹配）：",
+    ),
+    "fallback": (
+        "  {count} rows name an owner nobody in the team matches; --owner {owner} "
+        "stands in and the text is kept in the notes: ",
+        "  {count} 行的跟进人不是团队成员；改由 --owner {owner} 跟进，原文保留在备注中：",
+    ),
+    "fallback-row": ("row {row} {text}", "第 {row} 行 {text}"),
+    "counts": (
+        "  {verb}created {created}, {verb}updated {updated}, unchanged {unchanged}, rejected {rejected}",
+        "  {verb}新建 {created}，{verb}更新 {updated}，未变 {unchanged}，拒绝 {rejected}",
+    ),
+    "would": ("would be ", "将"),
+    "row": ("  row {row}: {reason}", "  第 {row} 行：{reason}"),
+    "more": ("  … and {count} more rows", "  ……另有 {count} 行"),
+    "rejects": ("  rejected rows, with the reason, in {file}", "  被拒绝的行及原因已写入 {file}"),
+    # crm import --plan
+    "plan-head": (
+        "crm import --plan: {file}, {rows} rows, {base}; {ready} rows read without a question",
+        "crm import --plan：{file}，共 {rows} 行，{base}；{ready} 行无需确认即可读取",
+    ),
+    "plan-no-mapping": ("no shipped mapping", "没有合适的内置映射"),
+    "plan-mapping": ("the mapping {name}", "使用映射 {name}"),
+    "plan-column": (
+        "  column {column} ({count} rows): {mark}{suggestion} — {why}",
+        "  列 {column}（{count} 行）：{mark}{suggestion} — {why}",
+    ),
+    "plan-suggested": ("suggested ", "建议 "),
+    "plan-value": (
+        "  {column} = {text} ({count} rows: {rows}): {answer} — {why}",
+        "  {column} = {text}（{count} 行：{rows}）：{answer} — {why}",
+    ),
+    "plan-undecided": ("undecided", "未决定"),
+    "plan-more": ("  … and {count} more rows with problems", "  ……另有 {count} 行有问题"),
+    "plan-draft": (
+        "  mapping draft: {draft}; check it, set reviewed: true, then: crm import {source} --mapping {draft}",
+        "  映射草稿：{draft}；请核对后写上 reviewed: true，再运行：crm import {source} --mapping {draft}",
+    ),
+}
+
+
+def _words(lang: str, key: str, **fields) -> str:
+    return IMPORT_WORDS[key][1 if lang == "zh" else 0].format(**fields)
+
+
 def cmd_import(args) -> int:
     from ..write.importing.apply import PROGRESS_FROM, CannotImport, progress_bar, run_import, write_rejects
 
-    project = _project(args)
+    project, lang = _project(args), _lang(args)
     source = Path(args.file)
     if args.plan:
         return _import_plan(project, source, args)
@@ -181,55 +244,59 @@ def cmd_import(args) -> int:
             today=args.today,
             owner=args.owner,
             progress=progress,
+            lang=lang,
         )
     except CannotImport as error:
-        print(f"crm import: {terminal_safe(str(error))}", file=sys.stderr)
+        print(_words(lang, "refused", reason=terminal_safe(error.text(lang))), file=sys.stderr)
         return EXIT_USAGE
+    comma = "，" if lang == "zh" else ", "
     print(
-        f"crm import: {terminal_safe(source.name)} with the mapping {terminal_safe(repr(outcome.mapping))}"
-        + (" (dry run: nothing written)" if args.dry_run else "")
+        _words(lang, "head", file=terminal_safe(source.name), mapping=terminal_safe(repr(outcome.mapping)))
+        + (_words(lang, "dry") if args.dry_run else "")
     )
     if outcome.labelled_columns:
         print(
-            "  columns read as the one field their header names: "
-            + ", ".join(f"{terminal_safe(h)} → {t}" for h, t in outcome.labelled_columns.items())
+            _words(lang, "labelled")
+            + comma.join(f"{terminal_safe(h)} → {t}" for h, t in outcome.labelled_columns.items())
         )
     if outcome.unknown_columns:
-        print(
-            "  columns the mapping does not know (their values were added to the notes): "
-            + ", ".join(terminal_safe(c) for c in outcome.unknown_columns)
-        )
+        print(_words(lang, "unknown") + comma.join(terminal_safe(c) for c in outcome.unknown_columns))
     if outcome.masked:
-        print(
-            f"  {outcome.masked} phone numbers or e-mail addresses in those notes were masked; map their column "
-            "to contact.phone or contact.email to keep them whole (crm import FILE --plan)"
-        )
+        print(_words(lang, "masked", count=outcome.masked))
     if outcome.external_ids:
         print(
-            f"  {len(outcome.external_ids)} ids from another system kept as external ids (matched on the next import): "
-            + ", ".join(f"{terminal_safe(old)} → {new}" for _, old, new in outcome.external_ids[:5])
+            _words(lang, "external", count=len(outcome.external_ids))
+            + comma.join(f"{terminal_safe(old)} → {new}" for _, old, new in outcome.external_ids[:5])
             + (" …" if len(outcome.external_ids) > 5 else "")
         )
     if outcome.owner_fallbacks:
         print(
-            f"  {len(outcome.owner_fallbacks)} rows name an owner nobody in the team matches; --owner {args.owner} "
-            "stands in and the text is kept in the notes: "
-            + ", ".join(f"row {row} {terminal_safe(text)}" for row, text in outcome.owner_fallbacks[:5])
+            _words(lang, "fallback", count=len(outcome.owner_fallbacks), owner=args.owner)
+            + comma.join(
+                _words(lang, "fallback-row", row=row, text=terminal_safe(text))
+                for row, text in outcome.owner_fallbacks[:5]
+            )
         )
-    verb = "would be " if args.dry_run else ""
     print(
-        f"  {verb}created {len(outcome.created)}, {verb}updated {len(outcome.updated)}, "
-        f"unchanged {len(outcome.unchanged)}, rejected {len(outcome.rejected)}"
+        _words(
+            lang,
+            "counts",
+            verb=_words(lang, "would") if args.dry_run else "",
+            created=len(outcome.created),
+            updated=len(outcome.updated),
+            unchanged=len(outcome.unchanged),
+            rejected=len(outcome.rejected),
+        )
     )
     if outcome.rejected:
         for number, _, reason in outcome.rejected[:20]:
-            print(f"  row {number}: {terminal_safe(reason)}", file=sys.stderr)
+            print(_words(lang, "row", row=number, reason=terminal_safe(reason)), file=sys.stderr)
         if len(outcome.rejected) > 20:
-            print(f"  … and {len(outcome.rejected) - 20} more rows", file=sys.stderr)
+            print(_words(lang, "more", count=len(outcome.rejected) - 20), file=sys.stderr)
         if not args.dry_run:
             rejects = Path(args.rejects) if args.rejects else source.with_name(source.stem + ".rejects.csv")
-            write_rejects(rejects, outcome)
-            print(f"  rejected rows, with the reason, in {terminal_safe(str(rejects))}")
+            write_rejects(rejects, outcome, lang)
+            print(_words(lang, "rejects", file=terminal_safe(str(rejects))))
     return EXIT_PROBLEMS if outcome.rejected else EXIT_OK
 
 
@@ -239,49 +306,63 @@ def _import_plan(project, source: Path, args) -> int:
     from ..write.importing.mapping import CannotImport
     from ..write.importing.plan import draft_text, plan_import
 
+    lang = _lang(args)
     try:
-        plan = plan_import(project, source, mapping_file=Path(args.mapping) if args.mapping else None, owner=args.owner)
+        plan = plan_import(
+            project, source, mapping_file=Path(args.mapping) if args.mapping else None, owner=args.owner, lang=lang
+        )
     except CannotImport as error:
-        print(f"crm import: {terminal_safe(str(error))}", file=sys.stderr)
+        print(_words(lang, "refused", reason=terminal_safe(error.text(lang))), file=sys.stderr)
         return EXIT_USAGE
     draft = Path(args.draft) if args.draft else source.with_name(source.stem + ".mapping.yaml")
     write_atomically(draft, draft_text(plan, draft).encode("utf-8"))
     base = (
-        "no shipped mapping"
+        _words(lang, "plan-no-mapping")
         if plan.mapping.origin == str(source)
-        else f"the mapping {terminal_safe(repr(plan.mapping.name))}"
+        else _words(lang, "plan-mapping", name=terminal_safe(repr(plan.mapping.name)))
     )
-    print(
-        f"crm import --plan: {terminal_safe(source.name)}, {plan.rows} rows, {base}; {plan.ready} rows read without a question"
-    )
+    print(_words(lang, "plan-head", file=terminal_safe(source.name), rows=plan.rows, base=base, ready=plan.ready))
     for q in plan.columns:
-        mark = "" if q.exact else "suggested "
         print(
-            f"  column {terminal_safe(q.column)} ({q.count} rows): {mark}{terminal_safe(str(q.suggestion))} — {terminal_safe(q.why)}"
+            _words(
+                lang,
+                "plan-column",
+                column=terminal_safe(q.column),
+                count=q.count,
+                mark="" if q.exact else _words(lang, "plan-suggested"),
+                suggestion=terminal_safe(str(q.suggestion)),
+                why=terminal_safe(q.why),
+            )
         )
     for q in plan.values:
-        answer = terminal_safe(str(q.suggestion)) if q.suggestion is not None else "undecided"
+        answer = terminal_safe(str(q.suggestion)) if q.suggestion is not None else _words(lang, "plan-undecided")
         rows = ", ".join(map(str, q.rows)) + (" …" if q.count > len(q.rows) else "")
         print(
-            f"  {terminal_safe(q.column)} = {terminal_safe(repr(q.text))} ({q.count} rows: {rows}): {answer} — {terminal_safe(q.why)}"
+            _words(
+                lang,
+                "plan-value",
+                column=terminal_safe(q.column),
+                text=terminal_safe(repr(q.text)),
+                count=q.count,
+                rows=rows,
+                answer=answer,
+                why=terminal_safe(q.why),
+            )
         )
     for missing in plan.missing:
         print(f"  {terminal_safe(missing)}")
     for number, reason in plan.problems[:20]:
-        print(f"  row {number}: {terminal_safe(reason)}")
+        print(_words(lang, "row", row=number, reason=terminal_safe(reason)))
     if len(plan.problems) > 20:
-        print(f"  … and {len(plan.problems) - 20} more rows with problems")
-    print(
-        f"  mapping draft: {terminal_safe(str(draft))}; check it, set reviewed: true, then: "
-        f"crm import {terminal_safe(str(source))} --mapping {terminal_safe(str(draft))}"
-    )
+        print(_words(lang, "plan-more", count=len(plan.problems) - 20))
+    print(_words(lang, "plan-draft", draft=terminal_safe(str(draft)), source=terminal_safe(str(source))))
     return EXIT_OK
 
 
 def add_import(sub, parents: Parents) -> None:
     p = sub.add_parser(
         "import",
-        parents=[parents.root, parents.dated],
+        parents=[parents.root, parents.dated, parents.labelled],
         help="import customers from a spreadsheet (matched, never duplicated)",
         description="Read a spreadsheet (XLSX, XLS, ODS, or CSV in UTF-8, UTF-16 or GBK) with a column mapping (the field guides' "
         "templates and an English CRM export are recognised by their headers), normalise the values, match each row "

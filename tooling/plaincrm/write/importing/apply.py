@@ -18,8 +18,10 @@ from typing import Any
 
 from ...loading import parse_text, read_bounded
 from ...matching import name_key
+from ...messages import said
 from ...parallel import map_chunks
 from ...privacy import find_forbidden_numbers, redact
+from ...problems import Problem
 from ...project import Project
 from ..actions import Change, commit_many
 from ..atomic import write_atomically
@@ -104,7 +106,9 @@ def open_sheet(project: Project, source: Path, mapping_file: Path | None, owner:
     targets = check_targets(project, mapping)
     team = load_team(project)
     if owner is not None and owner not in team.members:
-        raise CannotImport(f"--owner {owner!r} is not a handle in {project.relative(project.team_file)}")
+        raise CannotImport(
+            said("import.owner-not-member", owner=repr(owner), team_file=project.relative(project.team_file))
+        )
     reader = RowReader(project, mapping, targets, Values(project, mapping, team.members), headers, owner)
     reader.labelled = labelled
     return sheet, mapping, reader
@@ -130,14 +134,13 @@ def run_import(
     today: date | None = None,
     owner: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    lang: str = "en",
 ) -> Outcome:
+    """The sheet imported; each rejected row's reason worded in `lang` (as the reader sees it and the reject file keeps it)."""
     today = today or date.today()
     sheet, mapping, reader = open_sheet(project, source, mapping_file, owner)
     if not mapping.reviewed:
-        raise CannotImport(
-            f"{mapping.origin} is a draft whose suggestions nobody has checked: check each line "
-            "marked 'suggested', then set 'reviewed: true' in it"
-        )
+        raise CannotImport(said("import.draft", origin=mapping.origin))
     existing = read_existing(project)
     matcher = Matcher(existing.index)
     outcome = Outcome(mapping=mapping.name, headers=reader.headers)
@@ -149,23 +152,23 @@ def run_import(
             found = matcher.match(incoming)
             if found is None:
                 if mode == "update":
-                    raise RowError("no such customer in the repository (--mode update only changes existing ones)")
+                    raise RowError(said("import.not-found"))
                 if not incoming.fields.get("name"):
-                    raise RowError("no name (a new customer needs one)")
+                    raise RowError(said("import.no-name"))
                 if not incoming.fields.get("owner"):
-                    raise RowError("no owner: add an owner column or pass --owner")
+                    raise RowError(said("import.no-owner"))
                 record_id = ids.take(incoming.fields.get("id"))
                 plans.append(Plan(incoming, record_id, project.customer_file(record_id), True))
             else:
                 if mode == "create":
-                    raise RowError(f"already in the repository as {found} (--mode upsert updates it)")
+                    raise RowError(said("import.already", record=found))
                 plans.append(Plan(incoming, found, project.root / existing.files[found], False))
         except RowError as error:
-            outcome.rejected.append((number, dict(zip(reader.headers, cells)), redact(str(error))))
+            outcome.rejected.append((number, dict(zip(reader.headers, cells)), redact(error.text(lang))))
     outcome.unknown_columns = dict(reader.unknown_columns)
     outcome.labelled_columns = dict(reader.labelled)
     global _job
-    _job = (project, existing, dry_run)
+    _job = (project, existing, dry_run, lang)
     try:
         results = _apply_all(plans, progress)
     finally:
@@ -187,6 +190,10 @@ def run_import(
 # --- matching -----------------------------------------------------------------------------------
 
 
+# the matching rules (`Incoming.keys`) in the field guides' words
+RULES_ZH = {"id": "客户编号", "external id": "外部编号", "phone": "联系电话", "e-mail": "电子邮箱", "name": "客户名称"}
+
+
 class Matcher:
     """Finds the record a row is, by the first rule that finds any; refuses an ambiguous answer,
     and a row that is the same customer as an earlier row of the file."""
@@ -202,23 +209,24 @@ class Matcher:
         for rule, key in keys:
             ids = sorted(set(self.index.get(key, ())))
             if len(ids) > 1:
-                raise RowError(f"matches {', '.join(ids)} by {rule}: ambiguous, not merged (crm dupes)")
+                raise RowError(said("import.ambiguous", ids=", ".join(ids), rule=rule, rule_zh=RULES_ZH[rule]))
             if ids:
                 found.setdefault(ids[0], rule)
                 if rule in ("id", "external id"):
                     break  # an id says which record; other keys may differ (a new phone number)
         if len(found) > 1:
-            said = ", ".join(f"{i} by {rule}" for i, rule in found.items())
-            raise RowError(f"matches {said}: ambiguous, not merged (crm dupes)")
+            listed = ", ".join(f"{i} by {rule}" for i, rule in found.items())
+            listed_zh = "、".join(f"{i}（按{RULES_ZH[rule]}）" for i, rule in found.items())
+            raise RowError(said("import.ambiguous-rules", listed=listed, listed_zh=listed_zh))
         if found:
             (record_id,) = found
             if record_id in self.targets:
-                raise RowError(f"duplicate of row {self.targets[record_id]} in this file (both are {record_id})")
+                raise RowError(said("import.same-record", row=self.targets[record_id], record=record_id))
             self.targets[record_id] = incoming.row
             return record_id
         for rule, key in keys:  # a new customer: is it one an earlier row creates?
             if key in self.new_keys:
-                raise RowError(f"duplicate of row {self.new_keys[key]} in this file (same {rule})")
+                raise RowError(said("import.same-key", row=self.new_keys[key], rule=rule, rule_zh=RULES_ZH[rule]))
         for _, key in keys:
             self.new_keys[key] = incoming.row
         return None
@@ -271,10 +279,12 @@ def _follow(merged: dict[str, str], record_id: str) -> str:
 
 # --- rendering and writing ------------------------------------------------------------------------
 
-_job: tuple[Project, Existing, bool] | None = None  # (project, existing, dry_run): what forked workers inherit
+_job: tuple[Project, Existing, bool, str] | None = (
+    None  # (project, existing, dry_run, lang): what forked workers inherit
+)
 
 
-def _running() -> tuple[Project, Existing, bool]:
+def _running() -> tuple[Project, Existing, bool, str]:
     if _job is None:
         raise RuntimeError("no import is running: apply_rows sets the job before the workers start")
     return _job
@@ -299,7 +309,7 @@ def _gate() -> RecordGate:
 def _apply_chunk(plans: list[Plan]) -> list[tuple[str, str]]:
     """Make each record's new text, then check and write the chunk through the write actions
     (`actions.commit_many`: one flush to disk): (created | updated | unchanged | rejected, why)."""
-    (project, _, dry_run), gate = _running(), _gate()
+    (project, _, dry_run, lang), gate = _running(), _gate()
     rendered = [_render(plan, gate) for plan in plans]
     changes = [
         Change(plan.path, None if plan.create else before, text)
@@ -314,10 +324,19 @@ def _apply_chunk(plans: list[Plan]) -> list[tuple[str, str]]:
             continue
         outcome = next(written)
         if outcome.problems:
-            out.append(("rejected", "; ".join(f"{p.field or 'record'}: {p.message}" for p in outcome.problems)))
+            out.append(
+                ("rejected", ("；" if lang == "zh" else "; ").join(_problem_text(p, lang) for p in outcome.problems))
+            )
         else:
             out.append(("created" if plan.create else "updated", ""))
     return out
+
+
+def _problem_text(problem: Problem, lang: str) -> str:
+    """Why the record a row makes does not validate, in `lang`."""
+    if problem.field:
+        return said("import.record-problem", field=problem.field, message=problem.text(lang)).text(lang)
+    return said("import.record-problem-whole", message=problem.text(lang)).text(lang)
 
 
 def _render(plan: Plan, gate: RecordGate) -> tuple[str | None, bytes]:
@@ -386,11 +405,11 @@ def _changes(current: dict, incoming: Incoming) -> tuple[dict[str, Any], dict[st
 # --- the reject file ------------------------------------------------------------------------------
 
 
-def write_rejects(path: Path, outcome: Outcome) -> None:
+def write_rejects(path: Path, outcome: Outcome, lang: str = "en") -> None:
     """The rejected rows as they were read, after their row number and the reason: fix and import again."""
     from ...exporting import csv_bytes
 
-    rows: list[list[Any]] = [["row", "reason", *outcome.headers]]
+    rows: list[list[Any]] = [[*(["行号", "原因"] if lang == "zh" else ["row", "reason"]), *outcome.headers]]
     for number, cells, reason in outcome.rejected:
         rows.append([number, reason, *[_rejected_cell(cells.get(h)) for h in outcome.headers]])
     write_atomically(path, csv_bytes(rows))

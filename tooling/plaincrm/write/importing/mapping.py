@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel
 
 from ...loading import parse_text, read_bounded
+from ...messages import Said
 from ...modelkit import OptionRef, list_item_model, marker, unwrap
 from ...problems import ProblemError
 from ...project import Project
@@ -41,7 +42,19 @@ SPECIAL_TARGETS = {"person", "company", "person.given", "person.family", "notes+
 DATE_ORDERS = ("ymd", "mdy", "dmy")
 
 
-class CannotImport(Exception):
+class Worded(Exception):
+    """An import's refusal, English as `str(error)` and in any language by `text`: made from a `Said`
+    (see `messages`) where the reason is common enough to be read in Chinese, else from an English sentence."""
+
+    def __init__(self, message: str | Said):
+        self.said = message if isinstance(message, Said) else None
+        super().__init__(message.text("en") if isinstance(message, Said) else message)
+
+    def text(self, lang: str = "en") -> str:
+        return self.said.text(lang) if self.said is not None else str(self)
+
+
+class CannotImport(Worded):
     """The import cannot start (no such file, no mapping fits, a mapping names an unknown field)."""
 
 

@@ -61,8 +61,9 @@ class ImportPlan:
 
 
 def plan_import(
-    project: Project, source: Path, *, mapping_file: Path | None = None, owner: str | None = None
+    project: Project, source: Path, *, mapping_file: Path | None = None, owner: str | None = None, lang: str = "en"
 ) -> ImportPlan:
+    """The questions a sheet raises; a row's other problems worded in `lang` (the reader's language)."""
     sheet, mapping, reader = open_sheet(project, source, mapping_file, owner, blank_ok=True)
     plan = ImportPlan(source, mapping, reader.headers, lang=_language(reader.headers))
     questions: dict[tuple[str, str, str], Question] = {}
@@ -74,16 +75,16 @@ def plan_import(
             plan.ready += 1
         except UnknownValues as error:
             for unknown in error.unknown:
-                key = (unknown.column, unknown.target, fold(unknown.text))
+                key = (unknown.column, unknown.target, fold(unknown.value))
                 question = questions.get(key)
                 if question is None:
-                    question = questions[key] = Question(unknown.column, unknown.target, unknown.text)
-                    question.suggestion, question.why = suggest.value(unknown.target, unknown.text)
+                    question = questions[key] = Question(unknown.column, unknown.target, unknown.value)
+                    question.suggestion, question.why = suggest.value(unknown.target, unknown.value)
                 question.count += 1
                 if len(question.rows) < EXAMPLES:
                     question.rows.append(number)
         except RowError as error:
-            plan.problems.append((number, redact(str(error))))
+            plan.problems.append((number, redact(error.text(lang))))
     plan.values = sorted(
         questions.values(),
         key=lambda q: (reader.headers.index(q.column) if q.column in reader.headers else 999, -q.count),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...matching import contact_key, name_key
+from ...messages import said
 from ...modelkit import list_item_model
 from ...project import Project
 from .mapping import Mapping, Target, fold, nested_model, parse_target
@@ -22,6 +23,9 @@ class UnknownValues(RowError):
     def __init__(self, unknown: list[Unknown]):
         self.unknown = unknown
         super().__init__("; ".join(str(u) for u in unknown))
+
+    def text(self, lang: str = "en") -> str:
+        return ("；" if lang == "zh" else "; ").join(u.text(lang) for u in self.unknown)
 
 
 @dataclass
@@ -110,7 +114,7 @@ class RowReader:
         kind = self._kind(assigned)
         model = self.project.customer_models.get(kind)
         if model is None:
-            raise RowError(f"kind {kind!r} has no model")
+            raise RowError(said("import.no-model", kind=repr(kind)))
         direct: dict[str, str] = {}  # field -> 'column', or the header whose alias set it
         for target_text, found in assigned.items():
             header, cell = found[0]
@@ -258,13 +262,13 @@ class RowReader:
         """One field's value; a value from an alias yields to a column that names the field itself."""
         if from_alias:
             if name not in self.fields_of(model):
-                raise RowError(f"{header}: the mapping's alias names {name!r}, which is not a customer field")
+                raise RowError(said("import.alias-not-field", column=header, name=repr(name)))
             if isinstance(value, list):  # {tags: [跟进中, 高意向]}: each item as the field reads one
                 value = [v for item in value for v in self.values.typed(model, name, str(item), header)]
             else:
                 value = self.values.typed(model, name, value, header)
             if isinstance(value, dict):
-                raise RowError(f"{header}: the mapping's alias for {name!r} leads to another alias of several fields")
+                raise RowError(said("import.alias-of-alias", column=header, name=repr(name)))
         if defaulted and name in incoming.fields:
             return  # a default only fills what the row leaves empty (an alias of another column counts)
         holder = incoming.defaults if defaulted and name != "kind" else incoming.fields
@@ -310,7 +314,14 @@ class RowReader:
                     given.setdefault("by", [fields["owner"]])
                 missing = [n for n in self.required_of(item_model) if n not in given and n not in later]
                 if missing:
-                    raise RowError(f"{section}: the row has {', '.join(sorted(given))} but not {', '.join(missing)}")
+                    raise RowError(
+                        said(
+                            "import.item-incomplete",
+                            section=section,
+                            given=", ".join(sorted(given)),
+                            missing=", ".join(missing),
+                        )
+                    )
                 kept.append(given)
             if kept:
                 incoming.items[section] = kept
@@ -323,7 +334,7 @@ def owner_fallback(reader: RowReader, error: UnknownValues, number: int, cells: 
     and the text kept in the notes."""
     if reader.owner is None or any(u.target != "owner" for u in error.unknown):
         return None
-    texts = {u.column: u.text for u in error.unknown}
+    texts = {u.column: u.value for u in error.unknown}
     originals = {h: c for h, c in zip(reader.headers, cells) if h in texts}
     headers = [h if h not in texts else "" for h in reader.headers]
     saved, counted = reader.headers, dict(reader.unknown_columns)  # the row's columns are counted already

@@ -18,11 +18,12 @@ from pydantic import BaseModel
 
 from ...escaping import FORMULA_GUARD, FORMULA_START
 from ...masking import mask_email, mask_phone
+from ...messages import said
 from ...modelkit import ISO_DAY, Masked, OptionRef, Ref, marker, unwrap
 from ...privacy import find_forbidden_numbers, redact
 from ...project import Project
 from ...records_export import read_list_cell
-from .mapping import CSV_ITEMS, Mapping, fold
+from .mapping import CSV_ITEMS, Mapping, Worded, fold
 
 _DAY = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$"
@@ -36,9 +37,22 @@ _SPLIT = re.compile(r"\s*[、,，;；|]\s*")
 _GUARD = re.compile("^" + re.escape(FORMULA_GUARD) + "(?=" + FORMULA_START.pattern + ")")
 _DATE_LIKE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")  # 2023-10-20 is not a phone number
 _EMAIL_IN_TEXT = re.compile(r"[^\s@:;,，；<>()]+@[^\s@:;,，；<>()]+\.[A-Za-z]{2,}")
+# the spellings a refusal shows as examples (a message's English has no Chinese of its own: these are fields)
+_DATES = ("2024-05-10", "2024/5/10", "2024.5.10", "2024年5月10日")
+_AMOUNTS = ("120000", "120,000.00", "12万")
 
 
-class RowError(Exception):
+def _shown(column: str, value: str, spellings: tuple[str, ...]) -> dict[str, str]:
+    """The fields of a refusal that quotes a cell and shows the spellings that would do."""
+    return {
+        "column": column,
+        "text": repr(value),
+        "spellings": ", ".join(spellings),
+        "spellings_zh": "、".join(spellings),
+    }
+
+
+class RowError(Worded):
     """This row cannot be imported; the message says why (it goes to the reject file)."""
 
 
@@ -47,9 +61,18 @@ class Unknown(RowError):
 
     def __init__(self, column: str, target: str, text: str, known: list[str]):
         text = redact(text)
-        self.column, self.target, self.text = column, target, text
-        hint = f"; one of {', '.join(known[:12])}{', …' if len(known) > 12 else ''}" if known else ""
-        super().__init__(f"{column}: {text!r} is not a known {target}{hint} (crm import --plan writes a mapping draft)")
+        self.column, self.target, self.value = column, target, text
+        listed = f"{', '.join(known[:12])}{', …' if len(known) > 12 else ''}"
+        super().__init__(
+            said(
+                "import.unknown-owner" if target == "owner" else "import.unknown-value",
+                column=column,
+                text=repr(text),
+                target=target,
+                hint=f"; one of {listed}" if known else "",
+                hint_zh=f"；可选：{listed}" if known else "",
+            )
+        )
 
 
 # Full-width letters and digits (typed with a Chinese IME) and the ideographic space become ASCII;
@@ -146,10 +169,8 @@ class Values:
             except ValueError:
                 pass
         elif match:
-            raise RowError(
-                f"{column}: {text!r} could be day/month or month/day; say which with 'dates: mdy' or 'dates: dmy' in the mapping"
-            )
-        raise RowError(f"{column}: {text!r} is not a date (2024-05-10, 2024/5/10, 2024.5.10, 2024年5月10日)")
+            raise RowError(said("import.day-or-month", column=column, text=repr(text)))
+        raise RowError(said("import.not-a-date", **_shown(column, text, _DATES)))
 
     # --- option values and owners ---
 
@@ -159,7 +180,9 @@ class Values:
         found, meaning = self.mapping.alias(target, text)
         if found:
             if meaning is None:
-                raise RowError(f"{column}: {text!r} is left undecided (~) in the mapping {self.mapping.name!r}")
+                raise RowError(
+                    said("import.undecided", column=column, text=repr(text), mapping=repr(self.mapping.name))
+                )
             return meaning
         exact = self.options.get(list_name, {}).get(fold(text))
         if exact is None:
@@ -172,7 +195,9 @@ class Values:
         found, meaning = self.mapping.alias("owner", text)
         if found:
             if meaning is None:
-                raise RowError(f"{column}: {text!r} is left undecided (~) in the mapping {self.mapping.name!r}")
+                raise RowError(
+                    said("import.undecided", column=column, text=repr(text), mapping=repr(self.mapping.name))
+                )
             return meaning
         handle = self.people.get(fold(text))
         if handle is None:
@@ -222,14 +247,14 @@ class Values:
             try:
                 return int(float(tidy(value)))
             except ValueError:
-                raise RowError(f"{column}: {tidy(value)!r} is not a whole number") from None
+                raise RowError(said("import.not-whole", column=column, text=repr(tidy(value)))) from None
         if inner is bool:
             text = fold(value)
             if text in ("1", "true", "yes", "y", "是", "√", "✓", "x"):
                 return True
             if text in ("0", "false", "no", "n", "否", ""):
                 return False
-            raise RowError(f"{column}: {tidy(value)!r} is not yes or no")
+            raise RowError(said("import.not-yes-no", column=column, text=repr(tidy(value))))
         return tidy(value)
 
     def amount(self, value: Any, column: str) -> int | float:
@@ -239,9 +264,9 @@ class Values:
         try:
             number = Decimal(text.removesuffix("万")) * scale
         except InvalidOperation:
-            raise RowError(f"{column}: {tidy(value)!r} is not an amount (120000, 120,000.00, 12万)") from None
+            raise RowError(said("import.not-amount", **_shown(column, tidy(value), _AMOUNTS))) from None
         if not number.is_finite():
-            raise RowError(f"{column}: {tidy(value)!r} is not an amount (120000, 120,000.00, 12万)")
+            raise RowError(said("import.not-amount", **_shown(column, tidy(value), _AMOUNTS)))
         return int(number) if number == number.to_integral_value() else float(number)
 
     # --- free text ---
@@ -252,10 +277,7 @@ class Values:
         masked). A resident ID or bank card number rejects the row: plaincrm never stores them."""
         text = f"{column}: {tidy(value)}"
         if any(True for _ in find_forbidden_numbers(text)):
-            raise RowError(
-                f"{column}: holds a resident ID or bank card number; plaincrm never stores them, "
-                "take it out of the sheet (the value is not repeated here)"
-            )
+            raise RowError(said("import.forbidden-number", column=column))
         masked = 0
         if sum(ch.isdigit() for ch in text) >= 7:
             import phonenumbers
