@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from ..escaping import terminal_safe
+from ..site.i18n import text
 from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parents, _day, _lang, _project, _views
 from .writing import Asker, fill, said
 
@@ -160,67 +161,9 @@ def add_set(sub, parents: Parents) -> None:
     p.set_defaults(func=cmd_set)
 
 
-# What `crm import` reports (not problems, so not in `messages`): key -> (en, zh), the guides' words.
-IMPORT_WORDS = {
-    "refused": ("crm import: {reason}", "crm import：{reason}"),
-    "head": ("crm import: {file} with the mapping {mapping}", "crm import：{file}，使用映射 {mapping}"),
-    "dry": (" (dry run: nothing written)", "（试运行：未写入任何内容）"),
-    "labelled": ("  columns read as the one field their header names: ", "  按表头所指字段读取的列："),
-    "unknown": (
-        "  columns the mapping does not know (their values were added to the notes): ",
-        "  映射中没有的列（其内容已加入备注）：",
-    ),
-    "masked": (
-        "  {count} phone numbers or e-mail addresses in those notes were masked; map their column "
-        "to contact.phone or contact.email to keep them whole (crm import FILE --plan)",
-        "  备注中有 {count} 个电话号码或电子邮箱已打码；如需完整保留，请把所在列映射到 contact.phone 或 "
-        "contact.email（crm import FILE --plan）",
-    ),
-    "external": (
-        "  {count} ids from another system kept as external ids (matched on the next import): ",
-        "  {count} 个其他系统的编号已作为外部编号保留（下次导入时用于匹配）：",
-    ),
-    "fallback": (
-        "  {count} rows name an owner nobody in the team matches; --owner {owner} "
-        "stands in and the text is kept in the notes: ",
-        "  {count} 行的跟进人不是团队成员；改由 --owner {owner} 跟进，原文保留在备注中：",
-    ),
-    "fallback-row": ("row {row} {text}", "第 {row} 行 {text}"),
-    "counts": (
-        "  {verb}created {created}, {verb}updated {updated}, unchanged {unchanged}, rejected {rejected}",
-        "  {verb}新建 {created}，{verb}更新 {updated}，未变 {unchanged}，拒绝 {rejected}",
-    ),
-    "would": ("would be ", "将"),
-    "row": ("  row {row}: {reason}", "  第 {row} 行：{reason}"),
-    "more": ("  … and {count} more rows", "  ……另有 {count} 行"),
-    "rejects": ("  rejected rows, with the reason, in {file}", "  被拒绝的行及原因已写入 {file}"),
-    # crm import --plan
-    "plan-head": (
-        "crm import --plan: {file}, {rows} rows, {base}; {ready} rows read without a question",
-        "crm import --plan：{file}，共 {rows} 行，{base}；{ready} 行无需确认即可读取",
-    ),
-    "plan-no-mapping": ("no shipped mapping", "没有合适的内置映射"),
-    "plan-mapping": ("the mapping {name}", "使用映射 {name}"),
-    "plan-column": (
-        "  column {column} ({count} rows): {mark}{suggestion} — {why}",
-        "  列 {column}（{count} 行）：{mark}{suggestion} — {why}",
-    ),
-    "plan-suggested": ("suggested ", "建议 "),
-    "plan-value": (
-        "  {column} = {text} ({count} rows: {rows}): {answer} — {why}",
-        "  {column} = {text}（{count} 行：{rows}）：{answer} — {why}",
-    ),
-    "plan-undecided": ("undecided", "未决定"),
-    "plan-more": ("  … and {count} more rows with problems", "  ……另有 {count} 行有问题"),
-    "plan-draft": (
-        "  mapping draft: {draft}; check it, set reviewed: true, then: crm import {source} --mapping {draft}",
-        "  映射草稿：{draft}；请核对后写上 reviewed: true，再运行：crm import {source} --mapping {draft}",
-    ),
-}
-
-
 def _words(lang: str, key: str, **fields) -> str:
-    return IMPORT_WORDS[key][1 if lang == "zh" else 0].format(**fields)
+    """What `crm import` reports (not problems, so not in `messages`): the `import.*` words of the one table."""
+    return text(f"import.{key}", lang).format(**fields)
 
 
 def cmd_import(args) -> int:

@@ -11,32 +11,8 @@ from typing import Any
 
 from ..escaping import terminal_safe
 from ..problems import render
+from ..site.i18n import text
 from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-
-WORDS = {
-    "en": {
-        "nothing": "nothing written",
-        "dry": "dry run: nothing written",
-        "required": "required",
-        "choose": "please choose one of the values listed",
-        "not_date": "not a date (YYYY-MM-DD)",
-        "needs": "{what} is required (or run it in a terminal to be asked)",
-        "not_number": "not a number",
-    },
-    "zh": {
-        "nothing": "未写入任何内容",
-        "dry": "试运行：未写入任何内容",
-        "required": "必填",
-        "choose": "请从所列选项中选择",
-        "not_date": "不是日期（YYYY-MM-DD）",
-        "needs": "缺少 {what}（或在终端中运行以逐项询问）",
-        "not_number": "不是数字",
-    },
-}
-
-
-def words(lang: str) -> dict[str, str]:
-    return WORDS["zh" if lang == "zh" else "en"]
 
 
 class Asker:
@@ -48,7 +24,7 @@ class Asker:
         self.interactive = sys.stdin.isatty()
 
     def missing(self, flag: str) -> int:
-        print(f"crm {self.command}: " + words(self.lang)["needs"].format(what=flag), file=sys.stderr)
+        print(f"crm {self.command}: " + text("cli.needs", self.lang).format(what=flag), file=sys.stderr)
         return EXIT_USAGE
 
     def ask(
@@ -76,16 +52,16 @@ class Asker:
             if not answer:
                 if default not in (None, "") or not required:
                     return default
-                print("  " + words(self.lang)["required"], file=sys.stderr)
+                print("  " + text("cli.required", self.lang), file=sys.stderr)
                 continue
             if choices and answer not in choices:
-                print("  " + words(self.lang)["choose"], file=sys.stderr)
+                print("  " + text("cli.choose", self.lang), file=sys.stderr)
                 continue
             try:
                 return convert(answer) if convert else answer
             except ValueError:
                 print(
-                    "  " + words(self.lang)["not_date" if convert is date.fromisoformat else "not_number"],
+                    "  " + text("cli.not_date" if convert is date.fromisoformat else "cli.not_number", self.lang),
                     file=sys.stderr,
                 )
 
@@ -111,11 +87,11 @@ def said(project, outcome, command: str, lang: str, *, dry_run: bool = False) ->
     Nothing to change (the record says so already) is no problem: said on stderr, exit 0."""
     if not outcome.ok:
         print(render(outcome.problems, lang=lang), file=sys.stderr)
-        print(f"crm {command}: {words(lang)['nothing']}", file=sys.stderr)
+        print(f"crm {command}: {text('cli.nothing', lang)}", file=sys.stderr)
         return EXIT_PROBLEMS
     if dry_run:
         print("\n".join(terminal_safe(line) for line in outcome.diff(project).split("\n")), end="")
-        print(f"crm {command}: {words(lang)['dry']}", file=sys.stderr)
+        print(f"crm {command}: {text('cli.dry', lang)}", file=sys.stderr)
     else:
         for change in outcome.changes:
             print(project.relative(change.path))

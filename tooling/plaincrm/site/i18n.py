@@ -267,6 +267,78 @@ _WORDS_ZH = {
 TEXT.update({f"word.{en}": (en, zh) for en, zh in _WORDS_ZH.items()})
 
 
+# The command line's own words (`cli.*`: what a write command says beside its problems; `import.*`:
+# `crm import`'s report, which is not a problem and so not in `messages`).
+TEXT.update(
+    {
+        "cli.nothing": ("nothing written", "未写入任何内容"),
+        "cli.dry": ("dry run: nothing written", "试运行：未写入任何内容"),
+        "cli.required": ("required", "必填"),
+        "cli.choose": ("please choose one of the values listed", "请从所列选项中选择"),
+        "cli.not_date": ("not a date (YYYY-MM-DD)", "不是日期（YYYY-MM-DD）"),
+        "cli.needs": (
+            "{what} is required (or run it in a terminal to be asked)",
+            "缺少 {what}（或在终端中运行以逐项询问）",
+        ),
+        "cli.not_number": ("not a number", "不是数字"),
+        "import.refused": ("crm import: {reason}", "crm import：{reason}"),
+        "import.head": ("crm import: {file} with the mapping {mapping}", "crm import：{file}，使用映射 {mapping}"),
+        "import.dry": (" (dry run: nothing written)", "（试运行：未写入任何内容）"),
+        "import.labelled": ("  columns read as the one field their header names: ", "  按表头所指字段读取的列："),
+        "import.unknown": (
+            "  columns the mapping does not know (their values were added to the notes): ",
+            "  映射中没有的列（其内容已加入备注）：",
+        ),
+        "import.masked": (
+            "  {count} phone numbers or e-mail addresses in those notes were masked; map their column "
+            "to contact.phone or contact.email to keep them whole (crm import FILE --plan)",
+            "  备注中有 {count} 个电话号码或电子邮箱已打码；如需完整保留，请把所在列映射到 contact.phone 或 "
+            "contact.email（crm import FILE --plan）",
+        ),
+        "import.external": (
+            "  {count} ids from another system kept as external ids (matched on the next import): ",
+            "  {count} 个其他系统的编号已作为外部编号保留（下次导入时用于匹配）：",
+        ),
+        "import.fallback": (
+            "  {count} rows name an owner nobody in the team matches; --owner {owner} "
+            "stands in and the text is kept in the notes: ",
+            "  {count} 行的跟进人不是团队成员；改由 --owner {owner} 跟进，原文保留在备注中：",
+        ),
+        "import.fallback-row": ("row {row} {text}", "第 {row} 行 {text}"),
+        "import.counts": (
+            "  {verb}created {created}, {verb}updated {updated}, unchanged {unchanged}, rejected {rejected}",
+            "  {verb}新建 {created}，{verb}更新 {updated}，未变 {unchanged}，拒绝 {rejected}",
+        ),
+        "import.would": ("would be ", "将"),
+        "import.row": ("  row {row}: {reason}", "  第 {row} 行：{reason}"),
+        "import.more": ("  … and {count} more rows", "  ……另有 {count} 行"),
+        "import.rejects": ("  rejected rows, with the reason, in {file}", "  被拒绝的行及原因已写入 {file}"),
+        # crm import --plan
+        "import.plan-head": (
+            "crm import --plan: {file}, {rows} rows, {base}; {ready} rows read without a question",
+            "crm import --plan：{file}，共 {rows} 行，{base}；{ready} 行无需确认即可读取",
+        ),
+        "import.plan-no-mapping": ("no shipped mapping", "没有合适的内置映射"),
+        "import.plan-mapping": ("the mapping {name}", "使用映射 {name}"),
+        "import.plan-column": (
+            "  column {column} ({count} rows): {mark}{suggestion} — {why}",
+            "  列 {column}（{count} 行）：{mark}{suggestion} — {why}",
+        ),
+        "import.plan-suggested": ("suggested ", "建议 "),
+        "import.plan-value": (
+            "  {column} = {text} ({count} rows: {rows}): {answer} — {why}",
+            "  {column} = {text}（{count} 行：{rows}）：{answer} — {why}",
+        ),
+        "import.plan-undecided": ("undecided", "未决定"),
+        "import.plan-more": ("  … and {count} more rows with problems", "  ……另有 {count} 行有问题"),
+        "import.plan-draft": (
+            "  mapping draft: {draft}; check it, set reviewed: true, then: crm import {source} --mapping {draft}",
+            "  映射草稿：{draft}；请核对后写上 reviewed: true，再运行：crm import {source} --mapping {draft}",
+        ),
+    }
+)
+
+
 def text(key: str, lang: str, default: str | None = None) -> str:
     pair = TEXT.get(key)
     if pair is None:
