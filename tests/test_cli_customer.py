@@ -87,6 +87,11 @@ def test_order_add_reads_amounts_as_people_write_them_and_dry_run_shows_the_diff
     ]
     code, _, err = _crm(one.root, "order", "add", ID, "--item", "x", "--amount", "很多")
     assert code == 2 and "not an amount" in err
+    for misplaced in ("12,000,00", "1,2", ",500", "12,0000"):  # commas not between thousands: refused, not guessed
+        code, _, err = _crm(one.root, "order", "add", ID, "--item", "x", f"--amount={misplaced}")
+        assert code == 2 and "commas go between thousands" in err, misplaced
+    code, out, _ = _crm(one.root, "order", "add", ID, "--item", "x", "--amount", "１２，０００", "--dry-run")
+    assert code == 0 and "+    amount: 12000\n" in out  # full-width digits and comma, as a Chinese keyboard types them
     code, _, err = _crm(one.root, "order", "add", ID, "--item", "x", "--amount", "1", "--status", "maybe")
     assert code == 1 and "status" in err and "nothing written" in err
     assert _crm(one.root, "validate")[0] == 0

@@ -5,18 +5,26 @@ calls one write action (`plaincrm.write.actions`) and says what it did (`cli.wri
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from .common import EXIT_USAGE, _day, _lang, _project
 from .writing import Asker, fill, said
 
+_GROUPED = re.compile(r"\d{1,3}([,，]\d{3})+(\.\d+)?")  # 12,000 and 1,200,000.50: commas only between thousands
+
 
 def _amount(text: str) -> Decimal:
-    """An amount as people write it: 12000, 12,000, ¥12,000.50."""
+    """An amount as people write it: 12000, 12,000, ¥12,000.50. Commas anywhere else (12,000,00, 1,2)
+    are refused rather than guessed away."""
+    number = unicodedata.normalize("NFKC", text).strip().lstrip("¥$")
+    if ("," in number or "，" in number) and not _GROUPED.fullmatch(number):
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r} (commas go between thousands: 12,000.50)")
     try:
-        value = Decimal(text.strip().lstrip("¥￥$").replace(",", "").replace("，", ""))
+        value = Decimal(number.replace(",", "").replace("，", ""))
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
     if not value.is_finite():
