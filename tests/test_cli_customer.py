@@ -182,3 +182,24 @@ def test_record_text_in_a_dry_run_reaches_the_terminal_escaped(one):
     assert (
         code == 1 and "\x1b" not in err and "nothing written" in err
     )  # a control character: refused, never echoed raw
+
+
+@pytest.mark.parametrize("amount", ["1e400", "1000000000000001"])
+def test_an_amount_beyond_any_order_is_refused_not_summed_into_every_report(one, amount):
+    path = one.customers / f"{ID}.yaml"
+    before = path.read_bytes()
+    code, _, err = _crm(
+        one.root, "order", "add", ID, "--item", "年度运维", "--amount", amount, "--date", "2024-06-01", "--lang", "zh"
+    )
+    assert code != 0 and path.read_bytes() == before
+    assert "应小于或等于 1000000000000000" in err
+
+
+def test_a_record_holding_an_absurd_amount_is_a_problem_at_its_line(one):
+    path = one.customers / f"{ID}.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "orders:\n  - {date: 2024-06-01, item: 年度运维, amount: 1.0e+300}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _crm(one.root, "validate")
+    assert code == 1 and f"{ID}.yaml:" in out and ":24:44: orders[0].amount:" in out and "less than or equal" in out

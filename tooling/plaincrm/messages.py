@@ -175,6 +175,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pydantic.greater_than_equal": ("{msg}", "应大于或等于 {ge}"),
     "pydantic.less_than": ("{msg}", "应小于 {lt}"),
     "pydantic.less_than_equal": ("{msg}", "应小于或等于 {le}"),
+    "pydantic.finite_number": ("{msg}", "这里应填有限的数字"),
     "pydantic.string_pattern_mismatch": ("{msg}", "格式不符合要求（{pattern}）"),
     "pydantic.literal_error": ("{msg}", "应为 {expected} 之一"),
     "pydantic.enum": ("{msg}", "应为 {expected} 之一"),

@@ -285,7 +285,15 @@ _NOT_IN_ADDRESS = "@\\x00-\\x20\\x7f-\\xa0\\u1680\\u180e\\u2000-\\u200f\\u2028-\
 EMAIL_PATTERN = rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]+$"  # the models' Email type
 
 Day = Annotated[date, _IsoDay, WithJsonSchema({"type": "string", "format": "date"})]
-Money = Annotated[Decimal, BeforeValidator(_parse_money), Field(ge=0), WithJsonSchema({"type": "number", "minimum": 0})]
+# A bound well above any order a small team signs, so that a slip (1e400 is a finite Decimal) is
+# refused at the record instead of swamping every total and report.
+MONEY_MAX = 10**15
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_parse_money),
+    Field(ge=0, le=MONEY_MAX),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": MONEY_MAX}),
+]
 Text = Annotated[str, StringConstraints(min_length=1)]
 Handle = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$"), Ref("member")]
 Satisfaction = Annotated[int, Field(ge=1, le=5)]
