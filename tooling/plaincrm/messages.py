@@ -190,6 +190,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value} is not a member of the team ({team_file})",
         "{value} 不是团队成员（{team_file}）",
     ),
+    "record.owner-cannot-read": (
+        "{value} would own this customer but reads no customer: their role has no audience in "
+        "schema/settings.yaml (audiences), so they could edit what they cannot read",
+        "{value} 是这位客户的负责人，却看不到任何客户：其角色在 schema/settings.yaml 的 audiences 中没有设置，"
+        "会出现能修改却看不到的情况",
+    ),
     "record.self-reference": ("a record cannot refer to itself", "客户记录不能引用它自己"),
     "record.unknown-customer": ("no customer has the id {value}", "没有客户编号为 {value} 的客户"),
     "record.parent-cycle": (
@@ -227,6 +233,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{column}: holds a resident ID or bank card number; plaincrm never stores them, "
         "take it out of the sheet (the value is not repeated here)",
         "{column}：含有居民身份证号码或银行卡号；plaincrm 从不保存这些号码，请从表格中删除（此处不再重复该号码）",
+    ),
+    "import.header-forbidden": (
+        "{path}: the header of column {column} holds a resident ID or bank card number; plaincrm never "
+        "stores them: take it out of the sheet",
+        "{path}：第 {column} 列的表头含有居民身份证号码或银行卡号；plaincrm 从不保存这些号码，请从表格中删除",
+    ),
+    "import.repository-unreadable": (
+        "{file} cannot be read ({problem}); run crm validate and fix the repository first",
+        "无法读取 {file}（{problem}）；请先运行 crm validate 修正仓库中的记录",
     ),
     "import.no-model": ("kind {kind} has no model", "客户类型 {kind} 没有对应的模型"),
     "import.alias-not-field": (
@@ -280,6 +295,151 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{origin} is a draft whose suggestions nobody has checked: check each line "
         "marked 'suggested', then set 'reviewed: true' in it",
         "{origin} 是尚未核对的映射草稿：请逐行核对标有 suggested 的建议，然后在其中写上 reviewed: true",
+    ),
+    # the sheet itself (write.importing.sheets): why the file cannot be read as a sheet
+    "import.sheet-not-file": (
+        "{path}: not a file (a folder, a pipe or a device); give the spreadsheet file itself",
+        "{path}：不是文件（是文件夹、管道或设备）；请给出表格文件本身",
+    ),
+    "import.sheet-cannot-read": ("{path}: cannot read it: {error}", "{path}：无法读取这个文件：{error}"),
+    "import.sheet-too-large": (
+        "{path}: {size} bytes, more than the {max} allowed",
+        "{path}：文件有 {size} 字节，超过了允许的 {max} 字节",
+    ),
+    "import.sheet-unreadable": (
+        "{path}: not a readable {format} file: {reason}",
+        "{path}：无法作为 {format} 文件读取，文件可能已损坏：{reason}",
+    ),
+    "import.sheet-entities": (
+        "{path}: not a readable {format} file: its XML declares entities (refused: a possible entity bomb)",
+        "{path}：无法作为 {format} 文件读取：文件里的 XML 声明了实体（已拒绝：可能是恶意构造的文件）",
+    ),
+    "import.sheet-not-spreadsheet": (
+        "{path}: not a spreadsheet file: neither a zip archive (XLSX, ODS) nor a compound file (XLS)",
+        "{path}：不是表格文件：既不是 zip 压缩格式（XLSX、ODS），也不是 XLS 文件",
+    ),
+    "import.sheet-wrong-extension": (
+        "{path}: an {format} file by its content: name it .{suffix} to import it",
+        "{path}：从内容看这是 {format} 文件：请把文件扩展名改为 .{suffix} 再导入",
+    ),
+    "import.sheet-row-past-end": (
+        "{path}: a row numbered past {last}, the last a spreadsheet has",
+        "{path}：有一行的行号超过了 {last}（表格最多只有这么多行）",
+    ),
+    "import.sheet-too-many-rows": (
+        "{path}: more than the {max} rows allowed ({where} {number})",
+        "{path}：超过了允许的 {max} 行（到第 {number} 行）",
+    ),
+    "import.sheet-too-many-columns": (
+        "{path}: {where} {number} has {cells}, more than the {max} columns allowed",
+        "{path}：第 {number} 行{cells_zh}，超过了允许的 {max} 列",
+    ),
+    "import.sheet-line-cells": ("{width} cells", "有 {width} 个单元格"),
+    "import.sheet-row-cells": ("cells up to column {column}", "的单元格一直排到 {column} 列"),
+    "import.sheet-too-many-cells": (
+        "{path}: more than the {max} cells allowed ({where} {number})",
+        "{path}：单元格超过了允许的 {max} 个（到第 {number} 行）",
+    ),
+    "import.sheet-empty": ("{path}: the sheet is empty", "{path}：表格是空的"),
+    "import.sheet-encoding": (
+        '{path}: not text in UTF-8, UTF-16 or GB18030/GBK; save it as "CSV UTF-8"',
+        "{path}：不是 UTF-8、UTF-16 或 GB18030/GBK 编码的文本；请另存为“CSV UTF-8”格式",
+    ),
+    "import.csv-unclosed-quote": (
+        "{path}: line {line}: a quote opened here is never closed",
+        "{path}：第 {line} 行：这里开始的引号一直没有闭合",
+    ),
+    "import.csv-error": ("{path}: line {line}: {error}", "{path}：第 {line} 行的格式有误：{error}"),
+    "import.csv-swallowed": (
+        "{path}: line {line}: a quote opened here closes only at line {closed}, "
+        "reading lines {next}-{closed} (which look like rows of their own) into one cell",
+        "{path}：第 {line} 行：这里开始的引号直到第 {closed} 行才闭合，"
+        "把第 {next}–{closed} 行（看起来各自是单独的一行）读进了同一个单元格",
+    ),
+    "import.csv-cell-count": (
+        "{path}: line {line} has {cells} cells, the header has {header}",
+        "{path}：第 {line} 行有 {cells} 个单元格，而表头有 {header} 个",
+    ),
+    "import.csv-cell-too-long": (
+        "{path}: line {line}, column {column}: a cell of {length} characters, "
+        "more than the {max} a spreadsheet cell holds",
+        "{path}：第 {line} 行第 {column} 列：单元格有 {length} 个字符，超过了表格单元格最多能容纳的 {max} 个",
+    ),
+    "import.zip-too-large": (
+        "{path}: refused: its members would unpack to {total} bytes, more than the {max} allowed (a zip bomb?)",
+        "{path}：已拒绝：解压后会有 {total} 字节，超过了允许的 {max} 字节（可能是恶意构造的压缩文件）",
+    ),
+    "import.zip-bomb": (
+        "{path}: refused: {member} would unpack to {size} bytes from {compressed} (a zip bomb?)",
+        "{path}：已拒绝：其中的 {member} 会从 {compressed} 字节解压成 {size} 字节（可能是恶意构造的压缩文件）",
+    ),
+    "import.zip-same-name": (
+        "{path}: refused: two members have the same name",
+        "{path}：已拒绝：压缩文件里有两个同名的部分",
+    ),
+    "import.sheet-no-worksheet": ("{path}: the workbook has no worksheet", "{path}：这个工作簿里没有工作表"),
+    "import.sheet-area-too-large": (
+        "{path}: sheet {sheet} spans {rows} rows x {columns} columns, more than allowed "
+        "({max_rows} rows, {max_columns} columns, {max_cells} cells)",
+        "{path}：工作表 {sheet} 占了 {rows} 行 × {columns} 列，超过了允许的范围"
+        "（{max_rows} 行、{max_columns} 列、{max_cells} 个单元格）",
+    ),
+    "import.sheet-cells-in-sheet": (
+        "{path}: sheet {sheet} has more than the {max} cells allowed",
+        "{path}：工作表 {sheet} 的单元格超过了允许的 {max} 个",
+    ),
+    "import.sheet-too-much-text": (
+        "{path}: its cells would hold more than {max} characters of text (one text repeated into many cells?)",
+        "{path}：单元格里的文字加起来会超过 {max} 个字符（是不是同一段文字被复制到了很多单元格里？）",
+    ),
+    # the mapping (write.importing.mapping): why the mapping file cannot be used
+    "import.mapping-unreadable": ("{path}: {message}", "映射文件 {path}：{message_zh}"),
+    "import.mapping-not-utf8": ("{path}: not UTF-8 text", "映射文件 {path} 不是 UTF-8 编码的文本"),
+    "import.mapping-problem": (
+        "{origin}:{line}:{col}: {message}",
+        "映射文件 {origin} 第 {line} 行第 {col} 列：{message_zh}",
+    ),
+    "import.mapping-not-yaml": (
+        "{origin}{where}: {reason}; a mapping is plain UTF-8 text",
+        "映射文件 {origin}{where_zh}：{reason_zh}；映射文件应是纯 UTF-8 文本",
+    ),
+    "import.mapping-not-yaml-reason": ("not readable as YAML", "无法按 YAML 格式读取"),
+    "import.mapping-unknown-key": (
+        "unknown key {key}; a mapping has name, system, columns, defaults, aliases, dates, reviewed",
+        "不认识的键 {key}；映射文件只能有 name、system、columns、defaults、aliases、dates、reviewed",
+    ),
+    "import.mapping-no-columns": (
+        "a mapping needs 'columns: {{header: field}}'",
+        "映射文件需要写明每列对应的字段：columns: {{表头: 字段}}",
+    ),
+    "import.mapping-column-target": (
+        "column {column}: the target must be a field name, 'notes+' or 'ignore'",
+        "列 {column}：对应的必须是字段名、notes+ 或 ignore",
+    ),
+    "import.mapping-not-a-mapping": ("'{key}' must be a mapping", "{key} 必须写成“键: 值”的形式"),
+    "import.mapping-alias-table": (
+        "aliases of {target} must be a mapping of spelling: value",
+        "{target} 的别名必须写成“写法: 取值”的形式",
+    ),
+    "import.mapping-alias-meaning": (
+        "{spelling}: a value, a mapping of fields, or ~ (undecided)",
+        "{spelling}：应是一个取值、一组“字段: 取值”，或 ~（尚未决定）",
+    ),
+    "import.mapping-dates": ("dates: one of {orders}", "dates 只能是 {orders} 之一"),
+    "import.mapping-reviewed": ("reviewed: true or false", "reviewed 只能是 true 或 false"),
+    "import.mapping-system": (
+        "system: a short name (letters, digits, spaces, . - _)",
+        "system 应是一个简短的名称（字母、数字、空格或 . - _）",
+    ),
+    "import.mapping-unknown-field": (
+        "mapping {mapping}: {target} is not a field of a customer "
+        "(nor contact.X, interaction.X, order.X, key_date:KIND, person, company, notes+, ignore)",
+        "映射 {mapping}：{target} 不是客户的字段"
+        "（也不是 contact.X、interaction.X、order.X、key_date:类型、person、company、notes+ 或 ignore）",
+    ),
+    "import.no-mapping-fits": (
+        "no shipped mapping fits these columns; run crm import FILE --plan to write one",
+        "没有现成的映射能对应这些列；请运行 crm import 文件 --plan 生成一个映射草稿",
     ),
     # --- privacy (privacy.py finds, its codes are these keys) ---
     "privacy.resident-id": (

@@ -86,16 +86,13 @@ def open_sheet(project: Project, source: Path, mapping_file: Path | None, owner:
     try:
         sheet = read_sheet(source)
     except UnreadableSheet as error:
-        raise CannotImport(str(error)) from None
+        raise CannotImport(error.said or str(error)) from None
     from openpyxl.utils import get_column_letter
 
     headers = [header(h) or f"({get_column_letter(i)})" for i, h in enumerate(sheet.headers, 1)]  # values kept
     for index, name in enumerate(headers, 1):
         if any(True for _ in find_forbidden_numbers(name)):
-            raise CannotImport(
-                f"{source}: the header of column {get_column_letter(index)} holds a resident ID or bank "
-                "card number; plaincrm never stores them: take it out of the sheet"
-            )
+            raise CannotImport(said("import.header-forbidden", path=source, column=get_column_letter(index)))
     try:
         mapping = choose_mapping(project, headers, mapping_file)
     except NoMappingFits:
@@ -257,7 +254,7 @@ def read_existing(project: Project) -> Existing:
     summaries = iter_checks(project, project.customer_files(), keep_data=True, checker=checker, summary=_record_summary)
     for problem, record_id, file, keys, merged_into in summaries:
         if problem is not None:
-            raise CannotImport(f"{file} cannot be read ({problem}); run crm validate and fix the repository first")
+            raise CannotImport(said("import.repository-unreadable", file=file, problem=problem))
         record_id = record_id or Path(file).stem
         files[record_id] = file
         if merged_into:

@@ -32,26 +32,15 @@ import yaml
 from pydantic import BaseModel
 
 from ...loading import parse_text, read_bounded
-from ...messages import Said
+from ...messages import Said, said
 from ...modelkit import OptionRef, list_item_model, marker, unwrap
 from ...problems import ProblemError
 from ...project import Project
+from .sheets import Worded  # made there, where the sheet's own refusals are; rows and values import it from here
 
 CSV_ITEMS = "csv"  # a list cell written by crm export: items joined by ", ", quoted where they need it
 SPECIAL_TARGETS = {"person", "company", "person.given", "person.family", "notes+", "ignore"}
 DATE_ORDERS = ("ymd", "mdy", "dmy")
-
-
-class Worded(Exception):
-    """An import's refusal, English as `str(error)` and in any language by `text`: made from a `Said`
-    (see `messages`) where the reason is common enough to be read in Chinese, else from an English sentence."""
-
-    def __init__(self, message: str | Said):
-        self.said = message if isinstance(message, Said) else None
-        super().__init__(message.text("en") if isinstance(message, Said) else message)
-
-    def text(self, lang: str = "en") -> str:
-        return self.said.text(lang) if self.said is not None else str(self)
 
 
 class CannotImport(Worded):
@@ -108,51 +97,78 @@ def read_mapping(text: str, origin: str, project: Project) -> Mapping:
         raw = parse_text(text, origin, project.limits)
     except ProblemError as error:
         first = error.problems[0]
-        raise CannotImport(f"{origin}:{first.line}:{first.col}: {first.message}") from None
+        raise CannotImport(
+            said(
+                "import.mapping-problem",
+                origin=origin,
+                line=first.line,
+                col=first.col,
+                message=first.message,
+                message_zh=first.text("zh"),
+            )
+        ) from None
     except yaml.YAMLError as error:  # a character YAML may not hold (a raw control character)
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        reason = getattr(error, "reason", None) or "not readable as YAML"
-        raise CannotImport(f"{origin}{where}: {reason}; a mapping is plain UTF-8 text") from None
+        where_zh = f" 第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark is not None else ""
+        reason = getattr(error, "reason", None)  # the parser's own words, kept as it says them
+        unreadable = said("import.mapping-not-yaml-reason")
+        raise CannotImport(
+            said(
+                "import.mapping-not-yaml",
+                origin=origin,
+                where=where,
+                where_zh=where_zh,
+                reason=reason or unreadable.text("en"),
+                reason_zh=reason or unreadable.text("zh"),
+            )
+        ) from None
     data = raw.data
 
-    def refuse(path: tuple, message: str) -> NoReturn:
-        problem = raw.problem(path, message, "mapping")
-        raise CannotImport(f"{origin}:{problem.line}:{problem.col}: {message}")
+    def refuse(path: tuple, message: Said) -> NoReturn:
+        english = message.text("en")
+        problem = raw.problem(path, english, "mapping")
+        raise CannotImport(
+            said(
+                "import.mapping-problem",
+                origin=origin,
+                line=problem.line,
+                col=problem.col,
+                message=english,
+                message_zh=message.text("zh"),
+            )
+        )
 
     unknown = set(data) - {"name", "based_on", "reviewed", "columns", "defaults", "aliases", "dates", "system"}
     if unknown:
-        refuse(
-            (sorted(unknown)[0],),
-            f"unknown key {sorted(unknown)[0]!r}; a mapping has name, system, columns, defaults, aliases, dates, reviewed",
-        )
+        refuse((sorted(unknown)[0],), said("import.mapping-unknown-key", key=repr(sorted(unknown)[0])))
     columns = data.get("columns")
     if not isinstance(columns, dict) or not columns:
-        refuse((), "a mapping needs 'columns: {header: field}'")
+        refuse((), said("import.mapping-no-columns"))
     for key, target in columns.items():
         if not isinstance(target, str):
-            refuse(("columns", key), f"column {key!r}: the target must be a field name, 'notes+' or 'ignore'")
+            refuse(("columns", key), said("import.mapping-column-target", column=repr(key)))
     for key in ("defaults", "aliases"):
         if not isinstance(data.get(key) or {}, dict):
-            refuse((key,), f"'{key}' must be a mapping")
+            refuse((key,), said("import.mapping-not-a-mapping", key=key))
     aliases, spellings = {}, {}
     for target, table in (data.get("aliases") or {}).items():
         if not isinstance(table, dict):
-            refuse(("aliases", target), f"aliases of {target!r} must be a mapping of spelling: value")
+            refuse(("aliases", target), said("import.mapping-alias-table", target=repr(target)))
         for spelling, meaning in table.items():
             if not (meaning is None or isinstance(meaning, (str, int)) or isinstance(meaning, dict)):
-                refuse(("aliases", target, spelling), f"{spelling!r}: a value, a mapping of fields, or ~ (undecided)")
+                refuse(("aliases", target, spelling), said("import.mapping-alias-meaning", spelling=repr(spelling)))
         aliases[str(target)] = {fold(s): m for s, m in table.items()}
         spellings[str(target)] = {fold(s): header(s) for s in table}
     dates = data.get("dates", "ymd")
     if dates not in DATE_ORDERS:
-        refuse(("dates",), f"dates: one of {', '.join(DATE_ORDERS)}")
+        refuse(("dates",), said("import.mapping-dates", orders=", ".join(DATE_ORDERS)))
     reviewed = data.get("reviewed", True)
     if not isinstance(reviewed, bool):
-        refuse(("reviewed",), "reviewed: true or false")
+        refuse(("reviewed",), said("import.mapping-reviewed"))
     system = data.get("system") or ""
     if not isinstance(system, str) or not re.fullmatch(r"[\w .-]{0,40}", system):
-        refuse(("system",), "system: a short name (letters, digits, spaces, . - _)")
+        refuse(("system",), said("import.mapping-system"))
     return Mapping(
         str(data.get("name") or origin),
         {header(k): v.strip() for k, v in columns.items()},
@@ -199,11 +215,14 @@ def choose_mapping(project: Project, headers: list[str], given: Path | None) -> 
         try:  # a plain file of at most the records' size limit (never a FIFO, a device or a link)
             text = read_bounded(given, str(given), project.limits.max_file_bytes)
         except ProblemError as error:
-            raise CannotImport(f"{given}: {error.problems[0].message}") from None
+            first = error.problems[0]
+            raise CannotImport(
+                said("import.mapping-unreadable", path=given, message=first.message, message_zh=first.text("zh"))
+            ) from None
         try:
             return read_mapping(text.decode("utf-8-sig"), str(given), project)
         except UnicodeDecodeError:
-            raise CannotImport(f"{given}: not UTF-8 text") from None
+            raise CannotImport(said("import.mapping-not-utf8", path=given)) from None
     folded = {fold(h) for h in headers if h}
     scored = sorted(
         (
@@ -214,7 +233,7 @@ def choose_mapping(project: Project, headers: list[str], given: Path | None) -> 
         reverse=True,
     )
     if not scored or scored[0][0] < 2:
-        raise NoMappingFits("no shipped mapping fits these columns; run crm import FILE --plan to write one")
+        raise NoMappingFits(said("import.no-mapping-fits"))
     return scored[0][3]
 
 
@@ -319,10 +338,7 @@ def check_targets(project: Project, mapping: Mapping) -> dict[str, Target]:
     for text in [*mapping.columns.values(), *mapping.defaults]:
         target = parse_target(project, text)
         if target is None:
-            raise CannotImport(
-                f"mapping {mapping.name!r}: {text!r} is not a field of a customer "
-                "(nor contact.X, interaction.X, order.X, key_date:KIND, person, company, notes+, ignore)"
-            )
+            raise CannotImport(said("import.mapping-unknown-field", mapping=repr(mapping.name), target=repr(text)))
         parsed[text] = target
     return parsed
 

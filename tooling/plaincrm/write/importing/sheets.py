@@ -54,15 +54,31 @@ from xml.sax.handler import ContentHandler
 
 from defusedxml import DefusedXmlException
 
+from ...messages import Said, said
+
 _EXCEL_ROWS = 1_048_576  # the last row a spreadsheet has: a row past it only comes from a crafted file
 _RATIO, _RATIO_FLOOR = 100, 8 * 2**20  # a member over 8 MB claiming more than 100:1 is a zip bomb
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls is
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-class UnreadableSheet(Exception):
+class Worded(Exception):
+    """An import's refusal, English as `str(error)` and in any language by `text`: made from a `Said`
+    (see `messages`) where the reason is common enough to be read in Chinese, else from an English sentence."""
+
+    said: Said | None
+
+    def __init__(self, message: str | Said):
+        self.said = message if isinstance(message, Said) else None
+        super().__init__(message.text("en") if isinstance(message, Said) else message)
+
+    def text(self, lang: str = "en") -> str:
+        return self.said.text(lang) if self.said is not None else str(self)
+
+
+class UnreadableSheet(Worded):
     """The file cannot be read as a sheet; str() is one clear line naming the file and, where it applies,
-    the line/row and column."""
+    the line/row and column (`text` says it in the reader's language)."""
 
 
 @dataclass(frozen=True)
@@ -97,15 +113,15 @@ def read_sheet(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Sheet:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
-            raise UnreadableSheet(
-                f"{path}: not a file (a folder, a pipe or a device); give the spreadsheet file itself"
-            )
+            raise UnreadableSheet(said("import.sheet-not-file", path=path))
         size = info.st_size
         fmt = _format(path)
     except OSError as error:
-        raise UnreadableSheet(f"{path}: cannot read it: {error.strerror or error}") from None
+        raise UnreadableSheet(said("import.sheet-cannot-read", path=path, error=error.strerror or error)) from None
     if size > limits.max_file_bytes:
-        raise UnreadableSheet(f"{path}: {size:,} bytes, more than the {limits.max_file_bytes:,} allowed")
+        raise UnreadableSheet(
+            said("import.sheet-too-large", path=path, size=f"{size:,}", max=f"{limits.max_file_bytes:,}")
+        )
     encoding: str | None = None
     rows: Generator[tuple[int, Sequence[Any]], None, None] | None = None
     try:
@@ -123,7 +139,7 @@ def read_sheet(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Sheet:
         # pyo3 turns a panic in calamine into PanicException, which is not an Exception
         if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
             raise
-        raise UnreadableSheet(f"{path}: not a readable {fmt.upper()} file: {_reason(error)}") from error
+        raise UnreadableSheet(_reason(path, fmt, error)) from error
     finally:
         if rows is not None:
             rows.close()
@@ -141,23 +157,23 @@ def _format(path: Path) -> str:
     elif head.startswith(b"PK\x03\x04"):
         fmt = "ods" if _ODS_MIME in head or suffix == ".ods" else "xlsx"
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        raise UnreadableSheet(
-            f"{path}: not a spreadsheet file: neither a zip archive (XLSX, ODS) nor a compound file (XLS)"
-        )
+        raise UnreadableSheet(said("import.sheet-not-spreadsheet", path=path))
     else:
         return "csv"
     if fmt != "xlsx" and suffix != f".{fmt}":
-        raise UnreadableSheet(f"{path}: an {fmt.upper()} file by its content: name it .{fmt} to import it")
+        raise UnreadableSheet(said("import.sheet-wrong-extension", path=path, format=fmt.upper(), suffix=fmt))
     return fmt
 
 
-def _reason(error: BaseException) -> str:
+def _reason(path: Path, fmt: str, error: BaseException) -> Said:
+    """Why a parser refused the file: its own words (a field, left as it says them), or an entity bomb."""
     cause: BaseException | None = error
     while cause is not None:  # openpyxl wraps the refusal in its own "invalid XML" error
         if isinstance(cause, DefusedXmlException):
-            return "its XML declares entities (refused: a possible entity bomb)"
+            return said("import.sheet-entities", path=path, format=fmt.upper())
         cause = cause.__cause__ or cause.__context__
-    return " ".join(str(error).split()) or type(error).__name__
+    reason = " ".join(str(error).split()) or type(error).__name__
+    return said("import.sheet-unreadable", path=path, format=fmt.upper(), reason=reason)
 
 
 def _empty(cell: Any) -> bool:
@@ -192,25 +208,40 @@ def _collect(
         width = _used(row)
         if not width:
             if fmt != "csv" and number > _EXCEL_ROWS:  # openpyxl yields every missing row up to a far one
-                raise UnreadableSheet(f"{path}: a row numbered past {_EXCEL_ROWS:,}, the last a spreadsheet has")
+                raise UnreadableSheet(said("import.sheet-row-past-end", path=path, last=f"{_EXCEL_ROWS:,}"))
             continue
         count += 1
         if (count if fmt == "csv" else number) > limits.max_rows:
-            raise UnreadableSheet(f"{path}: more than the {limits.max_rows:,} rows allowed ({where} {number})")
-        if width > limits.max_columns:
-            column = f"{width:,} cells" if fmt == "csv" else f"cells up to column {_letters(width)}"
             raise UnreadableSheet(
-                f"{path}: {where} {number} has {column}, more than the {limits.max_columns:,} columns allowed"
+                said("import.sheet-too-many-rows", path=path, max=f"{limits.max_rows:,}", where=where, number=number)
+            )
+        if width > limits.max_columns:
+            if fmt == "csv":
+                wide = said("import.sheet-line-cells", width=f"{width:,}")
+            else:
+                wide = said("import.sheet-row-cells", column=_letters(width))
+            raise UnreadableSheet(
+                said(
+                    "import.sheet-too-many-columns",
+                    path=path,
+                    where=where,
+                    number=number,
+                    cells=wide.text("en"),
+                    cells_zh=wide.text("zh"),
+                    max=f"{limits.max_columns:,}",
+                )
             )
         cells += width
         if cells > limits.max_cells:
-            raise UnreadableSheet(f"{path}: more than the {limits.max_cells:,} cells allowed ({where} {number})")
+            raise UnreadableSheet(
+                said("import.sheet-too-many-cells", path=path, max=f"{limits.max_cells:,}", where=where, number=number)
+            )
         if headers is None:
             headers = list(row[:width])
         else:
             body.append((number, list(row[:width])))
     if headers is None:
-        raise UnreadableSheet(f"{path}: the sheet is empty")
+        raise UnreadableSheet(said("import.sheet-empty", path=path))
     return headers, body
 
 
@@ -233,7 +264,7 @@ def _decode(path: Path) -> tuple[str, str]:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise UnreadableSheet(f'{path}: not text in UTF-8, UTF-16 or GB18030/GBK; save it as "CSV UTF-8"')
+    raise UnreadableSheet(said("import.sheet-encoding", path=path))
 
 
 def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Generator[tuple[int, list[str]], None, None]:
@@ -265,9 +296,10 @@ def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Generator[tuple[int
                 start = end + 1
                 spans = _quotes(lines, start, delimiter)
                 if done and spans and spans[-1][1] is None:
-                    raise UnreadableSheet(f"{path}: line {spans[-1][0]}: a quote opened here is never closed") from None
+                    raise UnreadableSheet(said("import.csv-unclosed-quote", path=path, line=spans[-1][0])) from None
                 raise UnreadableSheet(
-                    _swallowed(path, lines, start, delimiter, width, True) or f"{path}: line {reader.line_num}: {error}"
+                    _swallowed(path, lines, start, delimiter, width, True)
+                    or said("import.csv-error", path=path, line=reader.line_num, error=error)
                 ) from None
             start, end = end + 1, reader.line_num
             used = _used(cells)
@@ -281,13 +313,25 @@ def _csv_rows(path: Path, text: str, limits: SheetLimits) -> Generator[tuple[int
                     raise UnreadableSheet(problem)
                 if wrong:
                     raise UnreadableSheet(
-                        f"{path}: line {start} has {used if used > width else len(cells)} cells, the header has {width}"
+                        said(
+                            "import.csv-cell-count",
+                            path=path,
+                            line=start,
+                            cells=used if used > width else len(cells),
+                            header=width,
+                        )
                     )
             for column, cell in enumerate(cells, 1):
                 if len(cell) > limits.max_cell_chars:
                     raise UnreadableSheet(
-                        f"{path}: line {start}, column {column}: a cell of {len(cell):,} characters, "
-                        f"more than the {limits.max_cell_chars:,} a spreadsheet cell holds"
+                        said(
+                            "import.csv-cell-too-long",
+                            path=path,
+                            line=start,
+                            column=column,
+                            length=f"{len(cell):,}",
+                            max=f"{limits.max_cell_chars:,}",
+                        )
                     )
             yield start, cells
     finally:
@@ -316,7 +360,7 @@ def _quotes(lines: list[str], first: int, delimiter: str) -> list[tuple[int, int
     return spans
 
 
-def _swallowed(path: Path, lines: list[str], first: int, delimiter: str, width: int | None, wrong: bool) -> str | None:
+def _swallowed(path: Path, lines: list[str], first: int, delimiter: str, width: int | None, wrong: bool) -> Said | None:
     """The classic broken export: a stray quote makes the following rows one cell. It shows as a quoted cell
     whose continued lines each have the delimiters of a whole row. A genuine multi-line note has none, or
     (in the first column) a single continued line in a row that is otherwise right."""
@@ -327,10 +371,7 @@ def _swallowed(path: Path, lines: list[str], first: int, delimiter: str, width: 
             continue
         continued = lines[opened + 1 - first : closed + 1 - first]
         if (wrong or len(continued) > 1) and all(line.count(delimiter) >= width - 1 for line in continued):
-            return (
-                f"{path}: line {opened}: a quote opened here closes only at line {closed}, "
-                f"reading lines {opened + 1}-{closed} (which look like rows of their own) into one cell"
-            )
+            return said("import.csv-swallowed", path=path, line=opened, closed=closed, next=opened + 1)
     return None
 
 
@@ -351,18 +392,21 @@ def _open_zip(path: Path, limits: SheetLimits) -> zipfile.ZipFile:
         None,
     )
     if total > limits.max_uncompressed_bytes:
-        problem = (
-            f"its members would unpack to {total:,} bytes, "
-            f"more than the {limits.max_uncompressed_bytes:,} allowed (a zip bomb?)"
-        )
+        problem = said("import.zip-too-large", path=path, total=f"{total:,}", max=f"{limits.max_uncompressed_bytes:,}")
     elif bomb:
-        problem = f"{bomb.filename} would unpack to {bomb.file_size:,} bytes from {bomb.compress_size:,} (a zip bomb?)"
+        problem = said(
+            "import.zip-bomb",
+            path=path,
+            member=bomb.filename,
+            size=f"{bomb.file_size:,}",
+            compressed=f"{bomb.compress_size:,}",
+        )
     elif len({member.filename for member in members}) < len(members):
-        problem = "two members have the same name"  # which one would a reader take?
+        problem = said("import.zip-same-name", path=path)  # which one would a reader take?
     else:
         return archive
     archive.close()
-    raise UnreadableSheet(f"{path}: refused: {problem}")
+    raise UnreadableSheet(problem)
 
 
 def _xlsx_rows(path: Path, limits: SheetLimits) -> Generator[tuple[int, tuple[Any, ...]], None, None]:
@@ -373,7 +417,7 @@ def _xlsx_rows(path: Path, limits: SheetLimits) -> Generator[tuple[int, tuple[An
         book = load_workbook(handle, read_only=True, data_only=True)
         try:
             if not book.worksheets:
-                raise UnreadableSheet(f"{path}: the workbook has no worksheet")
+                raise UnreadableSheet(said("import.sheet-no-worksheet", path=path))
             sheet = book.worksheets[0]
             sheet.reset_dimensions()  # the declared <dimension> would pad every row to it
             # from A1 explicitly: otherwise openpyxl starts at the dimension's top left and skips what is before
@@ -394,7 +438,7 @@ def _calamine_rows(path: Path, fmt: str, limits: SheetLimits) -> Generator[tuple
         kinds = [sheet.typ for sheet in book.sheets_metadata]
         index = kinds.index(SheetTypeEnum.WorkSheet) if SheetTypeEnum.WorkSheet in kinds else None
         if index is None:
-            raise UnreadableSheet(f"{path}: the workbook has no worksheet")
+            raise UnreadableSheet(said("import.sheet-no-worksheet", path=path))
         sheet = book.get_sheet_by_index(index)
         if sheet.start:  # None for an empty sheet, where iter_rows() panics
             # iter_rows() yields the empty rows above the used area too, but starts the rows at its left edge
@@ -409,8 +453,16 @@ def _refuse_area(path: Path, sheet: str, rows: int, columns: int, limits: SheetL
     """calamine would hold `rows` x `columns` cells for this sheet."""
     if rows > limits.max_rows or columns > limits.max_columns or rows * columns > limits.max_cells:
         raise UnreadableSheet(
-            f"{path}: sheet {sheet} spans {rows:,} rows x {columns:,} columns, more than allowed "
-            f"({limits.max_rows:,} rows, {limits.max_columns:,} columns, {limits.max_cells:,} cells)"
+            said(
+                "import.sheet-area-too-large",
+                path=path,
+                sheet=sheet,
+                rows=f"{rows:,}",
+                columns=f"{columns:,}",
+                max_rows=f"{limits.max_rows:,}",
+                max_columns=f"{limits.max_columns:,}",
+                max_cells=f"{limits.max_cells:,}",
+            )
         )
 
 
@@ -615,7 +667,7 @@ def _check_xls(path: Path, limits: SheetLimits) -> None:
                 count += last - column + 1 if last >= column else 1
                 if count > limits.max_cells:  # calamine lists them all before it places them
                     raise UnreadableSheet(
-                        f"{path}: sheet {number} has more than the {limits.max_cells:,} cells allowed"
+                        said("import.sheet-cells-in-sheet", path=path, sheet=number, max=f"{limits.max_cells:,}")
                     )
                 if kind == 0x00FD and len(data) >= 10:  # LabelSst: a shared string, copied into the cell
                     index = struct.unpack_from("<I", data, 6)[0]
@@ -640,8 +692,7 @@ def _refuse_text(path: Path, characters: int, limits: SheetLimits) -> None:
     unpacked size of a zip, at 4 bytes a character (the most UTF-8 takes)."""
     if 4 * characters > limits.max_uncompressed_bytes:
         raise UnreadableSheet(
-            f"{path}: its cells would hold more than {limits.max_uncompressed_bytes // 4:,} "
-            "characters of text (one text repeated into many cells?)"
+            said("import.sheet-too-much-text", path=path, max=f"{limits.max_uncompressed_bytes // 4:,}")
         )
 
 
