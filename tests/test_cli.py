@@ -146,6 +146,8 @@ COMMANDS = [
     "fmt",
     "export",
     "pages",
+    "sites",
+    "serve-config",
     "order",
     "case",
     "date",

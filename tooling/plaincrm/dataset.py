@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .access import cannot_read_own
 from .cache import CheckCache, content_digest, file_digest
 from .gcpause import gc_paused
 from .loading import compose, decode_record, node_position, read_bounded, real_prefix
@@ -38,6 +39,11 @@ class Team:
     members: dict[str, Any]  # handle -> TeamMember model (or the raw mapping when invalid)
     problems: list[Problem]
     digest: str = ""  # hash of the bytes judged, the cache key ("" when they could not be read)
+
+
+def _unread(project: Project) -> set[str]:
+    """Members who read no customer; the team file is read for it even when the cache answers the rest."""
+    return cannot_read_own(project.settings.audiences, load_team(project).members)
 
 
 def load_team(project: Project) -> Team:
@@ -134,8 +140,13 @@ class _Locator:
         return Problem.of(file, line, col, format_field_path(where), message, code)
 
 
-def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set[str]) -> list[Problem]:
+def cross_check(
+    project: Project, checks: Iterable[FileCheck], team_handles: set[str], unread: Iterable[str] = ()
+) -> list[Problem]:
+    """The rules across records; `unread`: members who read no customer (`access.cannot_read_own`),
+    so owning one would let them edit what they cannot read."""
     checks = list(checks)
+    unread = set(unread)
     locate = _Locator(project)
     problems: list[Problem] = []
     by_id: dict[str, FileCheck] = {}
@@ -163,6 +174,15 @@ def cross_check(project: Project, checks: Iterable[FileCheck], team_handles: set
                         where,
                         said("record.unknown-member", value=repr(value), team_file=project.layout.team_file),
                         "record.unknown-member",
+                    )
+                )
+            elif target == "member" and where == ("owner",) and value in unread:
+                problems.append(
+                    locate.problem(
+                        check.file,
+                        where,
+                        said("record.owner-cannot-read", value=repr(value)),
+                        "record.owner-cannot-read",
                     )
                 )
             elif target == "customer":
@@ -232,7 +252,7 @@ def _check_project(project: Project, *, only: list[Path] | None, jobs: int | Non
     problems = list(team_problems)
     for check in checks:
         problems.extend(check.problems)
-    problems.extend(cross_check(project, checks, handles))
+    problems.extend(cross_check(project, checks, handles, _unread(project)))
     wanted = {project.relative(p) for p in only or ()}
     if only is not None and "" not in wanted:  # "" is the repository itself: everything
         problems = [p for p in problems if any(p.file == w or p.file.startswith(w.rstrip("/") + "/") for w in wanted)]
@@ -307,7 +327,9 @@ def load_dataset(
     problems = list(team.problems)
     for check in checks:
         problems.extend(check.problems)
-    problems.extend(cross_check(project, checks, set(team.members)))
+    problems.extend(
+        cross_check(project, checks, set(team.members), cannot_read_own(project.settings.audiences, team.members))
+    )
     if problems:
         raise ProblemError(sorted(problems))
     from .modelkit import MERGED_FIELD

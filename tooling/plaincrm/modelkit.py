@@ -186,6 +186,35 @@ class TierRules(BaseModel):
         return {**cls.model_fields["cadence_days"].default, **given}
 
 
+class AudienceRule(BaseModel):
+    """What a member of one role reads on the site (field guides 002 and 004: a salesperson sees the
+    customers they are responsible for, a manager all of them). One site is built per member."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customers: Literal["all", "own", "own+team"] = Field(
+        default="own", description="all customers, the member's own, or those of their sub-team (team.yaml group)"
+    )
+    reports: Literal["full", "aggregates", "none"] = Field(
+        default="aggregates",
+        description="full: the reports over the customers they see, with names; aggregates: the whole team's "
+        "counts and shares, without a customer named; none: no reports",
+    )
+    hidden_fields: list[str] = Field(
+        default=[],
+        description="fields not shown at all, as dotted paths (contacts.email); every other contact detail is "
+        "shown masked, as on every site",
+    )
+
+
+DEFAULT_AUDIENCES = {
+    "sales": AudienceRule(customers="own", reports="aggregates"),
+    "service": AudienceRule(customers="all", reports="full"),
+    "manager": AudienceRule(customers="all", reports="full"),
+    "admin": AudienceRule(customers="all", reports="full"),
+}
+
+
 class Settings(BaseModel):
     """Project settings kept beside the models (schema/settings.yaml)."""
 
@@ -212,13 +241,41 @@ class Settings(BaseModel):
         default=[],
         description="further fields readers see masked (first character, then ***), as dotted paths: contacts.im",
     )
+    alarm_minutes_before: int = Field(
+        default=900,
+        ge=-1439,
+        le=40320,
+        description="when the calendar feeds' alarms go off, in minutes before the start (00:00) of a reminder's "
+        "all-day event: 900 = 09:00 the day before, 0 = midnight, -540 = 09:00 on the day (at most 28 days before)",
+    )
     tiers: TierRules = TierRules()
+    audiences: dict[str, AudienceRule] = Field(
+        default=DEFAULT_AUDIENCES,
+        description="per role (schema/options.yaml `role`), what its members read on their own site "
+        "(crm pages --audience, make sites); a role named replaces its default, one with no rule here or "
+        "in the defaults reads nothing",
+    )
+
+    @field_validator("audiences", mode="after")
+    @classmethod
+    def _other_roles_keep_their_rule(cls, given: dict[str, AudienceRule]) -> dict[str, AudienceRule]:
+        return {**DEFAULT_AUDIENCES, **given}
 
     @classmethod
     def from_yaml(cls, path: Path) -> Settings:
         if not path.exists():
             return cls()
-        return cls.model_validate(yaml.safe_load(layout.read_schema_text(path)) or {})
+        from pydantic import ValidationError
+
+        try:
+            return cls.model_validate(yaml.safe_load(layout.read_schema_text(path)) or {})
+        except ValidationError as error:  # said like a record's problem: where, then what
+            first = error.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"])
+            more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+            raise SchemaConfigError(f"{path}: {where}: {first['msg']}{more}") from None
+        except yaml.YAMLError as error:
+            raise SchemaConfigError(f"{path}: not readable YAML: {error}") from None
 
     def _template_parts(self) -> list[tuple[str, str | None, str]]:
         parts = []

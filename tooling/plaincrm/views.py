@@ -36,6 +36,9 @@ class Views:
     referrals: dict[str, list[str]]  # id -> customers it referred
     branches: dict[str, list[str]]  # id -> its branches (customers naming it as parent)
     history: History | None = None  # the audit trail from git, when read
+    audience: Any = None  # an `audience.Audience` when these are one reader's share (`audience.restrict`)
+    whole: Views | None = None  # then: the whole team's views (for aggregate reports)
+    outside: dict[str, frozenset[str]] = field(default_factory=dict)  # id -> relation fields naming a customer outside
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, name: str, make: Callable[[], Any]) -> Any:

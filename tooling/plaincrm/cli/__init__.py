@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import checks, customer, reading, records
+from . import checks, customer, reading, records, serving
 from .common import EXIT_OK, EXIT_USAGE, ROOT_HELP, parents
 
 COMMANDS = (
@@ -33,6 +33,8 @@ COMMANDS = (
     checks.add_fmt,
     reading.add_export,
     reading.add_pages,
+    reading.add_sites,
+    serving.add_serve_config,
 )
 
 

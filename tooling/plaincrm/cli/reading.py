@@ -303,6 +303,7 @@ def add_export(sub, parents: Parents) -> None:
 
 
 def cmd_pages(args) -> int:
+    from ..audience import UnknownAudience
     from ..history.gitlog import GitError
     from ..problems import ProblemError
     from ..site.build import build_for_site
@@ -320,9 +321,10 @@ def cmd_pages(args) -> int:
             directory_urls=args.directory_urls,
             as_of=args.as_of,
             trust_revision=args.trust_revision,
+            audience=args.audience,
         )
-    except GitError as error:
-        print(f"crm pages: {error}", file=sys.stderr)
+    except (GitError, UnknownAudience) as error:
+        print(f"crm pages: {terminal_safe(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except ProblemError as error:
         print(render(error.problems), file=sys.stderr)
@@ -352,6 +354,11 @@ def add_pages(sub, parents: Parents) -> None:
     p.add_argument("--branch", default="main", help="branch for edit links (default: main)")
     p.add_argument("--directory-urls", action="store_true", help="link pages as folder/ instead of page.html")
     p.add_argument("--unmasked", action="store_true", help="do not mask phone numbers and e-mail addresses")
+    p.add_argument(
+        "--audience",
+        metavar="HANDLE|all",
+        help="only what this team member may read (schema/settings.yaml audiences), or all for every customer",
+    )
     p.add_argument("--as-of", metavar="DATE|REV", help="the records as they were on a date or at a tag (as crm report)")
     p.add_argument(
         "--trust-revision",
@@ -359,3 +366,50 @@ def add_pages(sub, parents: Parents) -> None:
         help="read the --as-of records with that revision's own schema (this runs the Python in its schema/)",
     )
     p.set_defaults(func=cmd_pages)
+
+
+def cmd_sites(args) -> int:
+    import logging
+
+    from mkdocs.exceptions import MkDocsException
+
+    from ..audience import UnknownAudience
+    from ..site.sites import build_sites
+
+    handler = logging.StreamHandler(
+        sys.stderr
+    )  # MkDocs says what went wrong through its logger, as `mkdocs build` shows it
+    handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+    logging.getLogger("mkdocs").addHandler(handler)
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    project = _project(args)
+    config = Path(args.config) if args.config else project.root / "mkdocs.yml"
+    if not config.is_file():
+        print(f"crm sites: no MkDocs configuration at {terminal_safe(str(config))}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        timings = build_sites(config, Path(args.out_dir), args.audience or None)
+    except (ValueError, UnknownAudience) as error:
+        print(f"crm sites: {terminal_safe(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except MkDocsException as error:
+        print(f"crm sites: {terminal_safe(str(error))}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    for name, seconds in timings:
+        print(f"{terminal_safe(name)}: {terminal_safe(str(Path(args.out_dir) / name))} ({seconds:.1f} s)")
+    return EXIT_OK
+
+
+def add_sites(sub, parents: Parents) -> None:
+    p = sub.add_parser(
+        "sites",
+        parents=[parents.root],
+        help="build one site per reader (schema/settings.yaml audiences) into OUT_DIR/<handle>/ and OUT_DIR/all/",
+        description="Each member whose role reads customers gets a site with only what they may read; all is "
+        "every customer. The records are loaded and checked once. Serve OUT_DIR behind a login that sends each "
+        "person to their own folder: crm serve-config nginx, and the admin guide's deployment chapter.",
+    )
+    p.add_argument("out_dir", help="folder of the sites (each site is replaced whole when built again)")
+    p.add_argument("--config", help="the MkDocs configuration (default: mkdocs.yml in the repository)")
+    p.add_argument("--audience", action="append", metavar="HANDLE|all", help="only this reader's site (repeatable)")
+    p.set_defaults(func=cmd_sites)

@@ -21,6 +21,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "overdue": ("Overdue follow-ups", "逾期未跟进"),
     "newest": ("Newest customers", "最新客户"),
     "none": ("None.", "无。"),
+    "another_team_customer": ("another team's customer", "其他团队的客户"),
+    "aggregates_only": (
+        "Figures for the whole team; no customer is named here.",
+        "以下为全团队的统计数字，不列出具体客户。",
+    ),
+    "no_reports": ("This site has no reports.", "本站点不提供分析报表。"),
     "name": ("Name", "名称"),
     "id": ("Id", "编号"),
     "tier": ("Maintenance tier", "维护分层"),
@@ -155,6 +161,58 @@ TEXT: dict[str, tuple[str, str]] = {
     "remind.follow_up": ("follow-up, {tier}", "跟进回访，{tier}"),
     "remind.overdue": ("OVERDUE", "已逾期"),
     "remind.nothing": ("nothing due", "没有到期事项"),
+    # crm remind-issues: one issue per owner on the git host (Markdown: these words are trusted, record text is not)
+    "notify.title": ("Follow-ups due: {handle}", "跟进提醒：{handle}"),
+    "notify.intro": (
+        "Reminders for {name} from the customer records. This issue is updated every morning, "
+        "edited in place, and closed when nothing is due.",
+        "{name} 的跟进提醒，来自客户记录。本 Issue 每天早上原地更新，没有到期事项时自动关闭。",
+    ),
+    "notify.nothing": ("Nothing is due. This issue reopens when something is.", "目前没有到期事项；有新的事项时本 Issue 会重新打开。"),
+    "notify.overdue": ("Overdue ({n})", "已逾期（{n}）"),
+    "notify.due": ("Due within a week ({n})", "一周内到期（{n}）"),
+    "notify.dates": ("Key dates in the next 30 days ({n})", "未来30天的关键节点（{n}）"),
+    "notify.more": ("… and {n} more, the most urgent listed first", "……另有 {n} 项（以上按紧急程度排列）"),
+    "notify.owner_page": ("All of them on your page", "全部事项见个人页面"),
+    "notify.calendar": ("calendar feed (.ics)", "日历订阅（.ics）"),
+    "notify.hint": (
+        "Done? Record it (`crm step done ID`, `crm log ID …` or the issue form *Log an interaction*); "
+        "this list follows the records the next morning.",
+        "已完成？请记录下来（`crm step done 编号`、`crm log 编号 …` 或 Issue 表单「记录互动」），"
+        "本列表次日早上随记录更新。",
+    ),
+    "notify.news": (
+        "New since the last update: {overdue} overdue, {due} due within a week, {dates} key dates.",
+        "自上次更新以来新增：逾期 {overdue} 项，一周内到期 {due} 项，关键节点 {dates} 项。",
+    ),
+    "notify.create": ("create an issue for {handle}, assigned to {login}", "为 {handle} 新建 Issue，指派给 {login}"),
+    "notify.update": ("update #{number} for {handle}", "更新 {handle} 的 #{number}"),
+    "notify.reopen": ("reopen #{number} for {handle}", "重新打开 {handle} 的 #{number}"),
+    "notify.assign": ("assign #{number} to {login}", "将 #{number} 指派给 {login}"),
+    "notify.comment": ("comment on #{number}: {news} new", "在 #{number} 下评论：新增 {news} 项"),
+    "notify.close": ("close #{number} ({handle}: nothing due)", "关闭 #{number}（{handle}：没有到期事项）"),
+    "notify.keep": ("#{number} for {handle} is up to date", "{handle} 的 #{number} 已是最新"),
+    "notify.would": ("would ", "将"),
+    "notify.no_login": (
+        "no git host login in the team file for {handles}: no issue for them (crm remind --owner HANDLE)",
+        "团队文件中没有 {handles} 的代码托管账号：不为其建 Issue（可用 crm remind --owner 账号 查看）",
+    ),
+    "notify.bad_handle": (
+        "handle {handle} cannot name an issue (letters, digits, . _ - only): no issue",
+        "账号 {handle} 不能用于标记 Issue（只能包含字母、数字和 . _ -）：不为其建 Issue",
+    ),
+    "notify.no_gh": (
+        "the gh command is not installed or not on PATH (https://cli.github.com)",
+        "未安装 gh 命令或不在 PATH 中（https://cli.github.com）",
+    ),
+    "notify.gh_failed": ("gh {command} failed: {error}", "gh {command} 失败：{error}"),
+    "notify.gh_unreadable": ("gh issue list answered what is not a list of issues: {error}", "gh issue list 的输出不是 Issue 列表：{error}"),
+    "notify.bad_site_url": (
+        "--site-url must be an http(s) address without spaces, quotes or brackets: {url}",
+        "--site-url 必须是不含空格、引号或括号的 http(s) 地址：{url}",
+    ),
+    "notify.failed": ("{n} action(s) failed", "{n} 项操作失败"),
+    "notify.summary": ("{changed} issue(s) changed, {kept} up to date", "变更 {changed} 个 Issue，{kept} 个已是最新"),
     # crm history
     "history.none": ("no history for {id}", "{id} 没有变更记录"),
     "history.no_record": ("no record {id}", "没有客户 {id}"),

@@ -17,10 +17,11 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
+from ..audience import UnknownAudience
 from ..history.gitlog import GitError
 from ..problems import ProblemError, render
 from .build import build_for_site
-from .theme_pages import ServedPages, ThemePages, bytecode_cache, language_versions
+from .theme_pages import LinkedPages, ServedPages, ThemePages, bytecode_cache, language_versions
 
 log = logging.getLogger("mkdocs.plugins.plaincrm")
 
@@ -33,6 +34,9 @@ class PlaincrmConfig(Config):
     as_of = c.Type(str, default="")  # build from the records as they were: a date or a tag (default: $PLAINCRM_AS_OF)
     trust_revision = c.Type(bool, default=False)  # read them with that revision's own schema (its Python runs)
     history = c.Type(bool, default=True)  # each record's history and the recent changes, read from git
+    audience = c.Type(
+        str, default=""
+    )  # a member's handle or "all": only what they may read (default: $PLAINCRM_AUDIENCE)
 
 
 class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
@@ -79,12 +83,16 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
                 history=self.config.history,
                 as_of=as_of,
                 trust_revision=self.config.trust_revision,
+                audience=self.config.audience or os.environ.get("PLAINCRM_AUDIENCE") or None,
+                shared=getattr(self, "shared", None),  # set by `sites.build_sites`: one load for every audience
                 memo=self.memo if serving else None,
                 carry_before=getattr(self, "site", None) and self.site.carry if serving else None,
                 bytecode_cache=self.bytecode,
             )
         except GitError as error:
             raise PluginError(f"plaincrm: as_of {as_of}: {error}") from None
+        except UnknownAudience as error:
+            raise PluginError(f"plaincrm: audience: {error}") from None
         except ProblemError as error:
             raise PluginError(
                 f"plaincrm: {len(error.problems)} problem(s) in the records; nothing was built:\n"
@@ -126,7 +134,9 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
     def on_post_build(self, config):
         started = time.perf_counter()
         served = self.served if getattr(self, "serving", False) else None
-        self.pages.write_customer_pages(config, served, self.project.root)
+        shared = getattr(self, "shared", None)  # crm sites: pages shared between the audiences' sites
+        linked = shared.setdefault("linked", LinkedPages()) if shared is not None else None
+        self.pages.write_customer_pages(config, served, self.project.root, linked)
         log.info(
             f"plaincrm: {len(self.site.customer_ids)} customer pages written in {time.perf_counter() - started:.2f} s"
         )

@@ -28,6 +28,7 @@ from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
+from ..audience import reports_for, shown_members
 from ..calendar_feed import feeds
 from ..contract import get
 from ..escaping import BIDI_CONTROL, FORMULA_START, bidi_balanced
@@ -37,7 +38,7 @@ from ..history.audit import Entry
 from ..history.changes import ChangeWords
 from ..modelkit import OptionRef, marker
 from ..reminders import IDLE_DAYS, Agenda, Reminder, agenda, idle_customers, pending
-from ..reports import CUSTOMER, CUSTOMERS, NAME, Report, Table, Wording, all_reports
+from ..reports import CUSTOMER, CUSTOMERS, NAME, Report, Table, Wording
 from ..segments import SEGMENT_FIELDS, segment_fields
 from ..show import RecordText
 from ..timeline import timeline
@@ -315,7 +316,8 @@ class SiteBuilder:
             return None
         team = self.views.dataset.team
         record_id = next_free_id(self.project, self.options.today)
-        owner = next(iter(team), "owner")
+        reader = self.views.audience.name if self.views.audience is not None else None
+        owner = reader if reader in team else next(iter(team), "owner")  # a reader's new customer is theirs
         template = new_record_text(  # the empty lists show an editor where contacts and interactions go
             self.project,
             record_id,
@@ -350,7 +352,7 @@ class SiteBuilder:
         pages = [self.home(), self.customer_index(), self.segments_overview(), self.owners_overview()]
         pages += [self.segment_page(name, value) for name in SEGMENT_FIELDS for value in self.views.groups[name]]
         report_pages, files = self.reports_and_feeds()
-        pages += [self.owner_page(handle) for handle in self.views.dataset.team] + report_pages
+        pages += [self.owner_page(handle) for handle in shown_members(self.views)] + report_pages
         changes, files[CHANGES_FEED] = self.recent_changes()
         pages.append(changes)
         files.update(
@@ -377,7 +379,7 @@ class SiteBuilder:
     def reports_and_feeds(self) -> tuple[list[Page], dict[str, bytes | Deferred]]:
         """The report pages with their CSV and XLSX downloads, and the calendar feeds.
         Workbooks are made in the background (see `background`) and may still be in the making."""
-        reports = all_reports(self.views)
+        reports = reports_for(self.views)
         wording = self.wording()
         names = sorted((handle, member.name) for handle, member in self.views.dataset.team.items())
         background = Background()
@@ -510,9 +512,10 @@ class SiteBuilder:
         }
 
     def owners_overview(self) -> Page:
+        team = self.views.dataset.team
         members = [
-            (owner_src(h), m.name, h, len(self.views.groups["owner"].get(h, [])))
-            for h, m in self.views.dataset.team.items()
+            (owner_src(h), team[h].name, h, len(self.views.groups["owner"].get(h, [])))
+            for h in shown_members(self.views)
         ]
         src = "owners/index.md"
         return Page(src, text("owners", self.lang), self.render("owners.html", src, members=members))
@@ -698,10 +701,16 @@ class SiteBuilder:
             return [(customer_src(i), customers[i].model.name) for i in ids if i in customers]
 
         model = view.model
+        outside = self.views.outside.get(view.id, frozenset())
+        elsewhere = [(None, text("another_team_customer", self.lang))]  # neither name nor link
+
+        def one(name: str) -> list:
+            return elsewhere if name in outside else refs([get(model, name)] if get(model, name) else [])
+
         out = [
-            ("referred_by", refs([get(model, "referred_by")] if get(model, "referred_by") else [])),
+            ("referred_by", one("referred_by")),
             ("referred", refs(self.views.referrals.get(view.id, []))),
-            ("head_office", refs([get(model, "parent")] if get(model, "parent") else [])),
+            ("head_office", one("parent")),
             ("branches", refs(self.views.branches.get(view.id, []))),
         ]
         return [(text(key, self.lang), items) for key, items in out if items]
@@ -722,8 +731,19 @@ class SiteBuilder:
         return Page(
             src,
             text("reports", self.lang),
-            self.render("reports.html", src, items=items, today=self.wording().cell("", self.options.today)),
+            self.render(
+                "reports.html",
+                src,
+                items=items,
+                today=self.wording().cell("", self.options.today),
+                note=self.reports_note() or ("" if items else "no_reports"),
+            ),
         )
+
+    def reports_note(self) -> str:
+        """What the reports of an aggregates-only audience say above them (an i18n key, or "")."""
+        audience = self.views.audience
+        return "aggregates_only" if audience is not None and audience.rule.reports == "aggregates" else ""
 
     def wording(self) -> Wording:
         return Wording.of(self.views, self.lang, lambda key, default: text(key, self.lang, default))
@@ -749,6 +769,7 @@ class SiteBuilder:
             today=wording.cell("", self.options.today),
             csv=report_file(report.name, "csv"),
             xlsx=report_file(report.name, "xlsx"),
+            note=self.reports_note(),
         )
         return Page(src, title, html)
 
@@ -810,7 +831,8 @@ class SiteBuilder:
         every = pending(self.views)
         labels = self.reminder_labels()
         paths: dict[str, tuple[str, str | None]] = {TEAM_CALENDAR: ("plaincrm", None)}
-        paths.update({calendar_src(h): (f"plaincrm · {m.name}", h) for h, m in self.views.dataset.team.items()})
+        team = self.views.dataset.team
+        paths.update({calendar_src(h): (f"plaincrm · {team[h].name}", h) for h in shown_members(self.views)})
         made = background.run(len(every), feeds, every, self.options.today, EventText(labels), paths)
         return {path: made.part(path) for path in paths}
 

@@ -96,6 +96,38 @@ class ServedPages:
         log.info(f"plaincrm: {len(todo)} of {len(keys)} customer pages changed")
 
 
+class LinkedPages:
+    """What `crm sites` keeps between the audiences' builds: each customer page written and what it
+    showed. A reader's page that shows the same as one an earlier site wrote (most of a salesperson's
+    pages are the all site's) is hard-linked to it instead of rendered again. The folders must stay
+    where they are until every site is built (`sites.build_sites` swaps them in at the end)."""
+
+    def __init__(self) -> None:
+        self.written: dict[str, tuple[tuple, Path]] = {}  # customer id -> (page key, file written)
+        self.shell_parts: list | None = None
+
+    def write(self, site, parts: list, site_dir: Path, directory_urls: bool) -> int:
+        """Write every customer page of `site`; returns how many were rendered (not linked)."""
+        if self.shell_parts != parts:  # another frame (theme, navigation): nothing can be shared
+            self.written, self.shell_parts = {}, parts
+        todo = []
+        for cid in site.customer_ids:
+            key = site.customer_key(cid)
+            target = site_dir / url_file(page_url(customer_src(cid), directory_urls))
+            before = self.written.get(cid)
+            if before is not None and before[0] == key:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(before[1], target)
+                    continue
+                except OSError:
+                    pass
+            todo.append(cid)
+            self.written[cid] = (key, target)
+        _CustomerPages(site, parts, site_dir, directory_urls).write(todo)
+        return len(todo)
+
+
 def language_versions(files, config, lang: str):
     """Each hand-written page in the build's language: `guide.zh.md` is served as `guide.md` (same URL,
     nav entry and links) in a zh build; no other language's version is published."""
@@ -183,15 +215,21 @@ class ThemePages:
             self.shell = output
         return output
 
-    def write_customer_pages(self, config, served: ServedPages | None, root: Path) -> None:
+    def write_customer_pages(
+        self, config, served: ServedPages | None, root: Path, linked: LinkedPages | None = None
+    ) -> None:
         """Every customer page into the site folder (under `mkdocs serve`, only the changed ones, via
-        `served`), and the background files."""
+        `served`; for several audiences, those an earlier site showed the same linked, via `linked`),
+        and the background files."""
         site_dir = Path(config.site_dir)
         shell_url = page_url(SHELL_SRC, self.directory_urls)
         (site_dir / url_file(shell_url)).unlink(missing_ok=True)
         parts = _split_shell(self.shell, shell_url)
         if served is not None:
             served.write(self.site, root, parts, site_dir, self.directory_urls)
+        elif linked is not None:
+            rendered = linked.write(self.site, parts, site_dir, self.directory_urls)
+            log.info(f"plaincrm: {rendered} of {len(self.site.customer_ids)} customer pages rendered, the rest linked")
         else:
             _CustomerPages(self.site, parts, site_dir, self.directory_urls).write(self.site.customer_ids)
         for src, data in self.site.files.items():  # made in the background meanwhile (XLSX)

@@ -236,12 +236,15 @@ class RecordGate:
     references to team members and other customers. Built once for many records (an import)."""
 
     def __init__(self, project: Project):
+        from ..access import cannot_read_own
         from ..dataset import load_team
         from ..validation import RecordChecker
 
         self.project = project
         self.checker = RecordChecker(project)
-        self.handles = set(load_team(project).members)
+        members = load_team(project).members
+        self.handles = set(members)
+        self.unread = cannot_read_own(project.settings.audiences, members)  # an owner must read what they edit
         self.ids = {p.stem: project.relative(p) for p in project.customer_files()}
 
     def problems(self, path: Path, text: str) -> list[Problem]:
@@ -267,7 +270,7 @@ class RecordGate:
         # the records it names stand in for all the others: ids are file names, checked by their own files
         named = {value for _, target, value in check.references if target == "customer"}
         others = [FileCheck(self.ids[i], [], id=i) for i in named if i in self.ids and self.ids[i] != file]
-        found = cross_check(self.project, [*others, check], self.handles)
+        found = cross_check(self.project, [*others, check], self.handles, self.unread)
         return sorted(check.problems + [p for p in found if p.file == file])
 
 
