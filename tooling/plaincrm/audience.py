@@ -62,11 +62,15 @@ class Redactor:
     names are in it too, so that a visible name containing a hidden one (a branch named after its
     head office) is matched whole and kept."""
 
-    def __init__(self, hidden: Iterable[str], kept: Iterable[str], placeholder: str):
+    def __init__(self, hidden: Iterable[str], kept: Iterable[str], placeholder: str, pattern: re.Pattern | None = None):
+        """`pattern`, when given, must match every word of `hidden` and `kept` (`names_pattern`): one
+        pattern serves every audience of a build, only the hidden words differ."""
         self.hidden = {w for w in hidden if len(w) >= 2}
-        words = self.hidden | {w for w in kept if len(w) >= 2}
         self.placeholder = placeholder
-        self.pattern = re.compile(_trie_pattern(words)) if self.hidden else None
+        if not self.hidden:
+            self.pattern = None
+        else:
+            self.pattern = pattern or re.compile(_trie_pattern(self.hidden | {w for w in kept if len(w) >= 2}))
 
     def text(self, value: str) -> str:
         if self.pattern is None:
@@ -120,6 +124,12 @@ def _trie_pattern(words: Iterable[str]) -> str:
     return "|".join(parts) or "(?!)"
 
 
+def names_pattern(views: Views) -> re.Pattern:
+    """Every customer's id and name (two characters or more) as one pattern, made once per build."""
+    words = {w for cid, v in views.customers.items() for w in (cid, v.model.name) if len(w) >= 2}
+    return re.compile(_trie_pattern(words))
+
+
 def restrict(views: Views, audience: Audience, placeholder: str) -> Views:
     """The views as `audience` reads them; `placeholder` stands for a customer outside it, in the
     site's language."""
@@ -129,8 +139,9 @@ def restrict(views: Views, audience: Audience, placeholder: str) -> Views:
     visible = {cid for cid, view in views.customers.items() if sees(audience.owners, view.model)}
     redactor = Redactor(
         (w for cid, v in views.customers.items() if cid not in visible for w in (cid, v.model.name)),
-        (w for cid in visible for w in (cid, views.customers[cid].model.name)),
+        (),
         placeholder,
+        views.memo("names_pattern", lambda: names_pattern(views)),
     )
     hidden_paths = [tuple(path.split(".")) for path in audience.rule.hidden_fields]
     customers: dict[str, CustomerView] = {}

@@ -142,10 +142,12 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         )
 
     def on_shutdown(self):
-        """Python's exit would otherwise spend seconds collecting the 10,000-customer heap."""
+        """Python's exit would otherwise spend seconds collecting the 10,000-customer heap. Not when
+        `crm sites` builds the next audience in this process: what this build left must be freed."""
         import gc
 
-        gc.freeze()
+        if getattr(self, "shared", None) is None:
+            gc.freeze()
 
     def on_serve(self, server, config, builder):
         for path in (self.project.customers_dir, self.project.team_file, self.project.schema_dir):
