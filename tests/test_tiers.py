@@ -12,9 +12,9 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from plaincrm.facts import customer_facts
+from plaincrm.layout import SchemaConfigError
 from plaincrm.modelkit import Settings, TierRules
 from plaincrm.segments import assign_tier, freshness, top_share_threshold
 
@@ -323,10 +323,14 @@ def test_a_teams_tiers_setting_moves_every_boundary(tmp_path):
 
 def test_an_unknown_or_mistyped_tiers_setting_is_refused(tmp_path):
     path = tmp_path / "settings.yaml"
-    for text in ("tiers:\n  risk_days: 30\n", "tiers:\n  key_min_order_total: lots\n"):
+    for text, said in (
+        ("tiers:\n  risk_days: 30\n", "tiers.risk_days: Extra inputs are not permitted"),
+        ("tiers:\n  key_min_order_total: lots\n", "tiers.key_min_order_total: Input should be a valid number"),
+    ):
         path.write_text(text, encoding="utf-8")
-        with pytest.raises(ValidationError):
+        with pytest.raises(SchemaConfigError) as refused:  # said where and what, as a record's problem is
             Settings.from_yaml(path)
+        assert f"{path}: {said}" in str(refused.value)
 
 
 # --- properties -------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class Views:
     audience: Any = None  # an `audience.Audience` when these are one reader's share (`audience.restrict`)
     whole: Views | None = None  # then: the whole team's views (for aggregate reports)
     outside: dict[str, frozenset[str]] = field(default_factory=dict)  # id -> relation fields naming a customer outside
+    previous: Views | None = field(default=None, repr=False)  # the last build's, whose work may be reused (serve)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, name: str, make: Callable[[], Any]) -> Any:
@@ -51,13 +52,32 @@ class Views:
         return [self.customers[i] for i in self.groups["owner"].get(handle, [])]
 
 
-def derive(dataset: Dataset, today: date, history: History | None = None) -> Views:
+def derive(dataset: Dataset, today: date, history: History | None = None, before: Views | None = None) -> Views:
+    """`before`, the views of the previous build of the same schema (`mkdocs serve`), lends each customer
+    whose model is the same object (an unchanged file) its view, when today and the tiers' threshold are too."""
     settings = dataset.project.settings
     rules = settings.tiers
-    facts = {cid: customer_facts(c, today, settings) for cid, c in dataset.customers.items()}
+    reuse = (
+        before.customers
+        if before is not None
+        and before.today == today
+        and before.dataset.project.fingerprint == dataset.project.fingerprint
+        and before.dataset.team == dataset.team
+        else {}
+    )
+    facts = {}
+    for cid, c in dataset.customers.items():
+        old = reuse.get(cid)
+        facts[cid] = old.facts if old is not None and old.model is c else customer_facts(c, today, settings)
     threshold = top_share_threshold((f.order_total for f in facts.values()), rules.key_top_share)
+    if before is not None and before.memo("threshold", lambda: None) != threshold:
+        reuse = {}  # another customer became one of the top share: tiers move
     customers = {}
     for cid, customer in dataset.customers.items():
+        old = reuse.get(cid)
+        if old is not None and old.model is customer:
+            customers[cid] = old
+            continue
         tier = assign_tier(customer, facts[cid], rules, threshold)
         customers[cid] = CustomerView(
             cid,
@@ -68,7 +88,7 @@ def derive(dataset: Dataset, today: date, history: History | None = None) -> Vie
             freshness(tier.name, facts[cid], rules),
             segment_values(customer, tier.name),
         )
-    return Views(
+    views = Views(
         dataset,
         today,
         customers,
@@ -76,4 +96,9 @@ def derive(dataset: Dataset, today: date, history: History | None = None) -> Vie
         dataset.inbound("referred_by"),
         dataset.inbound("parent"),
         history,
+        previous=before if reuse else None,
     )
+    if before is not None:
+        before.previous = None  # one build back, never a chain
+    views.memo("threshold", lambda: threshold)
+    return views

@@ -18,6 +18,7 @@ from .i18n import text
 from .pages import Site, SiteOptions, build_site
 
 log = logging.getLogger("mkdocs.plugins.plaincrm")
+VIEWS = ("views",)  # the whole views, kept in the carried pieces for the next build (`views.derive`'s `before`)
 
 
 def build_for_site(
@@ -69,7 +70,7 @@ def build_for_site(
             read = time.perf_counter()
             if audit is not None and audit.message:
                 log.info(f"plaincrm: {audit.message}")
-            views = derive(dataset, today, audit)
+            views = derive(dataset, today, audit, (carry_before or {}).get(VIEWS))
             derived = time.perf_counter()
             if shared is not None:
                 shared.clear()
@@ -89,6 +90,7 @@ def build_for_site(
         if shared is not None:  # what one audience's site rendered, the next reuses where it shows the same
             carry_before = shared.setdefault("carry", {})
         site = build_site(views, options, carry_before, bytecode_cache)
+        site.carry[VIEWS] = views.whole or views  # the next build under `mkdocs serve` reuses what did not change
         if shared is not None:
             shared["carry"].update(site.carry)
     log.info(

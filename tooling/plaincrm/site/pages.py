@@ -275,7 +275,8 @@ class SiteBuilder:
         out = []
         for view in rows:
             href = link(customer_src(view.id))
-            key = (Same(view.model), view.tier.name, view.freshness, view.facts.last_contact, href, self.lang)
+            owner = self.members.get(view.model.owner)  # the row names the owner: a renamed member shows anew
+            key = (Same(view.model), view.tier.name, view.freshness, view.facts.last_contact, href, self.lang, owner)
             out.append(self.carried(key, partial(_rendered, macro, view, href)))
         return Markup("\n".join(out))
 

@@ -1,0 +1,112 @@
+"""A rebuild under `mkdocs serve` reuses what did not change (each file's parse, each customer's view and
+reminders, rendered rows, report downloads): whatever the edit, its pages and files are exactly a cold
+build's."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from plaincrm.site.background import resolve
+from plaincrm.site.build import build_for_site
+
+from .sitekit import make_site_repo
+
+TODAY = date(2026, 11, 23)
+ID = "C20240501001"
+
+
+def _snapshot(site) -> dict[str, object]:
+    out: dict[str, object] = {f"page:{p.src}": (p.title, p.html) for p in site.pages}
+    out.update({f"file:{path}": resolve(data) for path, data in site.files.items()})
+    for page in site.customer_pages():
+        out[f"customer:{page.src}"] = (page.title, page.html)
+    return out
+
+
+def _record(root: Path, record_id: str = ID) -> Path:
+    return root / "records" / "customers" / f"{record_id}.yaml"
+
+
+def _log_call(root: Path) -> None:  # what `crm log` does most days: an interaction, a next step
+    path = _record(root)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "interactions:\n",
+            "interactions:\n  - {date: 2026-11-22, channel: phone, topic: 回访, summary: 确认续约, by: [li.wei],"
+            " next_step: {action: 发送合同, due: 2026-11-30}}\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+
+
+def _new_owner(root: Path) -> None:
+    path = _record(root)
+    path.write_text(path.read_text(encoding="utf-8").replace("owner: li.wei", "owner: wang.fang", 1), encoding="utf-8")
+
+
+def _big_orders(root: Path) -> None:  # move the top-20% threshold: another customer leaves the key tier
+    for record_id in ("C20240501001", "C20250217001", "C20250711001"):
+        path = _record(root, record_id)
+        text = path.read_text(encoding="utf-8")
+        order = "  - {date: 2026-11-01, item: 全栈平台, amount: 90000000, status: paid}\n"
+        text = (
+            text.replace("orders:\n", "orders:\n" + order, 1) if "\norders:\n" in text else text + "orders:\n" + order
+        )
+        path.write_text(text, encoding="utf-8")
+
+
+def _delete(root: Path) -> None:
+    _record(root, "C20250303001").unlink()
+
+
+def _team_name(root: Path) -> None:
+    team = root / "records" / "team.yaml"
+    team.write_text(team.read_text(encoding="utf-8").replace("name: 李伟", "name: 李伟伟"), encoding="utf-8")
+
+
+def _same_bytes_again(root: Path) -> None:  # an editor saving without a change: a new mtime, the same bytes
+    path = _record(root)
+    path.write_bytes(path.read_bytes())
+
+
+@pytest.mark.parametrize("edit", [_log_call, _new_owner, _big_orders, _delete, _team_name, _same_bytes_again])
+def test_a_rebuild_after_an_edit_is_exactly_a_cold_build(tmp_path, edit):
+    root = make_site_repo(tmp_path)
+    settings = root / "schema" / "settings.yaml"  # the top share alone makes a customer key (see _big_orders)
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("key_min_order_total: 500000", "key_min_order_total: 100000000"),
+        encoding="utf-8",
+    )
+    memo: dict = {}
+    _, first = build_for_site(root, today=TODAY, memo=memo, history=False)
+    _snapshot(first)  # as the plugin does: every customer page rendered (what the next build may reuse)
+    edit(root)
+    _, again = build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
+    _, cold = build_for_site(root, today=TODAY, history=False)
+    incremental, expected = _snapshot(again), _snapshot(cold)
+    if edit is _big_orders:  # the case is what it says: a customer no order was added to changed tier
+        assert first.carry[("views",)].customers["C20240315001"].tier.name == "key"
+        assert again.carry[("views",)].customers["C20240315001"].tier.name != "key"
+    assert incremental.keys() == expected.keys()
+    differ = [key for key in expected if incremental[key] != expected[key]]
+    assert not differ, differ[:5]
+
+
+def test_a_rebuild_reuses_the_unchanged_customers_views_and_parses_one_file(tmp_path, monkeypatch):
+    from plaincrm import facts, validation
+
+    root = make_site_repo(tmp_path)
+    memo: dict = {}
+    _, first = build_for_site(root, today=TODAY, memo=memo, history=False)
+    _log_call(root)
+    parsed, derived = [], []
+    real_parse, real_facts = validation.decode_record, facts.customer_facts
+    monkeypatch.setattr(validation, "decode_record", lambda *a, **k: parsed.append(a[1]) or real_parse(*a, **k))
+    monkeypatch.setattr("plaincrm.views.customer_facts", lambda c, *a: derived.append(c.id) or real_facts(c, *a))
+    build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
+    assert derived == [ID]
+    assert [p for p in parsed if p.endswith(".yaml") and "customers" in p] == [f"records/customers/{ID}.yaml"]
