@@ -178,3 +178,18 @@ def test_owner_page_lists_the_first_reminders_and_points_to_the_index(fixture_re
     owner = next(p.html for p in site.pages if p.src == "owners/li.wei.md")
     assert "Not listed here: 2 ·" in owner
     assert 'href="../customers/index.html?owner=li.wei&amp;agenda=overdue&amp;sort=last_contact"' in owner
+
+
+def test_the_sites_calendar_feeds_carry_the_alarm_the_settings_ask_for(tmp_path):
+    from plaincrm.site.background import resolve
+    from plaincrm.site.build import build_for_site
+
+    from .sitekit import make_site_repo
+
+    root = make_site_repo(tmp_path)
+    with (root / "schema" / "settings.yaml").open("a", encoding="utf-8") as settings:
+        settings.write("alarm_minutes_before: 90\n")
+    _, site = build_for_site(root, today=date(2026, 11, 23), history=False)
+    feed = resolve(site.files["calendars/team.ics"]).decode()
+    assert feed.count("BEGIN:VALARM") == feed.count("BEGIN:VEVENT") > 10
+    assert "TRIGGER:-PT1H30M" in feed and "TRIGGER:-PT15H" not in feed

@@ -227,3 +227,12 @@ def test_xlsx_survives_control_characters_pasted_into_records():
     data = report_xlsx(Report("x", "X", [Table("t", ["name"], [["A科技\v有限公司"], ["=1+1"]])]), TODAY, wording)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["t"]
     assert [sheet.cell(2, 1).value, sheet.cell(3, 1).value] == ["A科技有限公司", "'=1+1"]
+
+
+def test_crm_report_as_csv_guards_a_name_that_reads_as_a_formula(repo, capsys):
+    repo.good(name='\'=HYPERLINK("http://evil.example","点我")\'')  # quoted for YAML
+    repo.good("C20240501002", name="'@SUM(1+1)*cmd|'' /C calc''!A0'")
+    assert main(["--root", str(repo.root), "report", "--today", "2026-11-23", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "'=HYPERLINK" in out and "'@SUM" in out
+    assert "\n=HYPERLINK" not in out and ",=HYPERLINK" not in out and ',"=HYPERLINK' not in out

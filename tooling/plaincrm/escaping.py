@@ -56,6 +56,14 @@ def formula_guarded(value: str) -> str:
     return FORMULA_GUARD + value if FORMULA_START.match(value) else value
 
 
+def csv_cell(value):
+    """A CSV cell, for every CSV plaincrm writes (downloads, `crm export`, `crm report --format csv`):
+    no character a terminal acts on, and no formula."""
+    if isinstance(value, str):
+        return formula_guarded(xml_text(value))
+    return "" if value is None else value
+
+
 # XML 1.0 (section 2.2) allows only these characters; XLSX and Atom are XML.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

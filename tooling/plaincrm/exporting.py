@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 
-from .escaping import formula_guarded, xml_text
+from .escaping import csv_cell, formula_guarded, xml_text
 from .modelkit import ISO_DAY
 from .reports import CUSTOMER, CUSTOMERS, DAY, MONEY, NAME, SHARE, Report, Wording
 
@@ -30,10 +32,7 @@ def csv_bytes(rows: Iterable[list]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def csv_safe(value):
-    if isinstance(value, str):
-        return formula_guarded(xml_text(value))  # no escape sequence for whoever shows the file in a terminal
-    return "" if value is None else value
+csv_safe = csv_cell  # the one rule, in escaping
 
 
 # How a column's numbers are shown in a workbook (they stay numbers); other kinds' texts are labels.
@@ -64,15 +63,16 @@ def report_xlsx(report: Report, today: date, wording: Wording) -> bytes:
 
 def xlsx_book(sheets: Sequence[tuple], created: date | None = None) -> bytes:
     """A workbook of (title, header, rows) sheets, each with an optional number format per column
-    (a fourth item): a bold header row, typed cells, strings made safe."""
+    (a fourth item): a bold header row, typed cells, strings made safe. Dated `created` (a report's
+    "today"; EPOCH when none), so the same sheets give the same bytes (`reproducible_save`)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    if created is not None:  # the same data and day give the same file
-        book.properties.created = book.properties.modified = datetime.combine(created, time(0, 0))
+    stamp = datetime.combine(created or EPOCH, time(0, 0))
+    book.properties.created = book.properties.modified = stamp
     bold = Font(bold=True)
     names: set[str] = set()
     for title, headers, rows, *formatted in sheets:
@@ -92,9 +92,49 @@ def xlsx_book(sheets: Sequence[tuple], created: date | None = None) -> bytes:
                     cells[column] = WriteOnlyCell(sheet, value=cells[column])
                     cells[column].number_format = number_format
             sheet.append(cells)
+    return reproducible_save(book, stamp)
+
+
+# A workbook's date when no day is given: the first a zip entry can carry (1980-01-01 to 2107-12-31).
+EPOCH, ZIP_LAST = date(1980, 1, 1), date(2107, 12, 31)
+
+
+def reproducible_save(book, stamp: datetime) -> bytes:
+    """The workbook's bytes, the same for the same content whenever it is saved: openpyxl's `save` puts the
+    current time into docProps/core.xml (`modified`) and into each zip entry (the worksheets' from their
+    temporary files, with those files' permissions), so two downloads of one report for one day differed.
+    Here the document's dates are `stamp` (set by the caller) and every entry has `stamp` and one mode."""
+    from openpyxl.writer.excel import ExcelWriter
+
     out = io.BytesIO()
-    book.save(out)
+    with _StampedZip(out, stamp) as archive:
+        if not book.worksheets:
+            book.create_sheet()
+        ExcelWriter(book, archive).write_data()
     return out.getvalue()
+
+
+class _StampedZip(zipfile.ZipFile):
+    """A zip being written whose every entry gets one date and the mode 0600, however it is added."""
+
+    def __init__(self, file, stamp: datetime):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._stamp = (min(max(stamp.date(), EPOCH), ZIP_LAST).timetuple()[:3]) + (0, 0, 0)
+
+    def _entry(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self._stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None) -> None:
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        super().writestr(self._entry(name), data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None) -> None:
+        """A file (a write-only worksheet's temporary file) copied in as a stream, not read whole."""
+        with open(filename, "rb") as source, self.open(self._entry(str(arcname or filename)), "w") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
 
 
 def sheet_name(title: str, taken: set[str]) -> str:

@@ -11,10 +11,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from .contract import get
 from .facts import next_occurrence
 from .views import CustomerView, Views
+
+if TYPE_CHECKING:
+    from .show import Paint
 
 ACTIVE_STATES = ("active", "paused")  # cooperation states whose customers go idle when not contacted
 IDLE_DAYS = 30  # an active customer not contacted this long is idle (field guide B: a monthly touch)
@@ -120,7 +124,17 @@ def pending(views: Views) -> list[Reminder]:
     def make():
         today, cadence = views.today, views.dataset.project.settings.tiers.cadence_days
         names = {handle: str(member.name) for handle, member in views.dataset.team.items()}
-        found = [r for view in views.customers.values() for r in customer_reminders(view, today, cadence, names)]
+        prior = views.previous.memo("reminders_of", dict) if views.previous is not None else {}
+        mine: dict[str, tuple[CustomerView, list[Reminder]]] = views.memo("reminders_of", dict)
+        found = []
+        for view in views.customers.values():
+            before = prior.get(view.id)
+            if before is not None and before[0] is view:  # the same view (derive reused it): the same reminders
+                made = before[1]
+            else:
+                made = customer_reminders(view, today, cadence, names)
+            mine[view.id] = (view, made)
+            found.extend(made)
         return sorted(found, key=lambda r: (r.due, r.customer_id, r.kind, r.key))
 
     return views.memo("reminders", make)
@@ -166,7 +180,17 @@ def agenda(views: Views, *, owner: str | None = None) -> Agenda:
         return Agenda(overdue, due, dates)
 
     team = views.memo("agenda", make)
-    return team if owner is None else team.mine(owner)
+    if owner is None:
+        return team
+
+    def by_owner() -> dict[str, Agenda]:  # every owner's share at once: pages ask for each owner's
+        parts: dict[str, tuple[list, list, list]] = {}
+        for index, part in enumerate((team.overdue, team.due, team.dates)):
+            for r in part:
+                parts.setdefault(r.owner, ([], [], []))[index].append(r)
+        return {handle: Agenda(*lists) for handle, lists in parts.items()}
+
+    return views.memo("agenda_by_owner", by_owner).get(owner) or Agenda([], [], [])
 
 
 def reminders(views: Views, *, owner: str | None = None) -> list[Reminder]:
@@ -177,37 +201,80 @@ def reminders(views: Views, *, owner: str | None = None) -> list[Reminder]:
 
 def idle_customers(views: Views, *, owner: str | None = None) -> list[CustomerView]:
     """Customers in an active cooperation not contacted for IDLE_DAYS (or never), by owner and id."""
-    found = [
-        view
-        for view in views.customers.values()
-        if (owner is None or view.model.owner == owner)
-        and known(view, views.today)
-        and get(view.model, "cooperation") in ACTIVE_STATES
-        and (view.facts.days_since_contact is None or view.facts.days_since_contact >= IDLE_DAYS)
-    ]
-    return sorted(found, key=lambda v: (v.model.owner, v.id))
+
+    def make() -> list[CustomerView]:
+        found = [
+            view
+            for view in views.customers.values()
+            if known(view, views.today)
+            and get(view.model, "cooperation") in ACTIVE_STATES
+            and (view.facts.days_since_contact is None or view.facts.days_since_contact >= IDLE_DAYS)
+        ]
+        return sorted(found, key=lambda v: (v.model.owner, v.id))
+
+    team = views.memo("idle", make)  # the team's, once: every owner page asks for its share
+    return team if owner is None else [view for view in team if view.model.owner == owner]
 
 
-def reminders_text(views: Views, found: list[Reminder], label, say) -> str:
-    """What `crm remind` prints: each owner's reminders under their name, in the team's order, the
-    overdue ones flagged; option values by `label(list_name, value)`, its own words by `say(key)`
-    (the site's i18n table, in the reader's language); every line terminal-safe."""
-    from .escaping import terminal_safe
-
-    lines = []
+def reminder_rows(views: Views, found: list[Reminder], label, say):
+    """`crm remind`'s rows, each owner's reminders under them in the team's order: (handle, member name,
+    [(reminder, what it is in words, overdue)]); option values by `label(list_name, value)`, its own words
+    by `say(key)` (the site's i18n table, in the reader's language). The text and the JSON are made from it."""
     for handle, member in views.dataset.team.items():
         mine = [r for r in found if r.owner == handle]
         if not mine:
             continue
-        lines.append(terminal_safe(f"{member.name} ({handle})"))  # the handle is what --owner takes
+        rows = []
         for r in mine:
             what = {
                 "follow_up": say("remind.follow_up").format(tier=label("tier", r.what)),
                 "key_date": label("key_date_kind", r.what),
             }.get(r.kind, r.what)
-            flag = say("remind.overdue") + " " if r.overdue(views.today) else ""
+            rows.append((r, what, r.overdue(views.today)))
+        yield handle, str(member.name), rows
+
+
+def reminders_text(views: Views, found: list[Reminder], label, say, paint: Paint | None = None) -> str:
+    """What `crm remind` prints (`reminder_rows`): the overdue ones flagged; every line terminal-safe, the
+    colour of `paint(style, text)` (show.Paint) added around the escaped text."""
+    from .escaping import terminal_safe
+    from .show import plain
+
+    paint = paint or plain
+    lines = []
+    for handle, name, rows in reminder_rows(views, found, label, say):
+        lines.append(paint("heading", terminal_safe(f"{name} ({handle})")))  # the handle is what --owner takes
+        for r, what, overdue in rows:
+            flag = paint("overdue", terminal_safe(say("remind.overdue"))) + " " if overdue else ""
             note = f" ({r.note})" if r.note else ""
-            lines.append(terminal_safe(f"  {flag}{r.due}  {r.customer_id} {r.customer_name}: {what}{note}"))
+            day = paint("overdue" if overdue else "due", str(r.due))
+            lines.append(f"  {flag}{day}  " + terminal_safe(f"{r.customer_id} {r.customer_name}: {what}{note}"))
     if not found:
-        lines.append(say("remind.nothing"))
+        lines.append(terminal_safe(say("remind.nothing")))
     return "".join(line + "\n" for line in lines)
+
+
+def reminders_data(views: Views, found: list[Reminder], label, say) -> dict:
+    """`crm remind --format json`: {today, reminders: [{owner, owner_name, kind, due, overdue, customer_id,
+    customer_name, what, text, note, yearly}]} in the order the text lists them; `what` the engine's value
+    (a tier, a key date's kind, a next step's action), `text` it in words, dates YYYY-MM-DD."""
+    return {
+        "today": views.today.isoformat(),
+        "reminders": [
+            {
+                "owner": handle,
+                "owner_name": name,
+                "kind": r.kind,
+                "due": r.due.isoformat(),
+                "overdue": overdue,
+                "customer_id": r.customer_id,
+                "customer_name": r.customer_name,
+                "what": r.what,
+                "text": what,
+                "note": r.note,
+                "yearly": r.yearly,
+            }
+            for handle, name, rows in reminder_rows(views, found, label, say)
+            for r, what, overdue in rows
+        ],
+    }

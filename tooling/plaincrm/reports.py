@@ -14,13 +14,17 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .contract import get
+from .escaping import csv_cell
 from .facts import NOT_COUNTED_ORDER, open_on
 from .matching import duplicate_groups, record_keys
 from .reminders import agenda, idle_customers, known
 from .views import Views
+
+if TYPE_CHECKING:
+    from .show import Paint
 
 MONTHS_BACK = 18
 QUARTERS_BACK = 6
@@ -558,28 +562,112 @@ def all_reports(views: Views) -> list[Report]:
         "follow_up": lambda: follow_up_health(views),
         "data_quality": lambda: data_quality(views),
     }
-    return [make() for name, make in makers.items() if contract.has(*NEEDS.get(name, ()))]
+    changed = _changed_views(views)
+    before: dict[str, Report] = views.previous.memo("reports_by_name", dict) if views.previous is not None else {}
+    made: dict[str, Report] = views.memo("reports_by_name", dict)
+    for name, make in makers.items():
+        if not contract.has(*NEEDS.get(name, ())):
+            continue
+        old = before.get(name)
+        if old is not None and changed is not None and all(_inputs(a, name) == _inputs(b, name) for a, b in changed):
+            made[name] = old  # no changed customer changed what this report reads (`mkdocs serve`)
+        else:
+            made[name] = make()
+    return list(made.values())
 
 
-def reports_text(reports: list[Report], wording: Wording, fmt: str = "text") -> str:
-    """What `crm report` prints: each table under its report's title, padded for the terminal, or
-    (`fmt` "csv") each as a `report.table` line, its headers and its rows, for a spreadsheet; every
-    value as `wording` writes it."""
+# What each report reads of a customer, besides its name, owner, facts, tier, freshness and segments (which
+# every report may read): a rebuild reuses a report when no changed customer changed any of it. ALL: the
+# whole record (data quality looks at every field and across records).
+ALL = ("*",)
+READS: dict[str, tuple[str, ...]] = {
+    "distribution": (),
+    "interactions": ("interactions",),
+    "complaints": ("service_cases",),
+    "renewals": ("orders", "key_dates"),
+    "high_value": ("orders",),
+    "satisfaction": ("interactions",),
+    "follow_up": ("interactions", "key_dates", "category", "cooperation"),
+    "data_quality": ALL,
+}
+
+
+def _changed_views(views: Views) -> list[tuple[Any, Any]] | None:
+    """(old, new) views of the customers that changed since `views.previous`; None when there is no
+    previous build to compare with or a customer came or went (every report is made again)."""
+    prior = views.previous
+    if prior is None or prior.customers.keys() != views.customers.keys():
+        return None
+    return [(prior.customers[cid], view) for cid, view in views.customers.items() if view is not prior.customers[cid]]
+
+
+def _inputs(view: Any, report: str) -> tuple:
+    model = view.model
+    shown = (model.name, model.owner, view.facts, view.tier, view.freshness, view.segments)
+    fields = READS.get(report, ALL)
+    if fields == ALL:
+        return (*shown, model)
+    return (*shown, *(getattr(model, name, None) for name in fields))
+
+
+def reports_text(reports: list[Report], wording: Wording, fmt: str = "text", paint: Paint | None = None) -> str:
+    """What `crm report` prints: each table under its report's title, padded for the terminal (titles and
+    header rows painted by `paint`, show.Paint), or (`fmt` "csv") each as a `report.table` line, its headers
+    and its rows, for a spreadsheet; every value as `wording` writes it."""
     import csv
     import io
 
-    from .show import table_lines
+    from .escaping import terminal_safe
+    from .show import plain, table_lines
 
+    paint = paint or plain
     out = io.StringIO()
     writer = csv.writer(out) if fmt == "csv" else None
     for report in reports:
         for table in report.tables:
             rows = [wording.row(table, row) for row in table.rows]
             if writer is not None:
-                writer.writerow([f"{report.name}.{table.title}"])
-                writer.writerow(wording.headers(table))
-                writer.writerows(rows)
+                writer.writerow([csv_cell(f"{report.name}.{table.title}")])
+                writer.writerow([csv_cell(h) for h in wording.headers(table)])
+                writer.writerows([csv_cell(cell) for cell in row] for row in rows)  # a name may read as a formula
                 continue
-            out.write(f"== {wording.title(report)}: {wording.table_title(table)}\n")
-            out.write("".join(line + "\n" for line in table_lines(wording.headers(table), rows)) + "\n")
+            title = terminal_safe(f"== {wording.title(report)}: {wording.table_title(table)}")
+            out.write(paint("heading", title) + "\n")
+            out.write("".join(line + "\n" for line in table_lines(wording.headers(table), rows, paint)) + "\n")
     return out.getvalue()
+
+
+def reports_data(reports: list[Report], wording: Wording) -> list[dict[str, Any]]:
+    """`crm report --format json`: [{report, title, tables: [{table, title, columns: [{name, title, kind}],
+    rows: [{column name: value}]}]}]. Values are the table's own, typed (numbers, shares as fractions,
+    amounts in the team's currency, dates YYYY-MM-DD, option values and members by their key, a
+    `customers` column as an array of ids); titles as `wording` says them."""
+    from .show import json_value
+
+    def typed(kind: str, value: Any) -> Any:
+        if kind == CUSTOMERS and isinstance(value, str):
+            return [i for i in value.split(", ") if i]  # how the table joins them
+        return json_value(value)
+
+    return [
+        {
+            "report": report.name,
+            "title": wording.title(report),
+            "tables": [
+                {
+                    "table": table.title,
+                    "title": wording.table_title(table),
+                    "columns": [
+                        {"name": name, "title": title, "kind": table.kind(i)}
+                        for i, (name, title) in enumerate(zip(table.headers, wording.headers(table)))
+                    ],
+                    "rows": [
+                        {name: typed(table.kind(i), value) for i, (name, value) in enumerate(zip(table.headers, row))}
+                        for row in table.rows
+                    ],
+                }
+                for table in report.tables
+            ],
+        }
+        for report in reports
+    ]

@@ -8,8 +8,13 @@ bidi overrides, so a record could otherwise clear the screen, rewrite a line or 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,13 +23,90 @@ from .escaping import terminal_safe
 from .modelkit import OptionRef, Ref, field_label, marker
 from .project import Project
 
+# How a front end colours terminal text: `paint(style, text)` wraps text already made safe
+# (`terminal_safe`) in its style's codes, or returns it as it is. The command line decides whether
+# to colour (cli/colour.py); what is written here only names the style ("heading", "overdue"…).
+Paint = Callable[[str, str], str]
 
-def table_lines(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    """A table for the terminal: cells made safe (`terminal_safe`), columns padded to their widest cell."""
+
+def plain(style: str, text: str) -> str:
+    """No colour: the text as it is (a file, a pipe, NO_COLOR, and every caller that is not a terminal)."""
+    return text
+
+
+# --- terminal width -------------------------------------------------------------------------
+_ZERO_WIDTH = frozenset(("Mn", "Me", "Cf"))  # combining and enclosing marks, format characters
+
+
+def char_width(char: str) -> int:
+    """The columns a terminal gives one character: 2 for East Asian Wide and Fullwidth (汉字, ｆｕｌｌ),
+    0 for combining marks and format characters, 1 otherwise."""
+    if unicodedata.combining(char) or unicodedata.category(char) in _ZERO_WIDTH:
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """The columns `text` takes in a terminal (`char_width` of each character): what aligns a table
+    of Chinese names, where `len` counts 科技 as two columns instead of four."""
+    return len(text) if text.isascii() else sum(map(char_width, text))
+
+
+def padded(text: str, width: int) -> str:
+    """`text` with spaces after it up to `width` display columns."""
+    return text + " " * (width - display_width(text))
+
+
+def table_lines(headers: Sequence[str], rows: Sequence[Sequence[Any]], paint: Paint = plain) -> list[str]:
+    """A table for the terminal: cells made safe (`terminal_safe`), columns padded to their widest cell
+    by display width (Chinese characters take two columns), the header row painted as a heading."""
     cells = [[terminal_safe(str(h)) for h in headers]]
     cells += [["" if v is None else terminal_safe(str(v)) for v in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return ["  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip() for row in cells]
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  " + "  ".join(padded(value, width) for value, width in zip(row, widths)).rstrip() for row in cells]
+    return [paint("heading", lines[0]), *lines[1:]]
+
+
+# --- JSON for tools -------------------------------------------------------------------------
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON types it: numbers stay numbers (an amount's Decimal a number too), dates
+    YYYY-MM-DD, models and mappings objects, sequences arrays, option values their key."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return json_value(value.value)
+    if isinstance(value, BaseModel):
+        return {k: json_value(v) for k, v in value if v is not None}
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_value(v) for v in value]
+    return str(value)
+
+
+_NOT_ASCII_PRINTABLE = re.compile("[^\x20-\x7e]")
+
+
+def json_text(data: Any) -> str:
+    """What `--format json` prints: UTF-8 (Chinese as it is, `ensure_ascii=False`), two-space indent,
+    and every character a terminal would act on (what `terminal_safe` escapes: ESC, C1 controls, bidi
+    overrides, line separators, lone surrogates) written as a JSON \\u escape, so printing the JSON
+    can neither move the cursor nor reverse a line, and a parser reads the same text back."""
+    text = json.dumps(json_value(data), ensure_ascii=False, indent=2)
+    return _NOT_ASCII_PRINTABLE.sub(_json_escape, text) + "\n"
+
+
+def _json_escape(match: re.Match) -> str:
+    char = match.group()
+    return char if char == "\n" or terminal_safe(char) == char else f"\\u{ord(char):04x}"
 
 
 class RecordText:
@@ -83,18 +165,38 @@ class RecordText:
             f"{self.label(info, name)}: {self.value(info, value)}" for name, info, value in self.fields(model)
         )
 
-    def record(self, model: Any) -> str:
-        """A customer (its models differ per team: `Any`, the contract guarantees id and name)."""
-        lines = [f"{model.id}  {model.name}"]  # the contract's required fields
+    def shown(self, model: Any):
+        """What `crm show` shows of a customer, in its order: (field, label, value, text) per field but id and
+        name, a list of models newest first with a text per item. The text and the JSON are made from it."""
         for name, info, value in self.fields(model):
+            if name in ("id", "name"):
+                continue
             label = self.label(info, name)
             if isinstance(value, list) and value and isinstance(value[0], BaseModel):
                 items = sorted(value, key=_newest_first) if hasattr(value[0], "date") else value
-                lines.append(f"{label}:")
-                lines.extend(f"  - {self.inline(item)}" for item in items)
-            elif name not in ("id", "name"):
-                lines.append(f"{label}: {self.value(info, value)}")
-        return "".join(terminal_safe(line) + "\n" for line in lines)
+                yield name, label, items, [self.inline(item) for item in items]
+            else:
+                yield name, label, value, self.value(info, value)
+
+    def record(self, model: Any, paint: Paint = plain) -> str:
+        """A customer (its models differ per team: `Any`, the contract guarantees id and name)."""
+        lines = [paint("heading", terminal_safe(f"{model.id}  {model.name}"))]  # the contract's required fields
+        for _, label, _, text in self.shown(model):
+            if isinstance(text, list):
+                lines.append(terminal_safe(f"{label}:"))
+                lines.extend(terminal_safe(f"  - {item}") for item in text)
+            else:
+                lines.append(terminal_safe(f"{label}: {text}"))
+        return "".join(line + "\n" for line in lines)
+
+    def data(self, model: Any) -> dict[str, Any]:
+        """`crm show --format json`: {id, name, fields: [{field, label, value, text}]}, `value` typed (a list
+        of models: an array of objects, `text` then an array of their lines), `text` as the terminal shows it."""
+        fields = [
+            {"field": name, "label": label, "value": json_value(value), "text": text}
+            for name, label, value, text in self.shown(model)
+        ]
+        return {"id": model.id, "name": model.name, "fields": fields}
 
 
 def _newest_first(item: Any) -> tuple:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import checks, customer, reading, records, serving
-from .common import EXIT_OK, EXIT_USAGE, ROOT_HELP, parents
+from . import checks, completion, customer, notify, reading, records, serving
+from .common import EXIT_OK, EXIT_USAGE, ROOT_HELP, add_globals, parents
 
 COMMANDS = (
     checks.add_validate,
@@ -22,6 +22,7 @@ COMMANDS = (
     reading.add_history,
     reading.add_diff,
     reading.add_remind,
+    notify.add_remind_issues,
     records.add_log,
     records.add_set,
     records.add_import,
@@ -45,11 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `crm COMMAND --help` for a command's options. Exit codes: 0 ok, 1 problems found, 2 usage error.",
     )
     parser.add_argument("--root", help=ROOT_HELP)
+    add_globals(parser)  # --version, --color
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     shared = parents()
     for add in COMMANDS:
         add(sub, shared)
     customer.register(sub, shared.writes)  # order, case, date, contact, step: the rest of a customer's life
+    completion.register(sub, shared, parser)  # walks the whole parser, so it comes last
     return parser
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..escaping import terminal_safe
 from ..problems import render
+from .colour import painter, problem_lines
 from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parents, _lang, _project
 
 
@@ -29,10 +30,12 @@ def cmd_validate(args) -> int:
     only = [Path(p).resolve() for p in args.paths] or None
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        print(f"crm validate: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        print(f"crm validate: no such file or folder: {terminal_safe(', '.join(missing))}", file=sys.stderr)
         return EXIT_USAGE
     report = check_project(project, only=only, jobs=args.jobs, use_cache=not args.no_cache)
-    if report.problems:
+    if report.problems and args.format == "text":
+        print(problem_lines(report.problems, _lang(args), painter(args, sys.stdout)))
+    elif report.problems:
         print(render(report.problems, args.format, _lang(args)))
     elif args.format == "json":
         print("[]")

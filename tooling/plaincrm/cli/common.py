@@ -1,5 +1,5 @@
 """What every `crm` command shares: the exit codes, the options several commands take (--root,
---today, --lang, as parent parsers) and reading them (`_day`, `_project`, `_lang`)."""
+--color, --today, --lang, as parent parsers) and reading them (`_day`, `_project`, `_lang`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..problems import render
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 ROOT_HELP = "repository folder (default: the nearest one above the current folder)"
+COLOR_CHOICES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,39 @@ class Parents:
         return [self.root, self.dated, self.labelled, self.dry_run]
 
 
+COLOR_HELP = (
+    "colour in a terminal: auto (default; none when NO_COLOR is set or output is not a terminal, "
+    "FORCE_COLOR forces it), always or never"
+)
+
+
+class _Version(argparse.Action):
+    """`crm --version`: `crm (plaincrm) X.Y.Z`, the installed distribution's version, looked up only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("plaincrm")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown"
+        print(f"crm (plaincrm) {number}")
+        parser.exit()
+
+
+def add_globals(parser: argparse.ArgumentParser) -> None:
+    """The options of `crm` itself: --version, and --color (also after a command, through `parents().root`)."""
+    parser.add_argument("--version", action=_Version, help="print crm's version and exit")
+    parser.add_argument("--color", choices=COLOR_CHOICES, default="auto", help=COLOR_HELP)
+
+
 def parents() -> Parents:
     root = argparse.ArgumentParser(add_help=False)
     root.add_argument("--root", default=argparse.SUPPRESS, help=ROOT_HELP)
+    root.add_argument("--color", choices=COLOR_CHOICES, default=argparse.SUPPRESS, help=COLOR_HELP)
     dated = argparse.ArgumentParser(add_help=False)
     dated.add_argument("--today", type=_day, help="the date to use as today (YYYY-MM-DD)")
     labelled = argparse.ArgumentParser(add_help=False)

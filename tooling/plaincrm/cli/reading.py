@@ -10,7 +10,14 @@ from pathlib import Path
 
 from ..escaping import terminal_safe
 from ..problems import render
+from ..show import json_text
+from .colour import painter
 from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Parents, _lang, _project, _views
+
+
+def _format(p, what: str, shape: str, choices: tuple[str, ...] = ("text", "json")) -> None:
+    """The --format option of a reading command; its help says the JSON shape (the README's too)."""
+    p.add_argument("--format", choices=choices, default="text", help=f"{what}; json: {shape}")
 
 
 def cmd_show(args) -> int:
@@ -29,7 +36,11 @@ def cmd_show(args) -> int:
     if check.data is None:
         print(render(check.problems), file=sys.stderr)
         return EXIT_PROBLEMS
-    print(RecordText(project, lang=_lang(args)).record(project.customer_adapter.validate_python(check.data)), end="")
+    shown, model = RecordText(project, lang=_lang(args)), project.customer_adapter.validate_python(check.data)
+    if args.format == "json":
+        sys.stdout.write(json_text(shown.data(model)))
+    else:
+        sys.stdout.write(shown.record(model, painter(args, sys.stdout)))
     return EXIT_OK
 
 
@@ -42,6 +53,12 @@ def add_show(sub, parents: Parents) -> None:
     )
     p.add_argument("id", help="customer id, e.g. C20240501001")
     p.add_argument("--unmasked", action="store_true", help="show contact details in full")
+    _format(
+        p,
+        "text for people, json for tools",
+        "{id, name, fields: [{field, label, value, text}]}, value typed (numbers, dates YYYY-MM-DD, lists of "
+        "objects), text as shown, contact details masked",
+    )
     p.set_defaults(func=cmd_show)
 
 
@@ -51,7 +68,7 @@ def _labeller(project, lang: str):
 
 
 def cmd_remind(args) -> int:
-    from ..reminders import reminders, reminders_text
+    from ..reminders import reminders, reminders_data, reminders_text
     from ..site.i18n import text
 
     project = _project(args)
@@ -63,8 +80,12 @@ def cmd_remind(args) -> int:
         print(f"crm remind: {args.owner!r} is not a member of the team", file=sys.stderr)
         return EXIT_USAGE
     lang = _lang(args)
-    found = reminders(views, owner=args.owner)
-    sys.stdout.write(reminders_text(views, found, _labeller(project, lang), lambda key: text(key, lang)))
+    found, label = reminders(views, owner=args.owner), _labeller(project, lang)
+    if args.format == "json":
+        sys.stdout.write(json_text(reminders_data(views, found, label, lambda key: text(key, lang))))
+    else:
+        paint = painter(args, sys.stdout)
+        sys.stdout.write(reminders_text(views, found, label, lambda key: text(key, lang), paint))
     return EXIT_OK
 
 
@@ -78,11 +99,17 @@ def add_remind(sub, parents: Parents) -> None:
         "next 30 days. The site's owner pages and calendar feeds show the same reminders.",
     )
     p.add_argument("--owner", help="only this team member's customers (a handle from records/team.yaml)")
+    _format(
+        p,
+        "text for people (overdue in red in a terminal), json for tools",
+        "{today, reminders: [{owner, owner_name, kind, due, overdue, customer_id, customer_name, what, text, "
+        "note, yearly}]}",
+    )
     p.set_defaults(func=cmd_remind)
 
 
 def cmd_report(args) -> int:
-    from ..reports import Wording, all_reports, reports_text
+    from ..reports import Wording, all_reports, reports_data, reports_text
     from ..site.i18n import text
 
     project = _project(args)
@@ -111,7 +138,10 @@ def cmd_report(args) -> int:
         return EXIT_USAGE
     lang = _lang(args)
     wording = Wording.of(views, lang, lambda key, default: text(key, lang, default))
-    sys.stdout.write(reports_text(reports, wording, args.format))
+    if args.format == "json":
+        sys.stdout.write(json_text(reports_data(reports, wording)))
+    else:
+        sys.stdout.write(reports_text(reports, wording, args.format, painter(args, sys.stdout)))
     return EXIT_OK
 
 
@@ -129,7 +159,13 @@ def add_report(sub, parents: Parents) -> None:
         help="only these reports: distribution, interactions, complaints, renewals, "
         "high_value, satisfaction, follow_up, data_quality",
     )
-    p.add_argument("--format", choices=("text", "csv"), default="text")
+    _format(
+        p,
+        "text: tables for the terminal; csv: for a spreadsheet",
+        "[{report, title, tables: [{table, title, columns: [{name, title, kind}], rows: [{column: value}]}]}], "
+        "values typed (shares as fractions, dates YYYY-MM-DD, options and members by key)",
+        ("text", "csv", "json"),
+    )
     p.add_argument(
         "--as-of",
         metavar="DATE|REV",
@@ -171,13 +207,42 @@ def cmd_history(args) -> int:
     entries = history.of_file(project.relative(path))
     if not entries:
         print(f"crm history: {text('history.none', lang).format(id=args.id)}", file=sys.stderr)
+    entries = entries[: args.limit] if args.limit else entries
+    if args.format == "json":
+        sys.stdout.write(json_text(_history_data(args.id, entries, words, history.said(words))))
         return EXIT_OK
-    for entry in entries[: args.limit] if args.limit else entries:  # author, subject and lines come from commits
+    paint = painter(args, sys.stdout)
+    for entry in entries:  # author, subject and lines come from commits
         pr = f" (#{entry.pull_request})" if entry.pull_request is not None else ""
-        print(terminal_safe(f"{entry.day}  {entry.sha[:7]}  {entry.author}: {entry.subject}{pr}"))
+        sha, rest = paint("dim", entry.sha[:7]), terminal_safe(f"{entry.author}: {entry.subject}{pr}")
+        print(f"{paint('heading', terminal_safe(entry.day))}  {sha}  {rest}")
         for line in entry.in_words(words).lines:
             print(f"    {terminal_safe(line)}")
     return EXIT_OK
+
+
+def _history_data(record_id: str, entries, words, note: str) -> dict:
+    """`crm history --format json`: {id, note, entries: [{date, time, commit, author, subject, pull_request,
+    path, changes}]}, newest first; each change as `crm diff --format json` gives it (`review.diff.change_data`)."""
+    from ..review.diff import change_data
+
+    return {
+        "id": record_id,
+        "note": note or None,
+        "entries": [
+            {
+                "date": entry.day,
+                "time": entry.date,
+                "commit": entry.sha,
+                "author": entry.author,
+                "subject": entry.subject,
+                "pull_request": entry.pull_request,
+                "path": entry.path,
+                "changes": [change_data(words, change) for change in entry.changes],
+            }
+            for entry in entries
+        ],
+    }
 
 
 def add_history(sub, parents: Parents) -> None:
@@ -190,6 +255,12 @@ def add_history(sub, parents: Parents) -> None:
     )
     p.add_argument("id", help="customer id, e.g. C20240501001")
     p.add_argument("--limit", type=int, default=0, help="only the newest N entries")
+    _format(
+        p,
+        "text for people, json for tools",
+        "{id, note, entries: [{date, time, commit, author, subject, pull_request, path, changes: [{kind, field, "
+        "where, old, new, …, text}]}]}, values masked as shown",
+    )
     p.set_defaults(func=cmd_history)
 
 
@@ -217,7 +288,12 @@ def cmd_diff(args) -> int:
         today=args.today or date.today(),
         words=_history_words(project, lang),
     )
-    sys.stdout.write(result.markdown() if args.format == "markdown" else result.text())
+    if args.format == "json":
+        sys.stdout.write(json_text(result.data()))
+    elif args.format == "markdown":
+        sys.stdout.write(result.markdown())
+    else:
+        sys.stdout.write(result.text(painter(args, sys.stdout)))
     return EXIT_PROBLEMS if result.errors else EXIT_OK
 
 
@@ -232,11 +308,12 @@ def add_diff(sub, parents: Parents) -> None:
     )
     p.add_argument("base", nargs="?", help="revision to compare from (default: merge base with main)")
     p.add_argument("head", nargs="?", help="revision to compare to (default: the working tree)")
-    p.add_argument(
-        "--format",
-        choices=("text", "markdown"),
-        default="text",
-        help="markdown: for a pull request's summary ($GITHUB_STEP_SUMMARY)",
+    _format(
+        p,
+        "text for people; markdown for a pull request's summary ($GITHUB_STEP_SUMMARY)",
+        "{base, head, records: [{id, kind, name, path, old_path, changes: [{kind, field, where, old, new, …, "
+        "text}]}], effects, errors, notes}",
+        ("text", "markdown", "json"),
     )
     p.add_argument(
         "--trust-revision",

@@ -335,14 +335,29 @@ def add_import(sub, parents: Parents) -> None:
 
 def cmd_dupes(args) -> int:
     from ..matching import duplicate_groups, record_keys
+    from ..show import json_text
+    from .colour import painter
 
     project = _project(args)
     views = _views(project, date.today())
     if views is None:
         return EXIT_PROBLEMS
-    groups = duplicate_groups(record_keys(views.dataset))
-    for reason, ids in groups:
-        print(terminal_safe(f"{reason}: " + "  ".join(f"{i} {views.customers[i].model.name}" for i in ids)))
+    groups = [
+        (reason, [(i, views.customers[i].model.name) for i in ids])
+        for reason, ids in duplicate_groups(record_keys(views.dataset))
+    ]
+    if args.format == "json":
+        data = [
+            {"reason": reason, "customers": [{"id": i, "name": name} for i, name in found]} for reason, found in groups
+        ]
+        sys.stdout.write(json_text(data))
+    else:
+        paint = painter(args, sys.stdout)
+        for reason, found in groups:
+            print(
+                paint("heading", terminal_safe(f"{reason}:"))
+                + terminal_safe(" " + "  ".join(f"{i} {n}" for i, n in found))
+            )
     print(
         f"crm dupes: {len(groups)} group(s) of suspected duplicates"
         + ("; merge with crm merge KEEP OTHER" if groups else ""),
@@ -358,6 +373,12 @@ def add_dupes(sub, parents: Parents) -> None:
         help="list suspected duplicate customers (same name, phone or e-mail)",
         description="Groups of records that share a company name (legal form, spacing and width ignored), a phone "
         "number or an e-mail address: the data-quality report's duplicates, in the terminal.",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json for tools: [{reason, customers: [{id, name}]}]",
     )
     p.set_defaults(func=cmd_dupes)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..escaping import markdown_code, terminal_safe
 from ..history.changes import Change, ChangeWords
@@ -24,6 +25,7 @@ from ..loading import parse_text, read_bounded
 from ..modelkit import MERGED_FIELD
 from ..problems import ProblemError
 from ..project import Project
+from ..show import Paint, plain
 from ..site.i18n import text as _text
 
 
@@ -50,20 +52,48 @@ class Comparison:
     def say(self, key: str, **fields) -> str:
         return say(self.words.lang, key, **fields)
 
-    def text(self) -> str:
+    def text(self, paint: Paint = plain) -> str:
+        """For the terminal: every line terminal-safe, then painted by `paint` (show.Paint): the title and
+        the effects heading as headings, added records green, removed red, errors red."""
         say, colon = self.say, "：" if self.words.lang == "zh" else ": "
-        out = [say("title", base=self.base, head=self.head)]
+        styles = {"added": "added", "removed": "removed", "id-changed": "error"}
+        out = [paint("heading", terminal_safe(say("title", base=self.base, head=self.head)))]
         if not self.records:
-            out.append(f"  {say('nothing')}")
+            out.append(terminal_safe(f"  {say('nothing')}"))
         for change in self.records:
-            out.append(f"  {self._headline(change)}")
-            out.extend(f"      {line}" for line in self.words.lines(change.changes))
+            headline = terminal_safe(f"  {self._headline(change)}")
+            out.append(paint(styles[change.kind], headline) if change.kind in styles else headline)
+            out.extend(terminal_safe(f"      {line}") for line in self.words.lines(change.changes))
         if self.effects:
-            out.append(say("effects") + colon.rstrip())
-            out.extend(f"  {line}" for line in self.effects)
-        out += [say("error") + colon + line for line in self.errors]
-        out += [say("note") + colon + line for line in self.notes]
-        return "".join(terminal_safe(line) + "\n" for line in out)
+            out.append(paint("heading", terminal_safe(say("effects") + colon.rstrip())))
+            out.extend(terminal_safe(f"  {line}") for line in self.effects)
+        out += [paint("error", terminal_safe(say("error") + colon + line)) for line in self.errors]
+        out += [terminal_safe(say("note") + colon + line) for line in self.notes]
+        return "".join(line + "\n" for line in out)
+
+    def data(self) -> dict[str, Any]:
+        """`crm diff --format json`: {base, head, records: [{id, kind, name, path, old_path, changes}],
+        effects, errors, notes}; `kind` one of id-changed, added, removed, merged, renamed, changed; each
+        change as `change_data` gives it, `old_path` only for a record whose file moved; effects, errors and
+        notes as sentences in the review's language."""
+        return {
+            "base": self.base,
+            "head": self.head,
+            "records": [
+                {
+                    "id": change.id,
+                    "kind": change.kind,
+                    "name": change.name,
+                    "path": change.path,
+                    "old_path": change.old_path if change.old_path not in ("", change.path) else None,
+                    "changes": [change_data(self.words, c) for c in change.changes],
+                }
+                for change in self.records
+            ],
+            "effects": list(self.effects),
+            "errors": list(self.errors),
+            "notes": list(self.notes),
+        }
 
     def markdown(self) -> str:
         md, say = markdown_code, self.say
@@ -89,6 +119,39 @@ class Comparison:
         else:
             what = self.say(change.kind)
         return f"{change.id} {change.name}{'：' if self.words.lang == 'zh' else ': '}{what}"
+
+
+def change_data(words: ChangeWords, change: Change | str) -> dict[str, Any]:
+    """The one JSON shape of a change, for `crm diff` and `crm history`: {kind, field, where, …, text}.
+    `field` is the changed field's path of keys ("contacts.phone"), `where` the item of each list on
+    that path by its first value ({"contacts": "张经理"}); then what the kind carries: `old`/`new` (set,
+    removed, changed, file renamed or copied), `masked`, `added`/`removed` (a list of values), `item` (a
+    list item added or removed, by its first fields), `target` (merged); `text` is the change as the text
+    output says it. Values are as shown: masked, redacted, long texts shortened."""
+    if isinstance(change, str):
+        return {"kind": "text", "text": change}
+    kind, args = change[0], change[1:]
+    out: dict[str, Any] = {"kind": kind}
+    if kind in ("set", "removed", "rewritten", "changed", "list", "item_added", "item_removed"):
+        name = args[0]
+        out["field"] = ".".join(step if isinstance(step, str) else step[0] for step in name)
+        out["where"] = {step[0]: step[1] for step in name if not isinstance(step, str)}
+        if kind == "set":
+            out["new"] = args[1]
+        elif kind == "removed":
+            out["old"] = args[1]
+        elif kind == "changed":
+            out["old"], out["new"], out["masked"] = args[1], args[2], bool(args[3])
+        elif kind == "list":
+            out["added"], out["removed"] = list(args[1]), list(args[2])
+        elif kind in ("item_added", "item_removed"):
+            out["item"] = {key or "value": value for key, value in args[1]}
+    elif kind == "file":
+        out["kind"], out["old"], out["new"] = args[0], args[1], args[2]
+    elif kind == "merged":
+        out["target"] = args[0]
+    out["text"] = words.line(change)
+    return out
 
 
 def say(lang: str, key: str, **fields) -> str:

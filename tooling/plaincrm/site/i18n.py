@@ -163,12 +163,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "remind.nothing": ("nothing due", "没有到期事项"),
     # crm remind-issues: one issue per owner on the git host (Markdown: these words are trusted, record text is not)
     "notify.title": ("Follow-ups due: {handle}", "跟进提醒：{handle}"),
+    "notify.label": ("plaincrm: each owner's follow-ups due", "plaincrm：各跟进人的到期事项"),
     "notify.intro": (
         "Reminders for {name} from the customer records. This issue is updated every morning, "
         "edited in place, and closed when nothing is due.",
         "{name} 的跟进提醒，来自客户记录。本 Issue 每天早上原地更新，没有到期事项时自动关闭。",
     ),
-    "notify.nothing": ("Nothing is due. This issue reopens when something is.", "目前没有到期事项；有新的事项时本 Issue 会重新打开。"),
+    "notify.nothing": (
+        "Nothing is due. This issue reopens when something is.",
+        "目前没有到期事项；有新的事项时本 Issue 会重新打开。",
+    ),
     "notify.overdue": ("Overdue ({n})", "已逾期（{n}）"),
     "notify.due": ("Due within a week ({n})", "一周内到期（{n}）"),
     "notify.dates": ("Key dates in the next 30 days ({n})", "未来30天的关键节点（{n}）"),
@@ -206,7 +210,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "未安装 gh 命令或不在 PATH 中（https://cli.github.com）",
     ),
     "notify.gh_failed": ("gh {command} failed: {error}", "gh {command} 失败：{error}"),
-    "notify.gh_unreadable": ("gh issue list answered what is not a list of issues: {error}", "gh issue list 的输出不是 Issue 列表：{error}"),
+    "notify.gh_unreadable": (
+        "gh issue list answered what is not a list of issues: {error}",
+        "gh issue list 的输出不是 Issue 列表：{error}",
+    ),
     "notify.bad_site_url": (
         "--site-url must be an http(s) address without spaces, quotes or brackets: {url}",
         "--site-url 必须是不含空格、引号或括号的 http(s) 地址：{url}",
@@ -253,6 +260,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "diff.merge_base": ("merge base {sha}", "合并基点 {sha}"),
     "search_customers": ("Customers: {n} match", "客户：{n} 位符合"),  # above the header search's page results
     "search_first": ("the first {n} listed", "列出前 {n} 位"),
+    "search_box": ("Search customers", "搜索客户"),  # plaincrm's own box, where the engine has no search box
+    "search_none": ("No customer matches", "没有符合的客户"),
 }
 
 

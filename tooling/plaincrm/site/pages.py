@@ -834,7 +834,8 @@ class SiteBuilder:
         paths: dict[str, tuple[str, str | None]] = {TEAM_CALENDAR: ("plaincrm", None)}
         team = self.views.dataset.team
         paths.update({calendar_src(h): (f"plaincrm · {team[h].name}", h) for h in shown_members(self.views)})
-        made = background.run(len(every), feeds, every, self.options.today, EventText(labels), paths)
+        alarm = self.project.settings.alarm_minutes_before
+        made = background.run(len(every), feeds, every, self.options.today, EventText(labels), paths, alarm)
         return {path: made.part(path) for path in paths}
 
     def _options(self, list_name: str) -> list[str]:
