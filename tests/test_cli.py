@@ -179,14 +179,14 @@ GROUPS = {
 }
 
 
+NO_REPOSITORY = {"completion"}  # needs no repository: a shell's completion script is made from the parser
+
+
 @pytest.mark.parametrize(
     "command",
     [c for c in COMMANDS if c not in GROUPS]
     + [f"{group} {action}" for group, actions in GROUPS.items() for action in actions],
 )
-NO_REPOSITORY = {"completion"}  # needs no repository: a shell's completion script is made from the parser
-
-
 def test_every_command_explains_itself(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([*command.split(), "--help"])
