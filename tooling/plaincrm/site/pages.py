@@ -418,6 +418,11 @@ class SiteBuilder:
         )
 
     @functools.cached_property
+    def urgency_rank(self) -> dict[str, int]:
+        """Each customer's place in `by_urgency` order: the segment and owner pages list theirs in it."""
+        return {view.id: place for place, view in enumerate(by_urgency(list(self.views.customers.values())))}
+
+    @functools.cached_property
     def team_names(self) -> tuple:
         team = self.views.dataset.team.items()
         return tuple((handle, member.name, getattr(member, "login", None)) for handle, member in team)
@@ -499,7 +504,8 @@ class SiteBuilder:
         urgent LIST_ROWS as HTML, for a reader without JavaScript, and the index's table component with
         the segment as its fixed filter, reading the index's data (one cached file for every page, where
         a page's own rows as data would pass 300 KB at 10,000 customers)."""
-        rows = by_urgency(self.rows(ids))
+        rank = self.urgency_rank
+        rows = self.rows(sorted(ids, key=rank.__getitem__))  # by_urgency, from one sort of every customer
         index_folder = posixpath.dirname(url_file(self.url(INDEX_SRC))) + "/"
         return {
             "rows": rows[:LIST_ROWS],
@@ -905,6 +911,26 @@ class SiteBuilder:
 
     # --- the index's data ---------------------------------------------------------------
 
+    def index_row(self, view: CustomerView, places: list[str]) -> list:
+        """One customer's row of the index's data (carried between builds: `derive` keeps an unchanged
+        customer's view, so its row is made once)."""
+        model = view.model
+        contacts = " ".join(
+            " ".join(filter(None, (c.name, get(c, "title"), get(c, "phone"), get(c, "email"))))
+            for c in get(model, "contacts")
+        )
+        return [
+            view.id,
+            bidi_balanced(model.name),
+            self.link(INDEX_SRC, customer_src(view.id)),
+            contacts,
+            view.facts.last_contact.isoformat() if view.facts.last_contact else "",
+            view.freshness,
+            round(view.facts.order_total, 2),
+            *[view.segments[name] for name in SEGMENT_FIELDS],
+            places,
+        ]
+
     def index_data(self) -> bytes:
         labels = {
             name: {value: bidi_balanced(self.segment_label(name, value)) for value in self.views.groups[name]}
@@ -912,26 +938,13 @@ class SiteBuilder:
         }
         labels["agenda"] = {place: text(f"agenda.{place}", self.lang) for place in ("overdue", "due")}
         places = agenda(self.views).by_customer()  # the home and owner pages link to these views
-        rows = []
-        for view in self.views.customers.values():
-            model = view.model
-            contacts = " ".join(
-                " ".join(filter(None, (c.name, get(c, "title"), get(c, "phone"), get(c, "email"))))
-                for c in get(model, "contacts")
+        rows = [
+            self.carried(
+                ("index-row", Same(view), tuple(places.get(view.id, ())), self.options.directory_urls),
+                partial(self.index_row, view, places.get(view.id, [])),
             )
-            rows.append(
-                [
-                    view.id,
-                    bidi_balanced(model.name),
-                    self.link(INDEX_SRC, customer_src(view.id)),
-                    contacts,
-                    view.facts.last_contact.isoformat() if view.facts.last_contact else "",
-                    view.freshness,
-                    round(view.facts.order_total, 2),
-                    *[view.segments[name] for name in SEGMENT_FIELDS],
-                    places.get(view.id, []),
-                ]
-            )
+            for view in self.views.customers.values()
+        ]
         data = {
             "columns": [
                 "id",
