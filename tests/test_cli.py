@@ -237,3 +237,16 @@ def test_validate_dot_means_everything(repo):
     repo.good(**{"owner: li.wei": "owner: nobody"})
     result = crm("validate", ".", cwd=repo.root)
     assert result.returncode == 1 and "owner" in result.stdout
+
+
+@pytest.mark.parametrize(("blocked", "command"), [("jinja2", "pages"), ("mkdocs", "sites")])
+def test_the_site_commands_without_the_site_extra_say_which_extra(repo, tmp_path, blocked, command):
+    """The core install (what a pre-commit hook gets) has no Jinja2 or MkDocs: a sentence, not a traceback."""
+    repo.good()
+    script = (
+        f"import sys; sys.modules[{blocked!r}] = None; from plaincrm.cli import main; "
+        f"sys.exit(main(['--root', {str(repo.root)!r}, {command!r}, {str(tmp_path / 'out')!r}]))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"crm {command}: needs the site extra ({blocked} is missing): pip install 'plaincrm[site]'" in done.stderr

@@ -379,12 +379,26 @@ def add_export(sub, parents: Parents) -> None:
     p.set_defaults(func=cmd_export)
 
 
+def _needs_site_extra(command: str, error: ModuleNotFoundError) -> int:
+    """The site's libraries are an extra: say which, not a traceback (`crm validate` and the edits run without)."""
+    print(
+        f"crm {command}: needs the site extra ({terminal_safe(str(error.name or '').split('.')[0])} is missing): "
+        "pip install 'plaincrm[site]' (or make site, which installs everything)",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
+
+
 def cmd_pages(args) -> int:
     from ..audience import UnknownAudience
     from ..history.gitlog import GitError
     from ..problems import ProblemError
-    from ..site.build import build_for_site
-    from ..site.export import write_pages
+
+    try:
+        from ..site.build import build_for_site
+        from ..site.export import write_pages
+    except ModuleNotFoundError as error:
+        return _needs_site_extra("pages", error)
 
     project = _project(args)
     try:
@@ -448,7 +462,12 @@ def add_pages(sub, parents: Parents) -> None:
 def cmd_sites(args) -> int:
     import logging
 
-    from mkdocs.exceptions import MkDocsException
+    try:
+        from mkdocs.exceptions import MkDocsException
+
+        from ..site import sites  # noqa: F401  (Jinja2, the theme: the site extra)
+    except ModuleNotFoundError as error:
+        return _needs_site_extra("sites", error)
 
     from ..audience import UnknownAudience
     from ..site.sites import build_sites

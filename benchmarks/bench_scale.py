@@ -1,0 +1,172 @@
+"""How plaincrm grows: every daily step at 10,000 and at 100,000 customers, measured in the same invocation.
+
+Each step's 100,000-customer time is compared with its 10,000-customer time (linear growth is 10x; the
+target is within 11x), peak memory with 6 GB, the largest page with 300 KB, and the git commands a team
+runs daily (status, diff, log of one file) with what a person calls interactive (1 s). Run by
+`make bench-100k` (not in CI: about half an hour on 2 cores). This is a report, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if not __package__:  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.bench_history import make_history
+from benchmarks.bench_import import write_sheet
+from benchmarks.bench_site import MKDOCS, largest_page, mkdocs_build
+from benchmarks.bench_validate import CRM, check, report, run_measured
+from benchmarks.generate import REPO, generate
+
+IMPORT_ROWS = 10_000
+GB = 2**30
+
+
+def prepare(folder: Path, customers: int) -> Path:
+    """A generated repository with its scripted history and the site's configuration (kept for reuse)."""
+    repo = folder / f"repo-{customers}"
+    if not repo.exists():
+        generate(repo, customers)
+        shutil.copyfile(REPO / "mkdocs.yml", repo / "mkdocs.yml")
+        shutil.copytree(REPO / "site", repo / "site", dirs_exist_ok=True)
+        make_history(repo)
+    return repo
+
+
+def timed_git(repo: Path, *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+def measure(repo: Path) -> dict[str, tuple[float, int]]:
+    """Seconds (and peak tree memory, bytes) of each step on `repo`."""
+    out: dict[str, tuple[float, int]] = {}
+    shutil.rmtree(repo / ".cache", ignore_errors=True)
+    out["crm validate (cold)"] = run_measured(
+        [str(CRM), "--root", str(repo), "validate", "--no-cache"], sample_memory=True
+    )
+    out["site build (cold)"] = mkdocs_build(repo, "build/site", sample_memory=True)
+    history = "from plaincrm.history.audit import read_history; from plaincrm.project import Project; import sys, pathlib; read_history(Project(pathlib.Path(sys.argv[1])), use_cache=False)"
+    out["history, 4 rounds of edits (cold)"] = run_measured(
+        [sys.executable, "-c", history, str(repo)], sample_memory=True
+    )
+    with tempfile.TemporaryDirectory(prefix="plaincrm-scale-") as tmp:
+        work = Path(tmp) / "repo"
+        shutil.copytree(repo, work, ignore=shutil.ignore_patterns(".cache", "build", ".git"))
+        sheet = Path(tmp) / "import.xlsx"
+        sample = Path(tmp) / "sample"
+        (sample / "records" / "customers").mkdir(parents=True)
+        for path in sorted((work / "records" / "customers").glob("*.yaml"))[:IMPORT_ROWS]:
+            (sample / "records" / "customers" / path.name).symlink_to(path)
+        write_sheet(sample, sheet)  # 10,000 rows, half updates, half new customers
+        out[f"crm import, {IMPORT_ROWS:,} rows"] = run_measured(
+            [str(CRM), "--root", str(work), "import", str(sheet), "--mode", "upsert", "--owner", "li.wei"],
+            sample_memory=True,
+            ok_codes=(0, 1),
+        )
+    record = sorted((repo / "records" / "customers").glob("*.yaml"))[
+        len(list((repo / "records" / "customers").glob("*.yaml"))) // 2
+    ]
+    original = record.read_bytes()
+    record.write_bytes(original.replace(b"\nneeds: ", b"\nneeds: (edited) ", 1))
+    try:
+        out["git status"] = (timed_git(repo, "status", "--porcelain"), 0)
+        out["git diff"] = (timed_git(repo, "diff"), 0)
+        out["git log of one record"] = (
+            timed_git(repo, "log", "--follow", "--format=%H %s", "--", str(record.relative_to(repo))),
+            0,
+        )
+    finally:
+        record.write_bytes(original)
+    size, path = largest_page(repo / "build" / "site")
+    out["largest page"] = (size, 0)
+    out["_largest_path"] = (0, 0)
+    print(f"{repo.name}: largest page {size / 1024:.0f} KB ({path})", flush=True)
+    return out
+
+
+def bench(folder: Path, small: int, large: int) -> None:
+    results = {}
+    for customers in (small, large):
+        repo = prepare(folder, customers)
+        print(f"measuring {customers:,} customers in {repo}", flush=True)
+        results[customers] = measure(repo)
+    rows = []
+    factor = large / small
+    for step, (seconds, memory) in results[small].items():
+        if step.startswith("_") or step == "largest page":
+            continue
+        big, big_memory = results[large][step]
+        if step.startswith("git"):
+            rows.append(
+                (
+                    f"{step} ({large:,})",
+                    f"{big:.2f} s",
+                    f"{seconds:.2f} s at {small:,}; <= 1.00 s",
+                    f"{big:.2f}",
+                    check(big, 1.0),
+                )
+            )
+            continue
+        rows.append(
+            (
+                f"{step}",
+                f"{big:.1f} s",
+                f"{seconds:.1f} s at {small:,}; ratio <= {factor * 1.1:.0f}x",
+                f"{big / seconds:.1f}x",
+                check(big / seconds, factor * 1.1),
+            )
+        )
+        if big_memory:
+            rows.append(
+                (
+                    f"  peak memory at {large:,}",
+                    f"{big_memory / GB:.2f} GB",
+                    f"{memory / GB:.2f} GB at {small:,}; <= 6 GB",
+                    "",
+                    check(big_memory, 6 * GB),
+                )
+            )
+    largest = results[large]["largest page"][0]
+    rows.append(
+        (
+            f"largest HTML page at {large:,}",
+            f"{largest / 1024:.0f} KB",
+            "<= 300 KB",
+            f"{largest / 307200:.2f}",
+            check(largest, 307200),
+        )
+    )
+    report(rows)
+    print(
+        "each step once, cold; memory is PSS summed over the process tree, sampled every ~10 ms; the import runs on a copy"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="keep the generated repositories in DIR and reuse them")
+    args = parser.parse_args(argv)
+    if not MKDOCS.exists() or not CRM.exists():
+        print("bench: run with the virtualenv's python", file=sys.stderr)
+        return 1
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        bench(args.keep, args.small, args.large)
+    else:
+        with tempfile.TemporaryDirectory(prefix="plaincrm-scale-") as tmp:
+            bench(Path(tmp), args.small, args.large)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
