@@ -17,6 +17,6 @@ echo "::group::crm diff $base"
 crm diff "$base" --format markdown >> "$summary" || status=1
 echo "::endgroup::"
 if [ "$status" -eq 0 ]; then
-    step mkdocs build --strict --site-dir "${SITE_DIR:-build/site}"
+    step properdocs build --strict -f mkdocs.yml --site-dir "${SITE_DIR:-build/site}"
 fi
 exit "$status"

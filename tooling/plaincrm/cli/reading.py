@@ -422,7 +422,7 @@ def cmd_pages(args) -> int:
         print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
     try:
-        count = write_pages(site, Path(args.out_dir))
+        count = write_pages(site, Path(args.out_dir), lang=_lang(args), directory_urls=args.directory_urls)
     except ProblemError as error:  # a link or a non-file where a page goes: nothing written
         print(render(error.problems), file=sys.stderr)
         print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)

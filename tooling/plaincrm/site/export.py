@@ -1,4 +1,21 @@
-"""Write generated pages to a folder, for a static site engine other than MkDocs.
+"""Write generated pages to a folder, for a static site engine other than MkDocs (`crm pages`).
+
+The folder is a whole site for any engine that reads Markdown with YAML front matter (Hugo, tested
+by tests/test_second_engine.py; Jekyll, Eleventy, Zensical...), so that a team can change engines,
+the day Material for MkDocs reaches its end of life or any other, without plaincrm. Each page file:
+
+- front matter: the title; where the page is published, as the pages' relative links expect it
+  (`url` for Hugo, `permalink` for Jekyll and Eleventy); and the engines' own search told to skip it,
+  since plaincrm's search covers the customers and the tables would drown the hand-written pages
+  (`search: {exclude: true}` for Material's search, under MkDocs or ProperDocs; `_build: {list:
+  never}` for Hugo, which keeps it out of every page list, hence out of a theme's search index, feeds
+  and sitemap: the sitemap's own `disable` is unknown to Debian 12's Hugo, which warns for each page);
+- body: the page's HTML as one raw HTML block, with the assets it needs (`assets/plaincrm/`: the
+  stylesheet, the index's script and the customer search, whose own search box appears where the
+  engine shows none). Carried as Markdown, HTML is read as Markdown again after a blank line
+  (CommonMark ends an HTML block there: a record's `[x](javascript:…)` would become a link), and
+  braces start templates and shortcodes (`{{% gist %}}`, Liquid's `{{ }}`). So the line ending of
+  each blank line, and every brace, is written as a character reference: the page shows the same.
 
 OUT_DIR may hold other files, and anyone who can write there could plant a symbolic link or
 edit the manifest. So every path is walked one folder at a time, relative to an open folder
@@ -8,19 +25,63 @@ absolute, climbs out with `..` or passes through a link is ignored."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import stat
 from pathlib import Path, PurePosixPath
 
 from ..problems import Problem, ProblemError
 from .background import resolve
-from .pages import Site, customer_src
+from .i18n import text
+from .pages import ASSET_DIR, Page, Site, customer_src, page_url, relative_url
+
+# A character YAML does not allow as it is (YAML 1.2, 5.1), or reads as a line break (YAML 1.1: NEL, LS, PS),
+# or a BOM: written as an escape in a double-quoted scalar, which every YAML reader decodes.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_LINES = re.compile(r"(\r\n|\r|\n)")
+HIDDEN = ("search: {exclude: true}", "_build: {list: never}")  # see the module docstring
 
 
-def page_file_text(title: str, html: str) -> str:
-    """Front matter with the title (as a JSON string, which YAML reads as is) and the HTML body."""
-    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{html}\n"
+def yaml_string(value: str) -> str:
+    """`value` as a YAML double-quoted scalar (a JSON string, which YAML reads as is) that every YAML reader
+    gives back unchanged."""
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+
+
+def one_html_block(markup: str) -> str:
+    """`markup` with no blank line and no brace: the line ending of each blank line (one holding nothing or
+    only whitespace) and each brace written as a character reference. A browser reads the same page;
+    a Markdown reader sees one raw HTML block, and a template engine nothing of its own."""
+    parts = _LINES.split(markup.replace("{", "&#123;").replace("}", "&#125;"))
+    out = [parts[0]]
+    line = parts[0]
+    for ending, following in zip(parts[1::2], parts[2::2]):
+        if line.strip():
+            out.append(ending)
+            line = following
+        else:  # a blank line: its end written as a reference keeps the text and makes the line not blank
+            out.append("&#10;")  # a browser reads CR and CRLF as LF, so LF is what each stood for
+            line += "&#10;" + following
+        out.append(following)
+    return "".join(out)
+
+
+def page_file_text(page: Page, *, lang: str = "en", directory_urls: bool = False) -> str:
+    """The page as a Markdown file for any engine: front matter (module docstring) and one HTML block."""
+    url = page_url(page.src, directory_urls)
+    where = yaml_string("/" + url)
+    front = [f"title: {yaml_string(page.title)}", f"url: {where}", f"permalink: {where}", *HIDDEN]
+    assets = relative_url(url, ASSET_DIR + "/")
+    label, none = (html.escape(text(key, lang), quote=True) for key in ("search_box", "search_none"))
+    return (
+        "---\n" + "\n".join(front) + "\n---\n\n"
+        f'<link rel="stylesheet" href="{assets}plaincrm.css">\n'
+        + one_html_block(page.html.strip())
+        + f'\n<script src="{assets}plaincrm.js"></script>\n'
+        f'<script src="{assets}search.js" data-label="{label}" data-none="{none}"></script>\n'
+    )
 
 
 MANIFEST = ".plaincrm-pages"  # what the last run wrote: only those files are ever removed
@@ -124,10 +185,12 @@ def _refused(root: Path, parts: tuple[str, ...], why: str) -> ProblemError:
     return ProblemError([Problem(str(root.joinpath(*parts)), 1, 1, "", why, "pages.unsafe-target")])
 
 
-def write_pages(site: Site, out_dir: Path) -> int:
+def write_pages(site: Site, out_dir: Path, *, lang: str = "en", directory_urls: bool = False) -> int:
     """Write every page and file; remove what an earlier run wrote and this one did not
     (a deleted customer's page must not stay published). Nothing else in OUT_DIR is touched;
-    a link or a non-file where a page goes stops the run before anything is written (ProblemError)."""
+    a link or a non-file where a page goes stops the run before anything is written (ProblemError).
+    `lang` and `directory_urls` are those the site was built with (the search box's words, the
+    published addresses)."""
     sources = [page.src for page in site.pages] + [customer_src(i) for i in site.customer_ids] + [*site.files, MANIFEST]
     found = [(src, _parts(src)) for src in sources]
     unsafe = [src for src, parts in found if parts is None]
@@ -154,7 +217,7 @@ def write_pages(site: Site, out_dir: Path) -> int:
             raise ProblemError(problems)
         written = []
         for page in [*site.pages, *site.customer_pages()]:
-            out.write(placed[page.src], page_file_text(page.title, page.html).encode("utf-8"))
+            out.write(placed[page.src], page_file_text(page, lang=lang, directory_urls=directory_urls).encode("utf-8"))
             written.append(page.src)
         for path, data in site.files.items():
             out.write(placed[path], resolve(data))

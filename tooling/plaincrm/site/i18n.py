@@ -333,6 +333,52 @@ _WORDS_ZH = {
 }
 TEXT.update({f"word.{en}": (en, zh) for en, zh in _WORDS_ZH.items()})
 
+# The sales funnel (funnel.py): its segments, report, tables, columns and notes.
+TEXT.update(
+    {
+        "segment_field.stage": ("Follow-up stage", "跟进阶段"),
+        "segment_field.intent": ("Intent to buy", "成交意向度"),
+        "report.funnel": ("Sales funnel", "销售漏斗"),
+        "table.stages": ("Customers per stage", "各阶段客户数"),
+        "table.conversion": (
+            "Conversion and time in stage (last 12 months)",
+            "阶段转化率与停留天数（近12个月）",
+        ),
+        "table.history": ("Why only the counts", "为何只有客户数"),
+        "col.stage": ("stage", "跟进阶段"),
+        "col.customers in the stage": ("customers in the stage", "处于该阶段的客户数"),
+        "col.reached a later stage": ("reached a later stage", "进入后续阶段的客户数"),
+        "col.conversion": ("conversion", "转化率"),
+        "col.stays ended": ("stays ended", "已结束的停留次数"),
+        "col.median days in stage": ("median days in stage", "停留天数中位数"),
+        "col.note": ("note", "说明"),
+        "word.Not a git repository: no dates of stage changes, so only the counts.": (
+            "Not a git repository: no dates of stage changes, so only the counts.",
+            "不是 git 仓库：没有阶段变更的日期，因此只显示客户数。",
+        ),
+        "word.No commits yet: no dates of stage changes, so only the counts.": (
+            "No commits yet: no dates of stage changes, so only the counts.",
+            "尚无提交：没有阶段变更的日期，因此只显示客户数。",
+        ),
+        "word.A shallow clone: the history is partial (fetch with fetch-depth: 0), so only the counts.": (
+            "A shallow clone: the history is partial (fetch with fetch-depth: 0), so only the counts.",
+            "浅克隆：变更记录不完整（请以 fetch-depth: 0 获取），因此只显示客户数。",
+        ),
+        "word.These records have no git history (not committed yet, or read as of a revision): only the counts.": (
+            "These records have no git history (not committed yet, or read as of a revision): only the counts.",
+            "这些记录没有 git 变更记录（尚未提交，或按某个版本读取）：只显示客户数。",
+        ),
+        "word.The git history could not be read: only the counts.": (
+            "The git history could not be read: only the counts.",
+            "无法读取 git 变更记录：只显示客户数。",
+        ),
+        "first_cooperation": ("First cooperation", "首次合作时间"),
+        "latest_cooperation": ("Latest cooperation", "最近合作时间"),
+        "order_total_counted": ("Order total (signed, paid and delivered orders)", "订单合计（已签约、已付款、已交付）"),
+        "quoted_total": ("Quoted, not yet signed", "已报价未签约"),
+    }
+)
+
 
 # The command line's own words (`cli.*`: what a write command says beside its problems; `import.*`:
 # `crm import`'s report, which is not a problem and so not in `messages`).

@@ -2,6 +2,10 @@
 
 `build.build_for_site` makes the site's pages in memory; `theme_pages` puts them through
 the theme (virtual pages, escaped titles, customer pages filled into one prototype page).
+
+The same class is the plugin of ProperDocs (`make site`), the maintained fork of MkDocs 1.6,
+which runs it under both entry points (pyproject.toml) and answers its `mkdocs.*` imports with
+its own modules; of MkDocs 1.x (unmaintained since August 2024) as long as a team still runs it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,15 @@ from ..history.gitlog import GitError
 from ..problems import ProblemError, render
 from .build import build_for_site
 from .theme_pages import LinkedPages, ServedPages, ThemePages, bytecode_cache, language_versions
+
+try:  # how ProperDocs asks a plugin to declare its support: under the `mkdocs` executable it says,
+    # once, that MkDocs 2 will run no plugin and to build with `properdocs` (DISABLE_MKDOCS_2_WARNING=true
+    # silences it); under `properdocs` it says nothing.
+    import properdocs.replacement_warning
+
+    properdocs.replacement_warning.setup()
+except ImportError:  # pragma: no cover - properdocs comes with plaincrm[site]
+    pass
 
 log = logging.getLogger("mkdocs.plugins.plaincrm")
 
@@ -50,9 +63,10 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         self.fingerprint: tuple[str, bool] | None = None  # what the memo was made with (on_config)
 
     def on_config(self, config):
-        from .search import quiet_jieba
+        from .search import segment_theme_search
 
-        quiet_jieba()
+        cuts = segment_theme_search(config.plugins)  # rjieba's cuts for Material's search, where installed
+        log.debug(f"plaincrm: the theme's search segments Chinese with {cuts}")
         root = Path(self.config.root or os.path.dirname(config.config_file_path)).resolve()
         today_text = self.config.today or os.environ.get("PLAINCRM_TODAY")
         try:

@@ -1,4 +1,7 @@
-/* plaincrm customer search, in Material's header search box, above Material's results for pages.
+/* plaincrm customer search, in Material's header search box, above Material's results for pages;
+ * on a page with no Material search box (`crm pages` read by another engine), in a small box of its
+ * own: in the page's header if it has one, else at the top of the page's content. Its words come
+ * with the script tag (data-label, data-none: export.py writes them in the site's language).
  *
  * The index (search/customers.js, made by plaincrm/site/search.py, whose docstring says why and
  * how it ranks) is loaded on the first focus of the box, never on a page view. It is a script, so
@@ -107,14 +110,14 @@
     return node;
   }
 
-  function item(customer) {
+  function item(customer, own) {
     var li = element("li", "md-search-result__item");
     var link = element("a", "md-search-result__link");
     link.href = new URL(customer.url, base).href;
-    link.tabIndex = -1;
+    if (!own) link.tabIndex = -1; // Material moves through its results with the arrow keys
     var article = element("article", "md-search-result__article md-typeset");
     article.appendChild(element("div", "md-search-result__icon md-icon"));
-    var title = element("h1");
+    var title = element(own ? "strong" : "h1"); // Material's result markup; on a page of its own, no second h1
     title.appendChild(element("bdi", "", customer.name));
     article.appendChild(title);
     var detail = element("p");
@@ -134,23 +137,20 @@
     var found = query.trim() ? search(query) : [];
     box.textContent = "";
     box.dataset.query = query; // what the list shows results for (tests wait on it)
-    box.hidden = !found.length;
+    var own = box.dataset.none !== undefined;
+    var none = own && query.trim() && !found.length; // the own box says so; Material shows its page results
+    box.hidden = !found.length && !none;
+    if (none) box.appendChild(element("div", "md-search-result__meta", box.dataset.none));
     if (!found.length) return;
     var meta = state.text.search_customers.replace("{n}", found.length);
     if (found.length > SHOWN) meta += " · " + state.text.search_first.replace("{n}", SHOWN);
     box.appendChild(element("div", "md-search-result__meta", meta));
     var list = element("ol", "md-search-result__list");
-    found.slice(0, SHOWN).forEach(function (hit) { list.appendChild(item(hit.customer)); });
+    found.slice(0, SHOWN).forEach(function (hit) { list.appendChild(item(hit.customer, own)); });
     box.appendChild(list);
   }
 
-  function init() {
-    var input = document.querySelector(".md-search__input");
-    var result = document.querySelector(".md-search-result");
-    if (!input || !result) return;
-    var box = element("div", "pcrm-search");
-    box.hidden = true;
-    result.insertBefore(box, result.firstChild);
+  function listen(input, box) {
     var update = function () { load(function () { show(box, input.value); }); };
     input.addEventListener("focus", update);
     input.addEventListener("input", update);
@@ -158,5 +158,47 @@
     if (input.form) input.form.addEventListener("reset", function () { show(box, ""); });
   }
 
-  init();
+  /* The box of its own: a search field and the same result list below it; Enter opens the first. */
+  function ownBox() {
+    var words = script.dataset;
+    var place = document.querySelector("body > header, [role=banner]") || document.querySelector(".pcrm");
+    if (!words.label || !place || document.querySelector(".pcrm-own-search")) return;
+    var form = element("form", "pcrm-own-search");
+    form.setAttribute("role", "search");
+    var input = element("input", "pcrm-own-search__input");
+    input.type = "search";
+    input.placeholder = words.label;
+    input.setAttribute("aria-label", words.label);
+    input.autocomplete = "off";
+    var box = element("div", "pcrm-search pcrm-own-search__results");
+    box.hidden = true;
+    box.dataset.none = words.none || "";
+    box.setAttribute("aria-live", "polite");
+    form.appendChild(input);
+    form.appendChild(box);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var first = box.querySelector("a");
+      if (first) window.location.href = first.href;
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { input.value = ""; show(box, ""); }
+    });
+    if (place.matches(".pcrm")) place.insertBefore(form, place.firstChild);
+    else place.appendChild(form);
+    listen(input, box);
+  }
+
+  function init() {
+    var input = document.querySelector(".md-search__input");
+    var result = document.querySelector(".md-search-result");
+    if (!input || !result) return ownBox();
+    var box = element("div", "pcrm-search");
+    box.hidden = true;
+    result.insertBefore(box, result.firstChild);
+    listen(input, box);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
 })();
