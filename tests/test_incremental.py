@@ -110,3 +110,24 @@ def test_a_rebuild_reuses_the_unchanged_customers_views_and_parses_one_file(tmp_
     build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
     assert derived == [ID]
     assert [p for p in parsed if p.endswith(".yaml") and "customers" in p] == [f"records/customers/{ID}.yaml"]
+
+
+def test_crm_pages_into_its_previous_output_writes_only_what_changed(tmp_path):
+    """A static host or rsync then uploads one customer's page and the lists it is in, not the site."""
+    from plaincrm.site.export import write_pages
+
+    root = make_site_repo(tmp_path / "repo")
+    out = tmp_path / "out"
+    _, site = build_for_site(root, today=TODAY, history=False)
+    first = write_pages(site, out)
+    assert first.changed == first.files > 100
+    times = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    _, site = build_for_site(root, today=TODAY, history=False)
+    assert write_pages(site, out).changed == 0
+    assert all(p.stat().st_mtime_ns == t for p, t in times.items())  # untouched: rsync sends nothing
+    _log_call(root)
+    _, site = build_for_site(root, today=TODAY, history=False)
+    again = write_pages(site, out)
+    touched = {p.relative_to(out).as_posix() for p, t in times.items() if p.stat().st_mtime_ns != t}
+    assert f"customers/{ID}.md" in touched and "customers/C20240501002.md" not in touched
+    assert again.changed == len(touched) < first.files // 4

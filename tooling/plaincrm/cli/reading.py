@@ -427,7 +427,7 @@ def cmd_pages(args) -> int:
         print(render(error.problems), file=sys.stderr)
         print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"wrote {count} files to {args.out_dir}")
+    print(f"{count.files} files in {terminal_safe(args.out_dir)}: {count.changed} written, the rest unchanged")
     return EXIT_OK
 
 

@@ -31,6 +31,7 @@ import os
 import re
 import stat
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from ..problems import Problem, ProblemError
 from .background import resolve
@@ -144,6 +145,14 @@ class _Out:
                 return "is not a regular file; pages are written only as real files inside the folder"
         return None
 
+    def put(self, parts: tuple[str, ...], data: bytes) -> bool:
+        """Write OUT/parts unless it holds `data` already (its time then stays, so rsync or a static
+        host's upload sends only what changed); whether it was written."""
+        if self.read(parts, len(data)) == data:
+            return False
+        self.write(parts, data)
+        return True
+
     def write(self, parts: tuple[str, ...], data: bytes) -> None:
         folder = self.folder(parts[:-1], create=True)
         if folder is None:
@@ -185,7 +194,12 @@ def _refused(root: Path, parts: tuple[str, ...], why: str) -> ProblemError:
     return ProblemError([Problem(str(root.joinpath(*parts)), 1, 1, "", why, "pages.unsafe-target")])
 
 
-def write_pages(site: Site, out_dir: Path, *, lang: str = "en", directory_urls: bool = False) -> int:
+class Written(NamedTuple):
+    files: int  # every file of the site
+    changed: int  # of them, those whose bytes changed (the others were left as they were)
+
+
+def write_pages(site: Site, out_dir: Path, *, lang: str = "en", directory_urls: bool = False) -> Written:
     """Write every page and file; remove what an earlier run wrote and this one did not
     (a deleted customer's page must not stay published). Nothing else in OUT_DIR is touched;
     a link or a non-file where a page goes stops the run before anything is written (ProblemError).
@@ -215,18 +229,19 @@ def write_pages(site: Site, out_dir: Path, *, lang: str = "en", directory_urls: 
         ]
         if problems:
             raise ProblemError(problems)
-        written = []
+        written, changed = [], 0
         for page in [*site.pages, *site.customer_pages()]:
-            out.write(placed[page.src], page_file_text(page, lang=lang, directory_urls=directory_urls).encode("utf-8"))
+            data = page_file_text(page, lang=lang, directory_urls=directory_urls).encode("utf-8")
+            changed += out.put(placed[page.src], data)
             written.append(page.src)
         for path, data in site.files.items():
-            out.write(placed[path], resolve(data))
+            changed += out.put(placed[path], resolve(data))
             written.append(path)
         for stale in sorted(before - set(written)):
             parts = _parts(stale)
             if parts is not None and parts != (MANIFEST,):
                 out.remove(parts)
-        out.write((MANIFEST,), ("\n".join(sorted(written)) + "\n").encode("utf-8"))
+        out.put((MANIFEST,), ("\n".join(sorted(written)) + "\n").encode("utf-8"))
     finally:
         out.close()
-    return len(written)
+    return Written(len(written), changed)
