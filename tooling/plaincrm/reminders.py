@@ -213,7 +213,16 @@ def idle_customers(views: Views, *, owner: str | None = None) -> list[CustomerVi
         return sorted(found, key=lambda v: (v.model.owner, v.id))
 
     team = views.memo("idle", make)  # the team's, once: every owner page asks for its share
-    return team if owner is None else [view for view in team if view.model.owner == owner]
+    if owner is None:
+        return team
+
+    def by_owner() -> dict[str, list[CustomerView]]:
+        found: dict[str, list[CustomerView]] = {}
+        for view in team:
+            found.setdefault(view.model.owner, []).append(view)
+        return found
+
+    return views.memo("idle_by_owner", by_owner).get(owner, [])
 
 
 def reminder_rows(views: Views, found: list[Reminder], label, say):
