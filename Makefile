@@ -28,12 +28,12 @@ install: $(STAMP)
 ## dev.txt is make's (core, site and test extras); site.txt the workflows' that build the site; core.txt
 ## plaincrm alone. The last two are cut from dev.txt, so all three hold the same versions.
 LOCK_VENV := .cache/lock
-COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps $(UPGRADE)
+COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps --no-emit-index-url --no-emit-find-links $(UPGRADE)
 lock:
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
-	$(COMPILE) --extra=site --extra=test --output-file=requirements/dev.txt pyproject.toml
+	$(COMPILE) --extra=analytics --extra=site --extra=test --output-file=requirements/dev.txt pyproject.toml
 	$(COMPILE) --constraint=requirements/dev.txt --extra=site --output-file=requirements/site.txt pyproject.toml
 	$(COMPILE) --constraint=requirements/dev.txt --output-file=requirements/core.txt pyproject.toml
 	rm -rf $(LOCK_VENV)

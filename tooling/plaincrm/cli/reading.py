@@ -329,9 +329,20 @@ def cmd_export(args) -> int:
     from ..write.atomic import write_atomically
 
     project = _project(args)
-    if args.format == "xlsx" and not args.out:
-        print("crm export: --format xlsx needs --out FILE", file=sys.stderr)
+    if args.format in ("xlsx", "parquet") and not args.out:
+        print(
+            f"crm export: --format {args.format} needs --out {'FOLDER' if args.format == 'parquet' else 'FILE'}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
+    if args.format == "parquet":
+        from .. import columnar
+
+        try:
+            columnar.require_pyarrow()  # before the records are loaded
+        except columnar.NeedsAnalytics as error:
+            print(f"crm export: {error}", file=sys.stderr)
+            return EXIT_USAGE
     views = _views(project, args.today or date.today(), masked=not args.unmasked, lang=_lang(args))
     if views is None:
         return EXIT_PROBLEMS
@@ -340,6 +351,21 @@ def cmd_export(args) -> int:
     except records_export.NoSuchSegment as error:
         print(f"crm export: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.format == "parquet":
+        from .. import columnar
+        from ..problems import ProblemError
+
+        try:
+            paths = columnar.write_parquet(views, Path(args.out), ids=ids, unmasked=args.unmasked)
+        except ProblemError as error:
+            print(render(error.problems, lang=_lang(args)), file=sys.stderr)
+            return EXIT_PROBLEMS
+        print(
+            f"crm export: {len(ids)} customers, {len(paths)} tables to {args.out}"
+            + (" (unmasked)" if args.unmasked else " (masked)"),
+            file=sys.stderr,
+        )
+        return EXIT_OK
     data = records_export.export_bytes(views, ids, args.format, _lang(args))
     if args.out:
         write_atomically(Path(args.out), data)
@@ -359,12 +385,14 @@ def add_export(sub, parents: Parents) -> None:
     p = sub.add_parser(
         "export",
         parents=[parents.root, parents.dated, parents.labelled],
-        help="customer records as CSV, XLSX, JSON or vCard, masked",
+        help="customer records as CSV, XLSX, JSON, vCard or Parquet tables, masked",
         description="Export customers (all, or those in every --segment given) for other programs: CSV or XLSX "
         "(a row per customer, typed cells, headers in --lang), JSON (whole records) or vCard (a card per contact "
-        "person). Phone numbers and e-mail addresses are masked unless --unmasked is given.",
+        "person), or Parquet (a folder: customers and a table per list, typed, for DuckDB, pandas, Polars or "
+        "Spark; pip install 'plaincrm[analytics]'). Phone numbers and e-mail addresses are masked unless "
+        "--unmasked is given.",
     )
-    p.add_argument("--format", choices=("csv", "xlsx", "json", "vcf"), default="csv")
+    p.add_argument("--format", choices=("csv", "xlsx", "json", "vcf", "parquet"), default="csv")
     p.add_argument(
         "--segment",
         action="append",
@@ -372,7 +400,7 @@ def add_export(sub, parents: Parents) -> None:
         metavar="FIELD=VALUE",
         help="only customers in this segment, e.g. tier=key, owner=li.wei, tags=VIP (repeatable)",
     )
-    p.add_argument("--out", help="file to write (atomically); default: standard output")
+    p.add_argument("--out", help="file to write (atomically), a folder for parquet; default: standard output")
     p.add_argument(
         "--unmasked", action="store_true", help="export contact details in full (only when asked for by name)"
     )
