@@ -18,6 +18,7 @@ from pathlib import Path
 
 if not __package__:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import bench_history
 from benchmarks.bench_history import make_history
 from benchmarks.bench_import import write_sheet
 from benchmarks.bench_site import MKDOCS, largest_page, mkdocs_build
@@ -35,6 +36,9 @@ def prepare(folder: Path, customers: int) -> Path:
         generate(repo, customers)
         shutil.copyfile(REPO / "mkdocs.yml", repo / "mkdocs.yml")
         shutil.copytree(REPO / "site", repo / "site", dirs_exist_ok=True)
+        # Four rounds of edits of every record, in as many commits at either size: git writes the whole
+        # 100,000-entry folder tree for each commit, so 50 files a commit took hours to script at 100,000.
+        bench_history.PER_COMMIT = max(50, customers // 200)
         make_history(repo)
     return repo
 
