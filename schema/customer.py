@@ -25,6 +25,10 @@ class Contact(Record):
     im: str | None = labelled("IM / WeChat", "微信/即时通讯", None)
     decision_maker: bool = labelled("Decision maker", "决策关键人", False)
     notes: str | None = labelled("Notes", "备注", None)
+    verified: options["verification"].type | None = labelled(
+        "Verification", "核实状态", None, description="to_check (待核实) while a detail is in doubt, e.g. a 空号"
+    )
+    verified_on: Day | None = labelled("Verified on", "核实日期", None)
 
 
 class NextStep(Record):
@@ -65,6 +69,7 @@ class Order(Record):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = labelled("Currency", "币种", settings.default_currency)
     kind: options["order_kind"].type = labelled("Kind", "类型", "new")
     status: options["order_status"].type = labelled("Status", "状态", "signed")
+    payment_method: options["payment_method"].type | None = labelled("Payment method", "支付方式", None)
 
 
 class ServiceCase(Record):
@@ -104,6 +109,8 @@ class CustomerBase(Record):
     source: options["source"].type = labelled("Source", "客户来源")
     category: options["category"].type = labelled("Category", "客户分类")
     cooperation: options["cooperation"].type = labelled("Cooperation", "合作状态")
+    stage: options["stage"].type | None = labelled("Follow-up stage", "跟进阶段", None)
+    intent: options["intent"].type | None = labelled("Intent to buy", "成交意向度", None)
     owner: Handle = labelled("Owner", "跟进人")
     city: str | None = labelled("City", "所在城市", None)
     tags: list[Text] = labelled("Tags", "客户标签", [])

@@ -343,3 +343,14 @@ def test_the_redactor_leaves_no_hidden_name_outside_a_kept_one(hidden, kept, tex
         out = out.replace(name, "")
     for name in hidden:
         assert name not in out.replace("\0", "|")
+
+
+def test_a_member_cannot_take_the_handle_of_the_site_with_every_customer(tmp_path):
+    team = TEAM_WITH_GROUPS.replace("{handle: emma.hu,", "{handle: all,")
+    _project(tmp_path, team=team)
+    (tmp_path / "records" / "customers" / "C20250303001.yaml").unlink(missing_ok=True)
+    for path in (tmp_path / "records" / "customers").glob("*.yaml"):  # nobody owns a customer as emma.hu
+        path.write_text(path.read_text(encoding="utf-8").replace("emma.hu", "li.wei"), encoding="utf-8")
+    done = _crm(tmp_path, "validate", "--no-cache")
+    assert done.returncode == 1
+    assert "records/team.yaml:" in done.stdout and "the handle 'all' is reserved" in done.stdout

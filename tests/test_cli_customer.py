@@ -203,3 +203,37 @@ def test_a_record_holding_an_absurd_amount_is_a_problem_at_its_line(one):
     )
     code, out, _ = _crm(one.root, "validate")
     assert code == 1 and f"{ID}.yaml:" in out and ":24:44: orders[0].amount:" in out and "less than or equal" in out
+
+
+def test_order_add_takes_the_payment_method(one):
+    code, _, err = _crm(
+        one.root,
+        "order",
+        "add",
+        ID,
+        "--item",
+        "年度运维",
+        "--amount",
+        "36,000",
+        "--date",
+        "2024-06-01",
+        "--payment-method",
+        "wechat_pay",
+    )
+    assert code == 0, err
+    assert _data(one)["orders"][-1]["payment_method"] == "wechat_pay"
+    code, _, err = _crm(
+        one.root,
+        "order",
+        "add",
+        ID,
+        "--item",
+        "年度运维",
+        "--amount",
+        "1",
+        "--payment-method",
+        "bitcoin",
+        "--lang",
+        "zh",
+    )
+    assert code != 0 and "bitcoin" in err and "支付方式" in err

@@ -167,7 +167,7 @@ def test_links_fifos_and_devices_are_refused_without_reading_them(repo):
     os.symlink("/etc/passwd", repo.customers / "C20240501004.yaml")
     result = crm_bounded("validate", cwd=repo.root, timeout=30)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if ": warning: " not in line]  # the fixture is still valid
     assert (
         "records/customers/C20240501002.yaml:1:1: the file is a symbolic link (to /dev/zero); records are plain files, not links"
         in lines
@@ -181,7 +181,8 @@ def test_links_fifos_and_devices_are_refused_without_reading_them(repo):
         in lines
     )
     assert len(lines) == 3  # the regular record is fine, and a second run (cache) says the same
-    assert crm_bounded("validate", cwd=repo.root, timeout=30).stdout.splitlines() == lines
+    again = crm_bounded("validate", cwd=repo.root, timeout=30).stdout.splitlines()
+    assert [line for line in again if ": warning: " not in line] == lines
 
 
 def test_a_linked_folder_leading_out_of_the_repository_is_refused(repo, tmp_path):

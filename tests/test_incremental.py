@@ -97,18 +97,21 @@ def test_a_rebuild_after_an_edit_is_exactly_a_cold_build(tmp_path, edit):
 
 
 def test_a_rebuild_reuses_the_unchanged_customers_views_and_parses_one_file(tmp_path, monkeypatch):
-    from plaincrm import facts, validation
+    from plaincrm import dataset, facts, validation
 
     root = make_site_repo(tmp_path)
     memo: dict = {}
     _, first = build_for_site(root, today=TODAY, memo=memo, history=False)
     _log_call(root)
-    parsed, derived = [], []
+    parsed, derived, read = [], [], []
     real_parse, real_facts = validation.decode_record, facts.customer_facts
     monkeypatch.setattr(validation, "decode_record", lambda *a, **k: parsed.append(a[1]) or real_parse(*a, **k))
+    real_digest = dataset.file_digest
+    monkeypatch.setattr(dataset, "file_digest", lambda path, *a: read.append(path.name) or real_digest(path, *a))
     monkeypatch.setattr("plaincrm.views.customer_facts", lambda c, *a: derived.append(c.id) or real_facts(c, *a))
     build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
     assert derived == [ID]
+    assert read == [f"{ID}.yaml"]  # the other files' stat is as it was: not read again
     assert [p for p in parsed if p.endswith(".yaml") and "customers" in p] == [f"records/customers/{ID}.yaml"]
 
 

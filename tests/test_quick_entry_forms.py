@@ -43,7 +43,7 @@ def _record(repo) -> dict:
 def test_item_forms_are_generated_from_the_models(repo):
     order = yaml.safe_load(form_yaml(repo.project, form_by_name("add-order", repo.project)))
     fields = {item["id"]: item for item in order["body"] if item["type"] != "markdown"}
-    assert list(fields) == ["id", "date", "item", "amount", "currency", "kind", "status"]
+    assert list(fields) == ["id", "date", "item", "amount", "currency", "kind", "status", "payment_method"]
     assert fields["item"]["attributes"]["label"] == "Product or service / 产品/服务"  # the model's labels
     assert fields["amount"]["validations"] == {"required": True} and "validations" not in fields["currency"]
     assert fields["status"]["attributes"]["options"][0] == "quoted — Quoted / 已报价"  # the option list

@@ -61,6 +61,8 @@ CUSTOMER: tuple[Field, ...] = (
     Field(
         "cooperation", "text", "the cooperation segment; tiers (active, terminated customers); idle active customers"
     ),
+    Field("stage", "text", "the follow-up stage segment; the sales funnel report"),
+    Field("intent", "text", "the intent-to-buy segment"),
     Field("source", "text", "the source segment; data quality"),
     Field("industry", "text", "the industry segment; data quality; search"),
     Field("tags", "texts", "the tag segment; growth-intent tags; search"),

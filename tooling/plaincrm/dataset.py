@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .access import cannot_read_own
+from . import consistency
+from .access import ALL, cannot_read_own
 from .cache import CheckCache, content_digest, file_digest
 from .gcpause import gc_paused
 from .loading import compose, decode_record, node_position, read_bounded, real_prefix
@@ -64,7 +66,15 @@ def load_team(project: Project) -> Team:
 
     try:
         team = project.team_adapter.validate_python(raw.data)
-        return Team({m.handle: m for m in team.members}, [], digest)
+        valid = {m.handle: m for m in team.members}
+        reserved = [  # `access.ALL` names the site with every customer: a member of that name would read it
+            raw.problem(
+                ("members", index, "handle"), said("team.reserved-handle", handle=repr(ALL)), "team.reserved-handle"
+            )
+            for index, m in enumerate(team.members)
+            if m.handle == ALL
+        ]
+        return Team(valid, reserved, digest)
     except ValidationError as error:
         problems = [
             raw.problem(
@@ -115,8 +125,8 @@ def iter_checks(
     yield from map_chunks(check_chunk, paths, seconds_each=CHECK_SECONDS, jobs=jobs)
 
 
-def check_files(project: Project, paths: list[Path], *, jobs: int | None = None) -> list[FileCheck]:
-    return list(iter_checks(project, paths, jobs=jobs))
+def check_files(project: Project, paths: list[Path], *, jobs: int | None = None, checker=None) -> list[FileCheck]:
+    return list(iter_checks(project, paths, jobs=jobs, checker=checker))
 
 
 # --- cross-record rules --------------------------------------------------------------
@@ -221,14 +231,36 @@ def cross_check(
 
 
 def check_project(
-    project: Project, *, only: list[Path] | None = None, jobs: int | None = None, use_cache: bool = True
+    project: Project,
+    *,
+    only: list[Path] | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    warnings: bool = False,
+    today: date | None = None,
+    history: Any = None,
 ) -> CheckReport:
-    """Check every record and the team; report problems in `only` (all when None)."""
+    """Check every record and the team; report problems in `only` (all when None).
+
+    The guides' consistency rules (`consistency`) run too: those the team made errors always, the
+    warnings only when `warnings` asks (`crm validate` shows them); `today` dates the idle rule (default:
+    the real today), `history` (an `audit.History`) lets the 24-hour rule see when interactions were added."""
     with gc_paused():
-        return _check_project(project, only=only, jobs=jobs, use_cache=use_cache)
+        return _check_project(
+            project, only=only, jobs=jobs, use_cache=use_cache, warnings=warnings, today=today, history=history
+        )
 
 
-def _check_project(project: Project, *, only: list[Path] | None, jobs: int | None, use_cache: bool) -> CheckReport:
+def _check_project(
+    project: Project,
+    *,
+    only: list[Path] | None,
+    jobs: int | None,
+    use_cache: bool,
+    warnings: bool = False,
+    today: date | None = None,
+    history: Any = None,
+) -> CheckReport:
     paths = project.customer_files()
     extra = [p for p in (only or []) if p.is_file() and p.resolve() not in {q.resolve() for q in paths}]
     paths += extra
@@ -238,7 +270,11 @@ def _check_project(project: Project, *, only: list[Path] | None, jobs: int | Non
         found, missing = cache.lookup(paths)
     else:
         found, missing = [None] * len(paths), list(range(len(paths)))
-    fresh = iter(check_files(project, [paths[i] for i in missing], jobs=jobs))  # `missing`: where `found` has None
+    levels = consistency.levels(project.settings)
+    ruled = consistency.checker(project, levels) if missing else None  # the record rules, cached with each file
+    fresh = iter(
+        check_files(project, [paths[i] for i in missing], jobs=jobs, checker=ruled)
+    )  # `missing`: where `found` has None
     checks = [check if check is not None else next(fresh) for check in found]
     cached_team = cache.lookup_team() if cache is not None else None
     if cache is None or cached_team is None:
@@ -253,6 +289,11 @@ def _check_project(project: Project, *, only: list[Path] | None, jobs: int | Non
     for check in checks:
         problems.extend(check.problems)
     problems.extend(cross_check(project, checks, handles, _unread(project)))
+    invalid = {p.file for p in problems if p.severity == "error" and not consistency.is_consistency(p)}
+    problems.extend(consistency.history_problems(project, history, [c.file for c in checks], levels, skip=invalid))
+    problems = consistency.settle(problems, today or date.today(), invalid=invalid)
+    if not warnings:
+        problems = [p for p in problems if p.severity != "warning"]
     wanted = {project.relative(p) for p in only or ()}
     if only is not None and "" not in wanted:  # "" is the repository itself: everything
         problems = [p for p in problems if any(p.file == w or p.file.startswith(w.rstrip("/") + "/") for w in wanted)]
@@ -344,7 +385,6 @@ def load_dataset(
             check.data = None  # the model holds it now
         results[check.file] = (check, model)
     if memo is not None:  # each result under the digest of the bytes it judged, as in cache.CheckCache.store
-        memo.clear()
         stats = memo.get(_STATS, {})
         memo.clear()
         memo.update({(file, result[0].digest): result for file, result in results.items() if result[0].digest})
@@ -354,6 +394,11 @@ def load_dataset(
     problems = list(team.problems)
     for check in checks:
         problems.extend(check.problems)
+    enforced = {name: level for name, level in consistency.levels(project.settings).items() if level == "error"}
+    if enforced:  # the record rules a team made errors stop a build as any error; warnings are crm validate's
+        for check, model in results.values():
+            if model is not None and not check.problems:
+                problems.extend(consistency.judge_file(project, check.file, model, enforced, (consistency.RECORD,)))
     problems.extend(
         cross_check(project, checks, set(team.members), cannot_read_own(project.settings.audiences, team.members))
     )

@@ -18,7 +18,9 @@ from .contract import get
 from .modelkit import Settings
 
 CLOSED_CASE = ("resolved", "closed")
-NOT_COUNTED_ORDER = ("quoted", "cancelled")
+QUOTED_ORDER = "quoted"  # an offer out: the customer's pipeline, beside the order total
+NOT_COUNTED_ORDER = (QUOTED_ORDER, "cancelled")  # the order total counts signed, paid and delivered orders
+COOPERATION_KEY_DATES = ("contract_signed",)  # key dates that are a cooperation (guide E's 首次/最近合作时间)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class CustomerFacts:
     open_complaints: int
     open_next_steps: tuple[NextStepDue, ...] = field(default=())
     quoted_upsell: bool = False  # a renewal or upsell quoted by today (a growth signal)
+    first_cooperation: date | None = None  # 首次合作时间: the first counted order or contract signed, by today
+    latest_cooperation: date | None = None  # 最近合作时间: the latest of them
+    quoted_total: float = 0.0  # orders quoted by today, in the default currency: the pipeline
 
 
 def in_default_currency(amount: Any, currency: str, settings: Settings) -> float:
@@ -60,11 +65,17 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
         [k.date for k in key_dates if k.kind == "first_contact"] or [i.date for i in interactions] or [None],
         key=lambda d: d or date.max,
     )
-    total = last_year = year_before = 0.0
+    total = last_year = year_before = quoted = 0.0
     year_ago, two_years_ago = today - timedelta(days=365), today - timedelta(days=730)
+    cooperated = [k.date for k in key_dates if k.kind in COOPERATION_KEY_DATES and k.date <= today]
     for order in get(customer, "orders"):
-        if order.status in NOT_COUNTED_ORDER or order.date > today:
+        if order.date > today:
             continue
+        if order.status == QUOTED_ORDER:
+            quoted += in_default_currency(order.amount, order.currency, settings)
+        if order.status in NOT_COUNTED_ORDER:
+            continue
+        cooperated.append(order.date)
         amount = in_default_currency(order.amount, order.currency, settings)
         total += amount
         if year_ago < order.date <= today:
@@ -97,9 +108,15 @@ def customer_facts(customer: Any, today: date, settings: Settings) -> CustomerFa
         open_complaints=open_complaints,
         open_next_steps=tuple(steps),
         quoted_upsell=any(
-            o.status == "quoted" and o.kind in ("renewal", "upsell") and get(o, "date") is not None and o.date <= today
+            o.status == QUOTED_ORDER
+            and o.kind in ("renewal", "upsell")
+            and get(o, "date") is not None
+            and o.date <= today
             for o in get(customer, "orders")
         ),
+        first_cooperation=min(cooperated, default=None),
+        latest_cooperation=max(cooperated, default=None),
+        quoted_total=quoted,
     )
 
 

@@ -61,6 +61,8 @@ FORMS = (
             Field("source", "Source / 客户来源", "dropdown", "source", required=True),
             Field("industry", "Industry / 所属行业", "dropdown", "industry", required=True),
             Field("category", "Category / 客户分类", "dropdown", "category", required=True),
+            Field("stage", "Follow-up stage / 跟进阶段", "dropdown", "stage"),
+            Field("intent", "Intent to buy / 成交意向度", "dropdown", "intent"),
             Field("contact", "Contact person / 联系人"),
             Field("phone", "Phone / 联系方式"),
             Field("email", "E-mail / 电子邮箱"),

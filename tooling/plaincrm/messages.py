@@ -184,6 +184,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pydantic.value_error": ("{msg}", "取值不符合规则：{error}"),
     "pydantic.other": ("{msg}", "取值不符合要求：{msg}"),
     # --- rules across records (dataset) ---
+    "team.reserved-handle": (
+        "the handle {handle} is reserved: it names the site with every customer (crm sites); choose another",
+        "账号 {handle} 是保留名称：它指包含全部客户的站点（crm sites）；请换一个账号",
+    ),
     "team.missing": ("the team file is missing; list the team's members there", "缺少团队文件；请在其中列出团队成员"),
     "record.duplicate-id": ("id {id} is already used by {other}", "客户编号 {id} 已被 {other} 使用"),
     "record.unknown-member": (
@@ -441,6 +445,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "no shipped mapping fits these columns; run crm import FILE --plan to write one",
         "没有现成的映射能对应这些列；请运行 crm import 文件 --plan 生成一个映射草稿",
     ),
+    # --- the guides' consistency rules (consistency.py), warnings unless settings.yaml `warnings` says error ---
+    "consistency.category-cooperation": (
+        "category is potential but cooperation is active, with no first order: a customer turning from potential "
+        "to active gets its category and its first cooperation (an order, or the contract_signed date) updated "
+        "together (guide E)",
+        "客户分类为潜在客户，合作状态却是合作中，且没有首次合作的订单：从潜在客户转为合作中，"
+        "需同步修改客户分类与首次合作时间（指南 E）",
+    ),
+    "consistency.placeholder-name": (
+        "{name} is a form of address, not a name (a surname with Mr, Ms, boss, manager… or a masked name): "
+        "write the contact's real full name (guide E)",
+        "{name} 是称呼而不是姓名（姓氏加先生、女士、总、经理等，或含“某”）：请填写联系人的真实姓名（指南 E）",
+    ),
+    "consistency.unreachable": (
+        "{word} in {where}: the phone of {name} proved unreachable; mark the contact to check "
+        "(verified: to_check) until the number is checked again (guide E)",
+        "{where_zh}中提到{word}：联系人 {name} 的电话无法联系，请将其核实状态设为待核实（verified: to_check），"
+        "重新核实号码后再改为已核实（指南 E）",
+    ),
+    "consistency.unreachable-unnamed": (
+        "{word} in {where}, naming no contact: say whose phone proved unreachable and mark that contact to check "
+        "(verified: to_check) (guide E)",
+        "{where_zh}中提到{word}，但没有写明是哪位联系人：请写明联系人，并将其核实状态设为待核实"
+        "（verified: to_check）（指南 E）",
+    ),
+    "consistency.idle-potential": (
+        "a potential customer not followed up since {since}, over {days} days: follow up, or change its "
+        "category (guide E)",
+        "潜在客户自 {since} 起超过 {days} 天未跟进：请跟进，或调整客户分类（指南 E）",
+    ),
+    "consistency.late-interaction": (
+        "the interaction of {date} was recorded {recorded} (commit {commit}), more than 24 hours after it: "
+        "log interactions within 24 hours (guides B and E)",
+        "{date} 的互动在 {recorded} 才登记（提交 {commit}），超过 24 小时：互动记录须在 24 小时内登记（指南 B、E）",
+    ),
+    "problem.warning-prefix": ("warning: {message}", "警告：{message}"),
+    "problem.markdown-errors": ("**{n} problem(s) found by crm validate**", "**crm validate 发现 {n} 个问题**"),
+    "problem.markdown-warnings": (
+        "**{n} warning(s) from crm validate** (the guides' consistency rules; they do not fail the check)",
+        "**crm validate 的 {n} 条警告**（指南中的一致性规则；不会导致检查失败）",
+    ),
+    "problem.markdown-more": ("and {n} more (see the annotations)", "另有 {n} 条（见注释）"),
     # --- privacy (privacy.py finds, its codes are these keys) ---
     "privacy.resident-id": (
         "looks like a resident ID number (valid check digit); plaincrm never stores ID numbers — remove it",

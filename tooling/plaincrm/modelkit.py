@@ -249,6 +249,12 @@ class Settings(BaseModel):
         "all-day event: 900 = 09:00 the day before, 0 = midnight, -540 = 09:00 on the day (at most 28 days before)",
     )
     tiers: TierRules = TierRules()
+    warnings: dict[str, Literal["warning", "error", "off"]] = Field(
+        default={},
+        description="the field guides' consistency rules (plaincrm.consistency, by name: category_cooperation, "
+        "placeholder_contact_name, unreachable_unverified, idle_potential, late_interaction) and how each is "
+        "reported: warning (the default: shown, never failing a check), error (fails crm validate) or off",
+    )
     audiences: dict[str, AudienceRule] = Field(
         default=DEFAULT_AUDIENCES,
         description="per role (schema/options.yaml `role`), what its members read on their own site "
@@ -260,6 +266,14 @@ class Settings(BaseModel):
     @classmethod
     def _other_roles_keep_their_rule(cls, given: dict[str, AudienceRule]) -> dict[str, AudienceRule]:
         return {**DEFAULT_AUDIENCES, **given}
+
+    @field_validator("warnings", mode="before")
+    @classmethod
+    def _off_unquoted(cls, given: Any) -> Any:
+        """`RULE: off` as written: YAML 1.1 reads an unquoted off as false."""
+        if isinstance(given, dict):
+            return {name: "off" if level is False else level for name, level in given.items()}
+        return given
 
     @classmethod
     def from_yaml(cls, path: Path) -> Settings:

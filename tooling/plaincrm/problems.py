@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from .escaping import terminal_safe
+from .escaping import markdown_code, terminal_safe
 from .messages import Said, say
 from .privacy import redact
 
@@ -41,15 +41,17 @@ class Problem:
     def __post_init__(self) -> None:
         for name in ("field", "message"):
             value = getattr(self, name)
-            if any(ch.isdigit() for ch in value):
+            if any(map(str.isdigit, value)):  # as `ch.isdigit() for ch in value`, at C speed: many problems are dated
                 object.__setattr__(self, name, redact(value))
-        if any(any(ch.isdigit() for ch in value) for _, value in self.args):
+        if any(any(map(str.isdigit, value)) for _, value in self.args):
             object.__setattr__(self, "args", tuple((name, redact(value)) for name, value in self.args))
 
     @classmethod
-    def of(cls, file: str, line: int, col: int, field: str, said: Said, code: str) -> Problem:
+    def of(
+        cls, file: str, line: int, col: int, field: str, said: Said, code: str, *, severity: str = "error"
+    ) -> Problem:
         """A problem whose message is `said`, worded in English here and in any language by `text`."""
-        return cls(file, line, col, field, said.text("en"), code, key=said.key, args=said.args)
+        return cls(file, line, col, field, said.text("en"), code, severity, key=said.key, args=said.args)
 
     def text(self, lang: str = "en") -> str:
         """The message in `lang`; redacted again, as the fields of a template may meet in a number."""
@@ -59,9 +61,12 @@ class Problem:
         return redact(text) if any(ch.isdigit() for ch in text) else text
 
     def line_text(self, lang: str = "en") -> str:
-        """One line for a terminal: what a record put into it is shown escaped (`terminal_safe`)."""
+        """One line for a terminal: what a record put into it is shown escaped (`terminal_safe`); a warning's
+        message starts with the word (`warning: …`, `警告：…`), an error's does not (as it always was)."""
         where = f"{terminal_safe(self.file)}:{self.line}:{self.col}"
         message = terminal_safe(self.text(lang))
+        if self.severity == "warning":
+            message = say("problem.warning-prefix", lang, {"message": message})
         return f"{where}: {terminal_safe(self.field)}: {message}" if self.field else f"{where}: {message}"
 
     def __str__(self) -> str:
@@ -116,12 +121,34 @@ def _github_escape(text: str, *, property: bool = False) -> str:
 
 
 _JSON_FIELDS = ("file", "line", "col", "field", "message", "code", "severity")
+SHOWN_IN_MARKDOWN = 50  # problems of each severity listed in a job summary (the annotations carry them all)
+
+
+def _markdown(problems: list[Problem], lang: str) -> str:
+    """A job summary's section: errors, then warnings, each a list item of code spans (a record's text is
+    never read as Markdown: `markdown_code`); nothing when there is nothing to say."""
+    out: list[str] = []
+    for severity in ("error", "warning"):
+        found = [p for p in problems if p.severity == severity]
+        if not found:
+            continue
+        out += [say(f"problem.markdown-{severity}s", lang, {"n": str(len(found))}), ""]
+        for p in found[:SHOWN_IN_MARKDOWN]:
+            field = f" {markdown_code(p.field)}" if p.field else ""
+            out.append(f"- {markdown_code(f'{p.file}:{p.line}:{p.col}')}{field}: {markdown_code(p.text(lang))}")
+        if len(found) > SHOWN_IN_MARKDOWN:
+            out.append(f"- {say('problem.markdown-more', lang, {'n': str(len(found) - SHOWN_IN_MARKDOWN)})}")
+        out.append("")
+    return "\n".join(out)
 
 
 def render(problems: Iterable[Problem], fmt: str = "text", lang: str = "en") -> str:
-    """Render problems as terminal text, GitHub annotations or JSON, the messages in `lang`
-    (file, line, column and field path stay as they are: tools and editors read them)."""
+    """Render problems as terminal text, GitHub annotations (`::error` or `::warning`), JSON or a Markdown
+    job summary, the messages in `lang` (file, line, column and field path stay as they are: tools and
+    editors read them)."""
     problems = list(problems)
+    if fmt == "markdown":
+        return _markdown(problems, lang)
     if fmt == "json":
         return json.dumps(
             [

@@ -164,6 +164,7 @@ def _new_customer(project: Project, answers: dict[str, str], today: date):
     fields = {key: tidy(answers[key]) for key in ("kind", "name", "industry", "source", "category", "owner")}
     if answers.get("needs"):
         fields["needs"] = answers["needs"].strip()
+    fields.update({key: tidy(answers[key]) for key in ("stage", "intent") if answers.get(key)})
     contact = {
         k: tidy(answers[f]) for k, f in (("name", "contact"), ("phone", "phone"), ("email", "email")) if answers.get(f)
     }

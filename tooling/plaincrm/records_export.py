@@ -3,7 +3,7 @@ records), vCard (one card per contact person).
 
 Columns come from the team's models, not from a list here: every field that is not a list
 of sub-records, labelled in the chosen language, option values shown by their labels, then
-the derived tier, last contact and order total. Masking happens before (`load_dataset`).
+the derived tier, last contact, order total and first and latest cooperation. Masking happens before (`load_dataset`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ DERIVED = (
     ("tier", "Maintenance tier", "维护层级"),
     ("last_contact", "Last contact", "最近联系"),
     ("order_total", "Order total", "订单总额"),
+    ("first_cooperation", "First cooperation", "首次合作时间"),
+    ("latest_cooperation", "Latest cooperation", "最近合作时间"),
 )
 
 
@@ -107,6 +109,8 @@ def table(views: Views, ids: Iterable[str], lang: str) -> tuple[list[str], list[
             tier.label(view.tier.name, lang) if tier else view.tier.name,
             view.facts.last_contact,
             round(view.facts.order_total, 2),
+            view.facts.first_cooperation,
+            view.facts.latest_cooperation,
         ]
         rows.append(row)
     return header, rows

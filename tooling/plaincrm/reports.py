@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .contract import get
 from .escaping import csv_cell
 from .facts import NOT_COUNTED_ORDER, open_on
+from .funnel import funnel_tables
 from .matching import duplicate_groups, record_keys
 from .reminders import agenda, idle_customers, known
 from .views import Views
@@ -546,6 +547,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "renewals": ("orders", "key_dates"),
     "high_value": ("orders",),
     "satisfaction": ("interactions.satisfaction",),
+    "funnel": ("stage",),
 }
 
 
@@ -561,6 +563,7 @@ def all_reports(views: Views) -> list[Report]:
         "satisfaction": lambda: satisfaction(views),
         "follow_up": lambda: follow_up_health(views),
         "data_quality": lambda: data_quality(views),
+        "funnel": lambda: Report("funnel", "Sales funnel", [Table(**t) for t in funnel_tables(views)]),
     }
     changed = _changed_views(views)
     before: dict[str, Report] = views.previous.memo("reports_by_name", dict) if views.previous is not None else {}
@@ -589,6 +592,7 @@ READS: dict[str, tuple[str, ...]] = {
     "satisfaction": ("interactions",),
     "follow_up": ("interactions", "key_dates", "category", "cooperation"),
     "data_quality": ALL,
+    "funnel": ("stage",),
 }
 
 

@@ -18,7 +18,7 @@ from .modelkit import TierRules
 
 UNTIERED_CATEGORIES = ("lost",)
 UNTIERED_COOPERATION = ("terminated",)
-SEGMENT_FIELDS = ("cooperation", "category", "source", "industry", "owner", "tags", "tier")
+SEGMENT_FIELDS = ("cooperation", "category", "stage", "intent", "source", "industry", "owner", "tags", "tier")
 
 
 @dataclass(frozen=True)

@@ -32,40 +32,87 @@ def cmd_validate(args) -> int:
     if missing:
         print(f"crm validate: no such file or folder: {terminal_safe(', '.join(missing))}", file=sys.stderr)
         return EXIT_USAGE
-    report = check_project(project, only=only, jobs=args.jobs, use_cache=not args.no_cache)
-    if report.problems and args.format == "text":
-        print(problem_lines(report.problems, _lang(args), painter(args, sys.stdout)))
-    elif report.problems:
-        print(render(report.problems, args.format, _lang(args)))
+    history = _history(project) if args.history else None
+    report = check_project(
+        project,
+        only=only,
+        jobs=args.jobs,
+        use_cache=not args.no_cache,
+        warnings=True,
+        today=args.today,
+        history=history,
+    )
+    hidden = "warning" if args.errors_only else "error" if args.warnings_only else None
+    shown = [p for p in report.problems if p.severity != hidden]  # the exit code is the errors' all the same
+    if shown and args.format == "text":
+        print(problem_lines(shown, _lang(args), painter(args, sys.stdout)))
+    elif shown or args.format == "markdown":
+        print(render(shown, args.format, _lang(args)), end="" if args.format == "markdown" else "\n")
     elif args.format == "json":
         print("[]")
-    files_with = len({p.file for p in report.problems})
-    summary = (
-        f"{len(report.problems)} problem(s) in {files_with} file(s); {report.files} record(s) checked"
-        if report.problems
-        else f"all {report.files} record(s) valid"
-    )
-    print(summary + (f" ({report.cached} from cache)" if report.cached else ""), file=sys.stderr)
+    print(_summary(report) + (f" ({report.cached} from cache)" if report.cached else ""), file=sys.stderr)
+    if history is not None and history.message:
+        print(f"crm validate: {terminal_safe(history.message)}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _summary(report) -> str:
+    """The last line: errors and warnings counted apart (only errors make a record invalid)."""
+    errors = [p for p in report.problems if p.severity == "error"]
+    warned = [p for p in report.problems if p.severity != "error"]
+    warnings = f"{len(warned)} warning(s) in {len({p.file for p in warned})} file(s)" if warned else ""
+    if errors:
+        counted = f"{len(errors)} problem(s) in {len({p.file for p in errors})} file(s)"
+        return f"{counted}{', ' + warnings if warnings else ''}; {report.files} record(s) checked"
+    return f"all {report.files} record(s) valid" + (f"; {warnings}" if warnings else "")
+
+
+def _history(project):
+    """The audit trail for the 24-hour rule (`consistency.late_interaction`): read only when the rule is on
+    and the project is in a git repository (`read_history` says why there is none, and caches what it read)."""
+    from ..consistency import levels
+    from ..history.audit import read_history
+
+    if levels(project.settings)["late_interaction"] == "off":
+        return None
+    return read_history(project)
 
 
 def add_validate(sub, parents: Parents) -> None:
     p = sub.add_parser(
         "validate",
-        parents=[parents.root, parents.labelled],
+        parents=[parents.root, parents.dated, parents.labelled],
         help="check records against the schema and each other",
         description="Check every record (and records/team.yaml): YAML strictness, the team's models, privacy "
         "rules, and rules across records (unique ids, known owners, existing referrals). Reports every problem "
-        "as FILE:LINE:COL: FIELD: MESSAGE. Unchanged files are answered from a cache keyed by content.",
+        "as FILE:LINE:COL: FIELD: MESSAGE. Unchanged files are answered from a cache keyed by content. "
+        "The field guides' consistency rules (placeholder names, potential customers idle for 90 days, "
+        "category against cooperation, unreachable numbers not marked to check, and with --history "
+        "interactions logged more than 24 hours late) are warnings: shown, exit 0, unless schema/settings.yaml "
+        "`warnings: {RULE: error}` makes one an error (or `off`).",
     )
     p.add_argument(
         "paths", nargs="*", help="limit the report to these files or folders (all records are still cross-checked)"
     )
     p.add_argument(
         "--format",
-        choices=("text", "github", "json"),
+        choices=("text", "github", "json", "markdown"),
         default="text",
-        help="text for people, github for workflow annotations, json for tools",
+        help="text for people, github for workflow annotations (::error, ::warning), json for tools, "
+        "markdown for a job summary",
+    )
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="also read git's history for the 24-hour rule (when each interaction was committed); "
+        "cached in .cache/plaincrm, but the first read of a large repository takes seconds",
+    )
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--errors-only", action="store_true", help="leave the warnings out")
+    shown.add_argument(
+        "--warnings-only",
+        action="store_true",
+        help="show only the warnings (the exit code still says whether there are errors)",
     )
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--no-cache", action="store_true", help="check every file again, ignoring the cache")

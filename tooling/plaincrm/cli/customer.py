@@ -61,6 +61,7 @@ def cmd_order_add(args) -> int:
         "currency": args.currency,
         "kind": args.kind,
         "status": args.status,
+        "payment_method": args.payment_method,
     }
     return said(
         project,
@@ -225,6 +226,10 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--currency", help="ISO code such as CNY, USD (default: schema/settings.yaml default_currency)")
     p.add_argument("--kind", help="an order_kind option value: new, renewal, upsell")
     p.add_argument("--status", help="an order_status option value: quoted, signed, paid, delivered, cancelled")
+    p.add_argument(
+        "--payment-method",
+        help="a payment_method option value (支付方式): bank_transfer, cash, wechat_pay, alipay, other",
+    )
 
     cases = group("case", "service cases (投诉处理): crm case open|update|resolve ID", "Record service cases.")
     p = command(

@@ -156,7 +156,7 @@ def add_report(sub, parents: Parents) -> None:
     p.add_argument(
         "name",
         nargs="*",
-        help="only these reports: distribution, interactions, complaints, renewals, "
+        help="only these reports: distribution, funnel, interactions, complaints, renewals, "
         "high_value, satisfaction, follow_up, data_quality",
     )
     _format(

@@ -231,8 +231,8 @@ def write_pages(site: Site, out_dir: Path, *, lang: str = "en", directory_urls: 
             raise ProblemError(problems)
         written, changed = [], 0
         for page in [*site.pages, *site.customer_pages()]:
-            data = page_file_text(page, lang=lang, directory_urls=directory_urls).encode("utf-8")
-            changed += out.put(placed[page.src], data)
+            text = page_file_text(page, lang=lang, directory_urls=directory_urls).encode("utf-8")
+            changed += out.put(placed[page.src], text)
             written.append(page.src)
         for path, data in site.files.items():
             changed += out.put(placed[path], resolve(data))

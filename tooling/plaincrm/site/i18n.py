@@ -354,27 +354,30 @@ TEXT.update(
         "col.note": ("note", "说明"),
         "word.Not a git repository: no dates of stage changes, so only the counts.": (
             "Not a git repository: no dates of stage changes, so only the counts.",
-            "不是 git 仓库：没有阶段变更的日期，因此只显示客户数。",
+            "不在版本库中：没有阶段变更的日期，因此只显示客户数。",
         ),
         "word.No commits yet: no dates of stage changes, so only the counts.": (
             "No commits yet: no dates of stage changes, so only the counts.",
-            "尚无提交：没有阶段变更的日期，因此只显示客户数。",
+            "版本库尚无提交：没有阶段变更的日期，因此只显示客户数。",
         ),
         "word.A shallow clone: the history is partial (fetch with fetch-depth: 0), so only the counts.": (
             "A shallow clone: the history is partial (fetch with fetch-depth: 0), so only the counts.",
-            "浅克隆：变更记录不完整（请以 fetch-depth: 0 获取），因此只显示客户数。",
+            "浅克隆：变更记录不完整（请获取完整历史），因此只显示客户数。",
         ),
         "word.These records have no git history (not committed yet, or read as of a revision): only the counts.": (
             "These records have no git history (not committed yet, or read as of a revision): only the counts.",
-            "这些记录没有 git 变更记录（尚未提交，或按某个版本读取）：只显示客户数。",
+            "这些记录没有版本变更记录（尚未提交，或按某个版本读取）：只显示客户数。",
         ),
         "word.The git history could not be read: only the counts.": (
             "The git history could not be read: only the counts.",
-            "无法读取 git 变更记录：只显示客户数。",
+            "无法读取版本变更记录：只显示客户数。",
         ),
         "first_cooperation": ("First cooperation", "首次合作时间"),
         "latest_cooperation": ("Latest cooperation", "最近合作时间"),
-        "order_total_counted": ("Order total (signed, paid and delivered orders)", "订单合计（已签约、已付款、已交付）"),
+        "order_total_counted": (
+            "Order total (signed, paid and delivered orders)",
+            "订单合计（已签约、已付款、已交付）",
+        ),
         "quoted_total": ("Quoted, not yet signed", "已报价未签约"),
     }
 )
