@@ -4,7 +4,8 @@ and "all"), into OUT/<handle>/ and OUT/all/, in one process.
 The records are loaded, validated, their history read and the views derived once (the plugin's
 `shared`); each audience then only makes its own pages (`audience.restrict`) and MkDocs writes them,
 reusing what an earlier audience's site rendered the same (customer rows, report downloads). Readers
-who read exactly the same (the managers, the admin and "all") share one build, hard-linked.
+who read exactly the same (the managers, the admin and "all") share one build, hard-linked. After
+the first site, the others are built on every core, in forked workers that inherit what it loaded.
 A site is built into a fresh folder beside its target and swapped in, so a web server serving OUT
 never shows half a site, and a member who left loses their folder.
 """
@@ -20,9 +21,11 @@ from pathlib import Path
 from ..access import ALL
 from ..audience import every_audience
 from ..dataset import load_team
+from ..parallel import map_chunks
 from ..project import Project
 
 log = logging.getLogger("mkdocs.plugins.plaincrm")
+SITE_SECONDS = 1.0  # one reader's site once the first is built, as `parallel` counts it: forked on every core
 
 
 def build_sites(config_file: Path, out: Path, only: list[str] | None = None) -> list[tuple[str, float]]:
@@ -42,31 +45,43 @@ def build_sites(config_file: Path, out: Path, only: list[str] | None = None) -> 
         audiences = [a for a in audiences if a.name in only]
     out.mkdir(parents=True, exist_ok=True)
     shared: dict = {}
+    fresh = {a.name: out / f".{a.name}.new" for a in audiences}
+    twin: dict[str, str] = {}  # a reader who reads what an earlier one does (every manager: all) -> that one
+    first_of: dict[tuple, str] = {}
+    for audience in audiences:
+        same = (audience.owners, audience.rule.model_dump_json())
+        twin[audience.name] = first_of.setdefault(same, audience.name)
+    builds = [a.name for a in audiences if twin[a.name] == a.name]
+
+    def build_one(name: str) -> tuple[str, float]:
+        started = time.perf_counter()
+        shutil.rmtree(fresh[name], ignore_errors=True)
+        config = load_config(str(config_file), site_dir=str(fresh[name]))
+        plugin = config.plugins["plaincrm"]
+        plugin.config.audience = name
+        plugin.shared = shared  # type: ignore[attr-defined]  # read by the plugin's hooks
+        build(config)
+        log.info(f"plaincrm: site for {name} in {time.perf_counter() - started:.2f} s")
+        return name, time.perf_counter() - started
+
     timings = []
-    built: dict[tuple, Path] = {}  # readers who read the same (every manager: all) share one build
-    fresh: dict[str, Path] = {}
     try:
+        if builds:  # the first loads everything into `shared`; the others, forked, inherit it
+            timings.append(build_one(builds[0]))
+            timings += map_chunks(lambda names: [build_one(n) for n in names], builds[1:], seconds_each=SITE_SECONDS)
         for audience in audiences:
-            name, started = audience.name, time.perf_counter()
-            folder = fresh[name] = out / f".{name}.new"
-            shutil.rmtree(folder, ignore_errors=True)
-            same = (audience.owners, audience.rule.model_dump_json())
-            if same in built:
-                shutil.copytree(built[same], folder, copy_function=_link)
-            else:
-                config = load_config(str(config_file), site_dir=str(folder))
-                plugin = config.plugins["plaincrm"]
-                plugin.config.audience = name
-                plugin.shared = shared  # type: ignore[attr-defined]  # read by the plugin's hooks
-                build(config)
-                built[same] = folder
-            timings.append((name, time.perf_counter() - started))
-            log.info(f"plaincrm: site for {name} in {timings[-1][1]:.2f} s")
+            if twin[audience.name] != audience.name:
+                started = time.perf_counter()
+                shutil.rmtree(fresh[audience.name], ignore_errors=True)
+                shutil.copytree(fresh[twin[audience.name]], fresh[audience.name], copy_function=_link)
+                timings.append((audience.name, time.perf_counter() - started))
         for name, folder in fresh.items():  # pages link across the new folders: all are swapped in at the end
             _swap(folder, out / name)
     finally:
         for folder in fresh.values():
             shutil.rmtree(folder, ignore_errors=True)
+    order = {a.name: i for i, a in enumerate(audiences)}
+    timings.sort(key=lambda pair: order[pair[0]])
     if not only:
         for stale in out.iterdir():  # a member who left, or whose role reads nothing now
             if stale.is_dir() and not stale.is_symlink() and stale.name not in names and not stale.name.startswith("."):
