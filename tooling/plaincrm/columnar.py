@@ -43,8 +43,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .contract import get
-from .facts import NOT_COUNTED_ORDER, CustomerFacts, in_default_currency
+from .contract import counts_on, get
+from .facts import CustomerFacts, in_default_currency
 from .gcpause import gc_paused
 from .layout import SchemaConfigError
 from .loading import compose, node_position, read_bounded
@@ -270,7 +270,7 @@ class _Rows:
         if name == ORDERS:  # as facts.customer_facts counts an order, and converts its amount
             today, settings = self.views.today, self.settings
             models = [f[3] for f in found]
-            derived["counted"] = [get(m, "status") not in NOT_COUNTED_ORDER and get(m, "date") <= today for m in models]
+            derived["counted"] = [counts_on(m, today) for m in models]
             derived["amount_in_default_currency"] = [
                 in_default_currency(get(m, "amount"), get(m, "currency"), settings) for m in models
             ]

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .contract import COOPERATION_KEY_DATES, NOT_COUNTED_ORDER
 from .layout import SchemaConfigError
 from .loading import RawRecord, read_record, real_prefix
 from .messages import Said, said
@@ -79,7 +80,7 @@ _contract_get: Callable[[Any, str], Any] | None = None
 
 # --- 1. category and cooperation agree ------------------------------------------------------------------
 
-COUNTED_ORDER_EXCLUDED = ("quoted", "cancelled")  # as facts.NOT_COUNTED_ORDER: an order that is no cooperation yet
+COUNTED_ORDER_EXCLUDED = NOT_COUNTED_ORDER  # an order that is no cooperation yet
 
 
 @rule("category_cooperation", "consistency.category-cooperation", guide="E")
@@ -91,7 +92,7 @@ def category_cooperation(customer: Any) -> Iterator[Finding]:
         return
     if any(order.status not in COUNTED_ORDER_EXCLUDED for order in _get(customer, "orders")):
         return
-    if any(key_date.kind == "contract_signed" for key_date in _get(customer, "key_dates")):
+    if any(key_date.kind in COOPERATION_KEY_DATES for key_date in _get(customer, "key_dates")):
         return
     yield ("category",), said("consistency.category-cooperation")
 
@@ -238,7 +239,7 @@ def unreachable_unverified(customer: Any) -> Iterator[Finding]:
 
 # --- 4. potential customers are followed up ---------------------------------------------------------------
 
-POTENTIAL_IDLE_DAYS = 90  # guide E: potential customers not followed up for 90 days (as reports.POTENTIAL_IDLE_DAYS)
+POTENTIAL_IDLE_DAYS = 90  # guide E: potential customers not followed up for 90 days (the follow-up report's too)
 
 
 @rule("idle_potential", "consistency.idle-potential", guide="E", scope=TODAY)

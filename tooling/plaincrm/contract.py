@@ -144,6 +144,18 @@ _FALLBACK = {
 }
 
 
+# The order statuses and key dates the engine reads by value: one place for the site's totals, the
+# reports, the Parquet tables and the consistency warnings.
+QUOTED_ORDER = "quoted"  # an offer out: the customer's pipeline, beside the order total
+NOT_COUNTED_ORDER = (QUOTED_ORDER, "cancelled")  # the order total counts signed, paid and delivered orders
+COOPERATION_KEY_DATES = ("contract_signed",)  # key dates that are a cooperation (guide E's 首次/最近合作时间)
+
+
+def counts_on(order: Any, today: date) -> bool:
+    """Whether an order is in the customer's order total on `today` (nothing dated after it counts)."""
+    return order.status not in NOT_COUNTED_ORDER and order.date <= today
+
+
 def get(record: Any, name: str) -> Any:
     """A contract field of a record or of one of its items, or its fallback where the team's model
     lacks it (an empty tuple for a list, None for a value); a name not in the contract is a KeyError."""

@@ -14,13 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from .contract import get
+from .contract import COOPERATION_KEY_DATES, NOT_COUNTED_ORDER, QUOTED_ORDER, get
 from .modelkit import Settings
 
 CLOSED_CASE = ("resolved", "closed")
-QUOTED_ORDER = "quoted"  # an offer out: the customer's pipeline, beside the order total
-NOT_COUNTED_ORDER = (QUOTED_ORDER, "cancelled")  # the order total counts signed, paid and delivered orders
-COOPERATION_KEY_DATES = ("contract_signed",)  # key dates that are a cooperation (guide E's 首次/最近合作时间)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .contract import get
+from .consistency import POTENTIAL_IDLE_DAYS
+from .contract import counts_on, get
 from .escaping import csv_cell
-from .facts import NOT_COUNTED_ORDER, open_on
+from .facts import open_on
 from .funnel import funnel_tables
 from .matching import duplicate_groups, record_keys
 from .reminders import agenda, idle_customers, known
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 MONTHS_BACK = 18
 QUARTERS_BACK = 6
-POTENTIAL_IDLE_DAYS = 90
 RENEWAL_WINDOW_DAYS = 60  # a renewal order this close to a renewal date counts as renewing it
 UPCOMING_DAYS = 90  # renewals listed ahead
 
@@ -315,7 +315,7 @@ def renewals(views: Views) -> Report:
     past, upcoming = [], []
     for view in views.customers.values():
         orders = [o for o in get(view.model, "orders") if o.kind == "renewal" and o.status != "cancelled"]
-        counted = [o for o in orders if o.status not in NOT_COUNTED_ORDER and o.date <= today]
+        counted = [o for o in orders if counts_on(o, today)]
         quoted = [o for o in orders if o.status == "quoted"]
         for key_date in get(view.model, "key_dates"):
             if key_date.kind != "renewal_due" or not start <= key_date.date <= ahead:
@@ -387,7 +387,7 @@ def high_value(views: Views, top_share: float = 0.2) -> Report:
     pareto = [[rank, share(rank, len(ranked)), share(cumulative[rank - 1], total)] for rank in ranks]
     lifetime = []
     for view in ranked:
-        counted = [o for o in get(view.model, "orders") if o.status not in NOT_COUNTED_ORDER and o.date <= today]
+        counted = [o for o in get(view.model, "orders") if counts_on(o, today)]
         first = view.facts.first_contact
         tenure = (today - first).days if first is not None and first <= today else None
         average = round(view.facts.order_total / len(counted), 2) if counted else 0.0

@@ -30,10 +30,9 @@ from pydantic import BaseModel
 
 from ..audience import reports_for, shown_members
 from ..calendar_feed import feeds
-from ..contract import get
+from ..contract import NOT_COUNTED_ORDER, get
 from ..escaping import BIDI_CONTROL, FORMULA_START, bidi_balanced
 from ..exporting import report_csv, report_xlsx
-from ..facts import NOT_COUNTED_ORDER
 from ..history.audit import Entry
 from ..history.changes import ChangeWords
 from ..modelkit import OptionRef, marker
