@@ -71,3 +71,17 @@ def mkdocs_build(
         cwd=root,
         env=env,
     )
+
+
+def crm_in(root: Path, *args: str, today: str = "2026-11-23") -> subprocess.CompletedProcess:
+    """`crm --root ROOT ARGS` in a child process, as a person runs it, on a fixed "today"."""
+    import os
+
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PLAINCRM_TODAY": today}
+    return subprocess.run(
+        [sys.executable, "-m", "plaincrm", "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+    )

@@ -5,9 +5,6 @@ settings' defaults, and the check that an owner can read what they edit."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -24,9 +21,7 @@ from plaincrm.project import Project
 from plaincrm.views import derive
 
 from .gitkit import ScriptedGit
-from .sitekit import make_site_repo
-
-TODAY = "2026-11-23"
+from .sitekit import crm_in, make_site_repo
 
 
 def _records(root: Path) -> dict[str, dict]:
@@ -35,17 +30,6 @@ def _records(root: Path) -> dict[str, dict]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         out[data["id"]] = data
     return out
-
-
-def _crm(root: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PLAINCRM_TODAY": TODAY}
-    return subprocess.run(
-        [sys.executable, "-m", "plaincrm", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +45,7 @@ def sites(tmp_path_factory) -> tuple[Path, Path]:
     )
     git.commit("C20240501001 与 杭州百汇商贸有限公司 C20240501002 同园区", date="2026-11-20T09:00:00+08:00")
     out = root / "build" / "sites"
-    done = _crm(root, "sites", str(out))
+    done = crm_in(root, "sites", str(out))
     assert done.returncode == 0, done.stderr
     return root, out
 
@@ -192,11 +176,11 @@ def test_owner_pages_and_calendars_are_only_the_readers_own(sites):
 
 def test_crm_pages_takes_an_audience_and_refuses_a_reader_who_is_not_one(sites, tmp_path):
     root, _ = sites
-    done = _crm(root, "pages", str(tmp_path / "pages"), "--audience", "wang.fang")
+    done = crm_in(root, "pages", str(tmp_path / "pages"), "--audience", "wang.fang")
     assert done.returncode == 0, done.stderr
     mine = {cid for cid, data in _records(root).items() if data["owner"] == "wang.fang"}
     assert {p.stem for p in (tmp_path / "pages" / "customers").glob("C*.md")} == mine
-    done = _crm(root, "pages", str(tmp_path / "nobody"), "--audience", "no.such\x1b[31m")
+    done = crm_in(root, "pages", str(tmp_path / "nobody"), "--audience", "no.such\x1b[31m")
     assert done.returncode == 2 and "neither a member" in done.stderr and "\x1b" not in done.stderr
     assert not (tmp_path / "nobody").exists()
 
@@ -271,14 +255,14 @@ def test_a_member_whose_role_reads_nothing_cannot_own_a_customer(tmp_path):
         "  admin: {en: Administrator, zh: 管理员}\n  intern: {en: Intern, zh: 实习生}\n",
     )
     (tmp_path / "schema" / "options.yaml").write_text(options, encoding="utf-8")
-    done = _crm(tmp_path, "validate", "--no-cache")
+    done = crm_in(tmp_path, "validate", "--no-cache")
     assert done.returncode == 1
     lines = [line for line in done.stdout.splitlines() if "reads no customer" in line]
     owned = [cid for cid, data in _records(tmp_path).items() if data["owner"] == "emma.hu"]
     assert len(lines) == len(owned) > 0 and all(
         ":owner:" in line.replace(" ", "") or " owner:" in line for line in lines
     )
-    done = _crm(tmp_path, "validate", "--no-cache", "--lang", "zh")
+    done = crm_in(tmp_path, "validate", "--no-cache", "--lang", "zh")
     assert "看不到任何客户" in done.stdout
     assert [a.name for a in every_audience(Project(tmp_path).settings.audiences, load_dataset_team(tmp_path))].count(
         "emma.hu"
@@ -295,7 +279,7 @@ def test_an_unknown_rule_value_in_settings_is_refused(tmp_path):
     make_site_repo(tmp_path)
     with (tmp_path / "schema" / "settings.yaml").open("a", encoding="utf-8") as f:
         f.write("audiences:\n  sales: {customers: everyone}\n")
-    done = _crm(tmp_path, "validate")
+    done = crm_in(tmp_path, "validate")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "settings.yaml: audiences.sales.customers: Input should be 'all', 'own' or 'own+team'" in done.stderr
 
@@ -351,6 +335,6 @@ def test_a_member_cannot_take_the_handle_of_the_site_with_every_customer(tmp_pat
     (tmp_path / "records" / "customers" / "C20250303001.yaml").unlink(missing_ok=True)
     for path in (tmp_path / "records" / "customers").glob("*.yaml"):  # nobody owns a customer as emma.hu
         path.write_text(path.read_text(encoding="utf-8").replace("emma.hu", "li.wei"), encoding="utf-8")
-    done = _crm(tmp_path, "validate", "--no-cache")
+    done = crm_in(tmp_path, "validate", "--no-cache")
     assert done.returncode == 1
     assert "records/team.yaml:" in done.stdout and "the handle 'all' is reserved" in done.stdout

@@ -15,7 +15,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -28,9 +27,8 @@ from plaincrm.audience import every_audience
 from plaincrm.modelkit import DEFAULT_AUDIENCES
 from plaincrm.site.nginx import Serving, UnsafeConfig, nginx_config
 
-from .sitekit import make_site_repo
+from .sitekit import crm_in, make_site_repo
 
-TODAY = "2026-11-23"
 EMAILS = {"li.wei": "li.wei@example.com", "wang.fang": "Wang.Fang@Example.com", "chen.jie": "chen@example.com"}
 PASSWORDS = {"li.wei": "li-secret-1", "wang.fang@example.com": "wang-secret-2", "chenjie-lead": "chen-secret-3"}
 STRANGER = ("stranger", "strange-secret-4")  # in the password file, not in the team
@@ -45,17 +43,6 @@ def _nginx() -> str:
     if os.environ.get("PLAINCRM_REQUIRE_NGINX") == "1":
         pytest.fail("nginx is not installed but PLAINCRM_REQUIRE_NGINX=1 (apt-get install nginx)")
     pytest.skip("nginx is not installed (apt-get install nginx); PLAINCRM_REQUIRE_NGINX=1 makes this a failure")
-
-
-def _crm(root: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PLAINCRM_TODAY": TODAY}
-    return subprocess.run(
-        [sys.executable, "-m", "plaincrm", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env=env,
-    )
 
 
 def _free_port() -> int:
@@ -183,7 +170,7 @@ class Nginx:
 
 def _serve(prefix: Path, root: Path, *args: str) -> Iterator[Nginx]:
     port = _free_port()
-    done = _crm(root, "serve-config", "nginx", "--listen", f"127.0.0.1:{port}", *args)
+    done = crm_in(root, "serve-config", "nginx", "--listen", f"127.0.0.1:{port}", *args)
     assert done.returncode == 0, done.stderr
     server = Nginx(prefix, done.stdout, port).start()
     try:
@@ -207,7 +194,7 @@ def built(tmp_path_factory) -> tuple[Path, Path]:
             member["email"] = EMAILS[member["handle"]]
     team_file.write_text(yaml.safe_dump(team, allow_unicode=True, sort_keys=False), encoding="utf-8")
     out = root / "build" / "sites"
-    done = _crm(root, "sites", str(out))
+    done = crm_in(root, "sites", str(out))
     assert done.returncode == 0, done.stderr
     return root, out
 
@@ -427,10 +414,10 @@ def test_the_header_mode_refuses_leaving_paths_too(header, path):
 
 def test_header_mode_listens_on_loopback_unless_told_and_warns_when_told(built):
     root, out = built
-    done = _crm(root, "serve-config", "nginx", "--auth", "header")
+    done = crm_in(root, "serve-config", "nginx", "--auth", "header")
     assert done.returncode == 0 and 'listen "127.0.0.1:8080";' in done.stdout
     assert "$http_x_forwarded_user" in done.stdout and f'root "{root / "build" / "sites"}";' in done.stdout
-    custom = _crm(
+    custom = crm_in(
         root, "serve-config", "nginx", "--auth", "header", "--user-header", "Remote-User", "--listen", "0.0.0.0:80"
     )
     assert custom.returncode == 0 and "$http_remote_user" in custom.stdout
@@ -439,13 +426,13 @@ def test_header_mode_listens_on_loopback_unless_told_and_warns_when_told(built):
 
 def test_out_writes_the_same_text_and_relative_paths_become_absolute(built, tmp_path):
     root, _ = built
-    printed = _crm(root, "serve-config", "nginx", "--auth", "basic", "--htpasswd", "/etc/nginx/p.htpasswd")
+    printed = crm_in(root, "serve-config", "nginx", "--auth", "basic", "--htpasswd", "/etc/nginx/p.htpasswd")
     target = tmp_path / "conf.d" / "plaincrm.conf"
-    written = _crm(
+    written = crm_in(
         root, "serve-config", "nginx", "--auth", "basic", "--htpasswd", "/etc/nginx/p.htpasswd", "--out", str(target)
     )
     assert written.returncode == 0 and written.stdout == "" and target.read_text(encoding="utf-8") == printed.stdout
-    relative = _crm(root, "serve-config", "nginx", "--auth", "basic", "--sites", "elsewhere", "--htpasswd", "pw")
+    relative = crm_in(root, "serve-config", "nginx", "--auth", "basic", "--sites", "elsewhere", "--htpasswd", "pw")
     assert f'root "{root / "elsewhere"}";' in relative.stdout
     assert f'auth_basic_user_file "{root / "pw"}";' in relative.stdout
 
@@ -467,14 +454,14 @@ def test_out_writes_the_same_text_and_relative_paths_become_absolute(built, tmp_
 def test_an_option_nginx_would_misread_is_a_usage_error(built, option, tmp_path):
     root, _ = built
     target = tmp_path / "plaincrm.conf"
-    done = _crm(root, "serve-config", "nginx", "--auth", "basic", *option, "--out", str(target))
+    done = crm_in(root, "serve-config", "nginx", "--auth", "basic", *option, "--out", str(target))
     assert done.returncode == 2, done.stderr
     assert done.stdout == "" and not target.exists()
 
 
 def test_the_password_file_may_not_be_served(built):
     root, out = built
-    done = _crm(root, "serve-config", "nginx", "--auth", "basic", "--sites", str(out), "--htpasswd", str(out / "pw"))
+    done = crm_in(root, "serve-config", "nginx", "--auth", "basic", "--sites", str(out), "--htpasswd", str(out / "pw"))
     assert done.returncode == 2 and "inside the folder served" in done.stderr
 
 
@@ -510,7 +497,7 @@ def test_a_hostile_team_file_is_refused_and_nothing_written(built, tmp_path, fie
     root, _ = built
     copy = _with_member(root, tmp_path, **fields)
     target = tmp_path / "plaincrm.conf"
-    done = _crm(copy, "serve-config", "nginx", "--auth", "header", "--out", str(target))
+    done = crm_in(copy, "serve-config", "nginx", "--auth", "header", "--out", str(target))
     assert done.returncode == 1, done.stdout
     assert done.stdout == "" and not target.exists()
 
