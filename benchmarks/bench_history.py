@@ -101,7 +101,10 @@ def make_history(repo: Path, seed: int = 1) -> int:
             if (start // PER_COMMIT) % 20 == 0:  # a pull request: a branch commit merged into main
                 pull += 1
                 branch = commit(f"refs/heads/pr{pull}", f"Review {round_no}: customers {start}+", changes, [tip])
-                tip = commit("refs/heads/main", f"Merge pull request #{pull} from team/pr{pull}", {}, [tip, branch])
+                # the merge's tree is the branch's, as on the git host (fast-import starts from the first parent's)
+                tip = commit(
+                    "refs/heads/main", f"Merge pull request #{pull} from team/pr{pull}", changes, [tip, branch]
+                )
                 count += 2
             else:
                 tip = commit("refs/heads/main", f"Review {round_no}: customers {start}+", changes, [tip])

@@ -26,6 +26,7 @@ from benchmarks.bench_validate import CRM, check, report, run_measured
 from benchmarks.generate import REPO, generate
 
 IMPORT_ROWS = 10_000
+TUNE_GIT = Path(__file__).resolve().parent.parent / "tooling" / "tune-git.sh"
 GB = 2**30
 
 
@@ -47,6 +48,20 @@ def timed_git(repo: Path, *args: str) -> float:
     started = time.perf_counter()
     subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True)
     return time.perf_counter() - started
+
+
+def untune_git(repo: Path) -> None:
+    """Back to git's defaults: no commit-graph, index v2, no untracked cache (what a fresh clone has)."""
+    for key in ("core.commitGraph", "fetch.writeCommitGraph", "gc.writeCommitGraph", "feature.manyFiles"):
+        subprocess.run(["git", "-C", str(repo), "config", "--unset-all", key], capture_output=True)
+    info = repo / ".git" / "objects" / "info"
+    (info / "commit-graph").unlink(missing_ok=True)
+    shutil.rmtree(info / "commit-graphs", ignore_errors=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "update-index", "--index-version", "2", "--no-untracked-cache"],
+        capture_output=True,
+        check=True,
+    )
 
 
 def measure(repo: Path) -> dict[str, tuple[float, int]]:
@@ -80,13 +95,22 @@ def measure(repo: Path) -> dict[str, tuple[float, int]]:
     ]
     original = record.read_bytes()
     record.write_bytes(original.replace(b"\nneeds: ", b"\nneeds: (edited) ", 1))
+    path = str(record.relative_to(repo))
     try:
-        out["git status"] = (timed_git(repo, "status", "--porcelain"), 0)
-        out["git diff"] = (timed_git(repo, "diff"), 0)
-        out["git log of one record"] = (
-            timed_git(repo, "log", "--follow", "--format=%H %s", "--", str(record.relative_to(repo))),
-            0,
-        )
+        for tuned in (False, True):  # git's defaults, then `make tune-git` (tooling/tune-git.sh)
+            if tuned:
+                subprocess.run(["sh", str(TUNE_GIT), str(repo)], capture_output=True, check=True)
+            else:
+                untune_git(repo)
+            after = " (tuned)" if tuned else ""
+            timed_git(repo, "status", "--porcelain")  # the first status after a build refreshes the index
+            out[f"git status{after}"] = (timed_git(repo, "status", "--porcelain"), 0)
+            out[f"git diff{after}"] = (timed_git(repo, "diff"), 0)
+            out[f"git log of one record{after}"] = (timed_git(repo, "log", "--format=%H %s", "--", path), 0)
+            out[f"git log --follow of one record{after}"] = (
+                timed_git(repo, "log", "--follow", "--format=%H %s", "--", path),
+                0,
+            )
     finally:
         record.write_bytes(original)
     size, path = largest_page(repo / "build" / "site")

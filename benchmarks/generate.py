@@ -463,6 +463,7 @@ def generate(out: Path, customers: int, seed: int = 1) -> Path:
             dest = out / "schema" / src.relative_to(REPO / "schema")
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest)
+    shutil.copyfile(REPO / ".gitignore", out / ".gitignore")  # a team's repository ignores the build and the cache
     folder = out / "records" / "customers"
     folder.mkdir(parents=True)
     (out / "records" / "team.yaml").write_bytes(team_yaml().encode())

@@ -76,7 +76,8 @@ class ServedPages:
             self.rendered, self.shell_parts = {}, parts
         if not self.rendered:  # a new session: nothing there is known to be current
             shutil.rmtree(kept, ignore_errors=True)
-        keys = {cid: site.customer_key(cid) for cid in site.customer_ids}
+        with gc_paused():  # 10,000 keys of new tuples: the collector's passes over the heap cost more than the keys
+            keys = {cid: site.customer_key(cid) for cid in site.customer_ids}
         todo = [cid for cid in site.customer_ids if self.rendered.get(cid) != keys[cid]]
         _CustomerPages(site, parts, pages_dir, directory_urls).write(todo)
         for gone in set(self.rendered) - set(keys):
