@@ -234,15 +234,7 @@ def serve_latency(repo: Path, customer_id: str) -> tuple[float | None, str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     record = repo / "records" / "customers" / f"{customer_id}.yaml"
-    original = record.read_bytes()
-    needs = yaml.load(original, Loader=yaml.CSafeLoader)["needs"]
-    marker = "benchmarker" + "".join(random.choices(string.ascii_lowercase, k=12))  # no digits: never masked
-    edited = re.sub(
-        r"(?m)^needs: .*$",
-        lambda _: "needs: " + json.dumps(f"{needs} {marker}", ensure_ascii=False),
-        original.decode("utf-8"),
-        count=1,
-    )
+    original, edited, marker = _edited(record)
     path = f"/customers/{customer_id}.html"
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
@@ -275,6 +267,61 @@ def serve_latency(repo: Path, customer_id: str) -> tuple[float | None, str]:
         text = log.read().decode(errors="replace")
         log.close()
     return latency, text
+
+
+def _edited(record: Path) -> tuple[bytes, str, str]:
+    """The record's bytes, the same record with a marker appended to `needs:`, and the marker."""
+    original = record.read_bytes()
+    needs = yaml.load(original, Loader=yaml.CSafeLoader)["needs"]
+    marker = "benchmarker" + "".join(random.choices(string.ascii_lowercase, k=12))  # no digits: never masked
+    edited = re.sub(
+        r"(?m)^needs: .*$",
+        lambda _: "needs: " + json.dumps(f"{needs} {marker}", ensure_ascii=False),
+        original.decode("utf-8"),
+        count=1,
+    )
+    return original, edited, marker
+
+
+def pages_latency(repo: Path, customer_id: str) -> tuple[float, float | None]:
+    """`crm pages` into a folder: a cold run's seconds, and with `--watch` the seconds from saving an edit
+    until the customer's page file holds it (the other files untouched)."""
+    crm = Path(sys.executable).parent / "crm"
+    record = repo / "records" / "customers" / f"{customer_id}.yaml"
+    original, edited, marker = _edited(record)
+    with tempfile.TemporaryDirectory(prefix="plaincrm-bench-pages-") as tmp:
+        started = time.perf_counter()
+        subprocess.run(
+            [str(crm), "--root", str(repo), "pages", f"{tmp}/cold"], env=ENV, capture_output=True, check=True
+        )
+        cold = time.perf_counter() - started
+        out = Path(tmp) / "watched"
+        process = subprocess.Popen(
+            [str(crm), "--root", str(repo), "pages", str(out), "--watch", "--interval", "0.1"],
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        latency = None
+        try:
+            for line in process.stdout:  # type: ignore[union-attr]
+                if "watching" in line:
+                    break
+            page = out / "customers" / f"{customer_id}.md"
+            record.write_text(edited, encoding="utf-8")
+            started = time.perf_counter()
+            while time.perf_counter() - started < 120:
+                if marker in page.read_text(encoding="utf-8"):
+                    latency = time.perf_counter() - started
+                    break
+                time.sleep(0.05)
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            process.wait(30)
+            record.write_bytes(original)
+    return cold, latency
 
 
 # --- reports and feeds ---------------------------------------------------------------------------
@@ -335,6 +382,7 @@ def bench(repo: Path) -> None:
 
     feeds_returned, feeds_done = reports_and_feeds(repo)
     latency, log = serve_latency(repo, ids[len(ids) // 2])
+    pages_cold, pages_after_edit = pages_latency(repo, ids[len(ids) // 2 + 1])
     if latency is None:
         print("mkdocs serve log (last 3000 characters):\n" + log[-3000:], flush=True)
 
@@ -418,6 +466,20 @@ def bench(repo: Path) -> None:
                 "<= 3.00 s",
                 f"{latency / 3:.2f}" if latency is not None else "",
                 check(latency, 3) if latency is not None else "FAIL",
+            ),
+            (
+                "mkdocs serve: edit -> page, vs the cold build",
+                f"{latency:.2f} s" if latency is not None else "timeout",
+                f"{cold:.2f} s, ratio <= 0.10",
+                f"{latency / cold:.2f}" if latency is not None else "",
+                check(latency / cold, 0.1) if latency is not None else "FAIL",
+            ),
+            (
+                "crm pages --watch: edit -> page file, vs a cold crm pages",
+                f"{pages_after_edit:.2f} s" if pages_after_edit is not None else "timeout",
+                f"{pages_cold:.2f} s, ratio <= 0.10",
+                f"{pages_after_edit / pages_cold:.2f}" if pages_after_edit is not None else "",
+                check(pages_after_edit / pages_cold, 0.1) if pages_after_edit is not None else "FAIL",
             ),
         ]
     )

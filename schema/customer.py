@@ -72,6 +72,15 @@ class Order(Record):
     payment_method: options["payment_method"].type | None = labelled("Payment method", "支付方式", None)
 
 
+class CaseStep(Record):
+    """One step taken on a case: guide D's 服务记录 (时间, 内容, 结果) and who took it."""
+
+    date: Day = labelled("Date", "时间")
+    action: Text = labelled("What was done", "内容")
+    result: str | None = labelled("Result", "结果", None)
+    by: Handle | None = labelled("By", "经办人", None)
+
+
 class ServiceCase(Record):
     kind: options["case_kind"].type = labelled("Kind", "类型")
     opened: Day = labelled("Opened", "提出日期")
@@ -79,6 +88,19 @@ class ServiceCase(Record):
     status: options["case_status"].type = labelled("Status", "状态", "open")
     summary: Text = labelled("Summary", "问题描述")
     resolution: str | None = labelled("Resolution", "处理结果", None)
+    handler: Handle | None = labelled("Handler", "处理人", None, description="the team member handling the case")
+    place: str | None = labelled("Place", "服务地点", None, description="where it was handled, e.g. 客户现场")
+    participants: list[Handle] = labelled("Participants", "参与人员", [])
+    steps: list[CaseStep] = labelled("Steps taken", "服务记录", [], description="时间, 内容, 结果: oldest first")
+
+    @field_validator("steps")
+    @classmethod
+    def _steps_not_before_opened(cls, steps: list[CaseStep], info: ValidationInfo):
+        opened = info.data.get("opened")
+        for number, step in enumerate(steps, 1):
+            if opened is not None and step.date < opened:
+                raise ValueError(f"step {number} is dated {step.date}, before the case was opened ({opened})")
+        return steps
 
     @field_validator("resolved")
     @classmethod

@@ -136,6 +136,7 @@ COMMANDS = [
     "diff",
     "remind",
     "remind-issues",
+    "review",
     "log",
     "set",
     "import",
@@ -171,6 +172,7 @@ def test_crm_runs_as_a_module_and_lists_every_command():
 
 
 GROUPS = {
+    "review": ["sample"],
     "order": ["add"],
     "case": ["open", "update", "resolve"],
     "date": ["add"],

@@ -198,7 +198,7 @@ def test_report_pages_and_downloads(views, repo, monkeypatch, in_background):
         monkeypatch.setattr(parallel, "FORK_PAYS_FROM", 0)  # every workbook made in a worker
     site = build_for_site(repo.root, today=TODAY)[1]
     deferred = [src for src, data in site.files.items() if isinstance(data, background.Deferred)]
-    assert sorted(deferred) == sorted(src for src in site.files if src.endswith((".xlsx", ".csv", ".ics")))
+    assert sorted(deferred) == sorted(src for src in site.files if src.endswith((".xlsx", ".csv", ".ics", ".pdf")))
     site.files.update({src: site.files[src].value() for src in deferred})
     pages = {p.src: p.html for p in site.pages}
     assert {"reports/index.md", "reports/high_value.md", "reports/data_quality.md"} <= set(pages)

@@ -294,7 +294,7 @@ def test_zh_report_pages_have_no_raw_keys_and_chinese_headers(repo):
         assert not re.search(OPTION_KEYS, text), (src, re.search(OPTION_KEYS, text))
         # no English word but the formats' names, the currency code and quarter labels
         words = set(re.findall(r"[A-Za-z][A-Za-z.]+", re.sub(r"\d{4}Q\d|C\d{11}", "", text)))
-        assert words <= {"CSV", "XLSX", "CNY"}, (src, words)
+        assert words <= {"CSV", "XLSX", "PDF", "CNY"}, (src, words)
         for header in re.findall(r"<th>(.*?)</th>", html):
             assert not re.search(r"[A-Za-z]", header), (src, header)
 
@@ -322,3 +322,29 @@ def test_wording_defaults_to_the_engine_words(views):
     wording = Wording.of(views, "en")
     table = next(t for t in all_reports(views)[0].tables if t.title == "owner")
     assert wording.headers(table) == ["owner", "customers", "share"] and wording.row(table, table.rows[0])[0] == "李伟"
+
+
+# --- page weight ------------------------------------------------------------------------------
+
+
+def test_a_large_duplicate_group_shows_ten_links_and_how_many_more_while_the_downloads_keep_all(repo):
+    """At 100,000 customers a duplicate group of 60 made the data-quality page 854 KB (issue 17)."""
+    from plaincrm.site.pages import CELL_CHARS, CELL_ITEMS
+
+    ids = [f"C20240502{n:03d}" for n in range(1, 26)]
+    for n, customer_id in enumerate(ids):
+        repo.good(customer_id, f"同名重复客户有限公司第{n:02d}号分公司" * 3, **{'"13812345678"': f'"1390000{n:04d}"'})
+    pages, files = built_as_is(repo, "zh")
+    row = next(r for r in rows_of(pages["reports/data_quality.md"]) if "C20240502001" in r)
+    assert row.count('<a href="../customers/') == CELL_ITEMS
+    assert "另有 15 个" in visible(row)
+    names = visible(row).split("（下载文件中包含全部）")[-1].strip()
+    assert len(names) == CELL_CHARS + 1 and names.endswith("…")
+    downloaded = files["reports/data_quality.csv"].decode("utf-8-sig")
+    assert all(customer_id in downloaded for customer_id in ids)
+
+
+def built_as_is(repo, lang: str):
+    site = build_for_site(repo.root, today=TODAY, lang=lang)[1]
+    files = {src: background.resolve(data) for src, data in site.files.items() if src.startswith("reports/")}
+    return {p.src: p.html for p in site.pages if p.src.startswith("reports/")}, files

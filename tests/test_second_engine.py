@@ -55,7 +55,7 @@ def hugo_config(pages: Path) -> str:
     index.md as its folder's _index.md: Hugo reads a folder holding index.md as one page and its
     siblings as that page's files), everything else as static files."""
     mounts = [
-        (pages, "content", '["**/index.md", "**.{js,css,csv,xlsx,ics,xml,html}", "**/.plaincrm-pages"]'),
+        (pages, "content", '["**/index.md", "**.{js,css,csv,xlsx,pdf,ics,xml,html}", "**/.plaincrm-pages"]'),
         (pages, "static", '["**.md", "**/.plaincrm-pages"]'),
         *(
             (pages / folder / "index.md", "/".join(filter(None, ("content", folder, "_index.md"))), "")

@@ -11,7 +11,7 @@ figures made them: a customer is key for the team, whoever reads.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -171,6 +171,8 @@ def restrict(views: Views, audience: Audience, placeholder: str) -> Views:
             dataset.team,
             {cid: k for cid, k in dataset.contact_keys.items() if cid in visible},
             {old: new for old, new in dataset.merged.items() if new in visible},
+            dataset.memo,  # every file's load, for `comparison`'s earlier records (cut again there)
+            dataset.masked,
         ),
         views.today,
         customers,
@@ -226,18 +228,18 @@ def _without(model: Any, path: tuple[str, ...]) -> Any:
     return model.model_copy(update={name: new}) if changed else model
 
 
-def reports_for(views: Views) -> list[Report]:
+def reports_for(views: Views, names: Collection[str] | None = None) -> list[Report]:
     """The reports an audience reads: all of them over what it sees (full), the whole team's without
-    any table that names a customer (aggregates: counts and shares), or none."""
+    any table that names a customer (aggregates: counts and shares), or none. `names`: only those."""
     audience = views.audience
     if audience is None or audience.rule.reports == "full":
-        return all_reports(views)
+        return all_reports(views, names)
     if audience.rule.reports == "none" or views.whole is None:
         return []
     whole = views.whole
     every = whole.memo("reports", lambda: all_reports(whole))
     out = []
-    for report in every:
+    for report in every if names is None else [r for r in every if r.name in names]:
         tables = [t for t in report.tables if not NAMING.intersection(t.kind(i) for i in range(len(t.headers)))]
         if tables:
             out.append(replace(report, tables=tables))

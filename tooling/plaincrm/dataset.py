@@ -314,6 +314,10 @@ class Dataset:
     team: dict[str, Any]  # handle -> TeamMember
     contact_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> hashed phones/e-mails
     merged: dict[str, str] = field(default_factory=dict)  # id of a merged record -> the id it was merged into
+    # What `load_dataset` remembered by file content (see its `memo`), and whether it masked: a second load of
+    # mostly the same files (the records at an earlier commit, `comparison`) parses only those that differ.
+    memo: dict | None = field(default=None, repr=False)
+    masked: bool = False
 
     def inbound(self, field_name: str) -> dict[str, list[str]]:
         """id -> ids of the customers whose `field_name` names it (referrals, branches)."""
@@ -328,6 +332,14 @@ class Dataset:
 _STATS = "file stats"  # in a load memo: each file's stat and the digest of the bytes it had then
 
 
+def _signature(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
+
+
 def _memo_keys(project: Project, paths: list[Path], memo: dict) -> list[tuple[str, str]]:
     """(file, digest of its bytes) for the memo; a file whose stat (inode, size, change and modification
     times, to the nanosecond) is as it was keeps its digest without being read again: a rebuild after one
@@ -337,11 +349,7 @@ def _memo_keys(project: Project, paths: list[Path], memo: dict) -> list[tuple[st
     keys = []
     for path in paths:
         file = project.relative(path)
-        try:
-            st = os.stat(path, follow_symlinks=False)
-            signature: tuple | None = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
-        except OSError:
-            signature = None
+        signature = _signature(path)
         prior = before.get(file)
         if signature is not None and prior is not None and prior[0] == signature:
             digest = prior[1]
@@ -371,7 +379,9 @@ def load_dataset(
     checker = RecordChecker(project, validate=False, mask=masked)
     adapter = project.customer_adapter
     paths = project.customer_files()
-    keys = _memo_keys(project, paths, memo) if memo is not None else []
+    keys = _memo_keys(project, paths, memo) if memo else []  # an empty memo has nothing to look up…
+    # …but its next use will: each file's stat taken before it is read (a file changed meanwhile is read again)
+    signatures = {project.relative(path): _signature(path) for path in paths} if memo == {} else {}
     known = memo or {}
     results: dict[str, tuple[FileCheck, Any]] = {key[0]: known[key] for key in keys if key in known}
     todo = [path for path in paths if project.relative(path) not in results]
@@ -385,7 +395,9 @@ def load_dataset(
             check.data = None  # the model holds it now
         results[check.file] = (check, model)
     if memo is not None:  # each result under the digest of the bytes it judged, as in cache.CheckCache.store
-        stats = memo.get(_STATS, {})
+        stats = memo.get(_STATS) or {
+            file: (signature, results[file][0].digest) for file, signature in signatures.items() if file in results
+        }
         memo.clear()
         memo.update({(file, result[0].digest): result for file, result in results.items() if result[0].digest})
         memo[_STATS] = stats
@@ -415,4 +427,4 @@ def load_dataset(
     customers = {cid: results[check.file][1] for cid, check in ordered}
     files = {cid: check.file for cid, check in ordered}
     contact_keys = {cid: check.contact_keys for cid, check in ordered}
-    return Dataset(project, customers, files, team.members, contact_keys, merged)
+    return Dataset(project, customers, files, team.members, contact_keys, merged, memo, masked)

@@ -103,14 +103,14 @@ ITEM_FORMS = (
         "Record a consultation, complaint or after-sales request "
         "(投诉处理): a pull request adds it to the customer's record.",
         "service_cases",
-        ("resolved", "resolution", "status"),
+        ("resolved", "resolution", "status", "participants"),
     ),
     (
         "resolve-case",
         "Resolve a service case / 解决服务工单",
         "Record how an open case was resolved (处理结果).",
         "service_cases",
-        ("kind", "opened", "summary", "status"),
+        ("kind", "opened", "summary", "status", "participants"),
     ),
     (
         "add-contact",
@@ -127,6 +127,10 @@ CASE_NUMBER = Field(
     description="Only when the customer has several open cases: 1 for the first open one (有多个未解决工单时填写)",
 )
 LONG_TEXT = frozenset({"summary", "resolution", "notes", "feedback", "needs"})  # asked for in a text area
+HANDLE_HINT = "A handle from records/team.yaml, e.g. li.wei"
+# A case's steps (服务记录) are asked for one at a time: what was done (内容) and its result (结果),
+# dated the day the case is opened or resolved; `quick_entry` turns them into one step.
+STEP_FIELDS = {"step": "action", "step_result": "result"}
 
 
 def forms(project: Project | None = None) -> tuple[Form, ...]:
@@ -150,7 +154,9 @@ def _item_form(
 ) -> Form | None:
     """A form asking for one item of a customer's list, a field per model field (required as the model says);
     None when the models have no such list (a team removed `orders`: no order form, as no order report)."""
-    from .modelkit import OptionRef, field_label, list_item_model, marker, unwrap
+    from pydantic import BaseModel
+
+    from .modelkit import OptionRef, Ref, field_label, list_item_model, marker, unwrap
 
     model = list_item_model(next(iter(project.customer_models.values())), section)
     if model is None:
@@ -160,6 +166,8 @@ def _item_form(
         if field_name in leave_out:
             continue
         inner, _, _ = unwrap(info.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):  # a list of sub-records: see below
+            continue
         option = marker(info, OptionRef)
         label = f"{field_label(info, field_name, 'en')} / {field_label(info, field_name, 'zh')}"
         required = info.is_required() or (name == "resolve-case" and field_name == "resolved")
@@ -169,8 +177,19 @@ def _item_form(
             fields.append(Field(field_name, label, "dropdown", "", required=required))
         else:
             kind = "textarea" if field_name in LONG_TEXT else "input"
-            hint = "YYYY-MM-DD" if inner is date else ""
+            ref = marker(info, Ref)
+            hint = "YYYY-MM-DD" if inner is date else HANDLE_HINT if ref and ref.target == "member" else ""
             fields.append(Field(field_name, label, kind, required=required, description=hint))
+    step_model = list_item_model(model, "steps")
+    if step_model is not None:
+        steps = model.model_fields["steps"]
+        for form_id, step_field in STEP_FIELDS.items():
+            part = step_model.model_fields[step_field]
+            label = " / ".join(
+                f"{field_label(steps, 'steps', lang)}{sep}{field_label(part, step_field, lang)}"
+                for lang, sep in (("en", ": "), ("zh", "："))
+            )
+            fields.append(Field(form_id, label, "textarea"))
     if name == "resolve-case":
         fields.append(CASE_NUMBER)
     return Form(name, title, description, tuple(fields))

@@ -56,6 +56,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "a case is resolved with status resolved or closed",
         "解决工单时状态须为 resolved（已解决）或 closed（已关闭）",
     ),
+    "write.step-result": (
+        "a step's result needs the step itself (what was done)",
+        "填写服务记录的结果时须同时填写内容",
+    ),
+    "write.unknown-handle": (
+        "{option}: {value} is not a member of the team ({team_file}); members: {members}",
+        "{option}：{value} 不是团队成员（{team_file}）；可选成员：{members}",
+    ),
     "write.id": ("the id never changes; a customer is renamed by its name", "客户编号不能修改；更名请修改客户名称"),
     # --- reading the file (loading) ---
     "file.symlink": (
@@ -497,6 +505,64 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "plaincrm never stores bank details — remove it",
         "看起来是银行卡号（{digits} 位，通过 Luhn 校验）；plaincrm 从不保存银行信息，请删除",
     ),
+    # --- the monthly spot check (sampling.py, crm review sample; guides A and E) ---
+    "review_sample.title": ("Customer spot check {month} ({percent}%)", "客户抽查 {month} ({percent}%)"),
+    "review_sample.head": (
+        "{sampled} of {total} customers, a {percent}% sample drawn for {month} (the same month always draws "
+        "the same customers)",
+        "共 {total} 个客户，抽查 {sampled} 个（{percent}%，按月份 {month} 抽取，同一月份抽到的客户相同）",
+    ),
+    "review_sample.intro": (
+        "The monthly spot check (guide A: check 10% of the customer records every month; guide E: keep the "
+        "library accurate): check each customer below against what you know of them, tick each line that is "
+        "right, and correct the record where it is not.",
+        "每月抽查（指南 A：每月抽查 10% 的客户信息，核对其准确性；指南 E：保持客户信息库准确）：逐一核对以下客户，"
+        "无误的逐项勾选，有误的请修改记录。",
+    ),
+    "review_sample.owner": ("Owner: {name} ({handle})", "跟进人：{name}（{handle}）"),
+    "review_sample.contacts": (
+        "Contacts still reachable (mark a doubtful one verified: to_check until checked again):",
+        "联系人是否仍可联系（存疑的请将核实状态设为待核实，重新核实后再改为已核实）：",
+    ),
+    "review_sample.no-contacts": ("no contact recorded", "未登记联系人"),
+    "review_sample.state-dated": ("{state}, verified on {date}", "{state}，核实日期 {date}"),
+    "review_sample.state-undated": ("{state}, no verified_on date", "{state}，无核实日期"),
+    "review_sample.never-verified": ("never verified", "从未核实"),
+    "review_sample.category": (
+        "Category and cooperation still right: {category} / {cooperation}",
+        "客户分类与合作状态是否仍准确：{category} / {cooperation}",
+    ),
+    "review_sample.last": ("Last follow-up: {date} ({days} days ago)", "最近跟进日期：{date}（{days} 天前）"),
+    "review_sample.last-none": ("Last follow-up: none logged", "最近跟进日期：暂无跟进记录"),
+    "review_sample.missing": ("Recommended fields missing: {fields}", "缺少的建议字段：{fields}"),
+    "review_sample.missing-none": ("Recommended fields missing: none", "缺少的建议字段：无"),
+    "review_sample.none": ("There are no customers to sample.", "没有可抽查的客户。"),
+    "review_sample.more": (
+        "… and {n} more customers, not listed for the issue's size limit: crm review sample --month {month} "
+        "--percent {percent} lists them all",
+        "……另有 {n} 个客户因 Issue 长度限制未列出：运行 crm review sample --month {month} --percent {percent} "
+        "可查看全部",
+    ),
+    "review_sample.hint": (
+        "Tick each line once checked; correct a record with crm set, crm contact add or a pull request. Running "
+        "the command again for this month updates this issue and keeps the ticks.",
+        "核对一项勾选一项；记录有误请用 crm set、crm contact add 或合并请求修改。本月再次运行会更新此 Issue，"
+        "已勾选的保留。",
+    ),
+    "review_sample.bad-month": (
+        "--month must be a month written YYYY-MM (e.g. 2026-06), not {value}",
+        "--month 须为 YYYY-MM 格式的月份（例如 2026-06），而不是 {value}",
+    ),
+    "review_sample.bad-percent": (
+        "--percent must be a number above 0 and at most 100 (e.g. 10 or 12.5), not {value}",
+        "--percent 须为大于 0、不超过 100 的数（例如 10 或 12.5），而不是 {value}",
+    ),
+    "review_sample.label": ("plaincrm: the monthly spot check of customer records", "plaincrm：客户记录每月抽查"),
+    "review_sample.create": ("created issue #{number}: {title}", "已新建 Issue #{number}：{title}"),
+    "review_sample.update": ("updated issue #{number}: {title}", "已更新 Issue #{number}：{title}"),
+    "review_sample.keep": ("issue #{number} is up to date: {title}", "Issue #{number} 已是最新：{title}"),
+    "review_sample.would-create": ("would create an issue: {title}", "将新建 Issue：{title}"),
+    "review_sample.would-update": ("would update issue #{number}: {title}", "将更新 Issue #{number}：{title}"),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .issue_forms import ITEM_FORMS, Form
 from .project import Project
@@ -99,7 +100,12 @@ def apply(
             outcome = actions.add_contact(project, record_id, values)
         elif form.name == "open-case":
             outcome = actions.open_case(
-                project, record_id, kind=values["kind"], summary=values["summary"], opened=values["opened"]
+                project,
+                record_id,
+                kind=values["kind"],
+                summary=values["summary"],
+                opened=values["opened"],
+                **_case_extras(project, record_id, values, values["opened"], author_login),
             )
         elif form.name == "resolve-case":
             outcome = actions.resolve_case(
@@ -108,6 +114,7 @@ def apply(
                 resolved=values["resolved"],
                 resolution=values.get("resolution"),
                 which=values.get("case"),
+                **_case_extras(project, record_id, values, values["resolved"], author_login),
             )
         else:  # pragma: no cover - every form above has its action
             raise FormError(f"no action for the form {form.name}")
@@ -117,6 +124,27 @@ def apply(
         raise FormError("nothing was changed:\n\n" + render(outcome.problems))
     files = tuple(project.relative(change.path) for change in outcome.changes)
     return Entry(files, _duplicates(project, outcome.record_id) if form.name == "new-customer" else ())
+
+
+def _case_extras(project: Project, record_id: str, values: dict, day: Any, login: str | None) -> dict:
+    """A case form's handler, place and step (服务记录), dated the day the case is opened or resolved
+    and taken by the issue's author when the team knows them."""
+    from .write import actions
+
+    try:
+        step = actions.case_step(
+            values.get("step"),
+            day=day,  # the form's required date, read by `_typed`
+            result=values.get("step_result"),
+            by=_handle(project, login),
+            project=project,
+            record_id=record_id,
+        )
+    except actions.Refused as refused:
+        from .problems import render
+
+        raise FormError(render(refused.problems)) from None
+    return {"handler": values.get("handler"), "place": values.get("place"), "step": step}
 
 
 def _typed(project: Project, form: Form, answers: dict[str, str]) -> dict[str, object]:

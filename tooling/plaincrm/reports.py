@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -257,28 +257,42 @@ def interactions(views: Views) -> Report:
 
 def complaints(views: Views) -> Report:
     """Complaint rate per quarter (customers with a complaint opened in it / customers known by its end),
-    average days to resolve, open complaints. A complaint opened after today is not there yet, and one
-    resolved after today is still open."""
+    average days to resolve, open complaints, and per handler (处理人) the complaints handled, resolved,
+    their average days and those still open; complaints without a handler in a row of their own, so none
+    goes uncounted. A complaint opened after today is not there yet, and one resolved after today is still open."""
     today = views.today
     periods = quarters(today, QUARTERS_BACK)
     known_by = sorted((v.facts.first_contact or date.min) for v in views.customers.values())
     complained: dict[str, set[str]] = {name: set() for name, _, _ in periods}
     durations, still_open = [], []
+    handled: dict[str | None, list] = {}  # handler (None: nobody yet) -> [handled, days to resolve each, open]
     for view in views.customers.values():
         for case in get(view.model, "service_cases"):
             if case.kind != "complaint" or case.opened > today:
                 continue
             if quarter_of(case.opened) in complained:
                 complained[quarter_of(case.opened)].add(view.id)
+            # a team whose cases have no handler field sees them all unassigned
+            figures = handled.setdefault(getattr(case, "handler", None), [0, [], 0])
+            figures[0] += 1
             if case.resolved is not None and case.resolved <= today:
                 durations.append((case.resolved - case.opened).days)
+                figures[1].append(durations[-1])
             elif open_on(case, today):  # as the tiers and the home page count an open complaint
                 still_open.append([view.id, view.model.name, case.opened, (today - case.opened).days, case.summary])
+                figures[2] += 1
     rows = []
     for name, _, end in periods:
         known = bisect.bisect_right(known_by, min(end, today))
         rows.append([name, len(complained[name]), known, share(len(complained[name]), known)])
     average = round(sum(durations) / len(durations), 1) if durations else None
+
+    def per_handler(who: Any, figures: list) -> list:
+        count, days, still = figures
+        return [who, count, len(days), round(sum(days) / len(days), 1) if days else None, still]
+
+    handling = ["handler", "complaints handled", "resolved", "average days to resolve", "still open"]
+    handlers = sorted((h, f) for h, f in handled.items() if h is not None)
     return Report(
         "complaints",
         "Complaints",
@@ -297,6 +311,9 @@ def complaints(views: Views) -> Report:
                 sorted(still_open, key=lambda r: (r[2], r[0])),
                 kinds=(CUSTOMER, NAME, DAY),
             ),
+            Table("per_handler", handling, [per_handler(h, f) for h, f in handlers], kinds=(MEMBER,)),
+            # complaints nobody handles yet: a row of their own, "unassigned" as a word (a column has one kind)
+            Table("unassigned", handling, [per_handler("unassigned", handled.get(None, [0, [], 0]))], kinds=(PHRASE,)),
         ],
     )
 
@@ -551,8 +568,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def all_reports(views: Views) -> list[Report]:
-    """Every report the team's models have the fields for."""
+def all_reports(views: Views, names: Collection[str] | None = None) -> list[Report]:
+    """Every report the team's models have the fields for (of `names`, when given)."""
     contract = views.dataset.project.contract
     makers: dict[str, Callable[[], Report]] = {
         "distribution": lambda: distribution(views),
@@ -569,14 +586,14 @@ def all_reports(views: Views) -> list[Report]:
     before: dict[str, Report] = views.previous.memo("reports_by_name", dict) if views.previous is not None else {}
     made: dict[str, Report] = views.memo("reports_by_name", dict)
     for name, make in makers.items():
-        if not contract.has(*NEEDS.get(name, ())):
+        if not contract.has(*NEEDS.get(name, ())) or names is not None and name not in names:
             continue
         old = before.get(name)
         if old is not None and changed is not None and all(_inputs(a, name) == _inputs(b, name) for a, b in changed):
             made[name] = old  # no changed customer changed what this report reads (`mkdocs serve`)
         else:
             made[name] = make()
-    return list(made.values())
+    return [report for name, report in made.items() if names is None or name in names]
 
 
 # What each report reads of a customer, besides its name, owner, facts, tier, freshness and segments (which

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import checks, completion, customer, notify, reading, records, serving
+from . import checks, completion, customer, notify, reading, records, review_sample, serving
 from .common import EXIT_OK, EXIT_USAGE, ROOT_HELP, add_globals, parents
 
 COMMANDS = (
@@ -23,6 +23,7 @@ COMMANDS = (
     reading.add_diff,
     reading.add_remind,
     notify.add_remind_issues,
+    review_sample.add_review,
     records.add_log,
     records.add_set,
     records.add_import,

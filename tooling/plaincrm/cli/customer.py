@@ -11,6 +11,8 @@ import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from ..escaping import terminal_safe
+from ..problems import render
 from .common import EXIT_USAGE, _day, _lang, _project
 from .writing import Asker, fill, said
 
@@ -75,6 +77,42 @@ def cmd_order_add(args) -> int:
 # --- crm case open | update | resolve ----------------------------------------------------------------
 
 
+def _case_people(args, project, lang: str, command: str, step_day: date) -> tuple[dict, int | None]:
+    """Who handles a case, where, who takes part and the step taken (服务记录), as the case actions take
+    them; a handle nobody in the team has is refused here, naming its option (exit 2)."""
+    from ..dataset import load_team
+    from ..messages import say
+    from ..write import actions
+
+    members = load_team(project).members
+    step_by = args.step_by or args.handler
+    given = [("--handler", [args.handler]), ("--participant", args.participant or []), ("--step-by", [step_by])]
+    for option, handles in given:
+        for handle in handles:
+            if handle and handle not in members:
+                words = {
+                    "option": option,
+                    "value": terminal_safe(repr(handle)),
+                    "team_file": project.layout.team_file,
+                    "members": ", ".join(members),
+                }
+                print(f"crm {command}: " + say("write.unknown-handle", lang, words), file=sys.stderr)
+                return {}, EXIT_USAGE
+    try:
+        step = actions.case_step(
+            args.step,
+            day=args.step_date or step_day,
+            result=args.step_result,
+            by=step_by,
+            project=project,
+            record_id=args.id,
+        )
+    except actions.Refused as refused:
+        print(render(refused.problems, lang=lang), file=sys.stderr)
+        return {}, EXIT_USAGE
+    return {"participants": args.participant or [], "step": step}, None
+
+
 def cmd_case_open(args) -> int:
     from ..write import actions
 
@@ -88,6 +126,9 @@ def cmd_case_open(args) -> int:
     )
     if stop is not None:
         return stop
+    extras, stop = _case_people(args, project, lang, "case open", args.today or date.today())
+    if stop is not None:
+        return stop
     outcome = actions.open_case(
         project,
         args.id,
@@ -95,7 +136,10 @@ def cmd_case_open(args) -> int:
         summary=args.summary,
         opened=args.date or args.today or date.today(),
         status=args.status,
+        handler=args.handler,
+        place=args.place,
         dry_run=args.dry_run,
+        **extras,
     )
     return said(project, outcome, "case open", lang, dry_run=args.dry_run)
 
@@ -104,11 +148,18 @@ def cmd_case_update(args) -> int:
     from ..write import actions
 
     project, lang = _project(args), _lang(args)
-    changes = {name: value for name, value in (("status", args.status), ("resolution", args.resolution)) if value}
-    if not changes:
-        print("crm case update: say what changes: --status, --resolution", file=sys.stderr)
+    fields = ("status", "resolution", "handler", "place")
+    changes = {name: getattr(args, name) for name in fields if getattr(args, name)}
+    if not changes and not args.participant and not args.step:
+        print(
+            "crm case update: say what changes: --status, --resolution, --handler, --place, --participant, --step",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
-    outcome = actions.update_case(project, args.id, changes, which=args.case, dry_run=args.dry_run)
+    extras, stop = _case_people(args, project, lang, "case update", args.today or date.today())
+    if stop is not None:
+        return stop
+    outcome = actions.update_case(project, args.id, changes, which=args.case, dry_run=args.dry_run, **extras)
     return said(project, outcome, "case update", lang, dry_run=args.dry_run)
 
 
@@ -116,14 +167,21 @@ def cmd_case_resolve(args) -> int:
     from ..write import actions
 
     project, lang = _project(args), _lang(args)
+    resolved = args.date or args.today or date.today()
+    extras, stop = _case_people(args, project, lang, "case resolve", resolved)  # the final step: that day
+    if stop is not None:
+        return stop
     outcome = actions.resolve_case(
         project,
         args.id,
-        resolved=args.date or args.today or date.today(),
+        resolved=resolved,
         resolution=args.resolution,
         status=args.status,
         which=args.case,
+        handler=args.handler,
+        place=args.place,
         dry_run=args.dry_run,
+        **extras,
     )
     return said(project, outcome, "case resolve", lang, dry_run=args.dry_run)
 
@@ -194,6 +252,18 @@ def cmd_step_done(args) -> int:
 def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     """`parents`: --root, --today, --lang and --dry-run, as every write command takes them."""
 
+    def case_people(parser: argparse.ArgumentParser, step_date: str) -> None:
+        """Who handles a case, where, who takes part, and a step taken (guide D's 服务记录)."""
+        parser.add_argument("--handler", help="the team member handling the case (处理人), a handle")
+        parser.add_argument("--place", help="where it is handled (服务地点), e.g. 客户现场")
+        parser.add_argument(
+            "--participant", action="append", metavar="HANDLE", help="a team member taking part (参与人员; repeatable)"
+        )
+        parser.add_argument("--step", metavar="TEXT", help="a step taken, appended to the case (服务记录: 内容)")
+        parser.add_argument("--step-result", metavar="TEXT", help="the step's result (结果)")
+        parser.add_argument("--step-date", type=_day, help=f"the step's date (时间; default: {step_date})")
+        parser.add_argument("--step-by", metavar="HANDLE", help="who took the step (default: --handler)")
+
     def group(name: str, help: str, description: str):
         parser = sub.add_parser(name, help=help, description=description)
         return parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -243,6 +313,7 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--summary", help="what the customer raised (问题描述)")
     p.add_argument("--date", type=_day, help="the day it was raised (default: today)")
     p.add_argument("--status", help="a case_status option value (default: open)")
+    case_people(p, "today")
     p = command(
         cases,
         "update",
@@ -255,6 +326,7 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--status", help="a case_status option value")
     p.add_argument("--resolution", help="how it is being handled (处理结果)")
+    case_people(p, "today")
     p = command(
         cases,
         "resolve",
@@ -269,6 +341,7 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--date", type=_day, help="the day it was resolved (default: today)")
     p.add_argument("--resolution", help="how it was resolved (处理结果)")
     p.add_argument("--status", default="resolved", choices=("resolved", "closed"))
+    case_people(p, "the day it was resolved")
 
     dates = group("date", "key dates (关键节点): crm date add ID --kind renewal_due --date …", "Record key dates.")
     p = command(

@@ -55,11 +55,12 @@ class Gh:
             raise GhError(self.words.say("gh_failed", command=" ".join(args[:2]), error=said))
         return done.stdout
 
-    def issues(self) -> list:
+    def issues(self, label: str | None = None) -> list:
+        """The issues carrying `label` (default: the reminders'), open and closed: a command reads only its own."""
         from ..notify import LABEL, Issue
 
         out = self(
-            "issue", "list", "--label", LABEL, "--state", "all", "--limit", str(LIST_LIMIT),
+            "issue", "list", "--label", label or LABEL, "--state", "all", "--limit", str(LIST_LIMIT),
             "--json", "number,title,body,state,assignees",
         )  # fmt: skip
         try:

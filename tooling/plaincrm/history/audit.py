@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..gcpause import gc_paused
 from ..loading import parse_text
 from ..parallel import map_chunks
 from ..problems import ProblemError
@@ -122,11 +123,12 @@ def read_history(
     else:
         state = {"head": None, **key, "lineage": {}, "entries": {}, "recent": []}
     commits = read_log(root, paths=[folder], since=since, revision=tip)
-    _describe(project, commits, state, boundary, jobs, folder, prefix)
-    state["head"] = tip
-    if use_cache:
-        _save_state(cache, state)
-    return _history(state, boundary)
+    with gc_paused():  # a million small tuples and no cycle: the collector's passes grew with the history
+        _describe(project, commits, state, boundary, jobs, folder, prefix)
+        state["head"] = tip
+        if use_cache:
+            _save_state(cache, state)
+        return _history(state, boundary)
 
 
 # --- describing the commits -------------------------------------------------------------

@@ -39,6 +39,7 @@ def build_for_site(
     trust_revision: bool = False,
     audience: str | None = None,
     shared: dict | None = None,
+    pdfs: bool = True,
 ) -> tuple[Project, Site]:
     """Load and validate the records (ProblemError if any problem) and generate every page.
     `as_of` (a date or a revision such as the tag 2024Q1) builds from the records as they were then;
@@ -62,9 +63,11 @@ def build_for_site(
             dataset, audit, views = shared["dataset"], shared["audit"], shared["views"]
             loaded = read = derived = time.perf_counter()
         else:
-            dataset = load_dataset(
-                project, masked=masked, memo=memo
-            )  # masked once, at the boundary: nothing downstream sees a phone
+            dataset = load_dataset(  # masked once, at the boundary: nothing downstream sees a phone
+                project,
+                masked=masked,
+                memo=memo if memo is not None else {},  # a memo: `comparison` reuses it
+            )
             loaded = time.perf_counter()
             audit = read_history(history_project, revision=revision) if history else None
             read = time.perf_counter()
@@ -86,6 +89,7 @@ def build_for_site(
             directory_urls=directory_urls,
             site_url=site_url,
             as_of=shown_as_of,
+            pdfs=pdfs,
         )
         if shared is not None:  # what one audience's site rendered, the next reuses where it shows the same
             carry_before = shared.setdefault("carry", {})

@@ -33,6 +33,7 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+from ..gcpause import gc_paused
 from ..problems import Problem, ProblemError
 from .background import resolve
 from .i18n import text
@@ -197,14 +198,18 @@ def _refused(root: Path, parts: tuple[str, ...], why: str) -> ProblemError:
 class Written(NamedTuple):
     files: int  # every file of the site
     changed: int  # of them, those whose bytes changed (the others were left as they were)
+    keys: dict[str, tuple] = {}  # customer id -> the key of the page now in the folder (`write_pages`' `known`)
 
 
-def write_pages(site: Site, out_dir: Path, *, lang: str = "en", directory_urls: bool = False) -> Written:
+def write_pages(
+    site: Site, out_dir: Path, *, lang: str = "en", directory_urls: bool = False, known: dict[str, tuple] | None = None
+) -> Written:
     """Write every page and file; remove what an earlier run wrote and this one did not
     (a deleted customer's page must not stay published). Nothing else in OUT_DIR is touched;
     a link or a non-file where a page goes stops the run before anything is written (ProblemError).
     `lang` and `directory_urls` are those the site was built with (the search box's words, the
-    published addresses)."""
+    published addresses). `known`: the page keys an earlier call of this process left in the folder
+    (`crm pages --watch`); a customer page whose key is the same is not even rendered again."""
     sources = [page.src for page in site.pages] + [customer_src(i) for i in site.customer_ids] + [*site.files, MANIFEST]
     found = [(src, _parts(src)) for src in sources]
     unsafe = [src for src, parts in found if parts is None]
@@ -230,7 +235,13 @@ def write_pages(site: Site, out_dir: Path, *, lang: str = "en", directory_urls: 
         if problems:
             raise ProblemError(problems)
         written, changed = [], 0
-        for page in [*site.pages, *site.customer_pages()]:
+        with gc_paused():  # 10,000 keys: the collector's passes over the heap would cost more than they do
+            keys = {cid: site.customer_key(cid) for cid in site.customer_ids} if known is not None else {}
+        same = {customer_src(cid) for cid, key in keys.items() if known and known.get(cid) == key}
+        written += [src for src in same if src in before]
+        kept = set(written)
+        customer_pages = (site.render_customer(cid) for cid in site.customer_ids if customer_src(cid) not in kept)
+        for page in [*site.pages, *customer_pages]:
             text = page_file_text(page, lang=lang, directory_urls=directory_urls).encode("utf-8")
             changed += out.put(placed[page.src], text)
             written.append(page.src)
@@ -244,4 +255,4 @@ def write_pages(site: Site, out_dir: Path, *, lang: str = "en", directory_urls: 
         out.put((MANIFEST,), ("\n".join(sorted(written)) + "\n").encode("utf-8"))
     finally:
         out.close()
-    return Written(len(written), changed)
+    return Written(len(written), changed, keys)

@@ -13,6 +13,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "log_interaction": ("Log an interaction", "记录一次互动"),
     "log_hint": ("Add an entry like this to the record's list", "在记录的以下列表中添加一条这样的记录："),
     "total": ("Total", "合计"),
+    "case_records": ("Service records", "服务记录"),
+    "case_handler": ("Handler", "处理人"),
+    "case_place": ("Place", "服务地点"),
+    "case_participants": ("Participants", "参与人员"),
+    "case_result": ("Result", "结果"),
     "count": ("Count", "数量"),
     "customers_total": ("customers", "位客户"),
     "by_cooperation": ("By cooperation status", "按合作状态"),
@@ -106,6 +111,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "changes_feed": ("Atom feed of these changes", "变更订阅（Atom）"),
     "more_listed": ("Not listed here:", "此处未列出："),
     "more_rows": ("Rows not shown here (all are in the downloads):", "此处未显示的行数（下载文件中包含全部）："),
+    "more_in_cell": ("… {n} more (all are in the downloads)", "……另有 {n} 个（下载文件中包含全部）"),
     "report.distribution": ("Customers by segment", "客户构成"),
     "report.interactions": ("Interaction frequency", "互动频率"),
     "report.complaints": ("Complaints", "投诉分析"),
@@ -126,6 +132,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "table.rate_per_quarter": ("Complaint rate per quarter", "各季度投诉率"),
     "table.resolution": ("Time to resolve", "解决用时"),
     "table.open": ("Open complaints", "未解决投诉"),
+    "table.per_handler": ("Handling time per handler", "各处理人的处理用时"),
+    "table.unassigned": ("Complaints without a handler", "未指定处理人的投诉"),
     "table.rate": ("Renewal rate (last 12 months)", "续约率（近12个月）"),
     "table.rate_by_quarter": ("Renewal rate per quarter", "各季度续约率"),
     "table.upcoming": ("Renewals in the next 90 days", "未来90天到期的续约"),
@@ -287,6 +295,10 @@ _COLUMNS_ZH = {
     "name": "名称",
     "opened": "提出日期",
     "days open": "未解决天数",
+    "handler": "处理人",
+    "complaints handled": "处理投诉数",
+    "resolved": "已解决",
+    "still open": "仍未解决",
     "summary": "描述",
     "renewals due": "到期续约数",
     "renewed": "已续约",
@@ -330,6 +342,7 @@ _WORDS_ZH = {
     "same name": "名称相同",
     "same phone": "电话相同",
     "same e-mail": "邮箱相同",
+    "unassigned": "未指定处理人",
 }
 TEXT.update({f"word.{en}": (en, zh) for en, zh in _WORDS_ZH.items()})
 
@@ -451,6 +464,84 @@ TEXT.update(
             "  mapping draft: {draft}; check it, set reviewed: true, then: crm import {source} --mapping {draft}",
             "  映射草稿：{draft}；请核对后写上 reviewed: true，再运行：crm import {source} --mapping {draft}",
         ),
+    }
+)
+
+
+# This period against the previous one (comparison.py): the headline figures, how a change reads, the
+# period summary (field guide A's 总结性洞察).
+TEXT.update(
+    {
+        "compare.title.quarter": (
+            "Compared with the previous quarter ({previous}, the records as of {day})",
+            "与上季度相比（{previous}，截至{day}的记录）",
+        ),
+        "compare.title.month": (
+            "Compared with the previous month ({previous}, the records as of {day})",
+            "与上月相比（{previous}，截至{day}的记录）",
+        ),
+        "compare.summary": ("Period summary", "本期总结"),
+        "compare.summary_lead.quarter": (
+            "Notable changes of this quarter ({current} so far) against {previous}, as the records stood on {day}.",
+            "本季度（{current}，截至今日）与 {previous}（截至{day}的记录）相比的显著变化。",
+        ),
+        "compare.summary_lead.month": (
+            "Notable changes of this month ({current} so far) against {previous}, as the records stood on {day}.",
+            "本月（{current}，截至今日）与 {previous}（截至{day}的记录）相比的显著变化。",
+        ),
+        "compare.no_notable": ("No notable change.", "没有显著变化。"),
+        "compare.rule": (
+            "Notable: a share that moved by {points} percentage points or more, a count by {percent}% and at "
+            "least {least}, an amount or the days to resolve by {percent}%, any new complaint, more overdue "
+            "next steps.",
+            "显著变化：占比变动 {points} 个百分点及以上，数量变动 {percent}% 且至少 {least} 个，金额或解决天数变动 "
+            "{percent}%，任何新增投诉，逾期的下一步增加。",
+        ),
+        "compare.no_history": (
+            "No earlier records to compare with: the records have no git history.",
+            "没有更早的记录可供比较：这些记录没有版本历史。",
+        ),
+        "compare.no_commit": (
+            "No earlier records to compare with: no commit on or before {day}.",
+            "没有更早的记录可供比较：{day}及之前没有提交。",
+        ),
+        "compare.invalid": (
+            "No comparison: the records as of {day} (commit {sha}) have {n} problems under today's schema.",
+            "无法比较：{day}的记录（提交 {sha}）按当前的模型有 {n} 个问题。",
+        ),
+        "compare.up": ("{label} from {old} to {new}", "{label} 从 {old} 升至 {new}"),
+        "compare.down": ("{label} from {old} to {new}", "{label} 从 {old} 降至 {new}"),
+        "compare.same": ("{label} unchanged at {new}", "{label} 保持 {new}"),
+        "compare.new": ("{label}: {new} (none before)", "{label}：{new}（此前无）"),
+        "compare.gone": ("{label}: none now (was {old})", "{label}：现无（此前 {old}）"),
+        "compare.days": ("{n} days", "{n} 天"),
+        "compare.m.revenue_share": ("High-value customers' share of revenue", "高价值客户占比"),
+        "compare.m.total_revenue": ("Total revenue", "总收入"),
+        "compare.m.complaint_rate": ("Complaint rate this quarter", "本季度投诉率"),
+        "compare.m.complained": ("Customers with a complaint this quarter", "本季度有投诉的客户"),
+        "compare.m.resolve_days": ("Average days to resolve a complaint", "投诉平均解决天数"),
+        "compare.m.open": ("Open complaints", "未解决投诉"),
+        "compare.m.interactions_quarter": ("Interactions this quarter", "本季度互动次数"),
+        "compare.m.interactions_month": ("Interactions this month", "本月互动次数"),
+        "compare.m.customers": ("Customers", "客户总数"),
+        "compare.m.category": ("Customers: {label}", "{label}数"),
+        "compare.m.idle": ("Customers not contacted for {idle} days", "{idle}天未联系客户数"),
+        "compare.m.overdue": ("Overdue next steps", "逾期的下一步"),
+        "compare.m.satisfaction": ("Average satisfaction", "平均满意度"),
+        "compare.m.renewal_rate": ("Renewal rate (last 12 months)", "续约率（近12个月）"),
+        "compare.m.renewals_upcoming": ("Renewals due in the next {days} days", "未来{days}天到期的续约"),
+        "compare.m.stage": ("Customers in stage {label}", "处于「{label}」阶段的客户数"),
+        "compare.m.conversion": ("Conversion from stage {label}", "「{label}」阶段转化率"),
+    }
+)
+
+# A report's PDF (site/pdf.py): its cover.
+TEXT.update(
+    {
+        "pdf.period": ("Period covered", "统计期间"),
+        "pdf.to": (" to ", "至"),
+        "pdf.up_to": ("everything up to ", "截至"),
+        "pdf.generated": ("Generated on", "生成日期"),
     }
 )
 

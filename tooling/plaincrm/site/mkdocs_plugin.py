@@ -102,6 +102,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
                 memo=self.memo if serving else None,
                 carry_before=getattr(self, "site", None) and self.site.carry if serving else None,
                 bytecode_cache=self.bytecode,
+                pdfs=not serving,  # a preview shows an edit within seconds; `mkdocs build` makes the PDFs
             )
         except GitError as error:
             raise PluginError(f"plaincrm: as_of {as_of}: {error}") from None

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from ..audience import reports_for, shown_members
 from ..calendar_feed import feeds
+from ..comparison import PeriodComparison, change_text, compare_periods, comparison_lines, rule_text
 from ..contract import NOT_COUNTED_ORDER, get
 from ..escaping import BIDI_CONTROL, FORMULA_START, bidi_balanced
 from ..exporting import report_csv, report_xlsx
@@ -53,7 +54,12 @@ ASSET_DIR = "assets/plaincrm"
 ASSETS = ("plaincrm.css", "plaincrm.js", "search.js")
 INDEX_DATA = "customers/index-data.js"  # a script, not JSON: fetch() does not work on a site opened from a folder
 INDEX_SRC = "customers/index.md"
+SUMMARY_SRC = "reports/summary.md"  # the period summary (本期总结), beside the reports
 PAGE_ROWS = 100
+CASE_RECORD_FIELDS = ("place", "participants", "steps")  # a case's service record, shown under its table
+# A report cell lists at most this many customers and this many characters: a duplicate group of 60 at
+# 100,000 customers made a 854 KB page; the downloads keep every value.
+CELL_ITEMS, CELL_CHARS = 10, 200
 LIST_ROWS = 20  # the most urgent rows of a list on the home and owner pages; a link leads to all of them
 URGENCY = ("red", "amber", "green", "grey")  # not contacted within the tier's cadence first; grey: no cadence
 RESERVED = {"index", "team", "readme"}  # names of generated pages and feeds (MkDocs reads README as index)
@@ -68,6 +74,7 @@ class SiteOptions:
     directory_urls: bool = False  # customers/X/ instead of customers/X.html (the latter works from a folder)
     site_url: str | None = None  # where the site is published: absolute links in the Atom feed
     as_of: str | None = None  # built from the records as they were at this point (a date or tag, and its commit)
+    pdfs: bool = True  # report PDFs (`pdf`); `mkdocs serve` leaves them out: a preview shows an edit in seconds
 
 
 @dataclass(frozen=True)
@@ -255,6 +262,7 @@ class SiteBuilder:
             member=lambda handle: self.members.get(handle, handle),  # a team member by name
         )
         self._carry_before = carry_before or {}
+        self._compared: PeriodComparison | None = None
         self._carry: dict[tuple, Any] = {}
 
     def carried(self, key: tuple, make: Callable[[], Any]) -> Any:
@@ -377,16 +385,35 @@ class SiteBuilder:
         )
 
     def reports_and_feeds(self) -> tuple[list[Page], dict[str, bytes | Deferred]]:
-        """The report pages with their CSV and XLSX downloads, and the calendar feeds.
-        Workbooks are made in the background (see `background`) and may still be in the making."""
+        """The report pages with their CSV, XLSX and PDF downloads, and the calendar feeds.
+        Workbooks and PDFs are made in the background (see `background`) and may still be in the making;
+        PDFs only where their renderer and a Chinese font are installed (`pdf.unavailable`)."""
+        from . import pdf  # here, where it is used: the PDFs are this method's business
+
         reports = reports_for(self.views)
         wording = self.wording()
         names = sorted((handle, member.name) for handle, member in self.views.dataset.team.items())
         background = Background()
         files: dict[str, bytes | Deferred] = {}
+        reader = self.members.get(self.views.audience.name) if self.views.audience is not None else None
+        site = " · ".join(filter(None, ("plaincrm", reader)))
+        cover = pdf.Cover(site, self.options.today, self.options.as_of, self.reports_note())
+        self.env.globals["pdf_of"] = pdf_of = {}  # report.html links a report's PDF where there is one (by its CSV)
         for report in sorted(reports, key=lambda r: -sum(len(t.rows) for t in r.tables)):  # largest first
             digest = hashlib.blake2b(repr((report.tables, names)).encode(), digest_size=16).hexdigest()
             size = sum(len(t.rows) for t in report.tables)
+            if (
+                self.options.pdfs and not pdf.unavailable()
+            ):  # the slowest job first, so that it starts first in the pool
+                cells = partial(self.report_cells, wording=wording, src=report_src(report.name))
+                make_pdf = partial(
+                    pdf.report_pdf, report, wording, cover, rows=PAGE_ROWS, cells=cells, chart=self.chart
+                )
+                pdf_of[report_file(report.name, "csv")] = report_file(report.name, "pdf")
+                files[report_file(report.name, "pdf")] = self.carried(
+                    ("report", report.name, "pdf", digest, self.options.today, self.lang, cover, PAGE_ROWS),
+                    partial(background.run, pdf.ROWS + size, make_pdf),
+                )
             for ext, make, args in (
                 ("xlsx", report_xlsx, (report, self.options.today, wording)),
                 ("csv", report_csv, (report, wording)),
@@ -397,13 +424,21 @@ class SiteBuilder:
                 )
         files.update(self.calendars(background))
         background.start()
+        self.period_comparison(reports)  # before the pages, over the reports just made
         pages = [self.reports_index(reports)] + [self.report_page(report, wording) for report in reports]
+        pages += [self.summary_page(reports, wording)] if reports else []  # 本期总结: the notable changes
         return pages, files
 
     def customer_key(self, view: CustomerView) -> tuple:
         """What a customer page depends on besides its own model (compared by identity by the caller)."""
         related = tuple((label, tuple(items)) for label, items in self.relations(view))
-        labels = tuple(self.segment_label(name, value) for name in SEGMENT_FIELDS for value in view.segments[name])
+        label = self._segment_labels
+        labels = tuple(
+            label.get((name, value)) or label.setdefault((name, value), self.segment_label(name, value))
+            for name in SEGMENT_FIELDS
+            for value in view.segments[name]
+        )
+        history = self.views.history
         return (
             Same(view.model),
             view.facts,
@@ -412,9 +447,14 @@ class SiteBuilder:
             related,
             labels,
             self.options,
-            tuple(self.history_of(view)),
+            tuple(history.of_file(view.file)) if history is not None else (),  # said in words by `history_words`
             self.team_names,  # the timeline names participants and commit authors
         )
+
+    @functools.cached_property
+    def _segment_labels(self) -> dict[tuple[str, str], str]:
+        """(segment, value) -> label, filled as 10,000 customer keys ask for the same few hundred."""
+        return {}
 
     @functools.cached_property
     def urgency_rank(self) -> dict[str, int]:
@@ -675,7 +715,12 @@ class SiteBuilder:
         if "date" in fields:
             items = sorted(items, key=lambda item: item.date, reverse=True)
         value = self.record_text.value
-        used = [(n, i) for n, i in fields.items() if any(getattr(it, n) not in (None, [], False) for it in items)]
+        shown_below = CASE_RECORD_FIELDS if name == "service_cases" else ()  # customer.html's 服务记录 block
+        used = [
+            (n, i)
+            for n, i in fields.items()
+            if n not in shown_below and any(getattr(it, n) not in (None, [], False) for it in items)
+        ]
         rows = []  # built here rather than in a template loop: 10,000 pages of timelines add up
         for item in items:
             cells = []
@@ -734,6 +779,7 @@ class SiteBuilder:
     def reports_index(self, reports: list[Report]) -> Page:
         src = "reports/index.md"
         items = [(report_src(r.name), text(f"report.{r.name}", self.lang)) for r in reports]
+        items = [(SUMMARY_SRC, text("compare.summary", self.lang))] + items if items else items
         return Page(
             src,
             text("reports", self.lang),
@@ -776,8 +822,40 @@ class SiteBuilder:
             csv=report_file(report.name, "csv"),
             xlsx=report_file(report.name, "xlsx"),
             note=self.reports_note(),
+            compared=self.compared_block(report.name, wording),
         )
         return Page(src, title, html)
+
+    def period_comparison(self, reports: list[Report] | None = None) -> PeriodComparison:
+        """This quarter against the previous one, for the summary page and each report page (made once)."""
+        if self._compared is None:
+            self._compared = compare_periods(self.views, "quarter", reports)
+        return self._compared
+
+    def compared_block(self, report: str, wording: Wording) -> dict[str, Any]:
+        """The "compared with the previous quarter" lines above a report's tables."""
+        found = self.period_comparison()
+        return {"title": found.title(wording), "lines": comparison_lines(found, report, wording)}
+
+    def summary_page(self, reports: list[Report], wording: Wording) -> Page:
+        """本期总结: the quarter's notable changes, largest first, each linking to its report."""
+        found = self.period_comparison(reports)
+        items = [
+            (change_text(c, wording), report_src(c.measure.report), text(f"report.{c.measure.report}", self.lang))
+            for c in found.notable()
+        ]
+        title = text("compare.summary", self.lang)
+        html = self.render(
+            "summary.html",
+            SUMMARY_SRC,
+            title=title,
+            lead=found.lead(wording),
+            missing=found.note(wording),
+            rule=rule_text(wording),
+            items=items,
+            note=self.reports_note(),
+        )
+        return Page(SUMMARY_SRC, title, html)
 
     def report_cells(self, table: Table, row: list, wording: Wording, src: str) -> list[tuple[list, bool]]:
         """A report row as the page shows it: each cell as (text, link or None) parts and whether it is a
@@ -787,11 +865,17 @@ class SiteBuilder:
         cells = []
         for kind, value in zip(kinds, row):
             if kind == CUSTOMERS:
-                parts = [(one, self.customer_link(src, one)) for one in value.split(", ")]
+                ids = value.split(", ")
+                parts = [(one, self.customer_link(src, one)) for one in ids[:CELL_ITEMS]]
+                if len(ids) > CELL_ITEMS:
+                    parts.append((text("more_in_cell", self.lang).format(n=len(ids) - CELL_ITEMS), None))
             elif kind in (CUSTOMER, NAME) and customer is not None:
                 parts = [(wording.cell(kind, value), self.customer_link(src, customer))]
             else:
-                parts = [(wording.cell(kind, value), None)]
+                shown = wording.cell(kind, value)
+                if len(shown) > CELL_CHARS:
+                    shown = shown[:CELL_CHARS] + "…"
+                parts = [(shown, None)]
             cells.append((parts, value is None or isinstance(value, int | float) and not isinstance(value, bool)))
         return cells
 

@@ -261,9 +261,18 @@ def _edit(
 
 
 def _add_item(
-    project: Project, record_id: str, section: str, item: dict, noun: str, *, dry_run: bool, gate: RecordGate | None
+    project: Project,
+    record_id: str,
+    section: str,
+    item: dict,
+    noun: str,
+    *,
+    dry_run: bool,
+    gate: RecordGate | None,
+    then: Callable[[Any], None] | None = None,
 ) -> Outcome:
-    """Append `item` to a list of the record, unless the list holds it already (`items.same_item`)."""
+    """Append `item` to a list of the record, unless the list holds it already (`items.same_item`);
+    `then` goes on with the item as written (a case's first step, a list of its own)."""
     item = {k: v for k, v in item.items() if v not in (None, "", [])}
     region = project.settings.phone_region
 
@@ -275,6 +284,8 @@ def _add_item(
             if hasattr(old, "get") and same_item(section, item, dict(old), region):
                 raise refusal(project, record_id, section, said("write.already", record=record_id, **_noun(noun)))
         append_item(data, section, item)
+        if then is not None:
+            then(data[section][-1])
 
     return _edit(project, record_id, change, dry_run=dry_run, gate=gate)
 
@@ -400,6 +411,25 @@ def add_key_date(
     )
 
 
+def case_step(
+    action: str | None,
+    *,
+    day: date,
+    result: str | None = None,
+    by: str | None = None,
+    project: Project,
+    record_id: str | None,
+) -> dict | None:
+    """A step taken on a case (服务记录: 时间, 内容, 结果): a result is the result of a step, so it
+    comes with what was done."""
+    if result and not action:
+        raise refusal(project, record_id, "steps", said("write.step-result"))
+    if not action:
+        return None
+    day = date(day.year, day.month, day.day)  # its own object: the YAML writer anchors one object met twice
+    return {k: v for k, v in {"date": day, "action": action, "result": result, "by": by}.items() if v not in (None, "")}
+
+
 @_action
 def open_case(
     project: Project,
@@ -409,18 +439,24 @@ def open_case(
     summary: str,
     opened: date,
     status: str | None = None,
+    handler: str | None = None,
+    place: str | None = None,
+    participants: Iterable[str] = (),
+    step: Mapping[str, Any] | None = None,
     dry_run: bool = False,
     gate: RecordGate | None = None,
 ) -> Outcome:
-    """A service case (服务工单: a consultation, a complaint, after-sales), open until resolved."""
+    """A service case (服务工单: a consultation, a complaint, after-sales), open until resolved; who
+    handles it, where, who takes part and its first step (服务记录) when known."""
+    case = {"kind": kind, "opened": opened, "status": status, "summary": summary, "handler": handler, "place": place}
+    case["participants"] = list(dict.fromkeys(participants))
+
+    def first_step(written: Any) -> None:
+        if step:
+            append_item(written, "steps", dict(step))
+
     return _add_item(
-        project,
-        record_id,
-        "service_cases",
-        {"kind": kind, "opened": opened, "status": status, "summary": summary},
-        "service case",
-        dry_run=dry_run,
-        gate=gate,
+        project, record_id, "service_cases", case, "service case", dry_run=dry_run, gate=gate, then=first_step
     )
 
 
@@ -442,16 +478,25 @@ def update_case(
     changes: Mapping[str, Any],
     *,
     which: int | None = None,
+    participants: Iterable[str] = (),
+    step: Mapping[str, Any] | None = None,
     dry_run: bool = False,
     gate: RecordGate | None = None,
 ) -> Outcome:
-    """Change fields of an open case (its status, its resolution so far); `which` as `pick` counts."""
+    """Change fields of an open case (its status, its resolution so far, its handler or place), add
+    participants not yet listed and append a step taken (服务记录); `which` as `pick` counts."""
 
     def change(data: Any) -> None:
         cases = data.get("service_cases") or []
         case = cases[pick(project, record_id, cases, _case_is_open, which, "service case", _describe_case)]
         for name, value in changes.items():
             set_field(case, name, value)
+        listed = list(case.get("participants") or [])
+        added = [h for h in dict.fromkeys(participants) if h not in listed]
+        if added:
+            set_field(case, "participants", listed + added)
+        if step:
+            append_item(case, "steps", dict(step))
 
     return _edit(project, record_id, change, dry_run=dry_run, gate=gate)
 
@@ -465,17 +510,25 @@ def resolve_case(
     resolution: str | None = None,
     status: str = "resolved",
     which: int | None = None,
+    handler: str | None = None,
+    place: str | None = None,
+    participants: Iterable[str] = (),
+    step: Mapping[str, Any] | None = None,
     dry_run: bool = False,
     gate: RecordGate | None = None,
 ) -> Outcome:
-    """Close an open case with the day it was resolved and how (处理结果)."""
+    """Close an open case with the day it was resolved and how (处理结果), and its final step when given."""
     if status not in CLOSED_CASE:
         raise refusal(project, record_id, "status", said("write.resolve-status"))
+    changes = {"status": status, "resolved": resolved, "resolution": resolution}
+    changes |= {name: value for name, value in (("handler", handler), ("place", place)) if value}
     return update_case.__wrapped__(
         project,
         record_id,
-        {"status": status, "resolved": resolved, "resolution": resolution},
+        changes,
         which=which,
+        participants=participants,
+        step=step,
         dry_run=dry_run,
         gate=gate,
     )
@@ -628,6 +681,7 @@ __all__ = [
     "add_contact",
     "add_key_date",
     "add_order",
+    "case_step",
     "commit",
     "commit_many",
     "complete_step",
