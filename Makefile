@@ -34,7 +34,7 @@ lock:
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
 	$(COMPILE) --extra=analytics --extra=pdf --extra=site --extra=test --output-file=requirements/dev.txt pyproject.toml
-	$(COMPILE) --constraint=requirements/dev.txt --extra=site --output-file=requirements/site.txt pyproject.toml
+	$(COMPILE) --constraint=requirements/dev.txt --extra=pdf --extra=site --output-file=requirements/site.txt pyproject.toml
 	$(COMPILE) --constraint=requirements/dev.txt --output-file=requirements/core.txt pyproject.toml
 	rm -rf $(LOCK_VENV)
 

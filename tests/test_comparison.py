@@ -147,10 +147,10 @@ def test_figures_against_the_end_of_the_previous_quarter(scripted):
     assert listed[0] in ("complaints.complained", "complaints.complaint_rate", "complaints.resolve_days")
 
 
-def test_previous_month_is_the_records_at_its_end(scripted):
+def test_previous_month_is_the_records_at_the_same_point(scripted):
     root, _, q3 = scripted
-    found = compare_periods(_views(root, date(2026, 9, 15)), "month")
-    assert (found.sha, found.day) == (q3, date(2026, 8, 31))
+    found = compare_periods(_views(root, date(2026, 9, 25)), "month")
+    assert (found.sha, found.day) == (q3, date(2026, 8, 25))
     changes = _by_key(found)
     assert changes["high_value.revenue_share"].direction == "same"
     assert comparison.change_text(changes["high_value.revenue_share"], _wording(_views(root), "zh")) == (
@@ -348,14 +348,9 @@ def test_invalid_earlier_records_are_said_not_compared(tmp_path):
 
 @settings(max_examples=200, deadline=None)
 @given(st.dates(min_value=date(2001, 1, 1), max_value=date(2099, 12, 31)), st.sampled_from(comparison.PERIODS))
-def test_the_previous_period_ends_the_day_before_this_one_starts(today, period):
-    end = comparison.period_end_before(today, period)
-    start = end + timedelta(days=1)  # the first day of today's period
-    assert start <= today and start.day == 1
-    if period == "quarter":
-        assert start.month in (1, 4, 7, 10) and (today.year, (today.month - 1) // 3) == (
-            start.year,
-            (start.month - 1) // 3,
-        )
-    else:
-        assert (start.year, start.month) == (today.year, today.month)
+def test_the_previous_period_is_taken_at_the_same_point(today, period):
+    """A period so far against the previous one as far: the same day of the month, or its last day."""
+    day = comparison.same_point_before(today, period)
+    months = 3 if period == "quarter" else 1
+    assert (day.year * 12 + day.month) == (today.year * 12 + today.month) - months
+    assert day.day == today.day or (day.day < today.day and (day + timedelta(days=1)).day == 1)

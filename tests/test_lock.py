@@ -169,7 +169,7 @@ def _text(name: str) -> str:
 # What each lock holds; the Makefile's `lock` target compiles them, the header says how.
 GROUPS = {
     "core.txt": (),  # plaincrm alone (the quick-entry workflow)
-    "site.txt": ("site",),  # the workflows that build the site
+    "site.txt": ("pdf", "site"),  # the workflows that build the site, with the report PDFs
     "dev.txt": tuple(sorted(PYPROJECT["project"]["optional-dependencies"])),  # make, .ci/run: everything
 }
 

@@ -14,10 +14,11 @@ Every word comes from the caller's word table (`reports.Wording.word`: the site'
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -233,12 +234,14 @@ def compare(current: dict[str, Measure], previous: dict[str, Measure]) -> list[C
 # --- periods and the previous side ------------------------------------------------------------
 
 
-def period_end_before(today: date, period: str) -> date:
-    """The last day of the period before today's: 2026-09-30 for any day of 2026Q4 (quarter)."""
+def same_point_before(today: date, period: str) -> date:
+    """The same day of the previous period: 2026-08-29 for 2026-11-29 (quarter), 2026-10-29 (month); the
+    month's last day where it is shorter. A period so far is compared with the previous one so far (49
+    days of interactions against 49, not against 92), and a standing figure with what it was then."""
     if period not in PERIODS:
         raise ValueError(f"not a period: {period!r} (quarter or month)")
-    month = today.month if period == "month" else (today.month - 1) // 3 * 3 + 1
-    return date(today.year, month, 1) - timedelta(days=1)
+    year, month = divmod(today.year * 12 + today.month - 1 - (3 if period == "quarter" else 1), 12)
+    return date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def period_label(day: date, period: str, lang: str) -> str:
@@ -339,7 +342,7 @@ def compare_periods(views: Views, period: str, reports: list[Report] | None = No
     the previous period."""
     from .history.gitlog import GitError, commit_before, is_repository
 
-    day = period_end_before(views.today, period)
+    day = same_point_before(views.today, period)
     found = PeriodComparison(period, views.today, day, None)
     project = views.dataset.project
     root, revision = _origin(project.root)
@@ -352,7 +355,7 @@ def compare_periods(views: Views, period: str, reports: list[Report] | None = No
         return found
     found.sha = sha
     audience = views.audience
-    key = (str(root), sha, day, project.fingerprint, repr(audience))
+    key = (str(root), sha, day, period, project.fingerprint, repr(audience))
     before = _MEASURED.get(key)
     if before is None:
         before = _previous_measures(views, root, sha, day, period)
@@ -378,8 +381,9 @@ def _previous_measures(views: Views, root: Path, sha: str, day: date, period: st
     if whole is None:
         try:
             known = views.dataset.memo if views.dataset.masked else None  # today's files by content: most are as then
-            then = project_at(Project(root, project.schema_root), sha)
-            whole = derive(load_dataset(then, masked=True, memo=dict(known) if known else None), day)
+            then = project_at(Project(root, project.schema_dir.parent), sha)  # read with the schema in use now
+            audit = (views.whole or views).history  # the funnel's stage changes up to `day` (it ignores later ones)
+            whole = derive(load_dataset(then, masked=True, memo=dict(known) if known else None), day, audit)
         except ProblemError as error:
             whole = ("invalid", len(error.problems))
         _WHOLE.clear()  # one previous side kept: memory stays that of one more dataset at most…

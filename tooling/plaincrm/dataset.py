@@ -6,6 +6,7 @@ head-office cycles.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -333,11 +334,18 @@ _STATS = "file stats"  # in a load memo: each file's stat and the digest of the 
 
 
 def _signature(path: Path) -> tuple | None:
+    """The file's stat as a memo trusts it; None for a file changed in the last 2 seconds: a second save of
+    the same size within one tick of the clock would otherwise keep its time (git's "racy" files)."""
     try:
         st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < _RACY_NS:
+        return None
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
+
+
+_RACY_NS = 2_000_000_000
 
 
 def _memo_keys(project: Project, paths: list[Path], memo: dict) -> list[tuple[str, str]]:

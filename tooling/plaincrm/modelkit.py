@@ -61,6 +61,11 @@ class Record(BaseModel):
             object.__setattr__(self, "__pydantic_fields_set__", shared)
         return self
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """pydantic adds an assigned field to the fields set in place: first a set of this model's own."""
+        object.__setattr__(self, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        super().__setattr__(name, value)
+
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}  # the field sets models share (see `_share_fields_set`)
 _MAX_FIELDS_SETS = 4096  # a bound whatever the records hold: past it, new combinations keep their own set

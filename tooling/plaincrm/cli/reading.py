@@ -481,13 +481,22 @@ def cmd_pages(args) -> int:
     except ModuleNotFoundError as error:
         return _needs_site_extra("pages", error)
 
+    from ..layout import SchemaConfigError
+    from ..project import Project
+
     project = _project(args)
     memo: dict | None = {} if args.watch else None  # what a rebuild reuses (as `mkdocs serve` does)
     site = None
     known: dict[str, tuple] | None = {} if args.watch else None
+    fingerprint = project.fingerprint
 
     def once() -> int:
-        nonlocal site, known
+        nonlocal site, known, fingerprint
+        if memo is not None:  # watching: the schema or a setting changed, so nothing remembered was judged by it
+            now = Project(project.root).fingerprint
+            if now != fingerprint:
+                fingerprint, site, known = now, None, {}
+                memo.clear()
         try:
             _, site = build_for_site(
                 project.root,
@@ -510,6 +519,11 @@ def cmd_pages(args) -> int:
             print(render(error.problems), file=sys.stderr)
             print(f"crm pages: {len(error.problems)} problem(s); nothing written", file=sys.stderr)
             return EXIT_PROBLEMS
+        except SchemaConfigError as error:  # a setting or option list being edited: said, and watched again
+            if not args.watch:
+                raise
+            print(f"crm pages: {terminal_safe(str(error))}; nothing written", file=sys.stderr)
+            return EXIT_PROBLEMS
         started = time.perf_counter()
         try:
             count = write_pages(
@@ -529,13 +543,21 @@ def cmd_pages(args) -> int:
         )
         return EXIT_OK
 
+    changes = watch_inputs(project, args.interval) if args.watch else None
+    if changes is not None:
+        next(changes)  # what the inputs are before the first build: an edit made during it is seen
     status = once()
-    if not args.watch or status == EXIT_USAGE:
+    if changes is None or status == EXIT_USAGE:
         return status
     print(f"crm pages: watching {terminal_safe(project.relative(project.customers_dir))}; Ctrl-C stops", flush=True)
     try:
-        for _changed in watch_inputs(project, args.interval):
-            once()
+        for _changed in changes:
+            try:
+                once()
+            except Exception as error:  # e.g. a schema/*.py mid-edit: said, and watched again
+                print(
+                    f"crm pages: {terminal_safe(f'{type(error).__name__}: {error}')}; nothing written", file=sys.stderr
+                )
     except KeyboardInterrupt:
         pass
     return EXIT_OK
@@ -554,27 +576,29 @@ def _seconds(value: str) -> float:
 
 
 def watch_inputs(project, interval: float):
-    """Yield each time a record, the team file or the schema changed (compared by stat every `interval`
-    seconds: 10,000 files take about 20 ms; no watcher library, no event lost to an editor's rename)."""
+    """Yield once at once (the inputs as they are), then each time a record, the team file or the schema
+    changed (compared by stat every `interval` seconds: 10,000 files take about 30 ms; no watcher
+    library, no event lost to an editor's rename)."""
 
     def signature() -> tuple:
         found: list[tuple] = []
         for folder in (project.customers_dir, project.schema_dir):
-            try:
-                with os.scandir(folder) as entries:
-                    for entry in entries:
-                        st = entry.stat(follow_symlinks=False)
-                        found.append((entry.name, st.st_ino, st.st_size, st.st_mtime_ns))
-            except OSError:
-                found.append((str(folder), "missing"))
+            for path, _subfolders, names in os.walk(folder):  # subfolders too, as `customer_files` reads them
+                for name in names:
+                    try:
+                        st = os.stat(os.path.join(path, name), follow_symlinks=False)
+                    except OSError:
+                        continue  # gone meanwhile: the next look sees it missing
+                    found.append((path, name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
         try:
             st = os.stat(project.team_file, follow_symlinks=False)
-            found.append(("team", st.st_ino, st.st_size, st.st_mtime_ns))
+            found.append(("team", st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
         except OSError:
             found.append(("team", "missing"))
         return tuple(sorted(found, key=repr))
 
     seen = signature()
+    yield seen
     while True:
         time.sleep(interval)
         now = signature()

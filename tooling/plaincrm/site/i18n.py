@@ -482,12 +482,14 @@ TEXT.update(
         ),
         "compare.summary": ("Period summary", "本期总结"),
         "compare.summary_lead.quarter": (
-            "Notable changes of this quarter ({current} so far) against {previous}, as the records stood on {day}.",
-            "本季度（{current}，截至今日）与 {previous}（截至{day}的记录）相比的显著变化。",
+            "Notable changes of this quarter ({current} so far) against the same point of {previous}, as the "
+            "records stood on {day}.",
+            "本季度（{current}，截至今日）与 {previous} 同期（截至{day}的记录）相比的显著变化。",
         ),
         "compare.summary_lead.month": (
-            "Notable changes of this month ({current} so far) against {previous}, as the records stood on {day}.",
-            "本月（{current}，截至今日）与 {previous}（截至{day}的记录）相比的显著变化。",
+            "Notable changes of this month ({current} so far) against the same point of {previous}, as the "
+            "records stood on {day}.",
+            "本月（{current}，截至今日）与 {previous} 同期（截至{day}的记录）相比的显著变化。",
         ),
         "compare.no_notable": ("No notable change.", "没有显著变化。"),
         "compare.rule": (
