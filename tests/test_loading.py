@@ -179,3 +179,18 @@ def test_libyaml_is_used_when_pyyaml_has_it():
     from plaincrm import loading
 
     assert loading.WITH_LIBYAML == yaml.__with_libyaml__
+
+
+def test_an_assignment_gives_a_model_its_own_fields_set():
+    """Loaded models share their fields sets (memory); pydantic adds an assigned field to it in place."""
+    from plaincrm.modelkit import Record
+
+    class Item(Record):
+        x: int
+        y: int | None = None
+
+    a, b = Item.model_validate({"x": 1}), Item.model_validate({"x": 2})
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    a.y = 5
+    assert a.model_fields_set == {"x", "y"} and b.model_fields_set == {"x"}
+    assert Item.model_validate({"x": 3}).model_fields_set == {"x"}

@@ -23,7 +23,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def wait_for(predicate, seconds: float = 120.0) -> None:
+def wait_for(predicate, seconds: float = 300.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
@@ -104,3 +104,36 @@ def test_a_rebuild_renders_only_the_pages_whose_key_changed(tmp_path):
     again.render_customer = lambda cid: rendered.append(cid) or render(cid)  # type: ignore[method-assign]
     second = write_pages(again, tmp_path / "out", known=first.keys)
     assert rendered == [EDITED] and second.files == first.files
+
+
+def test_watch_starts_afresh_when_an_option_label_changes_and_survives_a_broken_setting(tmp_path):
+    """Every page was made under the old labels: a changed schema leaves nothing remembered (the review
+    found pages kept the old words); a setting mid-edit is said and the watch goes on."""
+    root = make_site_repo(tmp_path / "repo")
+    out = tmp_path / "out"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PLAINCRM_TODAY": "2026-11-23"}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "plaincrm", "--root", str(root), "pages", str(out), "--watch", "--interval", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=root,
+    )
+    page = out / "customers" / f"{EDITED}.md"
+    try:
+        assert "watching" in watcher.stdout.readline() + watcher.stdout.readline()
+        assert "Potential" in page.read_text(encoding="utf-8")
+        options = root / "schema" / "options.yaml"
+        text = options.read_text(encoding="utf-8")
+        options.write_text(text.replace("{en: Potential,", "{en: Prospect,"), encoding="utf-8")
+        wait_for(lambda: "Prospect" in page.read_text(encoding="utf-8"))
+        settings = root / "schema" / "settings.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8") + "\nno_such_setting: [\n", encoding="utf-8")
+        errors: list[str] = []
+        wait_for(lambda: "nothing written" in (errors.append(watcher.stderr.readline()) or errors[-1]))
+        assert "settings.yaml" in "".join(errors) and "Traceback" not in "".join(errors)
+        assert watcher.poll() is None
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        assert watcher.wait(30) == 0

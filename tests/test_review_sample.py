@@ -336,3 +336,10 @@ def test_ticks_are_kept_per_customer_and_line():
     held = "### `C1`\n- [x] a\n- [ ] b\n### `C2`\n- [ ] a\n- [X] b"
     written = "### `C1`\n- [ ] a\n- [ ] b\n### `C3`\n- [ ] a\n### `C2`\n- [ ] a\n- [ ] b"
     assert keep_ticks(held, written) == "### `C1`\n- [x] a\n- [ ] b\n### `C3`\n- [ ] a\n### `C2`\n- [ ] a\n- [x] b"
+
+
+def test_a_tick_stays_when_the_line_says_another_day():
+    """ "Last follow-up: … (12 days ago)" reads 13 the next day: the reviewer's tick is kept by its place."""
+    held = "### `C1`\n- [ ] contacts\n- [x] Last follow-up: 2026-06-01 (12 days ago)\n- [ ] missing"
+    written = "### `C1`\n- [ ] contacts\n- [ ] Last follow-up: 2026-06-01 (13 days ago)\n- [ ] missing"
+    assert keep_ticks(held, written) == written.replace("- [ ] Last", "- [x] Last")

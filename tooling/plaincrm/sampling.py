@@ -343,18 +343,26 @@ def marked_month(body: str) -> str | None:
 
 
 def keep_ticks(held: str, written: str) -> str:
-    """`written` with each task a reviewer ticked in `held` (the same line under the same customer's
-    heading) ticked again: updating the month's issue never undoes the work done on it."""
-    ticked: set[tuple[str, str]] = set()
-    heading = ""
+    """`written` with each task a reviewer ticked in `held` (the same place under the same customer's
+    heading: its text may differ, as "last follow-up … N days ago" does from one day to the next) ticked
+    again: updating the month's issue never undoes the work done on it."""
+    ticked: set[tuple[str, int]] = set()
+    heading, place = "", 0
     for line in held.replace("\r\n", "\n").split("\n"):
-        heading = line if line.startswith("### ") else heading
+        if line.startswith("### "):
+            heading, place = line, 0
         box = _BOX.match(line)
-        if box is not None and box.group(2) in "xX":
-            ticked.add((heading, _BOX.sub(r"\1[ ] ", line)))
+        if box is not None:
+            place += 1
+            if box.group(2) in "xX":
+                ticked.add((heading, place))
     out = []
-    heading = ""
+    heading, place = "", 0
     for line in written.split("\n"):
-        heading = line if line.startswith("### ") else heading
-        out.append(_BOX.sub(r"\1[x] ", line) if (heading, line) in ticked else line)
+        if line.startswith("### "):
+            heading, place = line, 0
+        if _BOX.match(line) is not None:
+            place += 1
+            line = _BOX.sub(r"\1[x] ", line) if (heading, place) in ticked else line
+        out.append(line)
     return "\n".join(out)
