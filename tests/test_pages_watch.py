@@ -32,11 +32,10 @@ def wait_for(predicate, seconds: float = 300.0) -> None:
     raise AssertionError("timed out")
 
 
-def test_watch_rewrites_only_what_an_edit_changed_and_matches_a_cold_run(tmp_path):
-    root = make_site_repo(tmp_path / "repo")
-    out, cold = tmp_path / "out", tmp_path / "cold"
+def start_watching(root: Path, out: Path) -> subprocess.Popen:
+    """`crm pages OUT --watch` as a person starts it, looking every 0.1 s."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PLAINCRM_TODAY": "2026-11-23"}
-    watcher = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "plaincrm", "--root", str(root), "pages", str(out), "--watch", "--interval", "0.1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -44,6 +43,12 @@ def test_watch_rewrites_only_what_an_edit_changed_and_matches_a_cold_run(tmp_pat
         env=env,
         cwd=root,
     )
+
+
+def test_watch_rewrites_only_what_an_edit_changed_and_matches_a_cold_run(tmp_path):
+    root = make_site_repo(tmp_path / "repo")
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    watcher = start_watching(root, out)
     try:
         lines: list[str] = []
 
@@ -111,15 +116,7 @@ def test_watch_starts_afresh_when_an_option_label_changes_and_survives_a_broken_
     found pages kept the old words); a setting mid-edit is said and the watch goes on."""
     root = make_site_repo(tmp_path / "repo")
     out = tmp_path / "out"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PLAINCRM_TODAY": "2026-11-23"}
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "plaincrm", "--root", str(root), "pages", str(out), "--watch", "--interval", "0.1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=root,
-    )
+    watcher = start_watching(root, out)
     page = out / "customers" / f"{EDITED}.md"
     try:
         assert "watching" in watcher.stdout.readline() + watcher.stdout.readline()
