@@ -93,6 +93,32 @@ def test_fork_all_runs_each_job_in_a_worker():
     assert fork_all([]) == []
 
 
+@needs_fork
+def test_settle_leaves_no_pool_for_the_exit_hook():
+    """A pool still running at exit races Python's exit hook: a traceback (EBADF) after a build that
+    succeeded. `settle` joins every pool `fork_all` started, so its manager thread is gone."""
+    import threading
+
+    futures = fork_all([lambda: 1, lambda: 2])
+    assert [f.result(timeout=30) for f in futures] == [1, 2]
+    parallel.settle()
+    assert not parallel._started
+    assert not [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__]
+
+
+@needs_fork
+def test_a_script_that_settles_exits_without_a_traceback(tmp_path):
+    """The build's own path, as a process: results read, `settle`, exit; stderr stays empty every time."""
+    import subprocess
+
+    script = (
+        "from plaincrm import parallel\nfor f in parallel.fork_all([lambda: 1] * 2): f.result()\nparallel.settle()\n"
+    )
+    for _ in range(10):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stderr == ""
+
+
 def test_only_parallel_starts_processes():
     """No other module of the package makes its own worker pool: one policy decides."""
     found = []

@@ -28,6 +28,7 @@ SERIAL_CHUNK = 50  # items per chunk in this process: how often `progress` hears
 
 _inherited: dict[int, Any] = {}  # token -> (function, its input) or jobs: what forked workers see
 _tokens = itertools.count()
+_started: list[ProcessPoolExecutor] = []  # `fork_all`'s pools, until `settle` joins them
 
 
 def can_fork() -> bool:
@@ -98,21 +99,34 @@ def _run_chunk(token: int, start: int, stop: int) -> list[Any]:
 def fork_all(jobs: Sequence[Callable[[], R]]) -> list[Future[R]]:
     """Start every job in forked workers (one per core at most) and return their futures at once.
 
-    The workers inherit the jobs, arguments included, and exit when the last is done; the parent
+    The workers inherit the jobs, arguments included, and wait for `settle` when they are done; the parent
     keeps no reference to the jobs, so what only they needed can be freed here meanwhile. For work
-    that goes on while the caller does something else; ask `worth_forking` first.
+    that goes on while the caller does something else; ask `worth_forking` first, and call `settle`
+    once the results are read.
     """
     if not jobs:
         return []
     token = next(_tokens)
     _inherited[token] = list(jobs)
     pool = ProcessPoolExecutor(min(len(jobs), cores()), mp_context=multiprocessing.get_context("fork"))
+    _started.append(pool)
     try:  # with fork, every worker is started at the first submit (Python >= 3.11): then the parent may let go
         futures = [pool.submit(_run_job, token, index) for index in range(len(jobs))]
-        pool.shutdown(wait=False)
     finally:
         del _inherited[token]
     return futures
+
+
+def settle() -> None:
+    """Wait for every pool `fork_all` started, then stop its workers and join its manager thread.
+
+    A pool shut down without waiting (`shutdown(wait=False)`, as this module once did) reaches
+    Python's exit still running, and the exit hook wakes its manager thread through a pipe the
+    thread may be closing at that moment (CPython 3.11): "OSError: [Errno 9] Bad file descriptor"
+    in a traceback after a build that succeeded. Joined here, the hook finds nothing.
+    """
+    while _started:
+        _started.pop().shutdown(wait=True)
 
 
 def _run_job(token: int, index: int) -> Any:

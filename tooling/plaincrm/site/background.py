@@ -65,7 +65,7 @@ class Background:
         return deferred
 
     def start(self) -> None:
-        """Fork the workers and hand them every job; the workers exit when the jobs are done."""
+        """Fork the workers and hand them every job; they stop at `parallel.settle()`, once the files are written."""
         futures = fork_all([job for _, job in self._waiting])
         for (deferred, _), future in zip(self._waiting, futures):
             deferred._future = future

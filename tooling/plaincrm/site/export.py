@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from ..gcpause import gc_paused
+from ..parallel import settle
 from ..problems import Problem, ProblemError
 from .background import resolve
 from .i18n import text
@@ -248,6 +249,7 @@ def write_pages(
         for path, data in site.files.items():
             changed += out.put(placed[path], resolve(data))
             written.append(path)
+        settle()  # every background result is read: the pools' threads must not reach the interpreter's exit
         for stale in sorted(before - set(written)):
             parts = _parts(stale)
             if parts is not None and parts != (MANIFEST,):

@@ -23,7 +23,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, InclusionLevel
 
 from ..gcpause import gc_paused
-from ..parallel import map_chunks
+from ..parallel import map_chunks, settle
 from .background import Deferred
 from .i18n import text
 from .pages import Page, customer_src, page_url, url_file
@@ -238,6 +238,7 @@ class ThemePages:
                 target = site_dir / src
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data.value())
+        settle()  # every background result is read: the pools' threads must not reach the interpreter's exit
 
 
 class _CustomerPages:
