@@ -22,10 +22,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
 from ..audience import UnknownAudience
+from ..gcpause import Rebuilds
 from ..history.gitlog import GitError
 from ..problems import ProblemError, render
 from .build import build_for_site
 from .theme_pages import LinkedPages, ServedPages, ThemePages, bytecode_cache, language_versions
+from .watching import watch_by_kernel
 
 try:  # how ProperDocs asks a plugin to declare its support: under the `mkdocs` executable it says,
     # once, that MkDocs 2 will run no plugin and to build with `properdocs` (DISABLE_MKDOCS_2_WARNING=true
@@ -61,9 +63,13 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         self.memo: dict = {}  # file results by content (dataset.load_dataset)
         self.served = ServedPages()  # customer pages written and what they showed, serve only
         self.fingerprint: tuple[str, bool] | None = None  # what the memo was made with (on_config)
+        self.heap = Rebuilds(freeze=self.serving)  # the collector paused for each build, kept off what lasts
 
     def on_config(self, config):
         from .search import segment_theme_search
+
+        self.heap = getattr(self, "heap", None) or Rebuilds(freeze=False)  # `crm sites` starts no session
+        self.heap.begin()  # ended by on_post_build or on_build_error
 
         cuts = segment_theme_search(config.plugins)  # rjieba's cuts for Material's search, where installed
         log.debug(f"plaincrm: the theme's search segments Chinese with {cuts}")
@@ -155,6 +161,12 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         log.info(
             f"plaincrm: {len(self.site.customer_ids)} customer pages written in {time.perf_counter() - started:.2f} s"
         )
+        self.heap.end()
+
+    def on_build_error(self, error):
+        heap = getattr(self, "heap", None)
+        if heap is not None:
+            heap.end()
 
     def on_shutdown(self):
         """Python's exit would otherwise spend seconds collecting the 10,000-customer heap. Not when
@@ -163,9 +175,14 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
 
         if getattr(self, "shared", None) is None:
             gc.freeze()
+        kernel = getattr(self, "kernel_watch", None)
+        if kernel is not None:
+            kernel.stop()
 
     def on_serve(self, server, config, builder):
         for path in (self.project.customers_dir, self.project.team_file, self.project.schema_dir):
             if path.exists():
                 server.watch(str(path))
+        if self.project.customers_dir.is_dir():  # 10,000 files: polled, an edit waits and the rebuild slows
+            self.kernel_watch = watch_by_kernel(server, self.project.customers_dir)
         return server
