@@ -73,7 +73,24 @@ def _same_bytes_again(root: Path) -> None:  # an editor saving without a change:
     path.write_bytes(path.read_bytes())
 
 
-@pytest.mark.parametrize("edit", [_log_call, _new_owner, _big_orders, _delete, _team_name, _same_bytes_again])
+def _lose_needs(root: Path) -> None:  # a gap in the data-quality report appears for this customer alone
+    path = _record(root)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("needs: 需要服务器运维解决方案\n", "", 1), encoding="utf-8"
+    )
+
+
+def _same_name(root: Path) -> None:  # a suspected duplicate appears: the other customer did not change
+    path = _record(root)
+    other = _record(root, "C20250217001").read_text(encoding="utf-8").split("\nname: ", 1)[1].split("\n", 1)[0]
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("name: A科技有限公司", f"name: {other}", 1), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(
+    "edit", [_log_call, _new_owner, _big_orders, _delete, _team_name, _same_bytes_again, _lose_needs, _same_name]
+)
 def test_a_rebuild_after_an_edit_is_exactly_a_cold_build(tmp_path, edit):
     root = make_site_repo(tmp_path)
     settings = root / "schema" / "settings.yaml"  # the top share alone makes a customer key (see _big_orders)

@@ -34,6 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from cleanco.clean import custom_basename, normalized, prepare_default_terms, strip_punct, strip_tail
@@ -147,9 +148,20 @@ def duplicate_groups(keys: Mapping[str, Iterable[str]]) -> list[tuple[str, list[
     return sorted((REASONS[key.split(":", 1)[0]], ids) for key, ids in groups.items() if len(ids) > 1)
 
 
-def record_keys(dataset) -> dict[str, list[str]]:
-    """Each customer's matching keys: its name's, and the hashed phones and e-mails kept with the dataset."""
-    return {
-        record_id: [key for key in (name_key(model.name), *dataset.contact_keys.get(record_id, ())) if key]
-        for record_id, model in dataset.customers.items()
-    }
+def record_keys(dataset, known: dict[str, tuple[Any, list[str]]] | None = None) -> dict[str, list[str]]:
+    """Each customer's matching keys: its name's, and the hashed phones and e-mails kept with the dataset.
+    `known`: id -> (model, its keys) from an earlier call, reused where the model is the same object (a file
+    unchanged since the last `mkdocs serve` build), and brought up to date for the next call."""
+    keys: dict[str, list[str]] = {}
+    for record_id, model in dataset.customers.items():
+        hit = known.get(record_id) if known is not None else None
+        if hit is not None and hit[0] is model:
+            keys[record_id] = hit[1]
+            continue
+        keys[record_id] = [key for key in (name_key(model.name), *dataset.contact_keys.get(record_id, ())) if key]
+        if known is not None:
+            known[record_id] = (model, keys[record_id])
+    if known is not None:
+        for gone in known.keys() - keys.keys():
+            del known[gone]
+    return keys

@@ -537,14 +537,22 @@ def data_quality(views: Views) -> Report:
         )
         if contract.has(field)
     ]
-    for view in views.customers.values():
+    prior = views.previous  # under `mkdocs serve`: an unchanged customer's view is the same object
+    before: dict[str, tuple] = prior.memo("data_quality_gaps", dict) if prior is not None else {}
+    known: dict[str, tuple] = prior.memo("record_keys", dict) if prior is not None else {}
+    gaps_of: dict[str, tuple] = views.memo("data_quality_gaps", dict)  # id -> (view, its gaps)
+    for cid, view in views.customers.items():
         model = view.model
-        gaps = [gap for gap, _, lacking in checked if lacking(model)]
-        if gaps:
-            missing.append([view.id, model.name, model.owner, gaps])
+        part = before.get(cid)
+        if part is None or part[0] is not view:
+            part = (view, [gap for gap, _, lacking in checked if lacking(model)])
+        gaps_of[cid] = part
+        if part[1]:
+            missing.append([view.id, model.name, model.owner, list(part[1])])
+    keys = record_keys(views.dataset, views.memo("record_keys", lambda: known))  # handed on to the next build
     duplicates = [
         [reason, ", ".join(ids), " / ".join(views.customers[i].model.name for i in ids)]
-        for reason, ids in duplicate_groups(record_keys(views.dataset))
+        for reason, ids in duplicate_groups(keys)
     ]
     return Report(
         "data_quality",
