@@ -46,9 +46,10 @@ from ..views import CustomerView, Views
 from ..write.scaffold import new_record_text, next_free_id
 from .atom import atom_feed
 from .background import Background, Deferred
+from .carrying import Same
 from .charts import bar_chart, line_chart, pareto_chart
 from .i18n import TEXT, text
-from .search import CUSTOMER_SEARCH, customer_search, data_script
+from .search import CUSTOMER_SEARCH, Encoded, compact, customer_search, data_script
 
 ASSET_DIR = "assets/plaincrm"
 ASSETS = ("plaincrm.css", "plaincrm.js", "search.js")
@@ -82,21 +83,6 @@ class Page:
     src: str  # "customers/C20240501001.md": the path a Markdown-based engine would read it from
     title: str  # plain text; whoever places it in HTML escapes it
     html: str  # the body, safe HTML
-
-
-class Same:
-    """Equal only to a wrapper of the very same object (models are compared by identity)."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: Any):
-        self.obj = obj
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Same) and other.obj is self.obj
-
-    def __hash__(self) -> int:
-        return id(self.obj)
 
 
 def page_url(src: str, directory_urls: bool) -> str:
@@ -371,7 +357,7 @@ class SiteBuilder:
         )
         files[INDEX_DATA] = self.index_data()
         files[CUSTOMER_SEARCH] = customer_search(
-            self.views, lambda cid: self.url(customer_src(cid)), self._option_list_of, self.lang
+            self.views, lambda cid: self.url(customer_src(cid)), self._option_list_of, self.lang, self.carried
         )
         files.update(self.merged_redirects())
         customers = self.views.customers
@@ -994,6 +980,9 @@ class SiteBuilder:
 
     # --- the index's data ---------------------------------------------------------------
 
+    def index_row_json(self, view: CustomerView, places: list[str]) -> str:
+        return compact(self.index_row(view, places))
+
     def index_row(self, view: CustomerView, places: list[str]) -> list:
         """One customer's row of the index's data (carried between builds: `derive` keeps an unchanged
         customer's view, so its row is made once)."""
@@ -1021,13 +1010,13 @@ class SiteBuilder:
         }
         labels["agenda"] = {place: text(f"agenda.{place}", self.lang) for place in ("overdue", "due")}
         places = agenda(self.views).by_customer()  # the home and owner pages link to these views
-        rows = [
+        rows = Encoded(  # each row's JSON kept: a rebuild encodes the changed customers' alone
             self.carried(
                 ("index-row", Same(view), tuple(places.get(view.id, ())), self.options.directory_urls),
-                partial(self.index_row, view, places.get(view.id, [])),
+                partial(self.index_row_json, view, places.get(view.id, [])),
             )
             for view in self.views.customers.values()
-        ]
+        )
         data = {
             "columns": [
                 "id",

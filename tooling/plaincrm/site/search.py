@@ -46,14 +46,17 @@ reaches them here: Material hands over runs of Han characters alone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ..contract import get
 from ..segments import SEGMENT_FIELDS
+from .carrying import Same
 from .i18n import text
 
 CUSTOMER_SEARCH = "search/customers.js"  # search.js loads it from the site's root
@@ -123,53 +126,78 @@ def segment_theme_search(plugins: Any) -> str | None:
     return used
 
 
-def customer_search(views, url: Callable[[str], str], option_list: Callable[[str], str | None], lang: str) -> bytes:
+def customer_search(
+    views,
+    url: Callable[[str], str],
+    option_list: Callable[[str], str | None],
+    lang: str,
+    carried: Callable[[tuple, Callable[[], Any]], Any] | None = None,
+) -> bytes:
     """The customer index search.js reads: per customer [id, name, url, label numbers (owner
-    first), tags, contact names, text], and the labels' spellings once (`labels`)."""
+    first), tags, contact names, text], and the labels' spellings once (`labels`).
+
+    Labels are numbered in sorted order of the values the customers have, so a customer's row does
+    not depend on the others' order; under `mkdocs serve`, `carried` (`SiteBuilder.carried`) keeps each
+    row's JSON until the customer or that numbering changes (a rebuild encodes one row, not 10,000)."""
     options, team = views.dataset.project.options, views.dataset.team
-    labels: list[list[str]] = []
-    numbers: dict[tuple[str, str], int] = {}
+    places = [(name, value) for name in ("owner", *_LABELLED) for value in sorted(views.groups.get(name, ()))]
+    numbers = {place: number for number, place in enumerate(places)}
+    numbering = hashlib.blake2b(repr(places).encode(), digest_size=16).hexdigest()
 
-    def label(name: str, value: str) -> int:
-        number = numbers.get((name, value))
-        if number is None:
-            if name == "owner":
-                member = team.get(value)
-                spellings = [member.name, value] if member else [value]
-            else:
-                listed = "tier" if name == "tier" else option_list(name)
-                found = options.get(listed) if listed else None
-                spellings = [found.label(value, each) for each in LANGUAGES] if found else [value]
-            number = numbers[(name, value)] = len(labels)
-            labels.append(list(dict.fromkeys(spellings)))
-        return number
+    def spellings(name: str, value: str) -> list[str]:
+        if name == "owner":
+            member = team.get(value)
+            return list(dict.fromkeys([member.name, value] if member else [value]))
+        listed = "tier" if name == "tier" else option_list(name)
+        found = options.get(listed) if listed else None
+        return list(dict.fromkeys([found.label(value, each) for each in LANGUAGES] if found else [value]))
 
-    rows = []
-    for view in views.customers.values():
+    def row(view) -> str:
         model = view.model
         contacts = get(model, "contacts")
         words = [get(contact, "title") or "" for contact in contacts]
         words += [get(model, "needs") or "", get(model, "city") or ""]
-        rows.append(
+        return compact(
             [
                 view.id,
                 model.name,
                 url(view.id),
-                [label("owner", model.owner)]
-                + [label(name, value) for name in _LABELLED for value in view.segments[name]],
+                [numbers[("owner", str(model.owner))]]
+                + [numbers[(name, value)] for name in _LABELLED for value in view.segments[name]],
                 list(get(model, "tags")),
                 [contact.name for contact in contacts],
                 " ".join(word for word in words if word),
             ]
         )
-    data = {"labels": labels, "customers": rows, "text": {key: text(key, lang) for key in _TEXT}}
+
+    keep = carried or (lambda _key, make: make())
+    rows = [
+        keep(("search-row", Same(view), url(view.id), numbering), partial(row, view))
+        for view in views.customers.values()
+    ]
+    labels = [spellings(name, value) for name, value in places]
+    data = {"labels": labels, "customers": Encoded(rows), "text": {key: text(key, lang) for key in _TEXT}}
     return data_script("plaincrmSearch", data)
+
+
+class Encoded(list):
+    """A list whose items are JSON texts already (rows kept from an earlier build): `compact` writes
+    them as they are."""
+
+
+def compact(data: object) -> str:
+    """JSON without spaces, non-ASCII as is; an `Encoded` value of a dict or list goes in as its items."""
+    if isinstance(data, Encoded):
+        return "[" + ",".join(data) + "]"
+    if isinstance(data, dict) and any(isinstance(value, Encoded) for value in data.values()):
+        return "{" + ",".join(compact(str(key)) + ":" + compact(value) for key, value in data.items()) + "}"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def data_script(name: str, data: object) -> bytes:
     """Data as a script setting `window[name]`: a script loads from a site opened from a folder, where
     fetch() does not. JSON.parse of a string, not an object literal: a key named "__proto__" stays a
     plain key, and parsing is faster; "<" escaped keeps the file inert even if someone inlines it."""
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    payload = compact(data)
     literal = json.dumps(payload, ensure_ascii=False).replace("<", "\\u003c")
     return f"window.{name} = JSON.parse({literal});\n".encode()
