@@ -88,9 +88,33 @@ def _same_name(root: Path) -> None:  # a suspected duplicate appears: the other 
     )
 
 
-@pytest.mark.parametrize(
-    "edit", [_log_call, _new_owner, _big_orders, _delete, _team_name, _same_bytes_again, _lose_needs, _same_name]
-)
+def _new_branch(root: Path) -> None:  # another customer names this one its head office: this page lists it
+    path = _record(root, "C20250217001")
+    path.write_text(path.read_text(encoding="utf-8") + f"parent: {ID}\nreferred_by: {ID}\n", encoding="utf-8")
+
+
+def _related_renamed(root: Path) -> None:  # a customer this one names is renamed: this page shows the new name
+    path = _record(root, "C20240501002")
+    text = path.read_text(encoding="utf-8")
+    name = text.split("\nname: ", 1)[1].split("\n", 1)[0]
+    path.write_text(text.replace(f"name: {name}", f"name: {name}（新）", 1), encoding="utf-8")
+
+
+EDITS = [
+    _log_call,
+    _new_owner,
+    _big_orders,
+    _delete,
+    _team_name,
+    _same_bytes_again,
+    _lose_needs,
+    _same_name,
+    _new_branch,
+    _related_renamed,
+]
+
+
+@pytest.mark.parametrize("edit", EDITS)
 def test_a_rebuild_after_an_edit_is_exactly_a_cold_build(tmp_path, edit):
     root = make_site_repo(tmp_path)
     settings = root / "schema" / "settings.yaml"  # the top share alone makes a customer key (see _big_orders)
@@ -111,6 +135,29 @@ def test_a_rebuild_after_an_edit_is_exactly_a_cold_build(tmp_path, edit):
     assert incremental.keys() == expected.keys()
     differ = [key for key in expected if incremental[key] != expected[key]]
     assert not differ, differ[:5]
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_every_customer_page_an_edit_changes_gets_a_new_key(tmp_path, edit):
+    """`mkdocs serve` renders again only the pages whose key changed: a page whose content changed with
+    the same key would be served stale (the keys are kept between builds: `SiteBuilder.customer_key`)."""
+    root = make_site_repo(tmp_path)
+    memo: dict = {}
+    _, first = build_for_site(root, today=TODAY, memo=memo, history=False)
+    before = {cid: (first.customer_key(cid), first.render_customer(cid).html) for cid in first.customer_ids}
+    edit(root)
+    _, again = build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
+    stale = [
+        cid
+        for cid in again.customer_ids
+        if cid in before
+        and again.customer_key(cid) == before[cid][0]
+        and again.render_customer(cid).html != before[cid][1]
+    ]
+    assert not stale
+    kept = [cid for cid in again.customer_ids if cid in before and again.customer_key(cid) is before[cid][0]]
+    if edit in (_log_call, _lose_needs, _same_bytes_again):  # one customer's own change: the others' keys are kept
+        assert len(kept) >= len(before) - 1
 
 
 def test_a_rebuild_reuses_the_unchanged_customers_views_and_parses_one_file(tmp_path, monkeypatch):

@@ -416,7 +416,33 @@ class SiteBuilder:
         return pages, files
 
     def customer_key(self, view: CustomerView) -> tuple:
-        """What a customer page depends on besides its own model (compared by identity by the caller)."""
+        """What a customer page depends on besides its own model (compared by identity by the caller).
+        Kept between builds while the view is the same object and nothing else it names changed (the
+        customers it relates to, its history's commits, the names and options of the whole site): a
+        rebuild makes the changed customers' keys, and the others' compare as the same objects."""
+        views, history = self.views, self.views.history
+        return self.carried(
+            (
+                "customer-key",
+                Same(view),
+                self._key_context,
+                views.outside.get(view.id),
+                tuple(views.referrals.get(view.id, ())),
+                tuple(views.branches.get(view.id, ())),
+                tuple(entry.sha for entry in history.of_file(view.file)) if history is not None else (),
+            ),
+            partial(self._customer_key, view),
+        )
+
+    @functools.cached_property
+    def _key_context(self) -> str:
+        """What every customer page shows of the whole site: options, team, every customer's name (a
+        relation shows the other's name), as one short text to key by."""
+        names = tuple((cid, view.model.name) for cid, view in self.views.customers.items())
+        context = repr((self.options, self.team_names, names)).encode()
+        return hashlib.blake2b(context, digest_size=16).hexdigest()
+
+    def _customer_key(self, view: CustomerView) -> tuple:
         related = tuple((label, tuple(items)) for label, items in self.relations(view))
         label = self._segment_labels
         labels = tuple(
