@@ -87,3 +87,20 @@ def test_a_build_starting_cancels_the_waiting_compaction(monkeypatch):
     time.sleep(0.6)
     assert gc.get_freeze_count() == grown  # not compacted under a running build
     heap.end()
+
+
+def test_saves_that_never_leave_it_idle_still_get_compacted_before_a_build(monkeypatch):
+    monkeypatch.setattr(Rebuilds, "IDLE", 60)  # the editor saves every second: never idle that long
+    heap = Rebuilds(freeze=True)
+    heap.begin()
+    heap.end()
+    first = gc.get_freeze_count()
+    heap.begin()
+    dropped = [Node() for _ in range(max(3 * first, 30_000))]
+    heap.end()
+    del dropped
+    grown = gc.get_freeze_count()
+    assert grown > first * Rebuilds.CEILING
+    heap.begin()  # compacts first
+    assert gc.get_freeze_count() < grown - 30_000 // 2
+    heap.end()

@@ -107,6 +107,33 @@ def test_settle_leaves_no_pool_for_the_exit_hook():
 
 
 @needs_fork
+def test_ctrl_c_while_background_jobs_run_stops_the_process_promptly():
+    """Ctrl-C reaches the whole process group: the parent stops the pool (`settle` in a finally, as the
+    site build and `crm pages --watch` do) and exits; the workers leave the interrupt to it."""
+    import signal
+    import subprocess
+
+    script = (
+        "import time\nfrom plaincrm import parallel\n"
+        "futures = parallel.fork_all([lambda: time.sleep(1) or 1] * 4)\n"
+        "print('started', flush=True)\n"
+        "try:\n    [f.result() for f in futures]\nfinally:\n    parallel.settle()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout.readline().strip() == "started"
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode != 0 and "KeyboardInterrupt" in err
+    assert "BrokenProcessPool" not in err and "Errno 9" not in err
+
+
+@needs_fork
 def test_a_script_that_settles_exits_without_a_traceback(tmp_path):
     """The build's own path, as a process: results read, `settle`, exit; stderr stays empty every time."""
     import subprocess

@@ -222,13 +222,24 @@ _JSON = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(head=st.dictionaries(st.text(max_size=5), _JSON, max_size=3), rows=st.lists(_JSON, max_size=5))
-def test_rows_kept_as_json_text_make_the_same_file_as_encoding_them_anew(head, rows):
+_KEYS = st.text(max_size=5) | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    head=st.dictionaries(_KEYS, _JSON, max_size=3),
+    rows=st.lists(_JSON, max_size=5),
+    where=st.sampled_from(["top", "in a list", "deeper"]),
+)
+def test_rows_kept_as_json_text_make_the_same_file_as_encoding_them_anew(head, rows, where):
     """A rebuild joins the rows it kept as text (`Encoded`); the script must be byte for byte the one
-    encoding them all would give, whatever the text holds (quotes, "<", U+2028, lone surrogates)."""
+    encoding them all would give, whatever the text holds (quotes, "<", U+2028, lone surrogates), wherever
+    the kept rows sit and whatever the other keys are (json writes True as "true")."""
     from plaincrm.site.search import Encoded, compact, data_script
 
-    data = {**head, "rows": rows}
-    kept = {**head, "rows": Encoded(compact(row) for row in rows)}
+    def place(value):
+        return {"top": value, "in a list": [1, value], "deeper": {"a": [{"b": value}]}}[where]
+
+    data = {**head, "rows": place(rows)}
+    kept = {**head, "rows": place(Encoded(compact(row) for row in rows))}
     assert data_script("x", kept) == data_script("x", data)

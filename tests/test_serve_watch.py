@@ -19,7 +19,7 @@ from plaincrm.site.watching import watch_by_kernel
 
 from .sitekit import make_site_repo
 
-pytest.importorskip("watchdog.observers.inotify", reason="inotify is Linux's")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
 
 
 def wait_for(predicate, seconds: float) -> bool:
@@ -70,7 +70,7 @@ def test_an_edit_reaches_mkdocs_handler_through_inotify_and_polling_stops(tmp_pa
         kernel.stop()
 
 
-@pytest.mark.parametrize("how", ["replace", "create", "delete"])
+@pytest.mark.parametrize("how", ["replace", "create", "delete", "subfolder moved out"])
 def test_editors_saves_new_files_and_deletions_are_heard(tmp_path, server, how):
     folder = tmp_path / "customers"
     folder.mkdir()
@@ -85,11 +85,25 @@ def test_editors_saves_new_files_and_deletions_are_heard(tmp_path, server, how):
             os.replace(folder / ".C1.yaml.swp", record)
         elif how == "create":
             (folder / "C2.yaml").write_text("name: c\n")
-        else:
+        elif how == "delete":
             record.unlink()
+        else:  # an archive year moved out whole: inotify names the folder alone, polling named its files
+            (folder / "2023").mkdir()
+            (folder / "2023" / "C0.yaml").write_text("name: z\n")
+            assert wait_for(lambda: wants_rebuild(server), 5)
+            with server._rebuild_cond:
+                server._want_rebuild = False
+            os.rename(folder / "2023", tmp_path / "archive")
         assert wait_for(lambda: wants_rebuild(server), 5)
     finally:
         kernel.stop()
+
+
+def test_elsewhere_than_linux_mkdocs_keeps_polling(tmp_path, server, monkeypatch):
+    server.watch(str(tmp_path))
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert watch_by_kernel(server, tmp_path) is None
+    assert not any(e.stopped_event.is_set() for e in server.observer.emitters)
 
 
 def test_a_server_that_does_not_poll_is_left_as_it_is(tmp_path, server):

@@ -41,6 +41,7 @@ class Rebuilds:
 
     IDLE = 2.0  # seconds after a build before compacting: the reloaded page has been served by then
     GROWTH = 1.5  # compact once the frozen heap is this many times what the last compaction left
+    CEILING = 2.5  # ...and before the next build when saves never left 2 s idle (an autosaving editor)
 
     def __init__(self, *, freeze: bool) -> None:
         self.freeze = freeze  # False for a one-off build: the pause alone, the collector back after it
@@ -56,6 +57,8 @@ class Rebuilds:
             return
         if self._timer is not None:
             self._timer.cancel()
+        if self._compacted is not None and gc.get_freeze_count() > self._compacted * self.CEILING:
+            self.compact()  # never idle long enough: this build pays for it, once in a while
         self._lock.acquire()
         self._building, self._enabled = True, gc.isenabled()
         gc.disable()

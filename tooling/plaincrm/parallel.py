@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -108,7 +109,9 @@ def fork_all(jobs: Sequence[Callable[[], R]]) -> list[Future[R]]:
         return []
     token = next(_tokens)
     _inherited[token] = list(jobs)
-    pool = ProcessPoolExecutor(min(len(jobs), cores()), mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        min(len(jobs), cores()), mp_context=multiprocessing.get_context("fork"), initializer=_leave_interrupts
+    )
     _started.append(pool)
     try:  # with fork, every worker is started at the first submit (Python >= 3.11): then the parent may let go
         futures = [pool.submit(_run_job, token, index) for index in range(len(jobs))]
@@ -125,8 +128,14 @@ def settle() -> None:
     thread may be closing at that moment (CPython 3.11): "OSError: [Errno 9] Bad file descriptor"
     in a traceback after a build that succeeded. Joined here, the hook finds nothing.
     """
-    while _started:
-        _started.pop().shutdown(wait=True)
+    while _started:  # after an error or Ctrl-C, what has not started is dropped and the rest finishes
+        _started.pop().shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts() -> None:
+    """A background worker leaves Ctrl-C to its parent (the whole process group gets it), which stops
+    the pool through `settle`: a worker interrupted between two jobs died with the pool still waiting on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_job(token: int, index: int) -> Any:

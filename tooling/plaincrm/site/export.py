@@ -249,7 +249,6 @@ def write_pages(
         for path, data in site.files.items():
             changed += out.put(placed[path], resolve(data))
             written.append(path)
-        settle()  # every background result is read: the pools' threads must not reach the interpreter's exit
         for stale in sorted(before - set(written)):
             parts = _parts(stale)
             if parts is not None and parts != (MANIFEST,):
@@ -257,4 +256,5 @@ def write_pages(
         out.put((MANIFEST,), ("\n".join(sorted(written)) + "\n").encode("utf-8"))
     finally:
         out.close()
+        settle()  # the background results are read (or never will be): no pool may reach the interpreter's exit
     return Written(len(written), changed, keys)

@@ -24,6 +24,7 @@ from mkdocs.plugins import BasePlugin
 from ..audience import UnknownAudience
 from ..gcpause import Rebuilds
 from ..history.gitlog import GitError
+from ..parallel import settle
 from ..problems import ProblemError, render
 from .build import build_for_site
 from .theme_pages import LinkedPages, ServedPages, ThemePages, bytecode_cache, language_versions
@@ -164,6 +165,7 @@ class PlaincrmPlugin(BasePlugin[PlaincrmConfig]):
         self.heap.end()
 
     def on_build_error(self, error):
+        settle()  # downloads still in the making are dropped with the build
         heap = getattr(self, "heap", None)
         if heap is not None:
             heap.end()

@@ -429,7 +429,8 @@ class SiteBuilder:
                 views.outside.get(view.id),
                 tuple(views.referrals.get(view.id, ())),
                 tuple(views.branches.get(view.id, ())),
-                tuple(entry.sha for entry in history.of_file(view.file)) if history is not None else (),
+                tuple(history.of_file(view.file)) if history is not None else (),  # whole entries: a commit's
+                # pull request is learnt from a later merge, a restricted reader's wording from others' names
             ),
             partial(self._customer_key, view),
         )

@@ -186,12 +186,24 @@ class Encoded(list):
 
 
 def compact(data: object) -> str:
-    """JSON without spaces, non-ASCII as is; an `Encoded` value of a dict or list goes in as its items."""
+    """JSON without spaces, non-ASCII as is, as `json.dumps` writes it; an `Encoded` list anywhere
+    inside goes in as its items."""
     if isinstance(data, Encoded):
         return "[" + ",".join(data) + "]"
-    if isinstance(data, dict) and any(isinstance(value, Encoded) for value in data.values()):
-        return "{" + ",".join(compact(str(key)) + ":" + compact(value) for key, value in data.items()) + "}"
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if not _holds_encoded(data):
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(data, dict):  # a key as json writes it (true, null, 1.5 become strings its way)
+        key = lambda k: json.dumps({k: 0}, ensure_ascii=False, separators=(",", ":"))[1:-3]  # noqa: E731
+        return "{" + ",".join(key(k) + ":" + compact(value) for k, value in data.items()) + "}"
+    return "[" + ",".join(compact(item) for item in data) + "]"  # type: ignore[attr-defined]  # a list or tuple
+
+
+def _holds_encoded(data: object) -> bool:
+    if isinstance(data, Encoded):
+        return True
+    if isinstance(data, dict):
+        return any(_holds_encoded(value) for value in data.values())
+    return isinstance(data, (list, tuple)) and any(_holds_encoded(item) for item in data)
 
 
 def data_script(name: str, data: object) -> bytes:

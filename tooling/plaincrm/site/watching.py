@@ -7,14 +7,17 @@ before it is seen. So the records' folder is watched by inotify instead: the pol
 MkDocs scheduled for it is stopped, and an inotify observer hands each change to that emitter's
 queue (`EventEmitter.queue_event`, watchdog's public API), where MkDocs' own handler starts the
 rebuild as before. Opening or reading a file is no change (every build reads every record): only
-writes, creations, deletions and moves are passed on. The small team file and schema folder keep
-MkDocs' polling. Without inotify (macOS, Windows) or with its limits reached, nothing changes.
+writes, creations, deletions and moves are passed on (a subfolder moved out whole as a deletion, which
+is what polling said). The small team file and schema folder keep MkDocs' polling. Without inotify
+(macOS, Windows) or with its limits reached, nothing changes. A records folder replaced whole (moved
+away and another moved in) is not followed: restart the server.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +27,12 @@ log = logging.getLogger("mkdocs.plugins.plaincrm")
 def watch_by_kernel(server: Any, folder: Path) -> Any | None:
     """Move the watch MkDocs' `server` has on `folder` (after `server.watch(folder)`) to inotify.
     Returns the running observer (stop it on shutdown), or None where polling stays."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         from watchdog.events import (
+            DirDeletedEvent,
+            DirMovedEvent,
             FileClosedEvent,
             FileCreatedEvent,
             FileDeletedEvent,
@@ -35,7 +42,7 @@ def watch_by_kernel(server: Any, folder: Path) -> Any | None:
         )
         from watchdog.observers.inotify import InotifyObserver
         from watchdog.observers.polling import PollingObserver
-    except ImportError:  # not Linux
+    except Exception:  # watchdog raises errors of its own where the libc has no inotify
         return None
     observer = getattr(server, "observer", None)
     if not isinstance(observer, PollingObserver):
@@ -47,14 +54,21 @@ def watch_by_kernel(server: Any, folder: Path) -> Any | None:
 
     class Forward(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
+            if event.is_directory:  # a subfolder moved out or deleted whole: inotify says it of the folder
+                event = FileDeletedEvent(event.src_path)  # alone, MkDocs' handler hears only files
             polling[0].queue_event(event)
 
     changes = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent]
-    kernel = InotifyObserver()
+    kernel = None
     try:
-        kernel.schedule(Forward(), path, recursive=True, event_filter=changes)
+        kernel = InotifyObserver()  # inotify_init: max_user_instances may be reached
+        kernel.schedule(
+            Forward(), os.path.realpath(path), recursive=True, event_filter=[*changes, DirDeletedEvent, DirMovedEvent]
+        )
         kernel.start()
     except OSError as error:  # inotify's limits (max_user_watches, max_user_instances)
+        if kernel is not None:
+            kernel.stop()
         log.info(f"plaincrm: the records are polled for changes (inotify: {error})")
         return None
     polling[0].stop()  # before the server starts it: its thread then ends at once
