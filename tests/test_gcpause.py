@@ -65,10 +65,9 @@ def test_frozen_cycles_a_later_build_dropped_are_freed_by_compaction_when_idle(m
     grown = gc.get_freeze_count()
     assert grown > first * Rebuilds.GROWTH
     del dropped  # cycles: reference counting frees the list alone; the collector does not see the nodes
-    assert gc.get_freeze_count() == grown - 1
-    grown -= 1
+    assert gc.get_freeze_count() > grown - 1000  # (other frozen objects may be freed meanwhile)
     deadline = time.monotonic() + 10
-    while gc.get_freeze_count() >= grown and time.monotonic() < deadline:
+    while gc.get_freeze_count() >= grown - 10_000 // 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gc.get_freeze_count() < grown - 10_000 // 2
 
@@ -79,13 +78,14 @@ def test_a_build_starting_cancels_the_waiting_compaction(monkeypatch):
     heap.begin()
     heap.end()
     heap.begin()
-    dropped = [Node() for _ in range(max(gc.get_freeze_count(), 10_000))]
+    dropped = [Node() for _ in range(max(gc.get_freeze_count(), 10_000))]  # past GROWTH, below CEILING
     heap.end()
     del dropped
     grown = gc.get_freeze_count()
+    assert grown < heap._compacted * Rebuilds.CEILING
     heap.begin()  # the next edit comes before the idle time is up
     time.sleep(0.6)
-    assert gc.get_freeze_count() == grown  # not compacted under a running build
+    assert gc.get_freeze_count() > grown - 1000  # not compacted under a running build (10,000 nodes still there)
     heap.end()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,11 @@ def test_small_work_stays_in_this_process():
 
 @needs_fork
 def test_large_work_is_forked_and_jobs_1_keeps_it_here():
-    forked = list(map_chunks(pids, list(range(100)), seconds_each=BIG))
+    def slow_pids(chunk: list[int]) -> list[int]:  # instant chunks could all go to the worker started first
+        time.sleep(0.05)
+        return pids(chunk)
+
+    forked = list(map_chunks(slow_pids, list(range(100)), seconds_each=BIG))
     assert len(forked) == 100 and os.getpid() not in forked and len(set(forked)) > 1
     assert set(map_chunks(pids, list(range(100)), seconds_each=BIG, jobs=1)) == {os.getpid()}
 
