@@ -316,7 +316,8 @@ def pages_latency(repo: Path, customer_id: str) -> tuple[float, float | None]:
             stderr=subprocess.DEVNULL,
             text=True,
             start_new_session=True,
-        )
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # Ctrl-C as in a terminal, even when
+        )  # this benchmark runs as a background job (started with SIGINT ignored, which the child would inherit)
         latency = None
         try:
             for line in process.stdout:  # type: ignore[union-attr]

@@ -42,7 +42,14 @@ def start_watching(root: Path, out: Path) -> subprocess.Popen:
         text=True,
         env=env,
         cwd=root,
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """A shell without job control starts background jobs with SIGINT ignored, and a test run may be one:
+    the watcher is started as a person's terminal starts it, where Ctrl-C interrupts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_watch_rewrites_only_what_an_edit_changed_and_matches_a_cold_run(tmp_path):

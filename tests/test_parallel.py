@@ -112,6 +112,22 @@ def test_settle_leaves_no_pool_for_the_exit_hook():
 
 
 @needs_fork
+def test_background_workers_exit_when_their_jobs_are_done_without_settle():
+    """Idle workers hold copies of the parent's pipes: one left waiting made a Playwright driver wait
+    forever for EOF (a hung test run). They must go when the jobs are done, settled or not."""
+    import multiprocessing
+    import time
+
+    futures = fork_all([lambda: 1, lambda: 2])
+    assert [f.result(timeout=30) for f in futures] == [1, 2]
+    deadline = time.monotonic() + 20
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not multiprocessing.active_children()
+    parallel.settle()
+
+
+@needs_fork
 def test_ctrl_c_while_background_jobs_run_stops_the_process_promptly():
     """Ctrl-C reaches the whole process group: the parent stops the pool (`settle` in a finally, as the
     site build and `crm pages --watch` do) and exits; the workers leave the interrupt to it."""
@@ -130,6 +146,9 @@ def test_ctrl_c_while_background_jobs_run_stops_the_process_promptly():
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=lambda: signal.signal(
+            signal.SIGINT, signal.SIG_DFL
+        ),  # as a terminal starts it (see test_pages_watch)
     )
     assert process.stdout.readline().strip() == "started"
     os.killpg(process.pid, signal.SIGINT)

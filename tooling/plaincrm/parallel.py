@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -29,7 +29,7 @@ SERIAL_CHUNK = 50  # items per chunk in this process: how often `progress` hears
 
 _inherited: dict[int, Any] = {}  # token -> (function, its input) or jobs: what forked workers see
 _tokens = itertools.count()
-_started: list[ProcessPoolExecutor] = []  # `fork_all`'s pools, until `settle` joins them
+_started: list[tuple[list[Future], Any]] = []  # `fork_all`'s jobs and pool threads, until `settle` joins them
 
 
 def can_fork() -> bool:
@@ -100,7 +100,7 @@ def _run_chunk(token: int, start: int, stop: int) -> list[Any]:
 def fork_all(jobs: Sequence[Callable[[], R]]) -> list[Future[R]]:
     """Start every job in forked workers (one per core at most) and return their futures at once.
 
-    The workers inherit the jobs, arguments included, and wait for `settle` when they are done; the parent
+    The workers inherit the jobs, arguments included, and exit when the last is done; the parent
     keeps no reference to the jobs, so what only they needed can be freed here meanwhile. For work
     that goes on while the caller does something else; ask `worth_forking` first, and call `settle`
     once the results are read.
@@ -112,24 +112,33 @@ def fork_all(jobs: Sequence[Callable[[], R]]) -> list[Future[R]]:
     pool = ProcessPoolExecutor(
         min(len(jobs), cores()), mp_context=multiprocessing.get_context("fork"), initializer=_leave_interrupts
     )
-    _started.append(pool)
     try:  # with fork, every worker is started at the first submit (Python >= 3.11): then the parent may let go
         futures = [pool.submit(_run_job, token, index) for index in range(len(jobs))]
+        manager = getattr(pool, "_executor_manager_thread", None)  # CPython's; `settle` joins it
+        pool.shutdown(wait=False)  # the workers exit once the jobs are done, whoever reads the results
     finally:
         del _inherited[token]
+    _started.append((futures, manager))
     return futures
 
 
 def settle() -> None:
-    """Wait for every pool `fork_all` started, then stop its workers and join its manager thread.
+    """Wait for the jobs `fork_all` started and for each pool's manager thread to end.
 
-    A pool shut down without waiting (`shutdown(wait=False)`, as this module once did) reaches
-    Python's exit still running, and the exit hook wakes its manager thread through a pipe the
-    thread may be closing at that moment (CPython 3.11): "OSError: [Errno 9] Bad file descriptor"
-    in a traceback after a build that succeeded. Joined here, the hook finds nothing.
+    Idle workers must not outlive their jobs (they hold copies of the parent's pipes: a Playwright
+    driver waiting for EOF waited forever), so each pool is shut down at once, without waiting. But a
+    pool's manager thread still running at Python's exit races the exit hook, which wakes it through
+    a pipe it may be closing at that moment (CPython 3.11): "OSError: [Errno 9] Bad file descriptor"
+    in a traceback after a build that succeeded. Joined here, the hook finds nothing to wake. After an
+    error or Ctrl-C, jobs not started yet are dropped and the running ones finish.
     """
-    while _started:  # after an error or Ctrl-C, what has not started is dropped and the rest finishes
-        _started.pop().shutdown(wait=True, cancel_futures=True)
+    while _started:
+        futures, manager = _started.pop()
+        for future in futures:
+            future.cancel()  # only those still waiting; the others are done or finish
+        wait(futures)
+        if manager is not None:
+            manager.join()
 
 
 def _leave_interrupts() -> None:
