@@ -128,20 +128,20 @@ def test_background_workers_exit_when_their_jobs_are_done_without_settle():
 
 
 @needs_fork
-def test_ctrl_c_while_background_jobs_run_stops_the_process_promptly():
+def test_ctrl_c_while_background_jobs_run_stops_the_process_promptly(tmp_path):
     """Ctrl-C reaches the whole process group: the parent stops the pool (`settle` in a finally, as the
-    site build and `crm pages --watch` do) and exits; the workers leave the interrupt to it."""
+    site build and `crm pages --watch` do) and exits; the workers, running jobs, leave the interrupt to it."""
     import signal
     import subprocess
 
     script = (
-        "import time\nfrom plaincrm import parallel\n"
-        "futures = parallel.fork_all([lambda: time.sleep(1) or 1] * 4)\n"
-        "print('started', flush=True)\n"
+        "import sys, time\nfrom pathlib import Path\nfrom plaincrm import parallel\n"
+        "def job(i):\n    Path(sys.argv[1], str(i)).touch()\n    time.sleep(2)\n    return i\n"
+        "futures = parallel.fork_all([lambda i=i: job(i) for i in range(4)])\n"
         "try:\n    [f.result() for f in futures]\nfinally:\n    parallel.settle()\n"
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", script, str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -150,9 +150,11 @@ def test_ctrl_c_while_background_jobs_run_stops_the_process_promptly():
             signal.SIGINT, signal.SIG_DFL
         ),  # as a terminal starts it (see test_pages_watch)
     )
-    assert process.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 30
+    while len(list(tmp_path.iterdir())) < min(2, parallel.cores()) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the workers are running jobs (their start-up, which sets the interrupt aside, is done)
     os.killpg(process.pid, signal.SIGINT)
-    _, err = process.communicate(timeout=20)
+    _, err = process.communicate(timeout=30)
     assert process.returncode != 0 and "KeyboardInterrupt" in err
     assert "BrokenProcessPool" not in err and "Errno 9" not in err
 
