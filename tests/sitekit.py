@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .conftest import REPO
@@ -85,3 +86,58 @@ def crm_in(root: Path, *args: str, today: str = "2026-11-23") -> subprocess.Comp
         cwd=root,
         env=env,
     )
+
+
+class Serving:
+    """A real `mkdocs serve` of a site repository on a free loopback port (`mkdocs_serving`)."""
+
+    def __init__(self, process: subprocess.Popen, port: int):
+        self.process, self.port, self.output = process, port, ""
+
+    def page(self, path: str) -> str:
+        """The served page's text; "" while the server is not answering yet."""
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{path}", timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            return ""
+
+
+def wait_until(predicate, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@contextmanager
+def mkdocs_serving(root: Path):
+    """`mkdocs serve` in `root` for the block; afterwards its whole output is in `.output`."""
+    import os
+    import signal
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PLAINCRM_TODAY": "2026-11-23", "NO_MKDOCS_2_WARNING": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "-f", str(root / "mkdocs.yml")],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    serving = Serving(process, port)
+    try:
+        yield serving
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        serving.output = process.communicate(timeout=30)[0].decode()

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from plaincrm.site.watching import watch_by_kernel
 
-from .sitekit import make_site_repo
+from .sitekit import make_site_repo, mkdocs_serving
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
 
@@ -116,41 +112,18 @@ def test_a_server_that_does_not_poll_is_left_as_it_is(tmp_path, server):
 
 def test_mkdocs_serve_rebuilds_once_per_save_and_not_for_its_own_reads(tmp_path):
     root = make_site_repo(tmp_path)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "PLAINCRM_TODAY": "2026-11-23", "NO_MKDOCS_2_WARNING": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "-f", str(root / "mkdocs.yml")],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/customers/C20240501001.html"
-
-    def page() -> str:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode()
-        except OSError:
-            return ""
-
-    try:
-        assert wait_for(lambda: "A科技有限公司" in page(), 60)
+    with mkdocs_serving(root) as serve:
+        page = "customers/C20240501001.html"
+        assert wait_for(lambda: "A科技有限公司" in serve.page(page), 60)
         record = root / "records" / "customers" / "C20240501001.yaml"
         edited = record.read_text(encoding="utf-8").replace("服务器运维解决方案", "服务器运维解决方案 saved-by-rename")
         swap = record.with_name(".C20240501001.yaml.tmp")
         swap.write_text(edited, encoding="utf-8")
         os.replace(swap, record)  # as an editor saves
-        assert wait_for(lambda: "saved-by-rename" in page(), 30)
+        assert wait_for(lambda: "saved-by-rename" in serve.page(page), 30)
         time.sleep(3)  # a rebuild set off by the build's own reading would have started by now
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        output = process.communicate(timeout=30)[0].decode()
-    assert len(re.findall(r"Detected file changes", output)) == 1, output
-    assert "Traceback" not in output, output
+    assert len(re.findall(r"Detected file changes", serve.output)) == 1, serve.output
+    assert "Traceback" not in serve.output, serve.output
 
 
 def test_the_plugin_moves_only_the_records_folder(tmp_path, server):

@@ -191,59 +191,27 @@ def test_crm_pages_writes_the_same_pages_for_other_engines(tmp_path):
 
 
 def test_mkdocs_serve_shows_a_record_edit(tmp_path):
-    import os
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
 
+    from .sitekit import mkdocs_serving, wait_until
+
     root = make_site_repo(tmp_path)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "PLAINCRM_TODAY": "2026-11-23", "NO_MKDOCS_2_WARNING": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "-f", str(root / "mkdocs.yml")],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/customers/C20240501001.html"
-
-    def page_text() -> str:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode()
-        except OSError:
-            return ""
-
-    def wait_for(predicate, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.1)
-        return False
-
-    try:
-        assert wait_for(lambda: "A科技有限公司" in page_text(), 60)
+    with mkdocs_serving(root) as serve:
+        page = "customers/C20240501001.html"
+        assert wait_until(lambda: "A科技有限公司" in serve.page(page), 60)
         record = root / "records" / "customers" / "C20240501001.yaml"
         record.write_text(
             record.read_text(encoding="utf-8").replace("服务器运维解决方案", "服务器运维解决方案 edited-in-serve"),
             encoding="utf-8",
         )
-        assert wait_for(lambda: "edited-in-serve" in page_text(), 30)
+        assert wait_until(lambda: "edited-in-serve" in serve.page(page), 30)
         other = (
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/customers/C20240501002.html", timeout=5).read().decode()
+            urllib.request.urlopen(f"http://127.0.0.1:{serve.port}/customers/C20240501002.html", timeout=5)
+            .read()
+            .decode()
         )
         assert "杭州百汇商贸有限公司" in other  # unchanged pages are still served
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        output = server.communicate(timeout=30)[0].decode()
+    output = serve.output
     assert re.search(r"plaincrm: 1 of \d+ customer pages changed", output), output  # only the edited page re-rendered
 
 
