@@ -108,6 +108,33 @@ def test_cache_by_commit_reads_only_new_commits(scripted, tmp_path):
     assert later == read_history(Project(copy), use_cache=False)
 
 
+def test_a_history_read_again_keeps_what_did_not_change_as_the_same_objects(scripted, tmp_path):
+    """`mkdocs serve` keys each customer page by its entries' list object (`History.of_file`): an edit that
+    is not committed gives back the very history; a commit gives new lists to the records it touched only."""
+    from plaincrm.project import Project
+
+    git = scripted[1].copy(tmp_path / "copy")
+    other = "records/customers/C20240501003.yaml"
+    (git.root / other).write_text(
+        (git.root / A_MOVED).read_text(encoding="utf-8").replace("C20240501001", "C20240501003"), encoding="utf-8"
+    )
+    git.run("add", other)
+    git.commit("Add a third customer", date="2024-06-07T09:00:00+08:00")
+    first = read_history(Project(git.root))
+    git.edit(A_MOVED, "needs: 需要服务器运维解决方案", "needs: 需要混合云方案")  # saved, not committed
+    assert read_history(Project(git.root), before=first) is first
+    git.commit("Update needs", author="Bob Builder", date="2024-07-01T09:00:00+08:00")
+    later = read_history(Project(git.root), before=first)
+    assert later is not first and later.head != first.head
+    assert later.of_file(A_MOVED) is not first.of_file(A_MOVED)
+    assert later.of_file(A_MOVED)[1:] == first.of_file(A_MOVED)
+    assert later.of_file("records/customers/C20990101001.yaml") is first.of_file("records/customers/C20990101001.yaml")
+    assert first.of_file(other) and later.of_file(other) is first.of_file(other)
+    assert later == read_history(Project(git.root), use_cache=False)  # the same as read afresh
+    uncached = read_history(Project(git.root), use_cache=False, before=later)
+    assert uncached is later
+
+
 def test_shallow_clone_gives_a_partial_history(scripted, tmp_path):
     repo, _ = scripted
     clone = tmp_path / "shallow"

@@ -160,6 +160,37 @@ def test_every_customer_page_an_edit_changes_gets_a_new_key(tmp_path, edit):
         assert len(kept) >= len(before) - 1
 
 
+@pytest.mark.parametrize("commit", [False, True], ids=["saved", "committed"])
+def test_a_rebuild_with_git_history_is_exactly_a_cold_build(tmp_path, commit):
+    """With history: an edit saved keeps the very history (each page keyed by its entries' list object);
+    committing an edit saved earlier changes no file, only that record's entries: its page alone shows it."""
+    from .gitkit import ScriptedGit
+
+    root = make_site_repo(tmp_path)
+    git = ScriptedGit(root)
+    git.commit("The sample records", date="2026-11-01T09:00:00+08:00")
+    _related_renamed(root)
+    git.commit("Rename a customer", author="Bob Builder", date="2026-11-02T09:00:00+08:00")
+    memo: dict = {}
+    if commit:
+        _log_call(root)
+    _, first = build_for_site(root, today=TODAY, memo=memo)
+    before = {cid: (first.customer_key(cid), first.render_customer(cid).html) for cid in first.customer_ids}
+    if commit:
+        git.commit("Log a call (#12)", author="Carol Chen", date="2026-11-22T18:00:00+08:00")
+    else:
+        _log_call(root)
+    _, again = build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry)
+    _, cold = build_for_site(root, today=TODAY)
+    incremental, expected = _snapshot(again), _snapshot(cold)
+    assert incremental.keys() == expected.keys()
+    assert not [key for key in expected if incremental[key] != expected[key]]
+    assert (again.carry[("views",)].history is first.carry[("views",)].history) is not commit
+    kept = [cid for cid in again.customer_ids if again.customer_key(cid) is before[cid][0]]
+    assert sorted(set(again.customer_ids) - set(kept)) == [ID]  # the page of the customer edited alone
+    assert ("Carol Chen" in again.render_customer(ID).html) is commit
+
+
 def test_a_rebuild_reuses_the_unchanged_customers_views_and_parses_one_file(tmp_path, monkeypatch):
     from plaincrm import dataset, facts, validation
 
@@ -174,10 +205,15 @@ def test_a_rebuild_reuses_the_unchanged_customers_views_and_parses_one_file(tmp_
     real_digest = dataset.file_digest
     monkeypatch.setattr(dataset, "file_digest", lambda path, *a: read.append(path.name) or real_digest(path, *a))
     monkeypatch.setattr("plaincrm.views.customer_facts", lambda c, *a: derived.append(c.id) or real_facts(c, *a))
-    build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
+    _, again = build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
     assert derived == [ID]
     assert read == [f"{ID}.yaml"]  # the other files' stat is as it was: not read again
     assert [p for p in parsed if p.endswith(".yaml") and "customers" in p] == [f"records/customers/{ID}.yaml"]
+    views, prior = again.carry[("views",)], first.carry[("views",)]
+    assert [new.id for _, new in views.changed()] == [ID]
+    assert views.names() is prior.names()  # no name changed: the names every page keys by are not read again
+    remade = views.memo("reports_by_name", dict)["data_quality"]  # reads every field: made again, the same
+    assert remade is prior.memo("reports_by_name", dict)["data_quality"]
 
 
 def test_crm_pages_into_its_previous_output_writes_only_what_changed(tmp_path):

@@ -194,3 +194,19 @@ def test_an_assignment_gives_a_model_its_own_fields_set():
     a.y = 5
     assert a.model_fields_set == {"x", "y"} and b.model_fields_set == {"x"}
     assert Item.model_validate({"x": 3}).model_fields_set == {"x"}
+
+
+def test_customer_file_names_are_the_customer_files_as_problems_name_them(repo):
+    """The load takes each file's path and name as plain text (`Project.customer_file_names`): they must
+    be `customer_files` and `relative`'s answer for each, in order, subfolders and skipped names alike."""
+    from plaincrm.project import Project
+
+    folder = repo.root / "records" / "customers"
+    for name in ("C2.yaml", "2024/C1.yaml", "2024/deep/C3.yaml", ".hidden.yaml", ".git/C4.yaml", "notes.txt"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("id: x\n", encoding="utf-8")
+    project = Project(repo.root)
+    files = project.customer_files()
+    assert [p.name for p in files] == ["C1.yaml", "C3.yaml", "C2.yaml"]
+    assert project.customer_file_names() == [(str(p), project.relative(p)) for p in files]
+    assert project.customer_file_names()[1][1] == "records/customers/2024/deep/C3.yaml"

@@ -236,3 +236,18 @@ def test_crm_report_as_csv_guards_a_name_that_reads_as_a_formula(repo, capsys):
     out = capsys.readouterr().out
     assert "'=HYPERLINK" in out and "'@SUM" in out
     assert "\n=HYPERLINK" not in out and ",=HYPERLINK" not in out and ',"=HYPERLINK' not in out
+
+
+def test_a_report_made_again_is_the_same_only_cell_by_cell_and_type_by_type():
+    """`mkdocs serve` keeps a report made again when it is the same (its pages and downloads are keyed by
+    the object): 1, 1.0 and True are equal in Python but read differently."""
+    from plaincrm.reports import Report, Table, same_report
+
+    def report(*row):
+        return Report("r", "R", [Table("t", ["a", "b", "c"], [["x", *row]], kinds=("", "count", ""))])
+
+    assert same_report(report(1, ["C1", "C2"]), report(1, ["C1", "C2"]))
+    for other in (report(1.0, ["C1", "C2"]), report(True, ["C1", "C2"]), report(1, ["C1"]), report(1, ("C1", "C2"))):
+        assert not same_report(report(1, ["C1", "C2"]), other)
+    assert not same_report(report(float("nan"), []), report(float("nan"), []))
+    assert not same_report(report(1, []), Report("r", "R", []))

@@ -333,7 +333,7 @@ class Dataset:
 _STATS = "file stats"  # in a load memo: each file's stat and the digest of the bytes it had then
 
 
-def _signature(path: Path) -> tuple | None:
+def _signature(path: str) -> tuple | None:
     """The file's stat as a memo trusts it; None for a file changed in the last 2 seconds: a second save of
     the same size within one tick of the clock would otherwise keep its time (git's "racy" files)."""
     try:
@@ -348,21 +348,20 @@ def _signature(path: Path) -> tuple | None:
 _RACY_NS = 2_000_000_000
 
 
-def _memo_keys(project: Project, paths: list[Path], memo: dict) -> list[tuple[str, str]]:
+def _memo_keys(project: Project, found: list[tuple[str, str]], memo: dict) -> list[tuple[str, str]]:
     """(file, digest of its bytes) for the memo; a file whose stat (inode, size, change and modification
     times, to the nanosecond) is as it was keeps its digest without being read again: a rebuild after one
-    edit reads one file, not 10,000."""
+    edit reads one file, not 10,000. `found`: `Project.customer_file_names`."""
     before: dict[str, tuple] = memo.get(_STATS, {})
     now: dict[str, tuple] = {}
     keys = []
-    for path in paths:
-        file = project.relative(path)
+    for path, file in found:
         signature = _signature(path)
         prior = before.get(file)
         if signature is not None and prior is not None and prior[0] == signature:
             digest = prior[1]
         else:
-            digest = file_digest(path, project.limits.max_file_bytes)
+            digest = file_digest(Path(path), project.limits.max_file_bytes)
         now[file] = (signature, digest)
         keys.append((file, digest))
     memo[_STATS] = now
@@ -386,13 +385,13 @@ def load_dataset(
 
     checker = RecordChecker(project, validate=False, mask=masked)
     adapter = project.customer_adapter
-    paths = project.customer_files()
-    keys = _memo_keys(project, paths, memo) if memo else []  # an empty memo has nothing to look up…
+    found = project.customer_file_names()
+    keys = _memo_keys(project, found, memo) if memo else []  # an empty memo has nothing to look up…
     # …but its next use will: each file's stat taken before it is read (a file changed meanwhile is read again)
-    signatures = {project.relative(path): _signature(path) for path in paths} if memo == {} else {}
+    signatures = {file: _signature(path) for path, file in found} if memo == {} else {}
     known = memo or {}
     results: dict[str, tuple[FileCheck, Any]] = {key[0]: known[key] for key in keys if key in known}
-    todo = [path for path in paths if project.relative(path) not in results]
+    todo = [Path(path) for path, file in found if file not in results]
     for check in iter_checks(project, todo, jobs=jobs, keep_data=True, checker=checker):
         model = None
         if check.data is not None:

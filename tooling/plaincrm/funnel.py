@@ -15,6 +15,7 @@ written here as `reports` spells them: a test keeps them equal).
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -83,7 +84,7 @@ class Funnel:
 
 
 def stage_events(
-    entries: list[Entry], current: str | None, committed: Any = _SAME
+    entries: Sequence[Entry], current: str | None, committed: Any = _SAME
 ) -> list[tuple[date | None, str | None]]:
     """The record's stage over time from its history (newest first, as `History.of_file` gives it): (day it
     was set, value), oldest first. A creation holds the value the first later change started from, or, with

@@ -165,13 +165,22 @@ class Project:
 
     def customer_files(self) -> list[Path]:
         """Every *.yaml below the customers folder, sorted (os.walk: pathlib's rglob is slow at 10,000)."""
-        found: list[str] = []
+        return [Path(path) for path, _ in self.customer_file_names()]
+
+    def customer_file_names(self) -> list[tuple[str, str]]:
+        """(path, `relative` name) of each of `customer_files`, in its order, as plain text: what a
+        `mkdocs serve` rebuild stats, where 10,000 Path objects and `relative` calls cost 0.1 s."""
+        found: list[tuple[str, str]] = []
         for folder, subfolders, names in os.walk(self.customers_dir):
             subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            inside = self.relative(Path(folder))
             found.extend(
-                os.path.join(folder, name) for name in names if name.endswith(".yaml") and not name.startswith(".")
+                (os.path.join(folder, name), f"{inside}/{name}" if inside else name)
+                for name in names
+                if name.endswith(".yaml") and not name.startswith(".")
             )
-        return [Path(p) for p in sorted(found)]
+        found.sort()
+        return found
 
     def customer_file(self, customer_id: str) -> Path:
         return self.customers_dir / f"{customer_id}.yaml"

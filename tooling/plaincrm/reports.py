@@ -590,7 +590,7 @@ def all_reports(views: Views, names: Collection[str] | None = None) -> list[Repo
         "data_quality": lambda: data_quality(views),
         "funnel": lambda: Report("funnel", "Sales funnel", [Table(**t) for t in funnel_tables(views)]),
     }
-    changed = _changed_views(views)
+    changed = views.changed()
     before: dict[str, Report] = views.previous.memo("reports_by_name", dict) if views.previous is not None else {}
     made: dict[str, Report] = views.memo("reports_by_name", dict)
     for name, make in makers.items():
@@ -600,8 +600,32 @@ def all_reports(views: Views, names: Collection[str] | None = None) -> list[Repo
         if old is not None and changed is not None and all(_inputs(a, name) == _inputs(b, name) for a, b in changed):
             made[name] = old  # no changed customer changed what this report reads (`mkdocs serve`)
         else:
-            made[name] = make()
+            new = make()  # the same as before, it stays the object the site's pages and downloads are keyed by
+            made[name] = old if old is not None and same_report(old, new) else new
     return [report for name, report in made.items() if names is None or name in names]
+
+
+def same_report(a: Report, b: Report) -> bool:
+    """The same report, cell by cell and of the same type (1, 1.0 and True are equal but read differently)."""
+    if (a.name, a.title, len(a.tables)) != (b.name, b.title, len(b.tables)):
+        return False
+    for s, t in zip(a.tables, b.tables):
+        if (s.title, s.headers, s.chart, s.kinds, len(s.rows)) != (t.title, t.headers, t.chart, t.kinds, len(t.rows)):
+            return False
+        for r, q in zip(s.rows, t.rows):
+            if len(r) != len(q) or not all(map(_same_cell, r, q)):
+                return False
+    return True
+
+
+def _same_cell(x: Any, y: Any) -> bool:
+    if x is y:
+        return True
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, (list, tuple)):
+        return len(x) == len(y) and all(map(_same_cell, x, y))
+    return bool(x == y)
 
 
 # What each report reads of a customer, besides its name, owner, facts, tier, freshness and segments (which
@@ -619,15 +643,6 @@ READS: dict[str, tuple[str, ...]] = {
     "data_quality": ALL,
     "funnel": ("stage",),
 }
-
-
-def _changed_views(views: Views) -> list[tuple[Any, Any]] | None:
-    """(old, new) views of the customers that changed since `views.previous`; None when there is no
-    previous build to compare with or a customer came or went (every report is made again)."""
-    prior = views.previous
-    if prior is None or prior.customers.keys() != views.customers.keys():
-        return None
-    return [(prior.customers[cid], view) for cid, view in views.customers.items() if view is not prior.customers[cid]]
 
 
 def _inputs(view: Any, report: str) -> tuple:

@@ -48,6 +48,33 @@ class Views:
             self._memo[name] = make()
         return self._memo[name]
 
+    def changed(self) -> list[tuple[CustomerView, CustomerView]] | None:
+        """(old, new) views of the customers that changed since `previous` (the last build's, under
+        `mkdocs serve`); None when there is none to compare with or a customer came or went. What a
+        rebuild reuses is decided from it: the reports, the names every page shows."""
+
+        def make() -> list[tuple[CustomerView, CustomerView]] | None:
+            prior = self.previous
+            if prior is None or prior.customers.keys() != self.customers.keys():
+                return None
+            return [
+                (prior.customers[cid], view) for cid, view in self.customers.items() if view is not prior.customers[cid]
+            ]
+
+        return self.memo("changed", make)
+
+    def names(self) -> tuple[tuple[str, str], ...]:
+        """(id, name) of every customer: a page names the customers it relates to. The last build's
+        tuple when no changed customer changed its name (10,000 models are not read again)."""
+
+        def make() -> tuple[tuple[str, str], ...]:
+            changed, prior = self.changed(), self.previous
+            if changed is not None and prior is not None and all(a.model.name == b.model.name for a, b in changed):
+                return prior.names()
+            return tuple((cid, view.model.name) for cid, view in self.customers.items())
+
+        return self.memo("names", make)
+
     def by_owner(self, handle: str) -> list[CustomerView]:
         return [self.customers[i] for i in self.groups["owner"].get(handle, [])]
 

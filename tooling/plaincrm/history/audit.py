@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import marshal
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -81,9 +82,12 @@ class History:
     recent: list[Entry]  # newest first, across records (deleted ones too)
     partial: bool = False  # a shallow clone: the oldest entries are not creations
     reason: str = ""  # why there is no or only a partial history: a key of `changes.WORDS`
+    source: tuple = field(default=(), compare=False, repr=False)  # what it was read from (`read_history`'s `before`)
 
-    def of_file(self, path: str) -> list[Entry]:
-        return self.records.get(path, [])
+    def of_file(self, path: str) -> Sequence[Entry]:
+        """The record's entries, newest first: the same list object for as long as they stay the same
+        (`read_history`'s `before`), so a rebuild can key a page by it without comparing its entries."""
+        return self.records.get(path, _NO_ENTRIES)
 
     @property
     def message(self) -> str:
@@ -95,13 +99,22 @@ class History:
 
 
 RECENT = 100
+_NO_ENTRIES: tuple[Entry, ...] = ()  # every record without history (`History.of_file`)
 
 
 def read_history(
-    project: Project, *, use_cache: bool = True, jobs: int | None = None, revision: str | None = None
+    project: Project,
+    *,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    revision: str | None = None,
+    before: History | None = None,
 ) -> History:
     """The history of every record under the customers folder, from the commit checked out
-    (or `revision`). Paths are relative to the project, which may be a folder of a larger repository."""
+    (or `revision`). Paths are relative to the project, which may be a folder of a larger repository.
+    `before`, the history a long-running caller (`mkdocs serve`) read last, is returned as it is when it
+    was read from the same commit, schema and clone; after new commits, each record whose entries are
+    unchanged keeps its list object from it (`History.of_file`)."""
     root = project.root
     if not is_repository(root):
         return History(None, {}, [], reason="no_repository")
@@ -114,9 +127,12 @@ def read_history(
     boundary = shallow_boundary(root)
     cache = _cache_file(project)
     key = {"fingerprint": project.fingerprint, "shallow": sorted(boundary)}
+    source = (tip, str(root), folder, project.fingerprint, tuple(sorted(boundary)))
+    if before is not None and before.source == source:
+        return before  # an edit to the working tree changes no commit: the same history, the same objects
     state = _load_state(cache, key) if use_cache else None
     if state is not None and state["head"] == tip:
-        return _history(state, boundary)
+        return _history(state, boundary, source, before)
     since = None
     if state is not None and _is_ancestor(root, state["head"], tip):
         since = state["head"]
@@ -128,7 +144,7 @@ def read_history(
         state["head"] = tip
         if use_cache:
             _save_state(cache, state)
-        return _history(state, boundary)
+        return _history(state, boundary, source, before)
 
 
 # --- describing the commits -------------------------------------------------------------
@@ -286,9 +302,16 @@ def _newest_first(entries: list[tuple]) -> list[tuple]:
     return [entry for run in reversed(runs) for entry in run]
 
 
-def _history(state: dict, boundary: set[str]) -> History:
+def _history(state: dict, boundary: set[str], source: tuple, before: History | None) -> History:
     by_path = {path: state["entries"].get(key, []) for path, key in state["lineage"].items()}
-    records = {path: [Entry(*e) for e in reversed(items)] for path, items in by_path.items()}
+    kept = before.records if before is not None else {}
+    records = {}
+    for path, items in by_path.items():
+        old = kept.get(path)
+        if old is not None and len(old) == len(items) and all(e.as_tuple() == t for e, t in zip(old, reversed(items))):
+            records[path] = old  # the same entries: the same list (pages keyed by it are not made again)
+        else:
+            records[path] = [Entry(*e) for e in reversed(items)]
     recent = [Entry(*e) for e in _newest_first(state["recent"])]
     partial = bool(boundary)
-    return History(state["head"], records, recent, partial, "partial" if partial else "")
+    return History(state["head"], records, recent, partial, "partial" if partial else "", source)

@@ -69,11 +69,16 @@ def build_for_site(
                 memo=memo if memo is not None else {},  # a memo: `comparison` reuses it
             )
             loaded = time.perf_counter()
-            audit = read_history(history_project, revision=revision) if history else None
+            before = (carry_before or {}).get(VIEWS)
+            audit = (
+                read_history(history_project, revision=revision, before=before.history if before else None)
+                if history
+                else None
+            )
             read = time.perf_counter()
             if audit is not None and audit.message:
                 log.info(f"plaincrm: {audit.message}")
-            views = derive(dataset, today, audit, (carry_before or {}).get(VIEWS))
+            views = derive(dataset, today, audit, before)
             derived = time.perf_counter()
             if shared is not None:
                 shared.clear()

@@ -386,7 +386,9 @@ class SiteBuilder:
         cover = pdf.Cover(site, self.options.today, self.options.as_of, self.reports_note())
         self.env.globals["pdf_of"] = pdf_of = {}  # report.html links a report's PDF where there is one (by its CSV)
         for report in sorted(reports, key=lambda r: -sum(len(t.rows) for t in r.tables)):  # largest first
-            digest = hashlib.blake2b(repr((report.tables, names)).encode(), digest_size=16).hexdigest()
+            digest: str = self.carried(  # a report kept from the last build (`reports.all_reports`) keeps it
+                ("report-digest", Same(report), tuple(names)), partial(_digest, (report.tables, names))
+            )
             size = sum(len(t.rows) for t in report.tables)
             if (
                 self.options.pdfs and not pdf.unavailable()
@@ -429,8 +431,9 @@ class SiteBuilder:
                 views.outside.get(view.id),
                 tuple(views.referrals.get(view.id, ())),
                 tuple(views.branches.get(view.id, ())),
-                tuple(history.of_file(view.file)) if history is not None else (),  # whole entries: a commit's
-                # pull request is learnt from a later merge, a restricted reader's wording from others' names
+                Same(history.of_file(view.file)) if history is not None else None,  # the entries' list: kept
+                # by `read_history` while they are the same (a commit's pull request is learnt from a later
+                # merge, a restricted reader's wording from others' names: new entries, a new list)
             ),
             partial(self._customer_key, view),
         )
@@ -439,9 +442,11 @@ class SiteBuilder:
     def _key_context(self) -> str:
         """What every customer page shows of the whole site: options, team, every customer's name (a
         relation shows the other's name), as one short text to key by."""
-        names = tuple((cid, view.model.name) for cid, view in self.views.customers.items())
-        context = repr((self.options, self.team_names, names)).encode()
-        return hashlib.blake2b(context, digest_size=16).hexdigest()
+        names = self.views.names()  # the last build's tuple while no name changed: its digest is kept
+        return self.carried(
+            ("key-context", Same(names), self.options, self.team_names),
+            lambda: hashlib.blake2b(repr((self.options, self.team_names, names)).encode(), digest_size=16).hexdigest(),
+        )
 
     def _customer_key(self, view: CustomerView) -> tuple:
         related = tuple((label, tuple(items)) for label, items in self.relations(view))
@@ -814,6 +819,13 @@ class SiteBuilder:
         return Wording.of(self.views, self.lang, lambda key, default: text(key, self.lang, default))
 
     def report_page(self, report: Report, wording: Wording) -> Page:
+        """Made again when the report, the comparison above it or anything every page shows changed (a
+        report kept from the last build is the same object: `reports.all_reports`)."""
+        compared = self.compared_block(report.name, wording)
+        key = (Same(report), self._key_context, compared["title"], tuple(compared["lines"]), self.reports_note())
+        return self.carried(("report-page", *key), partial(self._report_page, report, wording, compared))
+
+    def _report_page(self, report: Report, wording: Wording, compared: dict[str, Any]) -> Page:
         src = report_src(report.name)
         title = wording.title(report)
         tables = [
@@ -835,7 +847,7 @@ class SiteBuilder:
             csv=report_file(report.name, "csv"),
             xlsx=report_file(report.name, "xlsx"),
             note=self.reports_note(),
-            compared=self.compared_block(report.name, wording),
+            compared=compared,
         )
         return Page(src, title, html)
 
@@ -1096,6 +1108,10 @@ def build_site(
     views: Views, options: SiteOptions, carry_before: dict | None = None, bytecode_cache: BytecodeCache | None = None
 ) -> Site:
     return SiteBuilder(views, options, carry_before, bytecode_cache).build()
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 def _rendered(macro: Any, *args: Any) -> str:
