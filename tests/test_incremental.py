@@ -30,8 +30,8 @@ def _record(root: Path, record_id: str = ID) -> Path:
     return root / "records" / "customers" / f"{record_id}.yaml"
 
 
-def _log_call(root: Path) -> None:  # what `crm log` does most days: an interaction, a next step
-    path = _record(root)
+def _log_call(root: Path, record_id: str = ID) -> None:  # what `crm log` does most days: an interaction, a next step
+    path = _record(root, record_id)
     path.write_text(
         path.read_text(encoding="utf-8").replace(
             "interactions:\n",
@@ -100,8 +100,13 @@ def _related_renamed(root: Path) -> None:  # a customer this one names is rename
     path.write_text(text.replace(f"name: {name}", f"name: {name}（新）", 1), encoding="utf-8")
 
 
+def _idle_called(root: Path) -> None:  # an idle customer is called: the idle lists of home and owner pages shrink
+    _log_call(root, "C20240219001")
+
+
 EDITS = [
     _log_call,
+    _idle_called,
     _new_owner,
     _big_orders,
     _delete,

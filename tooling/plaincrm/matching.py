@@ -148,6 +148,12 @@ def duplicate_groups(keys: Mapping[str, Iterable[str]]) -> list[tuple[str, list[
     return sorted((REASONS[key.split(":", 1)[0]], ids) for key, ids in groups.items() if len(ids) > 1)
 
 
+def keys_of(dataset, record_id: str) -> list[str]:
+    """One customer's matching keys (`record_keys`)."""
+    model = dataset.customers[record_id]
+    return [key for key in (name_key(model.name), *dataset.contact_keys.get(record_id, ())) if key]
+
+
 def record_keys(dataset, known: dict[str, tuple[Any, list[str]]] | None = None) -> dict[str, list[str]]:
     """Each customer's matching keys: its name's, and the hashed phones and e-mails kept with the dataset.
     `known`: id -> (model, its keys) from an earlier call, reused where the model is the same object (a file
@@ -158,7 +164,7 @@ def record_keys(dataset, known: dict[str, tuple[Any, list[str]]] | None = None) 
         if hit is not None and hit[0] is model:
             keys[record_id] = hit[1]
             continue
-        keys[record_id] = [key for key in (name_key(model.name), *dataset.contact_keys.get(record_id, ())) if key]
+        keys[record_id] = keys_of(dataset, record_id)
         if known is not None:
             known[record_id] = (model, keys[record_id])
     if known is not None:

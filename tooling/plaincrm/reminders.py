@@ -202,14 +202,15 @@ def reminders(views: Views, *, owner: str | None = None) -> list[Reminder]:
 def idle_customers(views: Views, *, owner: str | None = None) -> list[CustomerView]:
     """Customers in an active cooperation not contacted for IDLE_DAYS (or never), by owner and id."""
 
+    today, changed = views.today, views.changed()
+    # Under `mkdocs serve`: when no changed customer was or became idle, the last build's lists stand.
+    unmoved = changed is not None and not any(is_idle(a, today) or is_idle(b, today) for a, b in changed)
+
     def make() -> list[CustomerView]:
-        found = [
-            view
-            for view in views.customers.values()
-            if known(view, views.today)
-            and get(view.model, "cooperation") in ACTIVE_STATES
-            and (view.facts.days_since_contact is None or view.facts.days_since_contact >= IDLE_DAYS)
-        ]
+        kept = views.before("idle") if unmoved else None
+        if kept is not None:
+            return kept
+        found = [view for view in views.customers.values() if is_idle(view, today)]
         return sorted(found, key=lambda v: (v.model.owner, v.id))
 
     team = views.memo("idle", make)  # the team's, once: every owner page asks for its share
@@ -217,12 +218,24 @@ def idle_customers(views: Views, *, owner: str | None = None) -> list[CustomerVi
         return team
 
     def by_owner() -> dict[str, list[CustomerView]]:
+        kept = views.before("idle_by_owner")
+        if kept is not None and team is views.before("idle"):  # the same list: the same shares
+            return kept
         found: dict[str, list[CustomerView]] = {}
         for view in team:
             found.setdefault(view.model.owner, []).append(view)
         return found
 
     return views.memo("idle_by_owner", by_owner).get(owner, [])
+
+
+def is_idle(view: CustomerView, today: date) -> bool:
+    """In an active cooperation, known by `today`, and not contacted for IDLE_DAYS (or never)."""
+    return (
+        known(view, today)
+        and get(view.model, "cooperation") in ACTIVE_STATES
+        and (view.facts.days_since_contact is None or view.facts.days_since_contact >= IDLE_DAYS)
+    )
 
 
 def reminder_rows(views: Views, found: list[Reminder], label, say):

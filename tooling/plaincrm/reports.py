@@ -21,7 +21,7 @@ from .contract import counts_on, get
 from .escaping import csv_cell
 from .facts import open_on
 from .funnel import funnel_tables
-from .matching import duplicate_groups, record_keys
+from .matching import duplicate_groups, keys_of, record_keys
 from .reminders import agenda, idle_customers, known
 from .views import Views
 
@@ -537,6 +537,9 @@ def data_quality(views: Views) -> Report:
         )
         if contract.has(field)
     ]
+    kept = _kept_data_quality(views, checked)
+    if kept is not None:
+        return kept
     prior = views.previous  # under `mkdocs serve`: an unchanged customer's view is the same object
     before: dict[str, tuple] = prior.memo("data_quality_gaps", dict) if prior is not None else {}
     known: dict[str, tuple] = prior.memo("record_keys", dict) if prior is not None else {}
@@ -554,7 +557,7 @@ def data_quality(views: Views) -> Report:
         [reason, ", ".join(ids), " / ".join(views.customers[i].model.name for i in ids)]
         for reason, ids in duplicate_groups(keys)
     ]
-    return Report(
+    report = Report(
         "data_quality",
         "Data quality",
         [
@@ -562,6 +565,34 @@ def data_quality(views: Views) -> Report:
             Table("duplicates", ["reason", "ids", "names"], duplicates, kinds=(PHRASE, CUSTOMERS)),
         ],
     )
+    return views.memo("data_quality", lambda: report)
+
+
+def _kept_data_quality(views: Views, checked: list) -> Report | None:
+    """The last build's data-quality report when no changed customer changed its gaps, matching keys,
+    name or owner (all the report shows of one); the per-customer parts are brought up to date in place
+    for the next build either way. None when it must be made again, or there is no last build."""
+    changed, report = views.changed(), views.before("data_quality")
+    gaps_of, known = views.before("data_quality_gaps"), views.before("record_keys")
+    if changed is None or report is None or gaps_of is None or known is None:
+        return None
+    same = True
+    for old, new in changed:
+        gaps = (new, [gap for gap, _, lacking in checked if lacking(new.model)])
+        keys = (new.model, keys_of(views.dataset, new.id))
+        before_gaps, before_keys = gaps_of.get(old.id), known.get(old.id)
+        same = (
+            same
+            and before_gaps is not None
+            and before_keys is not None
+            and before_gaps[1] == gaps[1]
+            and before_keys[1] == keys[1]
+            and (old.model.name, old.model.owner) == (new.model.name, new.model.owner)
+        )
+        gaps_of[new.id], known[new.id] = gaps, keys
+    views.memo("data_quality_gaps", lambda: gaps_of)  # the last build's no longer: it is handed on
+    views.memo("record_keys", lambda: known)
+    return views.memo("data_quality", lambda: report) if same else None
 
 
 # The contract fields each report reads beyond id, name and owner: a report whose fields the team
@@ -607,6 +638,8 @@ def all_reports(views: Views, names: Collection[str] | None = None) -> list[Repo
 
 def same_report(a: Report, b: Report) -> bool:
     """The same report, cell by cell and of the same type (1, 1.0 and True are equal but read differently)."""
+    if a is b:
+        return True
     if (a.name, a.title, len(a.tables)) != (b.name, b.title, len(b.tables)):
         return False
     for s, t in zip(a.tables, b.tables):

@@ -48,6 +48,10 @@ class Views:
             self._memo[name] = make()
         return self._memo[name]
 
+    def before(self, name: str) -> Any:
+        """What the last build (`previous`) made under `name` (`memo`), if it did; else None."""
+        return self.previous._memo.get(name) if self.previous is not None else None
+
     def changed(self) -> list[tuple[CustomerView, CustomerView]] | None:
         """(old, new) views of the customers that changed since `previous` (the last build's, under
         `mkdocs serve`); None when there is none to compare with or a customer came or went. What a
