@@ -104,9 +104,17 @@ def _idle_called(root: Path) -> None:  # an idle customer is called: the idle li
     _log_call(root, "C20240219001")
 
 
+def _idle_renamed(root: Path) -> None:  # an idle customer stays idle under a new name: the follow-up report shows it
+    path = _record(root, "C20240219001")
+    text = path.read_text(encoding="utf-8")
+    name = text.split("\nname: ", 1)[1].split("\n", 1)[0]
+    path.write_text(text.replace(f"name: {name}", f"name: {name}（更名）", 1), encoding="utf-8")
+
+
 EDITS = [
     _log_call,
     _idle_called,
+    _idle_renamed,
     _new_owner,
     _big_orders,
     _delete,

@@ -8,6 +8,7 @@ later is not known yet, and neither is a next step logged later (see `facts`).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -203,30 +204,56 @@ def idle_customers(views: Views, *, owner: str | None = None) -> list[CustomerVi
     """Customers in an active cooperation not contacted for IDLE_DAYS (or never), by owner and id."""
 
     today, changed = views.today, views.changed()
-    # Under `mkdocs serve`: when no changed customer was or became idle, the last build's lists stand.
-    unmoved = changed is not None and not any(is_idle(a, today) or is_idle(b, today) for a, b in changed)
+    # Under `mkdocs serve`: when every changed customer is idle as before (and with the same owner), the
+    # last build's lists stand, each changed idle customer's new view in its old place.
+    unmoved = changed is not None and all(
+        is_idle(a, today) == is_idle(b, today) and (a.model.owner == b.model.owner or not is_idle(a, today))
+        for a, b in changed
+    )
+    moved = [(a, b) for a, b in changed or () if is_idle(a, today)]
 
     def make() -> list[CustomerView]:
-        kept = views.before("idle") if unmoved else None
+        kept: list[CustomerView] | None = views.before("idle") if unmoved else None
+        for old, new in moved:
+            kept = _in_place_of(kept, old, new) if kept is not None else None
         if kept is not None:
             return kept
         found = [view for view in views.customers.values() if is_idle(view, today)]
-        return sorted(found, key=lambda v: (v.model.owner, v.id))
+        return sorted(found, key=_idle_order)
 
     team = views.memo("idle", make)  # the team's, once: every owner page asks for its share
     if owner is None:
         return team
 
     def by_owner() -> dict[str, list[CustomerView]]:
-        kept = views.before("idle_by_owner")
-        if kept is not None and team is views.before("idle"):  # the same list: the same shares
-            return kept
+        kept = views.before("idle_by_owner") if unmoved and views.before("idle") is not None else None
+        if kept is not None:
+            shares = dict(kept)
+            for old, new in moved:
+                share = _in_place_of(shares.get(old.model.owner, []), old, new)
+                if share is None:
+                    break
+                shares[old.model.owner] = share
+            else:
+                return shares
         found: dict[str, list[CustomerView]] = {}
         for view in team:
             found.setdefault(view.model.owner, []).append(view)
         return found
 
     return views.memo("idle_by_owner", by_owner).get(owner, [])
+
+
+def _idle_order(view: CustomerView) -> tuple[str, str]:
+    return (view.model.owner, view.id)
+
+
+def _in_place_of(views: list[CustomerView], old: CustomerView, new: CustomerView) -> list[CustomerView] | None:
+    """A copy of the list (in `_idle_order`) with `new` where `old` was; None when `old` is not in it."""
+    at = bisect.bisect_left(views, _idle_order(old), key=_idle_order)
+    if at == len(views) or views[at] is not old:
+        return None
+    return views[:at] + [new] + views[at + 1 :]
 
 
 def is_idle(view: CustomerView, today: date) -> bool:
