@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -359,9 +360,10 @@ def _memo_keys(project: Project, found: list[tuple[str, str]], memo: dict) -> li
         signature = _signature(path)
         prior = before.get(file)
         if signature is not None and prior is not None and prior[0] == signature:
-            digest = prior[1]
-        else:
-            digest = file_digest(Path(path), project.limits.max_file_bytes)
+            now[file] = prior
+            keys.append((file, prior[1]))
+            continue
+        digest = file_digest(Path(path), project.limits.max_file_bytes)
         now[file] = (signature, digest)
         keys.append((file, digest))
     memo[_STATS] = now
@@ -386,13 +388,16 @@ def load_dataset(
     checker = RecordChecker(project, validate=False, mask=masked)
     adapter = project.customer_adapter
     found = project.customer_file_names()
+    stated: dict[str, tuple] = memo.get(_STATS, {}) if memo else {}  # what the last load knew of each file
     keys = _memo_keys(project, found, memo) if memo else []  # an empty memo has nothing to look up…
     # …but its next use will: each file's stat taken before it is read (a file changed meanwhile is read again)
     signatures = {file: _signature(path) for path, file in found} if memo == {} else {}
     known = memo or {}
-    results: dict[str, tuple[FileCheck, Any]] = {key[0]: known[key] for key in keys if key in known}
+    results: dict[str, tuple[FileCheck, Any]] = {key[0]: hit for key in keys if (hit := known.get(key)) is not None}
     todo = [Path(path) for path, file in found if file not in results]
+    made = []
     for check in iter_checks(project, todo, jobs=jobs, keep_data=True, checker=checker):
+        made.append(check.file)
         model = None
         if check.data is not None:
             try:
@@ -401,7 +406,11 @@ def load_dataset(
                 check.problems.extend(checker.schema_problems(check.file, error, check.data.get("kind")))
             check.data = None  # the model holds it now
         results[check.file] = (check, model)
-    if memo is not None:  # each result under the digest of the bytes it judged, as in cache.CheckCache.store
+    if memo is not None and stated:  # the last load's results stand but for the files read again and gone
+        for file in chain(made, stated.keys() - results.keys()):
+            memo.pop((file, stated.get(file, (None, ""))[1]), None)
+        memo.update({(file, results[file][0].digest): results[file] for file in made if results[file][0].digest})
+    elif memo is not None:  # each result under the digest of the bytes it judged, as in cache.CheckCache.store
         stats = memo.get(_STATS) or {
             file: (signature, results[file][0].digest) for file, signature in signatures.items() if file in results
         }

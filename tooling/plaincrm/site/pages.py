@@ -476,8 +476,17 @@ class SiteBuilder:
 
     @functools.cached_property
     def urgency_rank(self) -> dict[str, int]:
-        """Each customer's place in `by_urgency` order: the segment and owner pages list theirs in it."""
-        return {view.id: place for place, view in enumerate(by_urgency(list(self.views.customers.values())))}
+        """Each customer's place in `by_urgency` order: the segment and owner pages list theirs in it. Under
+        `mkdocs serve`, the last build's while no changed customer moved in that order."""
+        views, changed = self.views, self.views.changed()
+
+        def make() -> dict[str, int]:
+            kept = views.before("urgency_rank")
+            if kept is not None and changed is not None and all(_urgency(a) == _urgency(b) for a, b in changed):
+                return kept
+            return {view.id: place for place, view in enumerate(by_urgency(list(views.customers.values())))}
+
+        return views.memo("urgency_rank", make)
 
     @functools.cached_property
     def team_names(self) -> tuple:
@@ -1097,7 +1106,11 @@ def bdi(value: Any) -> Markup:
 def by_urgency(rows: list[CustomerView]) -> list[CustomerView]:
     """Most urgent first: by URGENCY, then the longest without contact (never first); the index's
     freshness column sorts the same way (assets/plaincrm.js)."""
-    return sorted(rows, key=lambda v: (URGENCY.index(v.freshness), v.facts.last_contact or date.min, v.id))
+    return sorted(rows, key=_urgency)
+
+
+def _urgency(view: CustomerView) -> tuple:
+    return (URGENCY.index(view.freshness), view.facts.last_contact or date.min, view.id)
 
 
 def fmt_amount(value: Any) -> str:
