@@ -111,8 +111,17 @@ def _idle_renamed(root: Path) -> None:  # an idle customer stays idle under a ne
     path.write_text(text.replace(f"name: {name}", f"name: {name}（更名）", 1), encoding="utf-8")
 
 
+def _masked_duplicate(root: Path) -> None:  # an e-mail fixed to another customer's: masked, both read z***@example.com
+    path = _record(root)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("email: zhang@example.com", "email: zhouqihang@example.com", 1),
+        encoding="utf-8",
+    )
+
+
 EDITS = [
     _log_call,
+    _masked_duplicate,
     _idle_called,
     _idle_renamed,
     _new_owner,
@@ -187,8 +196,12 @@ def test_a_rebuild_with_git_history_is_exactly_a_cold_build(tmp_path, commit):
     _related_renamed(root)
     git.commit("Rename a customer", author="Bob Builder", date="2026-11-02T09:00:00+08:00")
     memo: dict = {}
-    if commit:
+    if commit:  # the funnel counts a stage change from the day it was committed
         _log_call(root)
+        path = _record(root)
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("stage: proposal", "stage: negotiation", 1), encoding="utf-8"
+        )
     _, first = build_for_site(root, today=TODAY, memo=memo)
     before = {cid: (first.customer_key(cid), first.render_customer(cid).html) for cid in first.customer_ids}
     if commit:
@@ -204,6 +217,28 @@ def test_a_rebuild_with_git_history_is_exactly_a_cold_build(tmp_path, commit):
     kept = [cid for cid in again.customer_ids if again.customer_key(cid) is before[cid][0]]
     assert sorted(set(again.customer_ids) - set(kept)) == [ID]  # the page of the customer edited alone
     assert ("Carol Chen" in again.render_customer(ID).html) is commit
+
+
+def test_a_failed_rebuild_in_between_leaves_the_next_one_exactly_a_cold_build(tmp_path, monkeypatch):
+    """`mkdocs serve` keeps the last good build when a rebuild fails: the one after it compares with that
+    build, whatever the failed one made on the way (here: the data-quality report's per-customer parts)."""
+    from plaincrm.site.pages import SiteBuilder
+
+    root = make_site_repo(tmp_path)
+    _lose_needs(root)  # build 1: this customer lacks its needs
+    memo: dict = {}
+    _, first = build_for_site(root, today=TODAY, memo=memo, history=False)
+    path = _record(root)
+    path.write_text(path.read_text(encoding="utf-8") + "needs: 需要混合云方案\n", encoding="utf-8")
+    real = SiteBuilder.index_data
+    monkeypatch.setattr(SiteBuilder, "index_data", lambda self: 1 / 0)  # fails after the reports are made
+    with pytest.raises(ZeroDivisionError):
+        build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
+    monkeypatch.setattr(SiteBuilder, "index_data", real)  # what failed is mended: build 3 follows build 1
+    _, again = build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)
+    _, cold = build_for_site(root, today=TODAY, history=False)
+    incremental, expected = _snapshot(again), _snapshot(cold)
+    assert not [key for key in expected if incremental[key] != expected[key]]
 
 
 def test_a_rebuild_reuses_the_unchanged_customers_views_and_parses_one_file(tmp_path, monkeypatch):
@@ -250,6 +285,28 @@ def test_crm_pages_into_its_previous_output_writes_only_what_changed(tmp_path):
     touched = {p.relative_to(out).as_posix() for p, t in times.items() if p.stat().st_mtime_ns != t}
     assert f"customers/{ID}.md" in touched and "customers/C20240501002.md" not in touched
     assert again.changed == len(touched) < first.files // 4
+
+
+def test_a_file_saved_again_while_it_was_read_leaves_the_memo_as_a_new_one(tmp_path, monkeypatch):
+    """The memo states each file under the digest its result is kept by: a save between the stat and the
+    read must not leave an entry that a later change or deletion can no longer find."""
+    from plaincrm import dataset
+
+    root = make_site_repo(tmp_path)
+    memo: dict = {}
+    _, first = build_for_site(root, today=TODAY, memo=memo, history=False)
+    _log_call(root)
+    real = dataset.file_digest
+    monkeypatch.setattr(
+        dataset, "file_digest", lambda path, *a: "stale" if path.name == f"{ID}.yaml" else real(path, *a)
+    )
+    build_for_site(root, today=TODAY, memo=memo, carry_before=first.carry, history=False)  # read: another digest
+    monkeypatch.setattr(dataset, "file_digest", real)
+    _record(root).unlink()
+    build_for_site(root, today=TODAY, memo=memo, history=False)
+    fresh: dict = {}
+    build_for_site(root, today=TODAY, memo=fresh, history=False)
+    assert memo.keys() == fresh.keys()
 
 
 def test_a_file_changed_in_the_last_two_seconds_is_read_again_whatever_its_stat(tmp_path, monkeypatch):

@@ -311,7 +311,7 @@ def test_a_team_without_the_stage_field_has_no_funnel_and_no_stage_facet(repo):
 
 def test_the_column_kinds_are_the_reports_own():
     assert (funnel_module.SHARE, funnel_module.PHRASE) == (reports.SHARE, reports.PHRASE)
-    assert reports.NEEDS["funnel"] == ("stage",) and reports.READS["funnel"] == ("stage",)
+    assert reports.NEEDS["funnel"] == ("stage",) and reports.READS["funnel"] == ("stage", reports.HISTORY)
 
 
 # --- the history read into stays, for any sequence of changes -----------------------------------

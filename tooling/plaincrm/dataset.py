@@ -410,6 +410,10 @@ def load_dataset(
         for file in chain(made, stated.keys() - results.keys()):
             memo.pop((file, stated.get(file, (None, ""))[1]), None)
         memo.update({(file, results[file][0].digest): results[file] for file in made if results[file][0].digest})
+        now = memo[_STATS]
+        for file in made:  # stated under the digest it is kept by (the file may have changed while it was read)
+            if file in now and now[file][1] != results[file][0].digest:
+                now[file] = (None, results[file][0].digest)
     elif memo is not None:  # each result under the digest of the bytes it judged, as in cache.CheckCache.store
         stats = memo.get(_STATS) or {
             file: (signature, results[file][0].digest) for file, signature in signatures.items() if file in results

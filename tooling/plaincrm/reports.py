@@ -548,7 +548,7 @@ def data_quality(views: Views) -> Report:
         model = view.model
         part = before.get(cid)
         if part is None or part[0] is not view:
-            part = (view, [gap for gap, _, lacking in checked if lacking(model)])
+            part = (view, _gaps(checked, model))
         gaps_of[cid] = part
         if part[1]:
             missing.append([view.id, model.name, model.owner, list(part[1])])
@@ -568,6 +568,11 @@ def data_quality(views: Views) -> Report:
     return views.memo("data_quality", lambda: report)
 
 
+def _gaps(checked: list, model: Any) -> list[str]:
+    """The recommended fields a record lacks, of `checked` (data_quality's (gap, field, lacking) list)."""
+    return [gap for gap, _, lacking in checked if lacking(model)]
+
+
 def _kept_data_quality(views: Views, checked: list) -> Report | None:
     """The last build's data-quality report when no changed customer changed its gaps, matching keys,
     name or owner (all the report shows of one); the per-customer parts are brought up to date in place
@@ -578,13 +583,15 @@ def _kept_data_quality(views: Views, checked: list) -> Report | None:
         return None
     same = True
     for old, new in changed:
-        gaps = (new, [gap for gap, _, lacking in checked if lacking(new.model)])
+        gaps = (new, _gaps(checked, new.model))
         keys = (new.model, keys_of(views.dataset, new.id))
         before_gaps, before_keys = gaps_of.get(old.id), known.get(old.id)
         same = (
             same
             and before_gaps is not None
             and before_keys is not None
+            and before_gaps[0] is old  # made from the last build's view: a failed build in between wrote its own
+            and before_keys[0] is old.model
             and before_gaps[1] == gaps[1]
             and before_keys[1] == keys[1]
             and (old.model.name, old.model.owner) == (new.model.name, new.model.owner)
@@ -628,7 +635,14 @@ def all_reports(views: Views, names: Collection[str] | None = None) -> list[Repo
         if not contract.has(*NEEDS.get(name, ())) or names is not None and name not in names:
             continue
         old = before.get(name)
-        if old is not None and changed is not None and all(_inputs(a, name) == _inputs(b, name) for a, b in changed):
+        prior = views.previous
+        if (
+            old is not None
+            and changed is not None
+            and prior is not None
+            and (HISTORY not in READS.get(name, ()) or views.history is prior.history)
+            and all(_inputs(prior, a, name) == _inputs(views, b, name) for a, b in changed)
+        ):
             made[name] = old  # no changed customer changed what this report reads (`mkdocs serve`)
         else:
             new = make()  # the same as before, it stays the object the site's pages and downloads are keyed by
@@ -665,6 +679,7 @@ def _same_cell(x: Any, y: Any) -> bool:
 # every report may read): a rebuild reuses a report when no changed customer changed any of it. ALL: the
 # whole record (data quality looks at every field and across records).
 ALL = ("*",)
+HISTORY = "(history)"  # in READS: the report reads the git history too (kept while it is the same object)
 READS: dict[str, tuple[str, ...]] = {
     "distribution": (),
     "interactions": ("interactions",),
@@ -674,17 +689,17 @@ READS: dict[str, tuple[str, ...]] = {
     "satisfaction": ("interactions",),
     "follow_up": ("interactions", "key_dates", "category", "cooperation"),
     "data_quality": ALL,
-    "funnel": ("stage",),
+    "funnel": ("stage", HISTORY),
 }
 
 
-def _inputs(view: Any, report: str) -> tuple:
+def _inputs(views: Views, view: Any, report: str) -> tuple:
     model = view.model
     shown = (model.name, model.owner, view.facts, view.tier, view.freshness, view.segments)
     fields = READS.get(report, ALL)
-    if fields == ALL:
-        return (*shown, model)
-    return (*shown, *(getattr(model, name, None) for name in fields))
+    if fields == ALL:  # the contacts' matching keys too: hashed before masking, a masked model may hide a change
+        return (*shown, model, views.dataset.contact_keys.get(view.id))
+    return (*shown, *(getattr(model, name, None) for name in fields if name != HISTORY))
 
 
 def reports_text(reports: list[Report], wording: Wording, fmt: str = "text", paint: Paint | None = None) -> str:

@@ -422,7 +422,7 @@ class SiteBuilder:
         Kept between builds while the view is the same object and nothing else it names changed (the
         customers it relates to, its history's commits, the names and options of the whole site): a
         rebuild makes the changed customers' keys, and the others' compare as the same objects."""
-        views, history = self.views, self.views.history
+        views = self.views
         return self.carried(
             (
                 "customer-key",
@@ -431,12 +431,20 @@ class SiteBuilder:
                 views.outside.get(view.id),
                 tuple(views.referrals.get(view.id, ())),
                 tuple(views.branches.get(view.id, ())),
-                Same(history.of_file(view.file)) if history is not None else None,  # the entries' list: kept
-                # by `read_history` while they are the same (a commit's pull request is learnt from a later
-                # merge, a restricted reader's wording from others' names: new entries, a new list)
+                self._entries_key(view),  # a commit's pull request is learnt from a later merge, a restricted
+                # reader's wording from others' names: new entries
             ),
             partial(self._customer_key, view),
         )
+
+    def _entries_key(self, view: CustomerView) -> object:
+        """The customer's history entries in a page key: the list object, which `read_history` keeps while
+        they are the same; a reader's cut history (`audience.restrict`) is made anew, so by value there."""
+        history = self.views.history
+        if history is None:
+            return None
+        entries = history.of_file(view.file)
+        return Same(entries) if self.views.audience is None else tuple(entries)
 
     @functools.cached_property
     def _key_context(self) -> str:
@@ -445,7 +453,7 @@ class SiteBuilder:
         names = self.views.names()  # the last build's tuple while no name changed: its digest is kept
         return self.carried(
             ("key-context", Same(names), self.options, self.team_names),
-            lambda: hashlib.blake2b(repr((self.options, self.team_names, names)).encode(), digest_size=16).hexdigest(),
+            partial(_digest, (self.options, self.team_names, names)),
         )
 
     def _customer_key(self, view: CustomerView) -> tuple:
