@@ -105,14 +105,14 @@ class Serving:
             return ""
 
 
-def wait_until(predicate, seconds: float) -> bool:
+def wait_until(predicate, seconds: float, every: float = 0.1) -> bool:
     import time
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.1)
+        time.sleep(every)
     return False
 
 

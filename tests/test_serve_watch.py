@@ -13,18 +13,13 @@ import pytest
 
 from plaincrm.site.watching import watch_by_kernel
 
-from .sitekit import make_site_repo, mkdocs_serving
+from .sitekit import make_site_repo, mkdocs_serving, wait_until
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
 
 
 def wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_until(predicate, seconds, every=0.05)  # a watcher's events come within milliseconds
 
 
 @pytest.fixture

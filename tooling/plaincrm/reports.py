@@ -628,14 +628,13 @@ def all_reports(views: Views, names: Collection[str] | None = None) -> list[Repo
         "data_quality": lambda: data_quality(views),
         "funnel": lambda: Report("funnel", "Sales funnel", [Table(**t) for t in funnel_tables(views)]),
     }
-    changed = views.changed()
-    before: dict[str, Report] = views.previous.memo("reports_by_name", dict) if views.previous is not None else {}
+    changed, prior = views.changed(), views.previous
+    before: dict[str, Report] = prior.memo("reports_by_name", dict) if prior is not None else {}
     made: dict[str, Report] = views.memo("reports_by_name", dict)
     for name, make in makers.items():
         if not contract.has(*NEEDS.get(name, ())) or names is not None and name not in names:
             continue
         old = before.get(name)
-        prior = views.previous
         if (
             old is not None
             and changed is not None
